@@ -1,0 +1,118 @@
+"""The Python API: ``check`` (one grant) and ``check_batch`` (a file of grants).
+
+Both go through the same pipeline: a single check is a batch of one.
+
+>>> from deminimis import check
+>>> d = check(orgnr="974760673", amount="150000", currency="EUR", grant_date="2021-05-17")
+>>> d.route, d.regime, d.window.from_, d.headroom_after_eur
+('de_minimis', 'EU-1407/2013', '2019-01-01', '50000.00')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from deminimis import fx
+from deminimis.cumulation import ERRORS_SCHEMA, Inputs, run
+from deminimis.models import Decision, RowError
+from deminimis.render.decision import build
+from deminimis.rules import SCHEMES, Rules, load_rules
+from deminimis.sources import tables
+
+CHECK_SOURCE = "check options"
+PathLike = str | Path
+
+
+@dataclass
+class BatchResult:
+    decisions: list[Decision]
+    input_errors: list[RowError]
+    """Broken rows of awards/links/firms files that belong to no application."""
+
+    @property
+    def exit_code(self) -> int:
+        """Contract §2: 0 all decided, 3 some rows are errors."""
+        bad = any(d.route == "error" for d in self.decisions) or bool(self.input_errors)
+        return 3 if bad else 0
+
+
+def _context(rules_dir: PathLike | None, rates_file: PathLike | None) -> tuple[Rules, pl.DataFrame]:
+    rules = load_rules(Path(rules_dir) if rules_dir else None)
+    rates = fx.load_rates(Path(rates_file) if rates_file else None)
+    return rules, rates
+
+
+def _currencies(rates: pl.DataFrame) -> list[str]:
+    return ["EUR", *rates.get_column("currency").unique().sort().to_list()]
+
+
+def _side_tables(rules: Rules, rates: pl.DataFrame, awards: PathLike | None, links: PathLike | None,
+                 firms: PathLike | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame,
+                                                  pl.DataFrame | None, pl.DataFrame]:
+    empty_err = pl.DataFrame(schema={**ERRORS_SCHEMA, "orgnr": pl.Utf8})
+    if awards:
+        aw, aw_err = tables.canonical_awards(tables.read_table(awards, "awards"), _currencies(rates),
+                                             rules.basis_aliases())
+    else:
+        aw, aw_err = pl.DataFrame(), empty_err
+    others = [pl.DataFrame(schema=ERRORS_SCHEMA)]
+    if links:
+        ln, ln_err = tables.canonical_links(tables.read_table(links, "links"))
+        others.append(ln_err)
+    else:
+        ln = pl.DataFrame(schema={"orgnr": pl.Utf8, "undertaking_id": pl.Utf8})
+    fm = None
+    if firms:
+        fm, fm_err = tables.canonical_firms(tables.read_table(firms, "firms"))
+        others.append(fm_err)
+    return aw, aw_err, ln, fm, pl.concat(others)
+
+
+def _decide(raw_apps: pl.DataFrame, rules: Rules, rates: pl.DataFrame, awards: PathLike | None,
+            links: PathLike | None, firms: PathLike | None) -> BatchResult:
+    apps, app_err = tables.canonical_applications(raw_apps, _currencies(rates), list(SCHEMES))
+    aw, aw_err, ln, fm, other_err = _side_tables(rules, rates, awards, links, firms)
+    result = run(Inputs(apps, app_err, aw, aw_err, ln, fm, other_err), rules, rates)
+    errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
+    return BatchResult(build(result, rules), errors)
+
+
+def check(*, orgnr: str, amount: str | int, grant_date: str | dt.date, currency: str = "NOK",
+          awards: PathLike | None = None, links: PathLike | None = None, firms: PathLike | None = None,
+          scheme: str | None = None, nace: str | None = None, application_id: str | None = None,
+          fiscal_year_start: str | None = None, in_difficulty_2019: str | bool | None = None,
+          rules_dir: PathLike | None = None, rates_file: PathLike | None = None) -> Decision:
+    """Decide one grant; the same pipeline as :func:`check_batch`."""
+    return check_one(**locals()).decisions[0]
+
+
+def check_one(*, orgnr: str, amount: str | int, grant_date: str | dt.date, currency: str = "NOK",
+              awards: PathLike | None = None, links: PathLike | None = None, firms: PathLike | None = None,
+              scheme: str | None = None, nace: str | None = None, application_id: str | None = None,
+              fiscal_year_start: str | None = None, in_difficulty_2019: str | bool | None = None,
+              rules_dir: PathLike | None = None, rates_file: PathLike | None = None) -> BatchResult:
+    """Like :func:`check`, with the input errors of the side files (for the CLI)."""
+    rules, rates = _context(rules_dir, rates_file)
+    if isinstance(in_difficulty_2019, bool):
+        in_difficulty_2019 = "yes" if in_difficulty_2019 else "no"
+    row = {"orgnr": orgnr, "amount": str(amount), "grant_date": str(grant_date), "currency": currency,
+           "scheme": scheme, "nace": nace, "application_id": application_id or "1",
+           "fiscal_year_start": fiscal_year_start, "in_difficulty_2019": in_difficulty_2019}
+    raw = pl.DataFrame([row], schema={k: pl.Utf8 for k in row}).with_columns(
+        file=pl.lit(CHECK_SOURCE), row=pl.lit(1, pl.Int64))
+    return _decide(raw, rules, rates, awards, links, firms)
+
+
+def check_batch(applications: PathLike, *, awards: PathLike | None = None, links: PathLike | None = None,
+                firms: PathLike | None = None, rules_dir: PathLike | None = None,
+                rates_file: PathLike | None = None) -> BatchResult:
+    """Decide every row of an applications file (contract §1)."""
+    rules, rates = _context(rules_dir, rates_file)
+    return _decide(tables.read_table(applications, "applications"), rules, rates, awards, links, firms)
+
+
+__all__ = ["BatchResult", "check", "check_batch", "check_one"]

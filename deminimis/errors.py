@@ -1,0 +1,40 @@
+"""The one error tree of deminimis.
+
+::
+
+    DeminimisError                 anything deminimis raises on purpose
+     ├── InputError                a user file or option is unusable (CLI exit 2)
+     │    └── InvalidOrgNr         orgnr fails the format or MOD11 check
+     ├── RuleDataError             a rules file is malformed (names file, rule id, entry)
+     └── SourceError               an online source failed (method, URL, status)
+
+Row-level problems in input tables are *not* raised: they become ``errors`` entries
+(file, row, field, message) on the decision, so the other rows are still decided.
+"""
+
+from __future__ import annotations
+
+
+class DeminimisError(Exception):
+    """Base class for every error deminimis raises on purpose."""
+
+
+class InputError(DeminimisError):
+    """A file or option cannot be used at all (missing file, missing columns, bad value)."""
+
+
+class InvalidOrgNr(InputError):
+    """An organisation number is not 9 digits with a valid MOD11 check digit."""
+
+
+class RuleDataError(DeminimisError):
+    """A rules data file is malformed, has gaps or overlaps, or an unknown key."""
+
+
+class SourceError(DeminimisError):
+    """An online source (ECB, Norges Bank, Brreg) failed or answered something unusable."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", status: int | None = None):
+        detail = " ".join(p for p in (method, url, f"status {status}" if status else "") if p)
+        super().__init__(f"{message} ({detail})" if detail else message)
+        self.method, self.url, self.status = method, url, status

@@ -1,0 +1,1 @@
+"""Rendering: decisions as contract objects, text, and tables."""

@@ -1,0 +1,279 @@
+"""The law as data: load and query the rules files in this folder.
+
+Each ``*.toml`` file here holds dated entries with their citation and confidence tag.
+The loader is strict (pydantic, ``extra="forbid"``): an unknown key, a missing
+citation, an unsorted list, or a gap or overlap in validity raises
+:class:`~deminimis.errors.RuleDataError` naming the file, the entry and the problem.
+Lookups are by date only; no Python code names a year.
+
+An alternative rules directory (``--rules DIR``) replaces the shipped one as a whole,
+so a new ceiling is a data change, not a code change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from deminimis.errors import RuleDataError
+
+RULES_DIR = Path(__file__).parent
+SCHEMES = ("ad_hoc", "de_minimis_scheme", "covid_tf_3_1", "sgei")
+"""Application schemes of the contract (§1, applications.scheme)."""
+EMPLOYER_TAX = "employer_tax"
+"""Pseudo-basis naming the zone Ia employer-tax advantage in a limit's ``counts``."""
+
+Confidence = Literal["V", "V-sec", "D", "UNVERIFIED"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(_Strict):
+    title: str
+    article: str
+    href: str
+
+
+class Dated(_Strict):
+    id: str
+    valid_from: dt.date
+    valid_to: dt.date
+    confidence: Confidence
+    citation: Citation
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Dated:
+        if self.valid_to < self.valid_from:
+            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        return self.valid_from <= day <= self.valid_to
+
+
+class Limit(_Strict):
+    id: str
+    counts: list[str]
+    ceiling_eur: int
+    sector_ceilings_eur: dict[str, int] = {}
+    confidence: Confidence
+    citation: Citation
+
+
+class RegimeEntry(Dated):
+    schemes: list[str]
+    in_force: bool
+    regime: str | None = None
+    window: Literal["three_fiscal_years", "rolling_three_years"] | None = None
+    window_years: int | None = None
+    limits: list[Limit] = []
+    reason_en: str | None = None
+    reason_nb: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> RegimeEntry:
+        if self.in_force and not (self.regime and self.window and self.window_years and self.limits):
+            raise ValueError("an entry in force needs regime, window, window_years and limits")
+        if not self.in_force and not (self.reason_en and self.reason_nb):
+            raise ValueError("an entry not in force needs reason_en and reason_nb")
+        if unknown := set(self.schemes) - set(SCHEMES):
+            raise ValueError(f"unknown scheme(s) {sorted(unknown)}; known: {list(SCHEMES)}")
+        return self
+
+
+class RegimeFile(_Strict):
+    description: str
+    unit: Literal["EUR"]
+    entries: list[RegimeEntry]
+
+
+class CapEntry(Dated):
+    cap_eur: int
+
+
+class CovidFile(_Strict):
+    description: str
+    unit: Literal["EUR"]
+    counts: list[str]
+    counts_from: dt.date
+    difficulty_date: dt.date
+    difficulty_citation: Citation
+    framework: list[CapEntry]
+    scheme: list[CapEntry]
+
+
+class Sector(_Strict):
+    id: str
+    nace_prefixes: list[str]
+    treatment: Literal["manual_review", "sector_ceiling"]
+    confidence: Confidence
+    reason_en: str
+    reason_nb: str
+    citation: Citation
+
+
+class SectorFile(_Strict):
+    description: str
+    sectors: list[Sector]
+
+
+class Basis(_Strict):
+    id: str
+    label_en: str
+    label_nb: str
+    aliases: list[str] = []
+
+
+class BasisFile(_Strict):
+    description: str
+    bases: list[Basis]
+
+    @field_validator("bases")
+    @classmethod
+    def _unique(cls, bases: list[Basis]) -> list[Basis]:
+        words = [b.id for b in bases] + [a.lower() for b in bases for a in b.aliases]
+        if dupes := sorted({w for w in words if words.count(w) > 1}):
+            raise ValueError(f"basis ids/aliases used twice: {dupes}")
+        return bases
+
+
+def _timeline(entries: list[Dated], label: str) -> None:
+    """Entries must be sorted, contiguous and non-overlapping."""
+    for before, after in zip(entries, entries[1:], strict=False):
+        if after.valid_from <= before.valid_to:
+            raise RuleDataError(f"{label}: '{after.id}' (from {after.valid_from}) overlaps "
+                                f"'{before.id}' (to {before.valid_to})")
+        if after.valid_from != before.valid_to + dt.timedelta(days=1):
+            raise RuleDataError(f"{label}: gap between '{before.id}' (to {before.valid_to}) and "
+                                f"'{after.id}' (from {after.valid_from}); add an entry with "
+                                "in_force = false to say why")
+
+
+class Rules(_Strict):
+    """All rule files of one directory, validated together."""
+
+    directory: Path
+    regimes: RegimeFile
+    covid: CovidFile
+    sectors: SectorFile
+    bases: BasisFile
+
+    def regime_at(self, day: dt.date, scheme: str = "ad_hoc") -> RegimeEntry | None:
+        """The regime entry governing a grant on ``day`` under ``scheme`` (None if no data)."""
+        return next((e for e in self.regimes.entries if scheme in e.schemes and e.covers(day)), None)
+
+    def scheme_cap_at(self, day: dt.date) -> CapEntry | None:
+        """The municipal Covid scheme entry for a grant on ``day`` (None when closed)."""
+        return next((e for e in self.covid.scheme if e.covers(day)), None)
+
+    def basis_ids(self) -> list[str]:
+        return [b.id for b in self.bases.bases]
+
+    def basis_aliases(self) -> dict[str, str]:
+        """Every lower-case word that names a basis -> the basis id."""
+        out = {b.id: b.id for b in self.bases.bases}
+        out.update({a.lower(): b.id for b in self.bases.bases for a in b.aliases})
+        return out
+
+    def regime_frame(self) -> pl.DataFrame:
+        """One row per (scheme, entry, limit): the join table of the pipeline."""
+        rows = []
+        for e in self.regimes.entries:
+            for scheme in e.schemes:
+                for order, lim in enumerate(e.limits or [None]):
+                    rows.append({
+                        "scheme": scheme, "entry_id": e.id, "valid_from": e.valid_from,
+                        "valid_to": e.valid_to, "in_force": e.in_force, "regime": e.regime,
+                        "window_kind": e.window, "window_years": e.window_years,
+                        "limit_order": order, "limit_id": lim.id if lim else None,
+                        "limit_counts": lim.counts if lim else [],
+                        "ceiling_cents": lim.ceiling_eur * 100 if lim else None,
+                        "sector_ceilings": [{"sector": k, "cents": v * 100}
+                                            for k, v in (lim.sector_ceilings_eur if lim else {}).items()],
+                    })
+        return pl.DataFrame(rows, schema_overrides={
+            "sector_ceilings": pl.List(pl.Struct({"sector": pl.Utf8, "cents": pl.Int64})),
+            "limit_counts": pl.List(pl.Utf8), "regime": pl.Utf8, "window_kind": pl.Utf8,
+            "window_years": pl.Int64, "limit_id": pl.Utf8, "ceiling_cents": pl.Int64})
+
+    def sector_frame(self) -> pl.DataFrame:
+        rows = [{"sector": s.id, "prefix": p, "treatment": s.treatment}
+                for s in self.sectors.sectors for p in s.nace_prefixes]
+        return pl.DataFrame(rows, schema={"sector": pl.Utf8, "prefix": pl.Utf8, "treatment": pl.Utf8})
+
+    def sector(self, sector_id: str) -> Sector | None:
+        return next((s for s in self.sectors.sectors if s.id == sector_id), None)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rules:
+        known = set(self.basis_ids()) | {EMPLOYER_TAX}
+        sectors = {s.id for s in self.sectors.sectors}
+        for e in self.regimes.entries:
+            for lim in e.limits:
+                if bad := set(lim.counts) - known:
+                    raise ValueError(f"de_minimis.toml: entry '{e.id}' limit '{lim.id}' counts "
+                                     f"unknown basis {sorted(bad)}")
+                if bad := set(lim.sector_ceilings_eur) - sectors:
+                    raise ValueError(f"de_minimis.toml: entry '{e.id}' limit '{lim.id}' names "
+                                     f"unknown sector {sorted(bad)}")
+        if bad := set(self.covid.counts) - known:
+            raise ValueError(f"covid_tf.toml: counts unknown basis {sorted(bad)}")
+        return self
+
+
+_FILES = {"regimes": ("de_minimis.toml", RegimeFile), "covid": ("covid_tf.toml", CovidFile),
+          "sectors": ("sectors.toml", SectorFile), "bases": ("bases.toml", BasisFile)}
+
+
+def _read(path: Path, model: type[BaseModel]) -> BaseModel:
+    if not path.is_file():
+        raise RuleDataError(f"{path}: rules file is missing")
+    try:
+        with path.open("rb") as fh:
+            return model.model_validate(tomllib.load(fh))
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleDataError(f"{path}: not valid TOML: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        raise RuleDataError(f"{path}: {problems}") from exc
+
+
+@lru_cache(maxsize=8)
+def load_rules(directory: Path | str | None = None) -> Rules:
+    """Load and validate every rules file of ``directory`` (default: the shipped rules)."""
+    folder = Path(directory) if directory else RULES_DIR
+    parts = {key: _read(folder / name, model) for key, (name, model) in _FILES.items()}
+    regimes: RegimeFile = parts["regimes"]  # type: ignore[assignment]
+    covid: CovidFile = parts["covid"]  # type: ignore[assignment]
+    ids = [e.id for e in regimes.entries]
+    if dupes := sorted({i for i in ids if ids.count(i) > 1}):
+        raise RuleDataError(f"{folder / 'de_minimis.toml'}: entry ids used twice: {dupes}")
+    for scheme in SCHEMES:
+        entries = [e for e in regimes.entries if scheme in e.schemes]
+        if not entries:
+            raise RuleDataError(f"{folder / 'de_minimis.toml'}: no entry for scheme '{scheme}'")
+        _timeline(entries, f"{folder / 'de_minimis.toml'} (scheme {scheme})")
+    _timeline(covid.framework, f"{folder / 'covid_tf.toml'} [framework]")
+    _timeline(covid.scheme, f"{folder / 'covid_tf.toml'} [scheme]")
+    for cap in covid.scheme:
+        for day in (cap.valid_from, cap.valid_to):
+            frame = next((f for f in covid.framework if f.covers(day)), None)
+            if frame is None or cap.cap_eur > frame.cap_eur:
+                raise RuleDataError(f"{folder / 'covid_tf.toml'}: scheme entry '{cap.id}' on {day} "
+                                    "is outside the framework or above its cap")
+    try:
+        return Rules(directory=folder, **parts)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise RuleDataError("; ".join(err["msg"] for err in exc.errors())) from exc
+
+
+__all__ = ["EMPLOYER_TAX", "SCHEMES", "Citation", "Limit", "RegimeEntry", "Rules", "load_rules"]

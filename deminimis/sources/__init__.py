@@ -1,0 +1,1 @@
+"""Where facts come from: input tables (CSV), later Brreg and registers."""
