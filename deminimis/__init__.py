@@ -16,5 +16,15 @@ from deminimis.models import Decision
 
 __version__ = "0.1.0"
 
-__all__ = ["BatchResult", "Decision", "DeminimisError", "InputError", "InvalidOrgNr", "RuleDataError",
-           "SourceError", "__version__", "check", "check_batch"]
+__all__ = [
+    "BatchResult",
+    "Decision",
+    "DeminimisError",
+    "InputError",
+    "InvalidOrgNr",
+    "RuleDataError",
+    "SourceError",
+    "__version__",
+    "check",
+    "check_batch",
+]

@@ -50,13 +50,14 @@ def _currencies(rates: pl.DataFrame) -> list[str]:
     return ["EUR", *rates.get_column("currency").unique().sort().to_list()]
 
 
-def _side_tables(rules: Rules, rates: pl.DataFrame, awards: PathLike | None, links: PathLike | None,
-                 firms: PathLike | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame,
-                                                  pl.DataFrame | None, pl.DataFrame]:
+def _side_tables(
+    rules: Rules, rates: pl.DataFrame, awards: PathLike | None, links: PathLike | None, firms: PathLike | None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
     empty_err = pl.DataFrame(schema={**ERRORS_SCHEMA, "orgnr": pl.Utf8})
     if awards:
-        aw, aw_err = tables.canonical_awards(tables.read_table(awards, "awards"), _currencies(rates),
-                                             rules.basis_aliases())
+        aw, aw_err = tables.canonical_awards(
+            tables.read_table(awards, "awards"), _currencies(rates), rules.basis_aliases()
+        )
     else:
         aw, aw_err = pl.DataFrame(), empty_err
     others = [pl.DataFrame(schema=ERRORS_SCHEMA)]
@@ -72,8 +73,14 @@ def _side_tables(rules: Rules, rates: pl.DataFrame, awards: PathLike | None, lin
     return aw, aw_err, ln, fm, pl.concat(others)
 
 
-def _decide(raw_apps: pl.DataFrame, rules: Rules, rates: pl.DataFrame, awards: PathLike | None,
-            links: PathLike | None, firms: PathLike | None) -> BatchResult:
+def _decide(
+    raw_apps: pl.DataFrame,
+    rules: Rules,
+    rates: pl.DataFrame,
+    awards: PathLike | None,
+    links: PathLike | None,
+    firms: PathLike | None,
+) -> BatchResult:
     apps, app_err = tables.canonical_applications(raw_apps, _currencies(rates), list(SCHEMES))
     aw, aw_err, ln, fm, other_err = _side_tables(rules, rates, awards, links, firms)
     result = run(Inputs(apps, app_err, aw, aw_err, ln, fm, other_err), rules, rates)
@@ -81,35 +88,74 @@ def _decide(raw_apps: pl.DataFrame, rules: Rules, rates: pl.DataFrame, awards: P
     return BatchResult(build(result, rules), errors)
 
 
-def check(*, orgnr: str, amount: str | int, grant_date: str | dt.date, currency: str = "NOK",
-          awards: PathLike | None = None, links: PathLike | None = None, firms: PathLike | None = None,
-          scheme: str | None = None, nace: str | None = None, application_id: str | None = None,
-          fiscal_year_start: str | None = None, in_difficulty_2019: str | bool | None = None,
-          rules_dir: PathLike | None = None, rates_file: PathLike | None = None) -> Decision:
+def check(
+    *,
+    orgnr: str,
+    amount: str | int,
+    grant_date: str | dt.date,
+    currency: str = "NOK",
+    awards: PathLike | None = None,
+    links: PathLike | None = None,
+    firms: PathLike | None = None,
+    scheme: str | None = None,
+    nace: str | None = None,
+    application_id: str | None = None,
+    fiscal_year_start: str | None = None,
+    in_difficulty_2019: str | bool | None = None,
+    rules_dir: PathLike | None = None,
+    rates_file: PathLike | None = None,
+) -> Decision:
     """Decide one grant; the same pipeline as :func:`check_batch`."""
     return check_one(**locals()).decisions[0]
 
 
-def check_one(*, orgnr: str, amount: str | int, grant_date: str | dt.date, currency: str = "NOK",
-              awards: PathLike | None = None, links: PathLike | None = None, firms: PathLike | None = None,
-              scheme: str | None = None, nace: str | None = None, application_id: str | None = None,
-              fiscal_year_start: str | None = None, in_difficulty_2019: str | bool | None = None,
-              rules_dir: PathLike | None = None, rates_file: PathLike | None = None) -> BatchResult:
+def check_one(
+    *,
+    orgnr: str,
+    amount: str | int,
+    grant_date: str | dt.date,
+    currency: str = "NOK",
+    awards: PathLike | None = None,
+    links: PathLike | None = None,
+    firms: PathLike | None = None,
+    scheme: str | None = None,
+    nace: str | None = None,
+    application_id: str | None = None,
+    fiscal_year_start: str | None = None,
+    in_difficulty_2019: str | bool | None = None,
+    rules_dir: PathLike | None = None,
+    rates_file: PathLike | None = None,
+) -> BatchResult:
     """Like :func:`check`, with the input errors of the side files (for the CLI)."""
     rules, rates = _context(rules_dir, rates_file)
     if isinstance(in_difficulty_2019, bool):
         in_difficulty_2019 = "yes" if in_difficulty_2019 else "no"
-    row = {"orgnr": orgnr, "amount": str(amount), "grant_date": str(grant_date), "currency": currency,
-           "scheme": scheme, "nace": nace, "application_id": application_id or "1",
-           "fiscal_year_start": fiscal_year_start, "in_difficulty_2019": in_difficulty_2019}
+    row = {
+        "orgnr": orgnr,
+        "amount": str(amount),
+        "grant_date": str(grant_date),
+        "currency": currency,
+        "scheme": scheme,
+        "nace": nace,
+        "application_id": application_id or "1",
+        "fiscal_year_start": fiscal_year_start,
+        "in_difficulty_2019": in_difficulty_2019,
+    }
     raw = pl.DataFrame([row], schema={k: pl.Utf8 for k in row}).with_columns(
-        file=pl.lit(CHECK_SOURCE), row=pl.lit(1, pl.Int64))
+        file=pl.lit(CHECK_SOURCE), row=pl.lit(1, pl.Int64)
+    )
     return _decide(raw, rules, rates, awards, links, firms)
 
 
-def check_batch(applications: PathLike, *, awards: PathLike | None = None, links: PathLike | None = None,
-                firms: PathLike | None = None, rules_dir: PathLike | None = None,
-                rates_file: PathLike | None = None) -> BatchResult:
+def check_batch(
+    applications: PathLike,
+    *,
+    awards: PathLike | None = None,
+    links: PathLike | None = None,
+    firms: PathLike | None = None,
+    rules_dir: PathLike | None = None,
+    rates_file: PathLike | None = None,
+) -> BatchResult:
     """Decide every row of an applications file (contract §1)."""
     rules, rates = _context(rules_dir, rates_file)
     return _decide(tables.read_table(applications, "applications"), rules, rates, awards, links, firms)

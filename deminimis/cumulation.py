@@ -51,17 +51,32 @@ class Result:
 
 
 def _empty_awards() -> pl.DataFrame:
-    return pl.DataFrame(schema={"file": pl.Utf8, "row": pl.Int64, "orgnr": pl.Utf8,
-                                "granted_on": pl.Date, "amount_cents": pl.Int64, "currency": pl.Utf8,
-                                "basis": pl.Utf8, "grantor": pl.Utf8, "reference": pl.Utf8})
+    return pl.DataFrame(
+        schema={
+            "file": pl.Utf8,
+            "row": pl.Int64,
+            "orgnr": pl.Utf8,
+            "granted_on": pl.Date,
+            "amount_cents": pl.Int64,
+            "currency": pl.Utf8,
+            "basis": pl.Utf8,
+            "grantor": pl.Utf8,
+            "reference": pl.Utf8,
+        }
+    )
 
 
 def _fx_errors(frame: pl.DataFrame, date_field: str, keep: list[str]) -> pl.DataFrame:
     """Rows whose date is before the currency's first published rate."""
     return frame.filter(pl.col("fx_status") == "before_first").select(
-        *keep, pl.lit(date_field).alias("field"),
-        pl.format("no ECB reference rate for {} on or before {} (the series starts later)",
-                  pl.col("currency"), pl.col(date_field).cast(pl.Utf8)).alias("message"))
+        *keep,
+        pl.lit(date_field).alias("field"),
+        pl.format(
+            "no ECB reference rate for {} on or before {} (the series starts later)",
+            pl.col("currency"),
+            pl.col(date_field).cast(pl.Utf8),
+        ).alias("message"),
+    )
 
 
 def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
@@ -69,38 +84,54 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     umap = undertaking_map(inputs.links)
     apps = attach_undertaking(inputs.applications.with_row_index("idx"), umap)
     apps = apps.join(members(umap), on="undertaking_key", how="left").with_columns(
-        members=pl.coalesce("members", pl.concat_list(pl.col("orgnr"))))
+        members=pl.coalesce("members", pl.concat_list(pl.col("orgnr")))
+    )
 
     # Firm facts (offline firms file): name and NACE when the application gives none.
     if inputs.firms is not None and not inputs.firms.is_empty():
-        firms = inputs.firms.select("orgnr", "name", pl.col("nace").alias("firm_nace"), "kommunenummer", "status")
+        firms = inputs.firms.select(
+            "orgnr", "name", pl.col("nace").alias("firm_nace"), "kommunenummer", "status"
+        )
         apps = apps.join(firms, on="orgnr", how="left").with_columns(nace=pl.coalesce("nace", "firm_nace"))
     else:
-        apps = apps.with_columns(name=pl.lit(None, pl.Utf8), kommunenummer=pl.lit(None, pl.Utf8),
-                                 status=pl.lit(None, pl.Utf8))
+        apps = apps.with_columns(
+            name=pl.lit(None, pl.Utf8), kommunenummer=pl.lit(None, pl.Utf8), status=pl.lit(None, pl.Utf8)
+        )
 
     # Sector scope by NACE prefix; an exclusion (manual_review) wins over a sub-ceiling.
-    matches = (apps.filter(pl.col("nace").is_not_null()).select("idx", "nace")
-               .join(rules.sector_frame(), how="cross")
-               .filter(pl.col("nace").str.starts_with(pl.col("prefix")))
-               .sort("idx", pl.col("treatment") != "manual_review")
-               .group_by("idx", maintain_order=True).agg(pl.col("sector", "treatment").first()))
+    matches = (
+        apps.filter(pl.col("nace").is_not_null())
+        .select("idx", "nace")
+        .join(rules.sector_frame(), how="cross")
+        .filter(pl.col("nace").str.starts_with(pl.col("prefix")))
+        .sort("idx", pl.col("treatment") != "manual_review")
+        .group_by("idx", maintain_order=True)
+        .agg(pl.col("sector", "treatment").first())
+    )
     apps = apps.join(matches, on="idx", how="left")
 
     # New aid in EUR at the grant date's rate.
     apps = fx.attach_rates(apps.lazy(), rates, currency="currency", on="grant_date").collect()
-    apps = apps.rename({c: f"app_{c}" for c in ("rate_date", "rate", "rate_micro", "rate_source", "fx_status")})
+    apps = apps.rename(
+        {c: f"app_{c}" for c in ("rate_date", "rate", "rate_micro", "rate_source", "fx_status")}
+    )
     apps = apps.with_columns(new_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("app_rate_micro")))
     app_fx_err = _fx_errors(apps.rename({"app_fx_status": "fx_status"}), "grant_date", ["idx", "file", "row"])
 
     # Regime entry by scheme and grant date.
     reg = rules.regime_frame()
     entries = reg.filter(pl.col("limit_order") == 0).select(
-        "scheme", "entry_id", "valid_from", "valid_to", "in_force", "regime", "window_kind", "window_years")
-    hit = (apps.select("idx", "scheme", "grant_date").join(entries, on="scheme")
-           .filter(pl.col("grant_date").is_between("valid_from", "valid_to")).drop("scheme", "grant_date"))
+        "scheme", "entry_id", "valid_from", "valid_to", "in_force", "regime", "window_kind", "window_years"
+    )
+    hit = (
+        apps.select("idx", "scheme", "grant_date")
+        .join(entries, on="scheme")
+        .filter(pl.col("grant_date").is_between("valid_from", "valid_to"))
+        .drop("scheme", "grant_date")
+    )
     apps = apps.join(hit, on="idx", how="left").with_columns(
-        window_from=window_from_expr("grant_date", "window_kind", "window_years", "fiscal_year_start"))
+        window_from=window_from_expr("grant_date", "window_kind", "window_years", "fiscal_year_start")
+    )
 
     # Prior awards: EUR at their own grant date, undertaking key.
     awards = inputs.awards if not inputs.awards.is_empty() else _empty_awards()
@@ -108,33 +139,51 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     aw = fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on").collect()
     aw = aw.with_columns(
         eur_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("rate_micro")),
-        duplicate=pl.struct("orgnr", "granted_on", "amount_cents", "currency", "reference").is_duplicated())
-    award_errors = pl.concat([
-        inputs.award_errors.select("file", "row", "field", "message", "orgnr"),
-        _fx_errors(aw, "granted_on", ["file", "row"]).with_columns(orgnr=pl.lit(None, pl.Utf8))
-        .select("file", "row", "field", "message", "orgnr")
-        .update(aw.select("file", "row", "orgnr"), on=["file", "row"]),
-    ])
+        duplicate=pl.struct("orgnr", "granted_on", "amount_cents", "currency", "reference").is_duplicated(),
+    )
+    award_errors = pl.concat(
+        [
+            inputs.award_errors.select("file", "row", "field", "message", "orgnr"),
+            _fx_errors(aw, "granted_on", ["file", "row"])
+            .with_columns(orgnr=pl.lit(None, pl.Utf8))
+            .select("file", "row", "field", "message", "orgnr")
+            .update(aw.select("file", "row", "orgnr"), on=["file", "row"]),
+        ]
+    )
     aw = aw.filter(pl.col("fx_status") != "before_first")
 
     # Errors per application: its own fields, its rate, and broken award rows of its undertaking.
     app_errs = inputs.application_errors.join(apps.select("idx", "file", "row"), on=["file", "row"])
-    und_errs = (attach_undertaking(award_errors.filter(pl.col("orgnr").is_not_null()), umap)
-                .join(apps.select("idx", "undertaking_key"), on="undertaking_key"))
-    errors = pl.concat([
-        app_errs.select("idx", *ERRORS_SCHEMA), app_fx_err.select("idx", *ERRORS_SCHEMA),
-        und_errs.select("idx", *ERRORS_SCHEMA)]).unique(maintain_order=True).sort("idx", maintain_order=True)
+    und_errs = attach_undertaking(award_errors.filter(pl.col("orgnr").is_not_null()), umap).join(
+        apps.select("idx", "undertaking_key"), on="undertaking_key"
+    )
+    errors = (
+        pl.concat(
+            [
+                app_errs.select("idx", *ERRORS_SCHEMA),
+                app_fx_err.select("idx", *ERRORS_SCHEMA),
+                und_errs.select("idx", *ERRORS_SCHEMA),
+            ]
+        )
+        .unique(maintain_order=True)
+        .sort("idx", maintain_order=True)
+    )
     used = und_errs.select("file", "row").unique()
-    input_errors = pl.concat([
-        award_errors.join(used, on=["file", "row"], how="anti").select(*ERRORS_SCHEMA),
-        inputs.other_errors.select(*ERRORS_SCHEMA)])
+    input_errors = pl.concat(
+        [
+            award_errors.join(used, on=["file", "row"], how="anti").select(*ERRORS_SCHEMA),
+            inputs.other_errors.select(*ERRORS_SCHEMA),
+        ]
+    )
     apps = apps.with_columns(has_error=pl.col("has_error") | pl.col("idx").is_in(errors["idx"].implode()))
 
     # Pairs application x award of the same undertaking.
     covid = rules.covid
-    pairs = (apps.filter(~pl.col("has_error"))
-             .select("idx", "undertaking_key", "grant_date", "window_from", "entry_id", "in_force")
-             .join(aw.rename({"fx_status": "aw_fx_status"}), on="undertaking_key"))
+    pairs = (
+        apps.filter(~pl.col("has_error"))
+        .select("idx", "undertaking_key", "grant_date", "window_from", "entry_id", "in_force")
+        .join(aw.rename({"fx_status": "aw_fx_status"}), on="undertaking_key")
+    )
     lim = reg.filter(pl.col("limit_id").is_not_null()).unique(["entry_id", "limit_id"], maintain_order=True)
     lim_bases = lim.select("entry_id", "limit_id", pl.col("limit_counts").alias("basis")).explode("basis")
     dm_bases = lim_bases.select("entry_id", "basis").unique().with_columns(dm=pl.lit(True))
@@ -142,70 +191,132 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         in_window=pl.col("granted_on").is_between("window_from", "grant_date").fill_null(False),
         dm=pl.col("dm").fill_null(False),
         tf=pl.col("basis").is_in(covid.counts)
-        & pl.col("granted_on").is_between(pl.lit(covid.counts_from), "grant_date"))
+        & pl.col("granted_on").is_between(pl.lit(covid.counts_from), "grant_date"),
+    )
     pairs = pairs.with_columns(
         counted=pl.col("dm") & pl.col("in_window"),
-        why=pl.when(pl.col("granted_on") > pl.col("grant_date")).then(pl.lit("after_grant_date"))
-        .when(~pl.col("in_force").fill_null(False)).then(pl.lit("no_regime"))
-        .when(pl.col("dm") & pl.col("in_window")).then(pl.lit("in_window"))
-        .when(pl.col("dm")).then(pl.lit("before_window"))
-        .when(pl.col("tf")).then(pl.lit("covid_tf"))
-        .when(pl.col("basis") == "other").then(pl.lit("basis_other"))
-        .otherwise(pl.lit("not_de_minimis")))
+        why=pl.when(pl.col("granted_on") > pl.col("grant_date"))
+        .then(pl.lit("after_grant_date"))
+        .when(~pl.col("in_force").fill_null(False))
+        .then(pl.lit("no_regime"))
+        .when(pl.col("dm") & pl.col("in_window"))
+        .then(pl.lit("in_window"))
+        .when(pl.col("dm"))
+        .then(pl.lit("before_window"))
+        .when(pl.col("tf"))
+        .then(pl.lit("covid_tf"))
+        .when(pl.col("basis") == "other")
+        .then(pl.lit("basis_other"))
+        .otherwise(pl.lit("not_de_minimis")),
+    )
 
     # Ceiling tests: every limit of the entry, sector ceiling where one applies.
-    sums = (pairs.filter(pl.col("in_window")).join(lim_bases, on=["entry_id", "basis"])
-            .group_by("idx", "limit_id").agg(pl.col("eur_cents").sum().alias("prior_cents")))
-    sector_ceilings = (lim.select("entry_id", "limit_id", "sector_ceilings").explode("sector_ceilings")
-                       .drop_nulls("sector_ceilings").unnest("sector_ceilings")
-                       .rename({"cents": "sector_ceiling_cents"}))
-    tests = (apps.filter(pl.col("in_force").fill_null(False) & ~pl.col("has_error"))
-             .select("idx", "entry_id", "sector")
-             .join(lim.select("entry_id", "limit_id", "limit_order", "limit_counts", "ceiling_cents"), on="entry_id")
-             .join(sector_ceilings, on=["entry_id", "limit_id", "sector"], how="left")
-             .join(sums, on=["idx", "limit_id"], how="left")
-             .with_columns(
-                 ceiling_cents=pl.coalesce("sector_ceiling_cents", "ceiling_cents"),
-                 prior_cents=pl.col("prior_cents").fill_null(0),
-                 et_cents=pl.lit(0, pl.Int64) * pl.col("limit_counts").list.contains(EMPLOYER_TAX)))
-    tests = tests.with_columns(headroom_cents=pl.col("ceiling_cents") - pl.col("prior_cents") - pl.col("et_cents"))
-    binding = (tests.sort("idx", "headroom_cents", "limit_order")
-               .group_by("idx", maintain_order=True)
-               .agg(pl.col("limit_id", "ceiling_cents", "prior_cents", "et_cents", "headroom_cents").first(),
-                    pl.struct("limit_id", "ceiling_cents", "prior_cents", "headroom_cents")
-                    .sort_by("limit_order").alias("limits")))
+    sums = (
+        pairs.filter(pl.col("in_window"))
+        .join(lim_bases, on=["entry_id", "basis"])
+        .group_by("idx", "limit_id")
+        .agg(pl.col("eur_cents").sum().alias("prior_cents"))
+    )
+    sector_ceilings = (
+        lim.select("entry_id", "limit_id", "sector_ceilings")
+        .explode("sector_ceilings")
+        .drop_nulls("sector_ceilings")
+        .unnest("sector_ceilings")
+        .rename({"cents": "sector_ceiling_cents"})
+    )
+    tests = (
+        apps.filter(pl.col("in_force").fill_null(False) & ~pl.col("has_error"))
+        .select("idx", "entry_id", "sector")
+        .join(
+            lim.select("entry_id", "limit_id", "limit_order", "limit_counts", "ceiling_cents"), on="entry_id"
+        )
+        .join(sector_ceilings, on=["entry_id", "limit_id", "sector"], how="left")
+        .join(sums, on=["idx", "limit_id"], how="left")
+        .with_columns(
+            ceiling_cents=pl.coalesce("sector_ceiling_cents", "ceiling_cents"),
+            prior_cents=pl.col("prior_cents").fill_null(0),
+            et_cents=pl.lit(0, pl.Int64) * pl.col("limit_counts").list.contains(EMPLOYER_TAX),
+        )
+    )
+    tests = tests.with_columns(
+        headroom_cents=pl.col("ceiling_cents") - pl.col("prior_cents") - pl.col("et_cents")
+    )
+    binding = (
+        tests.sort("idx", "headroom_cents", "limit_order")
+        .group_by("idx", maintain_order=True)
+        .agg(
+            pl.col("limit_id", "ceiling_cents", "prior_cents", "et_cents", "headroom_cents").first(),
+            pl.struct("limit_id", "ceiling_cents", "prior_cents", "headroom_cents")
+            .sort_by("limit_order")
+            .alias("limits"),
+        )
+    )
     apps = apps.join(binding, on="idx", how="left")
 
     # Covid TF 3.1: the scheme cap at the grant date and all TF 3.1 aid since the TF began.
-    caps = pl.DataFrame([{"cap_id": c.id, "cap_from": c.valid_from, "cap_to": c.valid_to,
-                          "cap_cents": c.cap_eur * 100} for c in covid.scheme])
-    cap_hit = (apps.filter(pl.col("scheme") == "covid_tf_3_1").select("idx", "grant_date")
-               .join(caps, how="cross").filter(pl.col("grant_date").is_between("cap_from", "cap_to"))
-               .select("idx", "cap_id", "cap_cents"))
-    tf_prior = pairs.filter(pl.col("tf")).group_by("idx").agg(pl.col("eur_cents").sum().alias("tf_prior_cents"))
-    apps = (apps.join(cap_hit, on="idx", how="left").join(tf_prior, on="idx", how="left")
-            .with_columns(tf_prior_cents=pl.col("tf_prior_cents").fill_null(0)))
+    caps = pl.DataFrame(
+        [
+            {"cap_id": c.id, "cap_from": c.valid_from, "cap_to": c.valid_to, "cap_cents": c.cap_eur * 100}
+            for c in covid.scheme
+        ]
+    )
+    cap_hit = (
+        apps.filter(pl.col("scheme") == "covid_tf_3_1")
+        .select("idx", "grant_date")
+        .join(caps, how="cross")
+        .filter(pl.col("grant_date").is_between("cap_from", "cap_to"))
+        .select("idx", "cap_id", "cap_cents")
+    )
+    tf_prior = (
+        pairs.filter(pl.col("tf")).group_by("idx").agg(pl.col("eur_cents").sum().alias("tf_prior_cents"))
+    )
+    apps = (
+        apps.join(cap_hit, on="idx", how="left")
+        .join(tf_prior, on="idx", how="left")
+        .with_columns(tf_prior_cents=pl.col("tf_prior_cents").fill_null(0))
+    )
 
     # Warnings' facts.
     flags = pairs.group_by("idx").agg(
         n_after=(pl.col("why") == "after_grant_date").sum(),
         n_other=(pl.col("why") == "basis_other").sum(),
         n_duplicate=(pl.col("duplicate") & pl.col("counted")).sum(),
-        stale_dates=pl.col("rate_date").filter(pl.col("counted") & (pl.col("aw_fx_status") == "stale"))
-        .unique().sort())
+        stale_dates=pl.col("rate_date")
+        .filter(pl.col("counted") & (pl.col("aw_fx_status") == "stale"))
+        .unique()
+        .sort(),
+    )
     apps = apps.join(flags, on="idx", how="left")
 
     apps = apps.with_columns(
         counted_total_cents=pl.col("prior_cents") + pl.col("et_cents"),
         headroom_after_cents=pl.col("headroom_cents") - pl.col("new_cents"),
         max_cents=pl.max_horizontal(pl.col("headroom_cents"), pl.lit(0)),
-        tf_headroom_cents=pl.col("cap_cents") - pl.col("tf_prior_cents"))
+        tf_headroom_cents=pl.col("cap_cents") - pl.col("tf_prior_cents"),
+    )
     apps = apps.with_columns(
         max_cur_cents=from_eur_cents_floor_expr(pl.col("max_cents"), pl.col("app_rate_micro")),
-        route=route_expr())
-    counted = pairs.select("idx", "file", "row", "orgnr", "granted_on", "basis", "amount_cents", "currency",
-                           "eur_cents", "rate_date", "rate", "rate_source", "counted", "why", "duplicate",
-                           "grantor", "reference").sort("idx", "granted_on", "file", "row")
+        route=route_expr(),
+    )
+    counted = pairs.select(
+        "idx",
+        "file",
+        "row",
+        "orgnr",
+        "granted_on",
+        "basis",
+        "amount_cents",
+        "currency",
+        "eur_cents",
+        "rate_date",
+        "rate",
+        "rate_source",
+        "counted",
+        "why",
+        "duplicate",
+        "grantor",
+        "reference",
+    ).sort("idx", "granted_on", "file", "row")
     return Result(decisions=apps.sort("idx"), counted=counted, errors=errors, input_errors=input_errors)
 
 

@@ -117,5 +117,14 @@ class Decision(_Model):
         return self.model_dump(by_alias=True)
 
 
-__all__ = ["CountedAward", "CovidTF", "Decision", "Finding", "FxRate", "LimitTest", "Route",
-           "RowError", "Window"]
+__all__ = [
+    "CountedAward",
+    "CovidTF",
+    "Decision",
+    "Finding",
+    "FxRate",
+    "LimitTest",
+    "Route",
+    "RowError",
+    "Window",
+]

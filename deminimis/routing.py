@@ -22,15 +22,25 @@ import polars as pl
 def route_expr() -> pl.Expr:
     """The route column, from the pipeline's columns."""
     fits = pl.col("new_cents") <= pl.col("headroom_cents")
-    covid_ok = ((pl.col("scheme") == "covid_tf_3_1") & pl.col("cap_cents").is_not_null()
-                & (pl.col("tf_prior_cents") + pl.col("new_cents") <= pl.col("cap_cents"))
-                & ~pl.col("in_difficulty_2019").fill_null(False))
-    return (pl.when(pl.col("has_error")).then(pl.lit("error"))
-            .when(pl.col("treatment") == "manual_review").then(pl.lit("manual_review"))
-            .when(~pl.col("in_force").fill_null(False)).then(pl.lit("manual_review"))
-            .when(fits).then(pl.lit("de_minimis"))
-            .when(covid_ok).then(pl.lit("covid_tf"))
-            .otherwise(pl.lit("gber")))
+    covid_ok = (
+        (pl.col("scheme") == "covid_tf_3_1")
+        & pl.col("cap_cents").is_not_null()
+        & (pl.col("tf_prior_cents") + pl.col("new_cents") <= pl.col("cap_cents"))
+        & ~pl.col("in_difficulty_2019").fill_null(False)
+    )
+    return (
+        pl.when(pl.col("has_error"))
+        .then(pl.lit("error"))
+        .when(pl.col("treatment") == "manual_review")
+        .then(pl.lit("manual_review"))
+        .when(~pl.col("in_force").fill_null(False))
+        .then(pl.lit("manual_review"))
+        .when(fits)
+        .then(pl.lit("de_minimis"))
+        .when(covid_ok)
+        .then(pl.lit("covid_tf"))
+        .otherwise(pl.lit("gber"))
+    )
 
 
 __all__ = ["route_expr"]

@@ -21,17 +21,22 @@ def undertaking_map(links: pl.DataFrame) -> pl.DataFrame:
 
     The key is the smallest orgnr of the component, so it is stable and readable.
 
-    >>> links = pl.DataFrame({"orgnr": ["3", "2", "2", "1", "9"], "undertaking_id": ["a", "a", "b", "b", "c"]})
+    >>> links = pl.DataFrame({"orgnr": ["3", "2", "2", "1", "9"],
+    ...                       "undertaking_id": ["a", "a", "b", "b", "c"]})
     >>> undertaking_map(links).sort("orgnr").rows()
     [('1', '1'), ('2', '1'), ('3', '1'), ('9', '9')]
     """
     edges = links.select("orgnr", "undertaking_id").unique()
     label = edges.group_by("orgnr").agg(pl.col("orgnr").first().alias("key"))
     for _ in range(_MAX_ROUNDS):
-        group_min = (edges.join(label, on="orgnr").group_by("undertaking_id")
-                     .agg(pl.col("key").min().alias("gkey")))
-        new = (edges.join(group_min, on="undertaking_id").group_by("orgnr")
-               .agg(pl.col("gkey").min().alias("key")))
+        group_min = (
+            edges.join(label, on="orgnr").group_by("undertaking_id").agg(pl.col("key").min().alias("gkey"))
+        )
+        new = (
+            edges.join(group_min, on="undertaking_id")
+            .group_by("orgnr")
+            .agg(pl.col("gkey").min().alias("key"))
+        )
         changed = new.join(label, on="orgnr", suffix="_old").filter(pl.col("key") != pl.col("key_old"))
         label = new
         if changed.is_empty():
@@ -41,8 +46,9 @@ def undertaking_map(links: pl.DataFrame) -> pl.DataFrame:
 
 def attach_undertaking(frame: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
     """Add ``undertaking_key`` (own orgnr when unlinked) to a frame with ``orgnr``."""
-    return (frame.join(mapping, on="orgnr", how="left")
-            .with_columns(pl.coalesce("undertaking_key", "orgnr").alias("undertaking_key")))
+    return frame.join(mapping, on="orgnr", how="left").with_columns(
+        pl.coalesce("undertaking_key", "orgnr").alias("undertaking_key")
+    )
 
 
 def members(mapping: pl.DataFrame) -> pl.DataFrame:

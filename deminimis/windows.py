@@ -19,13 +19,16 @@ def window_from_expr(grant_date: str, kind: str, years: str, fiscal_year_start: 
     """First day of the window, from column names of the grant date, kind, years and MM-DD."""
     g = pl.col(grant_date)
     fy_this = pl.concat_str(g.dt.year().cast(pl.Utf8), pl.lit("-"), pl.col(fiscal_year_start)).str.to_date(
-        "%Y-%m-%d", strict=False)
+        "%Y-%m-%d", strict=False
+    )
     fy_start = pl.when(g >= fy_this).then(fy_this).otherwise(fy_this.dt.offset_by("-1y"))
     n = pl.col(years)
-    return (pl.when(pl.col(kind) == "three_fiscal_years")
-            .then(fy_start.dt.offset_by(pl.format("-{}y", n - 1)))
-            .when(pl.col(kind) == "rolling_three_years")
-            .then(g.dt.offset_by(pl.format("-{}y", n))))
+    return (
+        pl.when(pl.col(kind) == "three_fiscal_years")
+        .then(fy_start.dt.offset_by(pl.format("-{}y", n - 1)))
+        .when(pl.col(kind) == "rolling_three_years")
+        .then(g.dt.offset_by(pl.format("-{}y", n)))
+    )
 
 
 __all__ = ["window_from_expr"]

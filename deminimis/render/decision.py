@@ -17,7 +17,7 @@ import polars as pl
 
 from deminimis.cumulation import Result
 from deminimis.models import CountedAward, CovidTF, Decision, Finding, FxRate, LimitTest, RowError, Window
-from deminimis.money import format_cents, format_cents_human, micro_to_rate
+from deminimis.money import format_cents, format_cents_human
 from deminimis.rules import Citation, Rules
 
 MESSAGES = Path(__file__).with_name("messages.toml")
@@ -81,8 +81,16 @@ def build(result: Result, rules: Rules) -> list[Decision]:
     return out
 
 
-def _decision(row: dict, counted: pl.DataFrame | None, errors: pl.DataFrame | None, rules: Rules,
-              bases: dict, entries: dict, sectors: dict, caps: dict) -> Decision:
+def _decision(
+    row: dict,
+    counted: pl.DataFrame | None,
+    errors: pl.DataFrame | None,
+    rules: Rules,
+    bases: dict,
+    entries: dict,
+    sectors: dict,
+    caps: dict,
+) -> Decision:
     reasons, warnings = _Texts(), _Texts()
     route = row["route"]
     entry = entries.get(row["entry_id"]) if row["entry_id"] else None
@@ -97,13 +105,21 @@ def _decision(row: dict, counted: pl.DataFrame | None, errors: pl.DataFrame | No
     if not decided:
         reasons.add("error", n=len(errors) if errors is not None else 0)
     elif sector is not None and sector.treatment == "manual_review":
-        reasons.add("sector_excluded", _cite(sector.citation), nace=row["nace"],
-                    reason=lambda lang: getattr(sector, f"reason_{lang}"))
+        reasons.add(
+            "sector_excluded",
+            _cite(sector.citation),
+            nace=row["nace"],
+            reason=lambda lang: getattr(sector, f"reason_{lang}"),
+        )
     elif entry is None:
         reasons.add("no_rule_data", grant_date=_day(grant_date), scheme=row["scheme"])
     elif not entry.in_force:
-        reasons.add("regime_gap", _cite(entry.citation), grant_date=_day(grant_date),
-                    reason=lambda lang: getattr(entry, f"reason_{lang}"))
+        reasons.add(
+            "regime_gap",
+            _cite(entry.citation),
+            grant_date=_day(grant_date),
+            reason=lambda lang: getattr(entry, f"reason_{lang}"),
+        )
     else:
         _explain_de_minimis(row, entry, limit, sector, counted_rows, bases, reasons)
 
@@ -113,138 +129,276 @@ def _decision(row: dict, counted: pl.DataFrame | None, errors: pl.DataFrame | No
         reasons.add("gber", "Regulation (EU) No 651/2014 (GBER), Art 6 and Art 11")
     if decided:
         _warn(row, counted_rows, warnings, cur)
-        for what, conf in _confidences(entry, limit, caps.get(row["cap_id"]) if row["scheme"] == "covid_tf_3_1" else None):
+        for what, conf in _confidences(
+            entry, limit, caps.get(row["cap_id"]) if row["scheme"] == "covid_tf_3_1" else None
+        ):
             if conf == "UNVERIFIED":
                 reasons.add("unverified", None, what=what)
 
     fx_list = []
     if row["app_rate_date"] is not None and cur != "EUR":
-        fx_list.append(FxRate(currency=cur, date=grant_date.isoformat(), rate_date=row["app_rate_date"].isoformat(),
-                              rate=row["app_rate"], source=row["app_rate_source"]))
+        fx_list.append(
+            FxRate(
+                currency=cur,
+                date=grant_date.isoformat(),
+                rate_date=row["app_rate_date"].isoformat(),
+                rate=row["app_rate"],
+                source=row["app_rate_source"],
+            )
+        )
     seen = {(f.currency, f.date) for f in fx_list}
     for a in counted_rows:
         if a["currency"] != "EUR" and (a["currency"], a["granted_on"].isoformat()) not in seen:
             seen.add((a["currency"], a["granted_on"].isoformat()))
-            fx_list.append(FxRate(currency=a["currency"], date=a["granted_on"].isoformat(),
-                                  rate_date=a["rate_date"].isoformat(), rate=a["rate"], source=a["rate_source"]))
+            fx_list.append(
+                FxRate(
+                    currency=a["currency"],
+                    date=a["granted_on"].isoformat(),
+                    rate_date=a["rate_date"].isoformat(),
+                    rate=a["rate"],
+                    source=a["rate_source"],
+                )
+            )
 
-    in_force = decided and entry is not None and entry.in_force and limit is not None
+    in_force = route not in ("error", "manual_review") and limit is not None
     window = None
     if decided and row["window_from"] is not None:
-        window = Window(from_=row["window_from"].isoformat(), to=grant_date.isoformat(), kind=row["window_kind"])
+        window = Window(
+            from_=row["window_from"].isoformat(), to=grant_date.isoformat(), kind=row["window_kind"]
+        )
     covid = None
     if decided and row["scheme"] == "covid_tf_3_1":
         cap = row["cap_cents"]
-        covid = CovidTF(ceiling_eur=_s(cap), prior_eur=format_cents(row["tf_prior_cents"] or 0),
-                        headroom_before_eur=_s(row["tf_headroom_cents"]),
-                        max_grant_eur=_s(max(row["tf_headroom_cents"], 0)) if cap is not None else None,
-                        scheme_open=cap is not None, rule_id=row["cap_id"])
+        covid = CovidTF(
+            ceiling_eur=_s(cap),
+            prior_eur=format_cents(row["tf_prior_cents"] or 0),
+            headroom_before_eur=_s(row["tf_headroom_cents"]),
+            max_grant_eur=_s(max(row["tf_headroom_cents"], 0)) if cap is not None else None,
+            scheme_open=cap is not None,
+            rule_id=row["cap_id"],
+        )
     tests = []
     for t in row["limits"] or []:
-        tests.append(LimitTest(id=t["limit_id"], ceiling_eur=format_cents(t["ceiling_cents"]),
-                               counted_eur=format_cents(t["prior_cents"]),
-                               headroom_before_eur=format_cents(t["headroom_cents"])))
+        tests.append(
+            LimitTest(
+                id=t["limit_id"],
+                ceiling_eur=format_cents(t["ceiling_cents"]),
+                counted_eur=format_cents(t["prior_cents"]),
+                headroom_before_eur=format_cents(t["headroom_cents"]),
+            )
+        )
     return Decision(
-        application_id=row["application_id"], orgnr=row["orgnr"],
+        application_id=row["application_id"],
+        orgnr=row["orgnr"],
         grant_date=grant_date.isoformat() if grant_date else None,
         undertaking=list(row["members"] or ([row["orgnr"]] if row["orgnr"] else [])),
-        route=route, regime=entry.regime if entry is not None and decided else None, window=window,
+        route=route,
+        regime=entry.regime if entry is not None and decided else None,
+        window=window,
         ceiling_eur=_s(row["ceiling_cents"]) if in_force else None,
         prior_de_minimis_eur=_s(row["prior_cents"]) if in_force else None,
         employer_tax_advantage_nok=format_cents(0) if decided else None,
-        employer_tax_advantage_eur=_s(row["et_cents"]) if in_force else (format_cents(0) if decided else None),
+        employer_tax_advantage_eur=_s(row["et_cents"])
+        if in_force
+        else (format_cents(0) if decided else None),
         counted_total_eur=_s(row["counted_total_cents"]) if in_force else None,
         new_aid_eur=_s(row["new_cents"]) if decided else None,
         headroom_before_eur=_s(row["headroom_cents"]) if in_force else None,
         headroom_after_eur=_s(row["headroom_after_cents"]) if in_force else None,
         max_de_minimis_grant_eur=_s(row["max_cents"]) if in_force else None,
         max_de_minimis_grant=_s(row["max_cur_cents"]) if in_force else None,
-        covid_tf=covid, fx=fx_list if decided else [],
+        covid_tf=covid,
+        fx=fx_list if decided else [],
         counted=[_counted(a) for a in counted_rows] if decided else [],
-        reasons=reasons.items, warnings=warnings.items,
+        reasons=reasons.items,
+        warnings=warnings.items,
         errors=[RowError(**e) for e in errors.select("file", "row", "field", "message").iter_rows(named=True)]
-        if errors is not None else [],
-        amount=_s(row["amount_cents"]), currency=cur, scheme=row["scheme"], name=row["name"], nace=row["nace"],
-        ceiling_test=row["limit_id"] if in_force else None, ceiling_tests=tests if in_force else [],
+        if errors is not None
+        else [],
+        amount=_s(row["amount_cents"]),
+        currency=cur,
+        scheme=row["scheme"],
+        name=row["name"],
+        nace=row["nace"],
+        ceiling_test=row["limit_id"] if in_force else None,
+        ceiling_tests=tests if in_force else [],
         rules_entry=row["entry_id"] if decided else None,
     )
 
 
 def _counted(a: dict) -> CountedAward:
-    return CountedAward(source="awards", orgnr=a["orgnr"], granted_on=a["granted_on"].isoformat(),
-                        basis=a["basis"], amount=format_cents(a["amount_cents"]), currency=a["currency"],
-                        eur=format_cents(a["eur_cents"]), counted=a["counted"], why=a["why"], file=a["file"],
-                        row=a["row"], grantor=a["grantor"], reference=a["reference"])
+    return CountedAward(
+        source="awards",
+        orgnr=a["orgnr"],
+        granted_on=a["granted_on"].isoformat(),
+        basis=a["basis"],
+        amount=format_cents(a["amount_cents"]),
+        currency=a["currency"],
+        eur=format_cents(a["eur_cents"]),
+        counted=a["counted"],
+        why=a["why"],
+        file=a["file"],
+        row=a["row"],
+        grantor=a["grantor"],
+        reference=a["reference"],
+    )
 
 
-def _explain_de_minimis(row: dict, entry: Any, limit: Any, sector: Any, counted_rows: list[dict],
-                        bases: dict, reasons: _Texts) -> None:
+def _explain_de_minimis(
+    row: dict, entry: Any, limit: Any, sector: Any, counted_rows: list[dict], bases: dict, reasons: _Texts
+) -> None:
     kind_msgs = messages()["window_kind"]
-    reasons.add("regime", _cite(entry.citation), grant_date=_day(row["grant_date"]), regime=entry.regime,
-                citation=_cite(entry.citation))
+    reasons.add(
+        "regime",
+        _cite(entry.citation),
+        grant_date=_day(row["grant_date"]),
+        regime=entry.regime,
+        citation=_cite(entry.citation),
+    )
     if len(row["members"] or []) > 1:
-        reasons.add("undertaking", "Regulation 1407/2013 / 2023/2831, Art 2(2)", members=", ".join(row["members"]))
-    reasons.add("window", _cite(entry.citation), **{"from": _day(row["window_from"])}, to=_day(row["grant_date"]),
-                kind=lambda lang: kind_msgs[f"{row['window_kind']}_{lang}"])
-    if sector is not None and sector.treatment == "sector_ceiling" and row["limit_id"] == entry.limits[0].id \
-            and sector.id in entry.limits[0].sector_ceilings_eur:
-        reasons.add("sector_ceiling", _cite(sector.citation), nace=row["nace"], ceiling=_money(row["ceiling_cents"]),
-                    reason=lambda lang: getattr(sector, f"reason_{lang}"))
+        reasons.add(
+            "undertaking", "Regulation 1407/2013 / 2023/2831, Art 2(2)", members=", ".join(row["members"])
+        )
+    reasons.add(
+        "window",
+        _cite(entry.citation),
+        **{"from": _day(row["window_from"])},
+        to=_day(row["grant_date"]),
+        kind=lambda lang: kind_msgs[f"{row['window_kind']}_{lang}"],
+    )
+    if (
+        sector is not None
+        and sector.treatment == "sector_ceiling"
+        and row["limit_id"] == entry.limits[0].id
+        and sector.id in entry.limits[0].sector_ceilings_eur
+    ):
+        reasons.add(
+            "sector_ceiling",
+            _cite(sector.citation),
+            nace=row["nace"],
+            ceiling=_money(row["ceiling_cents"]),
+            reason=lambda lang: getattr(sector, f"reason_{lang}"),
+        )
     shown = [a for a in counted_rows if a["counted"]]
     for a in shown:
-        reasons.add("counted_award", None, amount=_money(a["amount_cents"]), currency=a["currency"],
-                    granted_on=_day(a["granted_on"]),
-                    basis=lambda lang, b=a["basis"]: getattr(bases[b], f"label_{lang}"),
-                    grantor=f", {a['grantor']}" if a["grantor"] else "", eur=_money(a["eur_cents"]),
-                    rate=a["rate"] or "1", rate_date=_day(a["rate_date"]), source=a["rate_source"] or "EUR")
+        reasons.add(
+            "counted_award",
+            None,
+            amount=_money(a["amount_cents"]),
+            currency=a["currency"],
+            granted_on=_day(a["granted_on"]),
+            basis=lambda lang, b=a["basis"]: getattr(bases[b], f"label_{lang}"),
+            grantor=f", {a['grantor']}" if a["grantor"] else "",
+            eur=_money(a["eur_cents"]),
+            rate=a["rate"] or "1",
+            rate_date=_day(a["rate_date"]),
+            source=a["rate_source"] or "EUR",
+        )
     if not shown:
         reasons.add("no_prior")
-    reasons.add("new_aid", None, amount=_money(row["amount_cents"]), currency=row["currency"],
-                eur=_money(row["new_cents"]), rate=row["app_rate"] or "1", rate_date=_day(row["app_rate_date"]),
-                source=row["app_rate_source"] or "EUR")
-    reasons.add("ceiling", _cite(limit.citation), ceiling=_money(row["ceiling_cents"]),
-                citation=_cite(limit.citation), counted=_money(row["counted_total_cents"]),
-                headroom=_money(row["headroom_cents"]))
+    reasons.add(
+        "new_aid",
+        None,
+        amount=_money(row["amount_cents"]),
+        currency=row["currency"],
+        eur=_money(row["new_cents"]),
+        rate=row["app_rate"] or "1",
+        rate_date=_day(row["app_rate_date"]),
+        source=row["app_rate_source"] or "EUR",
+    )
+    reasons.add(
+        "ceiling",
+        _cite(limit.citation),
+        ceiling=_money(row["ceiling_cents"]),
+        citation=_cite(limit.citation),
+        counted=_money(row["counted_total_cents"]),
+        headroom=_money(row["headroom_cents"]),
+    )
     total = row["counted_total_cents"] + row["new_cents"]
-    values = dict(counted=_money(row["counted_total_cents"]), new=_money(row["new_cents"]), total=_money(total),
-                  ceiling=_money(row["ceiling_cents"]))
+    values = dict(
+        counted=_money(row["counted_total_cents"]),
+        new=_money(row["new_cents"]),
+        total=_money(total),
+        ceiling=_money(row["ceiling_cents"]),
+    )
     if row["new_cents"] <= row["headroom_cents"]:
-        reasons.add("fits", _cite(limit.citation), regime=entry.regime, after=_money(row["headroom_after_cents"]),
-                    **values)
+        reasons.add(
+            "fits",
+            _cite(limit.citation),
+            regime=entry.regime,
+            after=_money(row["headroom_after_cents"]),
+            **values,
+        )
     else:
-        reasons.add("exceeds", f"{entry.regime} Art 3(7); CJEU C-608/19 Zennaro", max_eur=_money(row["max_cents"]),
-                    max_cur=_money(row["max_cur_cents"]), currency=row["currency"], **values)
+        reasons.add(
+            "exceeds",
+            f"{entry.regime} Art 3(7); CJEU C-608/19 Zennaro",
+            max_eur=_money(row["max_cents"]),
+            max_cur=_money(row["max_cur_cents"]),
+            currency=row["currency"],
+            **values,
+        )
 
 
 def _explain_covid(row: dict, rules: Rules, caps: dict, reasons: _Texts, warnings: _Texts) -> None:
     covid = rules.covid
     cap = caps.get(row["cap_id"]) if row["cap_id"] else None
     if cap is None:
-        reasons.add("covid_tf_closed", "ESA decision 031/21/COL", grant_date=_day(row["grant_date"]),
-                    first=_day(covid.scheme[0].valid_from), last=_day(covid.scheme[-1].valid_to))
+        reasons.add(
+            "covid_tf_closed",
+            "ESA decision 031/21/COL",
+            grant_date=_day(row["grant_date"]),
+            first=_day(covid.scheme[0].valid_from),
+            last=_day(covid.scheme[-1].valid_to),
+        )
         return
     if row["in_difficulty_2019"]:
-        reasons.add("covid_tf_difficulty", _cite(covid.difficulty_citation), date=_day(covid.difficulty_date),
-                    citation=_cite(covid.difficulty_citation))
+        reasons.add(
+            "covid_tf_difficulty",
+            _cite(covid.difficulty_citation),
+            date=_day(covid.difficulty_date),
+            citation=_cite(covid.difficulty_citation),
+        )
     elif row["in_difficulty_2019"] is None:
         warnings.add("difficulty_not_declared", _cite(covid.difficulty_citation))
     total = row["tf_prior_cents"] + row["new_cents"]
     code = "covid_tf_fits" if total <= row["cap_cents"] else "covid_tf_exceeds"
-    reasons.add(code, _cite(cap.citation), cap=_money(row["cap_cents"]), citation=_cite(cap.citation),
-                prior=_money(row["tf_prior_cents"]), total=_money(total),
-                max=_money(max(row["tf_headroom_cents"], 0)))
+    reasons.add(
+        code,
+        _cite(cap.citation),
+        cap=_money(row["cap_cents"]),
+        citation=_cite(cap.citation),
+        prior=_money(row["tf_prior_cents"]),
+        total=_money(total),
+        max=_money(max(row["tf_headroom_cents"], 0)),
+    )
 
 
 def _warn(row: dict, counted_rows: list[dict], warnings: _Texts, cur: str) -> None:
     if row["app_fx_status"] == "stale":
-        warnings.add("fx_rate_stale", "Contract §4 (exchange rate)", currency=cur, date=_day(row["grant_date"]),
-                     rate=row["app_rate"], rate_date=_day(row["app_rate_date"]))
+        warnings.add(
+            "fx_rate_stale",
+            "Contract §4 (exchange rate)",
+            currency=cur,
+            date=_day(row["grant_date"]),
+            rate=row["app_rate"],
+            rate_date=_day(row["app_rate_date"]),
+        )
     for a in counted_rows:
         if a["counted"] and a["rate_date"] is not None and a["rate_date"] in (row["stale_dates"] or []):
-            warnings.add("fx_rate_stale", "Contract §4 (exchange rate)", currency=a["currency"],
-                         date=_day(a["granted_on"]), rate=a["rate"], rate_date=_day(a["rate_date"]))
-    for code, n in (("award_after_grant_date", row["n_after"]), ("duplicate_award", row["n_duplicate"]),
-                    ("basis_other", row["n_other"])):
+            warnings.add(
+                "fx_rate_stale",
+                "Contract §4 (exchange rate)",
+                currency=a["currency"],
+                date=_day(a["granted_on"]),
+                rate=a["rate"],
+                rate_date=_day(a["rate_date"]),
+            )
+    for code, n in (
+        ("award_after_grant_date", row["n_after"]),
+        ("duplicate_award", row["n_duplicate"]),
+        ("basis_other", row["n_other"]),
+    ):
         if n:
             warnings.add(code, None, n=n, grant_date=_day(row["grant_date"]))
     if row["nace"] is None:

@@ -150,12 +150,16 @@ def _timeline(entries: list[Dated], label: str) -> None:
     """Entries must be sorted, contiguous and non-overlapping."""
     for before, after in zip(entries, entries[1:], strict=False):
         if after.valid_from <= before.valid_to:
-            raise RuleDataError(f"{label}: '{after.id}' (from {after.valid_from}) overlaps "
-                                f"'{before.id}' (to {before.valid_to})")
+            raise RuleDataError(
+                f"{label}: '{after.id}' (from {after.valid_from}) overlaps "
+                f"'{before.id}' (to {before.valid_to})"
+            )
         if after.valid_from != before.valid_to + dt.timedelta(days=1):
-            raise RuleDataError(f"{label}: gap between '{before.id}' (to {before.valid_to}) and "
-                                f"'{after.id}' (from {after.valid_from}); add an entry with "
-                                "in_force = false to say why")
+            raise RuleDataError(
+                f"{label}: gap between '{before.id}' (to {before.valid_to}) and "
+                f"'{after.id}' (from {after.valid_from}); add an entry with "
+                "in_force = false to say why"
+            )
 
 
 class Rules(_Strict):
@@ -190,24 +194,45 @@ class Rules(_Strict):
         for e in self.regimes.entries:
             for scheme in e.schemes:
                 for order, lim in enumerate(e.limits or [None]):
-                    rows.append({
-                        "scheme": scheme, "entry_id": e.id, "valid_from": e.valid_from,
-                        "valid_to": e.valid_to, "in_force": e.in_force, "regime": e.regime,
-                        "window_kind": e.window, "window_years": e.window_years,
-                        "limit_order": order, "limit_id": lim.id if lim else None,
-                        "limit_counts": lim.counts if lim else [],
-                        "ceiling_cents": lim.ceiling_eur * 100 if lim else None,
-                        "sector_ceilings": [{"sector": k, "cents": v * 100}
-                                            for k, v in (lim.sector_ceilings_eur if lim else {}).items()],
-                    })
-        return pl.DataFrame(rows, schema_overrides={
-            "sector_ceilings": pl.List(pl.Struct({"sector": pl.Utf8, "cents": pl.Int64})),
-            "limit_counts": pl.List(pl.Utf8), "regime": pl.Utf8, "window_kind": pl.Utf8,
-            "window_years": pl.Int64, "limit_id": pl.Utf8, "ceiling_cents": pl.Int64})
+                    rows.append(
+                        {
+                            "scheme": scheme,
+                            "entry_id": e.id,
+                            "valid_from": e.valid_from,
+                            "valid_to": e.valid_to,
+                            "in_force": e.in_force,
+                            "regime": e.regime,
+                            "window_kind": e.window,
+                            "window_years": e.window_years,
+                            "limit_order": order,
+                            "limit_id": lim.id if lim else None,
+                            "limit_counts": lim.counts if lim else [],
+                            "ceiling_cents": lim.ceiling_eur * 100 if lim else None,
+                            "sector_ceilings": [
+                                {"sector": k, "cents": v * 100}
+                                for k, v in (lim.sector_ceilings_eur if lim else {}).items()
+                            ],
+                        }
+                    )
+        return pl.DataFrame(
+            rows,
+            schema_overrides={
+                "sector_ceilings": pl.List(pl.Struct({"sector": pl.Utf8, "cents": pl.Int64})),
+                "limit_counts": pl.List(pl.Utf8),
+                "regime": pl.Utf8,
+                "window_kind": pl.Utf8,
+                "window_years": pl.Int64,
+                "limit_id": pl.Utf8,
+                "ceiling_cents": pl.Int64,
+            },
+        )
 
     def sector_frame(self) -> pl.DataFrame:
-        rows = [{"sector": s.id, "prefix": p, "treatment": s.treatment}
-                for s in self.sectors.sectors for p in s.nace_prefixes]
+        rows = [
+            {"sector": s.id, "prefix": p, "treatment": s.treatment}
+            for s in self.sectors.sectors
+            for p in s.nace_prefixes
+        ]
         return pl.DataFrame(rows, schema={"sector": pl.Utf8, "prefix": pl.Utf8, "treatment": pl.Utf8})
 
     def sector(self, sector_id: str) -> Sector | None:
@@ -220,18 +245,24 @@ class Rules(_Strict):
         for e in self.regimes.entries:
             for lim in e.limits:
                 if bad := set(lim.counts) - known:
-                    raise ValueError(f"de_minimis.toml: entry '{e.id}' limit '{lim.id}' counts "
-                                     f"unknown basis {sorted(bad)}")
+                    raise ValueError(
+                        f"de_minimis.toml: entry '{e.id}' limit '{lim.id}' counts unknown basis {sorted(bad)}"
+                    )
                 if bad := set(lim.sector_ceilings_eur) - sectors:
-                    raise ValueError(f"de_minimis.toml: entry '{e.id}' limit '{lim.id}' names "
-                                     f"unknown sector {sorted(bad)}")
+                    raise ValueError(
+                        f"de_minimis.toml: entry '{e.id}' limit '{lim.id}' names unknown sector {sorted(bad)}"
+                    )
         if bad := set(self.covid.counts) - known:
             raise ValueError(f"covid_tf.toml: counts unknown basis {sorted(bad)}")
         return self
 
 
-_FILES = {"regimes": ("de_minimis.toml", RegimeFile), "covid": ("covid_tf.toml", CovidFile),
-          "sectors": ("sectors.toml", SectorFile), "bases": ("bases.toml", BasisFile)}
+_FILES = {
+    "regimes": ("de_minimis.toml", RegimeFile),
+    "covid": ("covid_tf.toml", CovidFile),
+    "sectors": ("sectors.toml", SectorFile),
+    "bases": ("bases.toml", BasisFile),
+}
 
 
 def _read(path: Path, model: type[BaseModel]) -> BaseModel:
@@ -268,8 +299,10 @@ def load_rules(directory: Path | str | None = None) -> Rules:
         for day in (cap.valid_from, cap.valid_to):
             frame = next((f for f in covid.framework if f.covers(day)), None)
             if frame is None or cap.cap_eur > frame.cap_eur:
-                raise RuleDataError(f"{folder / 'covid_tf.toml'}: scheme entry '{cap.id}' on {day} "
-                                    "is outside the framework or above its cap")
+                raise RuleDataError(
+                    f"{folder / 'covid_tf.toml'}: scheme entry '{cap.id}' on {day} "
+                    "is outside the framework or above its cap"
+                )
     try:
         return Rules(directory=folder, **parts)  # type: ignore[arg-type]
     except ValidationError as exc:

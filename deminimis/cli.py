@@ -1,0 +1,240 @@
+"""Command line: ``deminimis check``, ``deminimis batch``, ``deminimis fx``.
+
+Exit codes (contract §2): 0 every row decided; 3 output written but some rows are
+``error`` (or a side file had broken rows); 2 unusable input, with one line naming the
+file and what is wrong; 1 an online source failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from deminimis.errors import DeminimisError, InputError, RuleDataError, SourceError
+
+EXAMPLES_CHECK = """
+\b
+Examples:
+  deminimis check --orgnr 974760673 --amount 150000 --currency NOK \\
+      --grant-date 2021-05-17 --awards fixtures/awards.csv --format text --lang nb
+  deminimis check --orgnr 974760673 --amount 40000 --currency EUR \\
+      --grant-date 2021-09-01 --awards fixtures/awards.csv --scheme covid_tf_3_1 --format json
+"""
+
+EXAMPLES_BATCH = """
+\b
+Examples:
+  deminimis batch fixtures/applications.csv --awards fixtures/awards.csv \\
+      --links fixtures/links.csv --firms fixtures/firms.csv --out decisions.csv
+  deminimis batch applications.csv --awards awards.csv --out decisions.json
+"""
+
+
+def _fail(code: int, message: str) -> None:
+    click.echo(f"deminimis: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (InputError, RuleDataError) as exc:
+            _fail(2, str(exc))
+        except SourceError as exc:
+            _fail(1, str(exc))
+        except DeminimisError as exc:  # pragma: no cover - every subclass is handled above
+            _fail(2, str(exc))
+
+    return wrapper
+
+
+def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    opts = [
+        click.option(
+            "--awards", type=click.Path(path_type=Path), help="Prior aid (CSV, contract §1 'awards')."
+        ),
+        click.option(
+            "--links",
+            type=click.Path(path_type=Path),
+            help="orgnr,undertaking_id rows: firms forming one single undertaking.",
+        ),
+        click.option(
+            "--firms",
+            type=click.Path(path_type=Path),
+            help="Offline firm facts: orgnr,name,nace,kommunenummer,status.",
+        ),
+        click.option(
+            "--employer-tax",
+            "employer_tax",
+            type=click.Path(path_type=Path),
+            help="Zone Ia employer-tax rows (not yet counted: see the README's limits).",
+        ),
+        click.option(
+            "--rules",
+            "rules_dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Use another rules directory instead of the shipped law data.",
+        ),
+        click.option(
+            "--rates",
+            "rates_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Use another ECB rate file (date,currency,rate) instead of the shipped one.",
+        ),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _no_employer_tax(path: Path | None) -> None:
+    if path is not None:
+        raise InputError(
+            f"{path}: --employer-tax is not supported yet; the zone Ia advantage must be added "
+            "by hand until it is (see README, 'Limits')"
+        )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="deminimis")
+def main() -> None:
+    """Check grants against the EEA de minimis ceiling and route them (de minimis, Covid TF, GBER).
+
+    Offline by default: the law is read from the shipped rules data and exchange rates from
+    the shipped ECB history. See README.md for the conventions used where the law leaves a choice.
+    """
+
+
+@main.command(epilog=EXAMPLES_CHECK)
+@click.option("--orgnr", required=True, help="Applicant's organisation number (9 digits, MOD11).")
+@click.option(
+    "--amount", required=True, help="The new aid (gross grant equivalent), e.g. 150000 or '150 000,50'."
+)
+@click.option("--currency", default="NOK", show_default=True, help="ISO 4217 code of --amount.")
+@click.option(
+    "--grant-date",
+    "grant_date",
+    help="Planned date of the decision conferring the right to the aid (YYYY-MM-DD or "
+    "DD.MM.YYYY). Default: today.",
+)
+@_side_options
+@click.option(
+    "--scheme",
+    type=click.Choice(["ad_hoc", "de_minimis_scheme", "covid_tf_3_1", "sgei"]),
+    default="ad_hoc",
+    show_default=True,
+    help="Legal frame the grant is made under.",
+)
+@click.option("--nace", help="NACE code of the activity aided (e.g. 56.101); else taken from --firms.")
+@click.option("--application-id", "application_id", help="Identifier echoed in the decision.")
+@click.option(
+    "--fiscal-year-start", "fiscal_year_start", help="MM-DD start of the fiscal year (default 01-01)."
+)
+@click.option(
+    "--in-difficulty-2019",
+    "in_difficulty_2019",
+    type=click.Choice(["yes", "no", "ja", "nei"]),
+    help="Self-declaration: undertaking in difficulty on 31.12.2019 (closes the Covid TF route).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["nb", "en"]),
+    default="nb",
+    show_default=True,
+    help="Language of --format text.",
+)
+@_errors_to_exit
+def check(fmt: str, lang: str, employer_tax: Path | None, **kwargs: Any) -> None:
+    """Decide one grant and explain it (a batch of one)."""
+    from deminimis.api import check_one
+    from deminimis.render.text import render_text
+
+    _no_employer_tax(employer_tax)
+    kwargs["grant_date"] = kwargs["grant_date"] or dt.date.today().isoformat()
+    result = check_one(**kwargs)
+    decision = result.decisions[0]
+    if fmt == "json":
+        click.echo(json.dumps(decision.to_json_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(decision, lang))
+    for err in result.input_errors:
+        click.echo(f"deminimis: warning: {err.file}:{err.row} {err.field}: {err.message}", err=True)
+    sys.exit(result.exit_code)
+
+
+@main.command(epilog=EXAMPLES_BATCH)
+@click.argument("applications", type=click.Path(path_type=Path))
+@_side_options
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Output file: .csv (UTF-8 with BOM), .json (a list), .jsonl or .xlsx.",
+)
+@_errors_to_exit
+def batch(applications: Path, out: Path, employer_tax: Path | None, **kwargs: Any) -> None:
+    """Decide every row of an applications file; write one decision per row, in input order."""
+    from deminimis.api import check_batch
+    from deminimis.render.tables import FORMATS, write
+
+    _no_employer_tax(employer_tax)
+    if out.suffix.lower() not in FORMATS:
+        raise InputError(f"{out}: unknown output format '{out.suffix}' (use {', '.join(FORMATS)})")
+    result = check_batch(applications, **kwargs)
+    write(result.decisions, out)
+    routes: dict[str, int] = {}
+    for d in result.decisions:
+        routes[d.route] = routes.get(d.route, 0) + 1
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(routes.items()))
+    click.echo(f"deminimis: {len(result.decisions)} decisions written to {out} ({summary})", err=True)
+    for err in result.input_errors:
+        click.echo(f"deminimis: error: {err.file}:{err.row} {err.field}: {err.message}", err=True)
+    sys.exit(result.exit_code)
+
+
+@main.group()
+def fx() -> None:
+    """Exchange rates (ECB euro reference rates) used offline."""
+
+
+@fx.command("update")
+@click.option(
+    "--dest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the refreshed history (default: the user data directory).",
+)
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request.")
+@_errors_to_exit
+def fx_update(dest: Path | None, timeout: float) -> None:
+    """Download the ECB history (online, opt-in); it then takes precedence over the shipped file."""
+    from deminimis import fx as fxmod
+
+    result = fxmod.update(dest=dest, timeout=timeout)
+    click.echo(
+        f"deminimis: {result.rows} rates for {result.currencies} currencies, "
+        f"{result.first_date} … {result.last_date}, written to {result.path}"
+    )
+
+
+@fx.command("info")
+@_errors_to_exit
+def fx_info() -> None:
+    """Show which rate file is used and its last fixing date."""
+    from deminimis import fx as fxmod
+
+    path = fxmod.rates_path()
+    rates = fxmod.load_rates(path)
+    click.echo(f"{path}\nlast fixing: {rates['rate_date'].max()}; currencies: {rates['currency'].n_unique()}")
+
+
+__all__ = ["main"]

@@ -1,0 +1,46 @@
+"""Run the behaviour cases of tests/cases/*.toml through the public API."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from deminimis import check
+from tests.conftest import write_csv
+
+CASES = [
+    case
+    for path in sorted((Path(__file__).parent / "cases").glob("*.toml"))
+    for case in tomllib.loads(path.read_text(encoding="utf-8"))["cases"]
+]
+AWARD_COLUMNS = ["orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference"]
+
+
+def _null(value: object) -> object:
+    return None if value == "__null__" else value
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_case(case: dict, tmp_path: Path) -> None:
+    options = dict(case["application"])
+    if "awards" in case:
+        options["awards"] = write_csv(tmp_path / "awards.csv", case["awards"], AWARD_COLUMNS)
+    if "links" in case:
+        options["links"] = write_csv(tmp_path / "links.csv", case["links"])
+    decision = check(**options).to_json_dict()
+    for key, expected in case["expect"].items():
+        if key in ("reasons", "warnings"):
+            codes = [f["code"] for f in decision[key]]
+            assert set(expected) <= set(codes), f"{key}: {codes}"
+        elif key == "counted_why":
+            assert [a["why"] for a in decision["counted"]] == expected
+        elif key == "reason_citation_contains":
+            assert any(expected in (r["citation"] or "") for r in decision["reasons"])
+        elif isinstance(expected, dict):
+            for sub, value in expected.items():
+                assert decision[key] is not None and decision[key][sub] == _null(value), f"{key}.{sub}"
+        else:
+            assert decision[key] == _null(expected), key
+    assert decision["route"] != "error", decision["errors"]

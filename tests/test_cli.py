@@ -1,0 +1,173 @@
+"""The command line as contract §2-3 defines it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from deminimis.cli import main
+from tests.conftest import FIXTURES, ROOT, write_csv
+
+CONTRACT_KEYS = {
+    "application_id",
+    "orgnr",
+    "grant_date",
+    "undertaking",
+    "route",
+    "regime",
+    "window",
+    "ceiling_eur",
+    "prior_de_minimis_eur",
+    "employer_tax_advantage_nok",
+    "employer_tax_advantage_eur",
+    "counted_total_eur",
+    "new_aid_eur",
+    "headroom_before_eur",
+    "headroom_after_eur",
+    "max_de_minimis_grant_eur",
+    "max_de_minimis_grant",
+    "covid_tf",
+    "fx",
+    "counted",
+    "reasons",
+    "warnings",
+    "errors",
+}
+MONEY = re.compile(r"^-?\d+\.\d{2}$")
+SIDE = [
+    "--awards",
+    str(FIXTURES / "awards.csv"),
+    "--links",
+    str(FIXTURES / "links.csv"),
+    "--firms",
+    str(FIXTURES / "firms.csv"),
+]
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    res = CliRunner().invoke(main, list(args))
+    return res.exit_code, res.stdout, res.stderr
+
+
+def test_check_json_has_every_contract_key_and_money_as_two_decimal_strings() -> None:
+    code, out, _ = _run(
+        "check",
+        "--orgnr",
+        "912346803",
+        "--amount",
+        "150000",
+        "--currency",
+        "NOK",
+        "--grant-date",
+        "2021-05-17",
+        "--scheme",
+        "covid_tf_3_1",
+        "--format",
+        "json",
+        *SIDE,
+    )
+    assert code == 0
+    d = json.loads(out)
+    assert set(d) >= CONTRACT_KEYS
+    for key in CONTRACT_KEYS:
+        if key.endswith("_eur") or key in ("max_de_minimis_grant", "employer_tax_advantage_nok"):
+            assert isinstance(d[key], str) and MONEY.match(d[key]), (key, d[key])
+    assert set(d["window"]) == {"from", "to", "kind"}
+    assert d["route"] == "de_minimis" and d["window"]["from"] == "2019-01-01"
+    assert all(MONEY.match(a["eur"]) and MONEY.match(a["amount"]) for a in d["counted"])
+    assert {"currency", "date", "rate_date", "rate", "source"} <= set(d["fx"][0])
+    assert all({"code", "citation", "text_nb", "text_en"} <= set(r) for r in d["reasons"])
+    assert set(d["covid_tf"]) >= {"ceiling_eur", "prior_eur", "headroom_before_eur"}
+
+
+def test_check_text_in_both_languages() -> None:
+    base = ["check", "--orgnr", "912346803", "--amount", "150000", "--grant-date", "2021-05-17", *SIDE]
+    _, nb, _ = _run(*base, "--lang", "nb")
+    _, en, _ = _run(*base, "--lang", "en")
+    assert "Resultat: DE_MINIMIS" in nb and "Perioden er 01.01.2019 til og med 17.05.2021" in nb
+    assert "Result: DE_MINIMIS" in en and "The period is 2019-01-01 to 2021-05-17 inclusive" in en
+
+
+def test_batch_writes_every_format_in_input_order(tmp_path: Path) -> None:
+    apps = FIXTURES / "applications.csv"
+    for suffix in (".json", ".jsonl", ".csv"):
+        out = tmp_path / f"d{suffix}"
+        code, _, err = _run("batch", str(apps), *SIDE, "--out", str(out))
+        assert code == 3, err  # the fixtures hold one broken orgnr on purpose
+        assert "8 decisions written" in err
+    decisions = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))
+    assert [d["application_id"] for d in decisions] == [f"A{i}" for i in range(1, 9)]
+    assert [d["route"] for d in decisions] == [
+        "de_minimis",
+        "gber",
+        "manual_review",
+        "gber",
+        "manual_review",
+        "de_minimis",
+        "covid_tf",
+        "error",
+    ]
+    lines = (tmp_path / "d.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["application_id"] for line in lines] == [d["application_id"] for d in decisions]
+    csv_bytes = (tmp_path / "d.csv").read_bytes()
+    assert csv_bytes.startswith(b"\xef\xbb\xbf") and b"application_id" in csv_bytes[:200]
+
+
+def test_unusable_input_exits_2_with_one_line(tmp_path: Path) -> None:
+    code, _, err = _run("batch", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o.json"))
+    assert code == 2 and "nope.csv: file not found" in err and err.count("\n") == 1
+    bad = write_csv(tmp_path / "apps.csv", [{"orgnr": "912345688", "sum": "1"}])
+    code, _, err = _run("batch", str(bad), "--out", str(tmp_path / "o.json"))
+    assert code == 2 and "missing column(s) amount, grant_date" in err
+    code, _, err = _run(
+        "check",
+        "--orgnr",
+        "912345688",
+        "--amount",
+        "1",
+        "--grant-date",
+        "2021-01-04",
+        "--awards",
+        str(tmp_path / "missing.csv"),
+    )
+    assert code == 2 and "missing.csv" in err
+    code, _, err = _run("batch", str(FIXTURES / "applications.csv"), "--out", str(tmp_path / "o.txt"))
+    assert code == 2 and "unknown output format" in err
+
+
+def test_check_error_row_exits_3() -> None:
+    code, out, _ = _run(
+        "check", "--orgnr", "912345689", "--amount", "1", "--grant-date", "2021-01-04", "--format", "json"
+    )
+    assert code == 3 and json.loads(out)["route"] == "error"
+
+
+def test_cli_shim_runs_from_a_checkout() -> None:
+    res = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "cli.py"),
+            "check",
+            "--orgnr",
+            "974760673",
+            "--amount",
+            "1000",
+            "--currency",
+            "EUR",
+            "--grant-date",
+            "2021-05-17",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["route"] == "de_minimis"
