@@ -95,7 +95,7 @@ def test_check_text_in_both_languages() -> None:
 
 def test_batch_writes_every_format_in_input_order(tmp_path: Path) -> None:
     apps = FIXTURES / "applications.csv"
-    for suffix in (".json", ".jsonl", ".csv"):
+    for suffix in (".json", ".jsonl", ".csv", ".xlsx"):
         out = tmp_path / f"d{suffix}"
         code, _, err = _run("batch", str(apps), *SIDE, "--out", str(out))
         assert code == 3, err  # the fixtures hold one broken orgnr on purpose
@@ -116,6 +116,7 @@ def test_batch_writes_every_format_in_input_order(tmp_path: Path) -> None:
     assert [json.loads(line)["application_id"] for line in lines] == [d["application_id"] for d in decisions]
     csv_bytes = (tmp_path / "d.csv").read_bytes()
     assert csv_bytes.startswith(b"\xef\xbb\xbf") and b"application_id" in csv_bytes[:200]
+    assert (tmp_path / "d.xlsx").read_bytes()[:2] == b"PK"
 
 
 def test_unusable_input_exits_2_with_one_line(tmp_path: Path) -> None:
