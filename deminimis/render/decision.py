@@ -62,6 +62,11 @@ def _day(value: dt.date | None) -> Any:
     return lambda lang: _date(value, lang)
 
 
+def _rate(text: str | None) -> Any:
+    """A rate as published (``10.0665``), with a decimal comma in nb."""
+    return lambda lang: (text or "").replace(".", ",") if lang == "nb" else text
+
+
 def _s(cents: int | None) -> str | None:
     return None if cents is None else format_cents(cents)
 
@@ -129,9 +134,8 @@ def _decision(
         reasons.add("gber", "Regulation (EU) No 651/2014 (GBER), Art 6 and Art 11")
     if decided:
         _warn(row, counted_rows, warnings, cur)
-        for what, conf in _confidences(
-            entry, limit, caps.get(row["cap_id"]) if row["scheme"] == "covid_tf_3_1" else None
-        ):
+        covid_cap = caps.get(row["cap_id"]) if route in ("covid_tf", "gber") and row["cap_id"] else None
+        for what, conf in _confidences(entry, limit, covid_cap):
             if conf == "UNVERIFIED":
                 reasons.add("unverified", None, what=what)
 
@@ -282,7 +286,7 @@ def _explain_de_minimis(
     shown = [a for a in counted_rows if a["counted"]]
     for a in shown:
         reasons.add(
-            "counted_award",
+            "counted_award_eur" if a["currency"] == "EUR" else "counted_award",
             None,
             amount=_money(a["amount_cents"]),
             currency=a["currency"],
@@ -290,21 +294,21 @@ def _explain_de_minimis(
             basis=lambda lang, b=a["basis"]: getattr(bases[b], f"label_{lang}"),
             grantor=f", {a['grantor']}" if a["grantor"] else "",
             eur=_money(a["eur_cents"]),
-            rate=a["rate"] or "1",
+            rate=_rate(a["rate"]),
             rate_date=_day(a["rate_date"]),
-            source=a["rate_source"] or "EUR",
+            source=a["rate_source"],
         )
     if not shown:
         reasons.add("no_prior")
     reasons.add(
-        "new_aid",
+        "new_aid_eur" if row["currency"] == "EUR" else "new_aid",
         None,
         amount=_money(row["amount_cents"]),
         currency=row["currency"],
         eur=_money(row["new_cents"]),
-        rate=row["app_rate"] or "1",
+        rate=_rate(row["app_rate"]),
         rate_date=_day(row["app_rate_date"]),
-        source=row["app_rate_source"] or "EUR",
+        source=row["app_rate_source"],
     )
     reasons.add(
         "ceiling",
@@ -381,7 +385,7 @@ def _warn(row: dict, counted_rows: list[dict], warnings: _Texts, cur: str) -> No
             "Contract §4 (exchange rate)",
             currency=cur,
             date=_day(row["grant_date"]),
-            rate=row["app_rate"],
+            rate=_rate(row["app_rate"]),
             rate_date=_day(row["app_rate_date"]),
         )
     for a in counted_rows:
@@ -391,7 +395,7 @@ def _warn(row: dict, counted_rows: list[dict], warnings: _Texts, cur: str) -> No
                 "Contract §4 (exchange rate)",
                 currency=a["currency"],
                 date=_day(a["granted_on"]),
-                rate=a["rate"],
+                rate=_rate(a["rate"]),
                 rate_date=_day(a["rate_date"]),
             )
     for code, n in (
@@ -412,9 +416,9 @@ def _confidences(entry: Any, limit: Any, cap: Any) -> list[tuple[str, str]]:
     if entry is not None:
         out.append((f"{entry.id} ({entry.valid_from} – {entry.valid_to})", entry.confidence))
     if limit is not None:
-        out.append((f"{limit.id} EUR {limit.ceiling_eur}", limit.confidence))
+        out.append((f"EUR {limit.ceiling_eur:,} ({limit.id})", limit.confidence))
     if cap is not None:
-        out.append((f"{cap.id} EUR {cap.cap_eur}", cap.confidence))
+        out.append((f"EUR {cap.cap_eur:,} ({cap.id})", cap.confidence))
     return out
 
 
