@@ -54,6 +54,7 @@ REQUIRED = {
     "awards": ("orgnr", "granted_on", "amount", "basis"),
     "links": ("orgnr", "undertaking_id"),
     "firms": ("orgnr",),
+    "employer_tax": ("orgnr", "year"),
 }
 OPTIONAL = {
     "applications": (
@@ -67,6 +68,7 @@ OPTIONAL = {
     "awards": ("currency", "grantor", "reference"),
     "links": (),
     "firms": ("name", "nace", "kommunenummer", "status"),
+    "employer_tax": ("month", "advantage_nok", "wage_base_nok", "kommunenummer", "area", "sector"),
 }
 YES = ("yes", "ja", "y", "j", "true", "1")
 NO = ("no", "nei", "n", "false", "0", "")
