@@ -16,14 +16,17 @@ from pathlib import Path
 
 import polars as pl
 
+from deminimis import employer_tax as employer_tax_mod
 from deminimis import fx
 from deminimis.cumulation import ERRORS_SCHEMA, Inputs, run
+from deminimis.errors import InputError
 from deminimis.models import Decision, RowError
 from deminimis.render.decision import build
 from deminimis.rules import SCHEMES, Rules, load_rules
 from deminimis.sources import tables
 
 CHECK_SOURCE = "check options"
+EMPLOYER_TAX_MISSING = ("warn", "assume-max")
 PathLike = str | Path
 
 
@@ -80,10 +83,21 @@ def _decide(
     awards: PathLike | None,
     links: PathLike | None,
     firms: PathLike | None,
+    employer_tax_file: PathLike | None = None,
+    employer_tax_missing: str = "warn",
 ) -> BatchResult:
+    if employer_tax_missing not in EMPLOYER_TAX_MISSING:
+        raise InputError(
+            f"--employer-tax-missing '{employer_tax_missing}': use one of {EMPLOYER_TAX_MISSING}"
+        )
     apps, app_err = tables.canonical_applications(raw_apps, _currencies(rates), list(SCHEMES))
     aw, aw_err, ln, fm, other_err = _side_tables(rules, rates, awards, links, firms)
-    result = run(Inputs(apps, app_err, aw, aw_err, ln, fm, other_err), rules, rates)
+    et = et_err = None
+    if employer_tax_file:
+        et_raw = tables.read_table(employer_tax_file, "employer_tax")
+        et, et_err = employer_tax_mod.canonical_rows(et_raw, employer_tax_mod.load(rules.directory))
+    inputs = Inputs(apps, app_err, aw, aw_err, ln, fm, other_err, et, et_err, employer_tax_missing)
+    result = run(inputs, rules, rates)
     errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
     return BatchResult(build(result, rules), errors)
 
@@ -102,6 +116,8 @@ def check(
     application_id: str | None = None,
     fiscal_year_start: str | None = None,
     in_difficulty_2019: str | bool | None = None,
+    employer_tax: PathLike | None = None,
+    employer_tax_missing: str = "warn",
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
 ) -> Decision:
@@ -123,6 +139,8 @@ def check_one(
     application_id: str | None = None,
     fiscal_year_start: str | None = None,
     in_difficulty_2019: str | bool | None = None,
+    employer_tax: PathLike | None = None,
+    employer_tax_missing: str = "warn",
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
 ) -> BatchResult:
@@ -144,7 +162,7 @@ def check_one(
     raw = pl.DataFrame([row], schema={k: pl.Utf8 for k in row}).with_columns(
         file=pl.lit(CHECK_SOURCE), row=pl.lit(1, pl.Int64)
     )
-    return _decide(raw, rules, rates, awards, links, firms)
+    return _decide(raw, rules, rates, awards, links, firms, employer_tax, employer_tax_missing)
 
 
 def check_batch(
@@ -153,12 +171,15 @@ def check_batch(
     awards: PathLike | None = None,
     links: PathLike | None = None,
     firms: PathLike | None = None,
+    employer_tax: PathLike | None = None,
+    employer_tax_missing: str = "warn",
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
 ) -> BatchResult:
     """Decide every row of an applications file (contract §1)."""
     rules, rates = _context(rules_dir, rates_file)
-    return _decide(tables.read_table(applications, "applications"), rules, rates, awards, links, firms)
+    raw = tables.read_table(applications, "applications")
+    return _decide(raw, rules, rates, awards, links, firms, employer_tax, employer_tax_missing)
 
 
 __all__ = ["BatchResult", "check", "check_batch", "check_one"]

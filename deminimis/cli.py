@@ -76,7 +76,17 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--employer-tax",
             "employer_tax",
             type=click.Path(path_type=Path),
-            help="Zone Ia employer-tax rows (not yet counted: see the README's limits).",
+            help="Employer-tax rows per orgnr and year (or month): advantage_nok, or wage_base_nok + "
+            "kommunenummer [+ area, sector].",
+        ),
+        click.option(
+            "--employer-tax-missing",
+            "employer_tax_missing",
+            type=click.Choice(["warn", "assume-max"]),
+            default="warn",
+            show_default=True,
+            help="A firm in a zone Ia kommune (firms file) with no employer-tax row: warn, or count the "
+            "full fribeløp of each year in the window (conservative).",
         ),
         click.option(
             "--rules",
@@ -94,14 +104,6 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for opt in reversed(opts):
         func = opt(func)
     return func
-
-
-def _no_employer_tax(path: Path | None) -> None:
-    if path is not None:
-        raise InputError(
-            f"{path}: --employer-tax is not supported yet; the zone Ia advantage must be added "
-            "by hand until it is (see README, 'Limits')"
-        )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -154,12 +156,11 @@ def main() -> None:
     help="Language of --format text.",
 )
 @_errors_to_exit
-def check(fmt: str, lang: str, employer_tax: Path | None, **kwargs: Any) -> None:
+def check(fmt: str, lang: str, **kwargs: Any) -> None:
     """Decide one grant and explain it (a batch of one)."""
     from deminimis.api import check_one
     from deminimis.render.text import render_text
 
-    _no_employer_tax(employer_tax)
     kwargs["grant_date"] = kwargs["grant_date"] or dt.date.today().isoformat()
     result = check_one(**kwargs)
     decision = result.decisions[0]
@@ -182,12 +183,11 @@ def check(fmt: str, lang: str, employer_tax: Path | None, **kwargs: Any) -> None
     help="Output file: .csv (UTF-8 with BOM), .json (a list), .jsonl or .xlsx.",
 )
 @_errors_to_exit
-def batch(applications: Path, out: Path, employer_tax: Path | None, **kwargs: Any) -> None:
+def batch(applications: Path, out: Path, **kwargs: Any) -> None:
     """Decide every row of an applications file; write one decision per row, in input order."""
     from deminimis.api import check_batch
     from deminimis.render.tables import FORMATS, write
 
-    _no_employer_tax(employer_tax)
     if out.suffix.lower() not in FORMATS:
         raise InputError(f"{out}: unknown output format '{out.suffix}' (use {', '.join(FORMATS)})")
     result = check_batch(applications, **kwargs)
@@ -200,6 +200,45 @@ def batch(applications: Path, out: Path, employer_tax: Path | None, **kwargs: An
     for err in result.input_errors:
         click.echo(f"deminimis: error: {err.file}:{err.row} {err.field}: {err.message}", err=True)
     sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("kommunenummer")
+@click.option("--year", type=int, required=True, help="Calendar year of the wages.")
+@click.option("--area", help="Former municipality inside a merged one (e.g. Finnøy in Stavanger).")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False))
+@_errors_to_exit
+def zone(kommunenummer: str, year: int, area: str | None, rules_dir: Path | None) -> None:
+    """Print the employer-tax zone of a kommune and what it means for de minimis.
+
+    \b
+    Example:
+      deminimis zone 1103 --year 2021 --area Finnøy
+    """
+    import polars as pl
+
+    from deminimis import employer_tax
+
+    data = employer_tax.load(rules_dir)
+    frame = employer_tax.zone_frame(
+        pl.DataFrame({"year": [year], "kommunenummer": [kommunenummer.zfill(4)], "area": [area]}),
+        data,
+    )
+    hit = frame.row(0, named=True)
+    if hit["zone_problem"]:
+        raise InputError(hit["zone_problem"])
+    general = data.sector("general")
+    meaning = (
+        "de minimis: the reduced rate up to the yearly fribeløp is de minimis aid and must be counted"
+        if general and hit["zone"] in general.fribelop_zones
+        else "not de minimis for general industries (regional aid or full rate); sector-excluded employers "
+        "and firms in difficulty may still use the fribeløp outside zone I"
+    )
+    rate = next(r for r in data.file.rates if r.year_from <= year <= r.year_to).zones[hit["zone"]]
+    click.echo(
+        f"{kommunenummer} {hit['kommunenavn']} {year}{f' ({area})' if area else ''}: zone {hit['zone']}, "
+        f"rate {rate} %\n{meaning}"
+    )
 
 
 @main.group()

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from deminimis import fx
+from deminimis import employer_tax, fx
+from deminimis.employer_tax_window import assumed_rows, ia_years, other_aid_nok, window_pairs
 from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
 from deminimis.routing import route_expr
 from deminimis.rules import EMPLOYER_TAX, Rules
@@ -36,6 +37,11 @@ class Inputs:
     links: pl.DataFrame
     firms: pl.DataFrame | None = None
     other_errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ERRORS_SCHEMA))
+    employer_tax: pl.DataFrame | None = None
+    """Typed employer-tax rows (:func:`deminimis.employer_tax.canonical_rows`)."""
+    employer_tax_errors: pl.DataFrame | None = None
+    employer_tax_missing: str = "warn"
+    """``warn`` or ``assume-max`` (count the full fribeløp of each zone Ia year without a row)."""
 
 
 @dataclass
@@ -152,6 +158,12 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     )
     aw = aw.filter(pl.col("fx_status") != "before_first")
 
+    # Employer-tax advantage per row (zone Ia and § 4 fribeløp), reduced by other de minimis aid.
+    et_data = employer_tax.load(rules.directory)
+    et_adv, et_missing = _employer_tax_rows(inputs, aw, rates, et_data)
+    if inputs.employer_tax_errors is not None:
+        award_errors = pl.concat([award_errors, inputs.employer_tax_errors.select(award_errors.columns)])
+
     # Errors per application: its own fields, its rate, and broken award rows of its undertaking.
     app_errs = inputs.application_errors.join(apps.select("idx", "file", "row"), on=["file", "row"])
     und_errs = attach_undertaking(award_errors.filter(pl.col("orgnr").is_not_null()), umap).join(
@@ -224,9 +236,31 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         .unnest("sector_ceilings")
         .rename({"cents": "sector_ceiling_cents"})
     )
+    et_pairs = window_pairs(apps.filter(~pl.col("has_error")), et_adv, umap, rates)
+    et_sum = (
+        et_pairs.filter(pl.col("counted"))
+        .group_by("idx")
+        .agg(et_nok_cents=pl.col("advantage_cents").sum(), et_eur_cents=pl.col("eur_cents").sum())
+    )
+    missing = (
+        apps.select("idx", "members", "grant_date", "window_from")
+        .explode("members")
+        .join(et_missing.rename({"orgnr": "members"}), on="members")
+        .filter(pl.col("year").is_between(pl.col("window_from").dt.year(), pl.col("grant_date").dt.year()))
+        .group_by("idx")
+        .agg(et_missing=pl.col("members").unique().sort())
+    )
+    apps = (
+        apps.join(et_sum, on="idx", how="left")
+        .join(missing, on="idx", how="left")
+        .with_columns(
+            pl.col("et_nok_cents", "et_eur_cents").fill_null(0),
+            et_assumed=pl.lit(inputs.employer_tax_missing == "assume-max"),
+        )
+    )
     tests = (
         apps.filter(pl.col("in_force").fill_null(False) & ~pl.col("has_error"))
-        .select("idx", "entry_id", "sector")
+        .select("idx", "entry_id", "sector", "et_eur_cents")
         .join(
             lim.select("entry_id", "limit_id", "limit_order", "limit_counts", "ceiling_cents"), on="entry_id"
         )
@@ -235,7 +269,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         .with_columns(
             ceiling_cents=pl.coalesce("sector_ceiling_cents", "ceiling_cents"),
             prior_cents=pl.col("prior_cents").fill_null(0),
-            et_cents=pl.lit(0, pl.Int64) * pl.col("limit_counts").list.contains(EMPLOYER_TAX),
+            et_cents=pl.col("et_eur_cents") * pl.col("limit_counts").list.contains(EMPLOYER_TAX),
         )
     )
     tests = tests.with_columns(
@@ -298,26 +332,94 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         max_cur_cents=from_eur_cents_floor_expr(pl.col("max_cents"), pl.col("app_rate_micro")),
         route=route_expr(),
     )
-    counted = pairs.select(
+    counted = (
+        pl.concat(
+            [pairs.with_columns(source=pl.lit("awards")), _et_counted(et_pairs)], how="diagonal_relaxed"
+        )
+        .select(
+            "idx",
+            "source",
+            "period",
+            "zone",
+            "in_scheme",
+            "assumed",
+            "file",
+            "row",
+            "orgnr",
+            "granted_on",
+            "basis",
+            "amount_cents",
+            "currency",
+            "eur_cents",
+            "rate_date",
+            "rate",
+            "rate_source",
+            "counted",
+            "why",
+            "duplicate",
+            "grantor",
+            "reference",
+        )
+        .sort("idx", "granted_on", "file", "row")
+    )
+    return Result(decisions=apps.sort("idx"), counted=counted, errors=errors, input_errors=input_errors)
+
+
+def _employer_tax_rows(
+    inputs: Inputs, aw: pl.DataFrame, rates: pl.DataFrame, data: employer_tax.EmployerTaxData
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Advantage rows (declared, computed, or assumed) and the zone Ia firms without rows."""
+    cols = ["file", "row", "orgnr", "year", "month", "advantage_cents", "zone", "sector", "in_scheme"]
+    rows = inputs.employer_tax
+    if rows is None or rows.is_empty():
+        adv = pl.DataFrame(
+            schema={
+                "file": pl.Utf8,
+                "row": pl.Int64,
+                "orgnr": pl.Utf8,
+                "year": pl.Int64,
+                "month": pl.Int64,
+                "advantage_cents": pl.Int64,
+                "zone": pl.Utf8,
+                "sector": pl.Utf8,
+                "in_scheme": pl.Boolean,
+            }
+        )
+    else:
+        adv = employer_tax.advantages(rows, other_aid_nok(aw, rates), data).select(cols)
+    missing = ia_years(inputs.firms, data).join(adv.select("orgnr").unique(), on="orgnr", how="anti")
+    adv = adv.with_columns(assumed=pl.lit(False))
+    if inputs.employer_tax_missing == "assume-max" and not missing.is_empty():
+        adv = pl.concat([adv, assumed_rows(missing, data).select(adv.columns)])
+    return adv, missing
+
+
+def _et_counted(et_pairs: pl.DataFrame) -> pl.DataFrame:
+    """Employer-tax pairs in the shape of the counted-awards table."""
+    return et_pairs.select(
         "idx",
         "file",
         "row",
         "orgnr",
-        "granted_on",
-        "basis",
-        "amount_cents",
-        "currency",
+        pl.col("period_start").alias("granted_on"),
+        pl.lit("de_minimis").alias("basis"),
+        pl.col("advantage_cents").alias("amount_cents"),
+        pl.lit("NOK").alias("currency"),
         "eur_cents",
         "rate_date",
         "rate",
         "rate_source",
         "counted",
         "why",
-        "duplicate",
-        "grantor",
-        "reference",
-    ).sort("idx", "granted_on", "file", "row")
-    return Result(decisions=apps.sort("idx"), counted=counted, errors=errors, input_errors=input_errors)
+        pl.lit(False).alias("duplicate"),
+        pl.lit("Skatteetaten (arbeidsgiveravgift)").alias("grantor"),
+        pl.col("period").alias("reference"),
+        source=pl.lit("employer_tax"),
+        period="period",
+        zone="zone",
+        in_scheme="in_scheme",
+        assumed="assumed",
+    )
 
 
 __all__ = ["ERRORS_SCHEMA", "Inputs", "Result", "run"]

@@ -43,6 +43,12 @@ class FxRate(_Model):
 
 class CountedAward(_Model):
     source: str
+    """``awards`` or ``employer_tax``."""
+    period: str | None = None
+    """Employer tax: the year (``2021``) or month (``2021-03``) of the advantage."""
+    zone: str | None = None
+    assumed: bool | None = None
+    """Employer tax: the full fribeløp counted because no row was given (assume-max)."""
     orgnr: str
     granted_on: str
     basis: str

@@ -201,10 +201,8 @@ def _decision(
         window=window,
         ceiling_eur=_s(row["ceiling_cents"]) if in_force else None,
         prior_de_minimis_eur=_s(row["prior_cents"]) if in_force else None,
-        employer_tax_advantage_nok=format_cents(0) if decided else None,
-        employer_tax_advantage_eur=_s(row["et_cents"])
-        if in_force
-        else (format_cents(0) if decided else None),
+        employer_tax_advantage_nok=_s(row["et_nok_cents"]) if decided else None,
+        employer_tax_advantage_eur=_s(row["et_eur_cents"]) if decided else None,
         counted_total_eur=_s(row["counted_total_cents"]) if in_force else None,
         new_aid_eur=_s(row["new_cents"]) if decided else None,
         headroom_before_eur=_s(row["headroom_cents"]) if in_force else None,
@@ -232,7 +230,10 @@ def _decision(
 
 def _counted(a: dict) -> CountedAward:
     return CountedAward(
-        source="awards",
+        source=a["source"],
+        period=a["period"],
+        zone=a["zone"],
+        assumed=bool(a["assumed"]) if a["source"] == "employer_tax" else None,
         orgnr=a["orgnr"],
         granted_on=a["granted_on"].isoformat(),
         basis=a["basis"],
@@ -283,7 +284,7 @@ def _explain_de_minimis(
             ceiling=_money(row["ceiling_cents"]),
             reason=lambda lang: getattr(sector, f"reason_{lang}"),
         )
-    shown = [a for a in counted_rows if a["counted"]]
+    shown = [a for a in counted_rows if a["counted"] and a["source"] == "awards"]
     for a in shown:
         reasons.add(
             "counted_award_eur" if a["currency"] == "EUR" else "counted_award",
@@ -300,6 +301,7 @@ def _explain_de_minimis(
         )
     if not shown:
         reasons.add("no_prior")
+    _explain_employer_tax(counted_rows, reasons)
     reasons.add(
         "new_aid_eur" if row["currency"] == "EUR" else "new_aid",
         None,
@@ -342,6 +344,27 @@ def _explain_de_minimis(
             currency=row["currency"],
             **values,
         )
+
+
+def _explain_employer_tax(counted_rows: list[dict], reasons: _Texts) -> None:
+    """One reason per employer-tax period counted; one for periods that are not de minimis."""
+    cite = "Stortingets vedtak om arbeidsgiveravgift § 4; Skatte-ABC A-14-6.6"
+    et_rows = [a for a in counted_rows if a["source"] == "employer_tax"]
+    for a in et_rows:
+        if a["counted"]:
+            reasons.add(
+                "employer_tax_assumed" if a["assumed"] else "employer_tax_year",
+                cite,
+                period=a["period"],
+                zone=a["zone"] or "?",
+                nok=_money(a["amount_cents"]),
+                eur=_money(a["eur_cents"]),
+                rate=_rate(a["rate"]),
+                rate_date=_day(a["rate_date"]),
+            )
+    if any(not a["counted"] for a in et_rows):
+        zones = ", ".join(sorted({f"{a['period']} {a['zone']}" for a in et_rows if not a["counted"]}))
+        reasons.add("employer_tax_not_aid", cite, periods=zones)
 
 
 def _explain_covid(row: dict, rules: Rules, caps: dict, reasons: _Texts, warnings: _Texts) -> None:
@@ -405,6 +428,15 @@ def _warn(row: dict, counted_rows: list[dict], warnings: _Texts, cur: str) -> No
     ):
         if n:
             warnings.add(code, None, n=n, grant_date=_day(row["grant_date"]))
+    if row["et_missing"]:
+        warnings.add(
+            "employer_tax_missing",
+            "Stortingets vedtak om arbeidsgiveravgift § 4",
+            orgnr=", ".join(row["et_missing"]),
+            what=lambda lang: messages()["employer_tax_missing"][
+                f"{'assumed' if row['et_assumed'] else 'not_counted'}_{lang}"
+            ],
+        )
     if row["nace"] is None:
         warnings.add("sector_not_checked", "Regulation 1407/2013 / 2023/2831, Art 1(1)")
     if row["status"]:

@@ -1,0 +1,433 @@
+"""Zone Ia employer-tax advantage (and the § 4 fribeløp) as de minimis aid.
+
+In zone Ia an employer in the general industries pays 10.6 % instead of 14.1 % until the
+advantage, wage base × 3.5 pp, reaches the yearly fribeløp; that advantage is de minimis
+aid (avgiftsvedtaket § 4; Skatte-ABC A-14-6.6). Sector-excluded employers and firms in
+difficulty get the same mechanism in zones II–V at their local gap. The fribeløp is per
+legal entity and calendar year and is reduced by other de minimis aid received the same
+year ("samordning"). Monthly rows follow the a-melding: the cumulative advantage after
+month m is ``max(0, cummax_k≤m min(potential_1..k, fribeløp − other aid_1..k))``
+(employer_tax.md T5/T6). Zones, rates and fribeløp are data (``rules/aga_zones.csv``,
+``rules/employer_tax.toml``). Amounts are integer øre; rates are tenths of a percent.
+
+>>> figures = year_figures(base="10000000", kommunenummer="4611", year=2023)
+>>> figures["zone"], figures["advantage_nok"], figures["aga_nok"]
+('Ia', '350000.00', '1060000.00')
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from deminimis.errors import RuleDataError
+from deminimis.money import amount_problem_expr, cents_expr, format_cents
+from deminimis.rules import RULES_DIR, Citation
+
+ZONES = ("I", "Ia", "II", "III", "IV", "IVa", "V")
+Confidence = Literal["V", "V-sec", "D", "UNVERIFIED"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RateEntry(_Strict):
+    id: str
+    year_from: int
+    year_to: int
+    confidence: Confidence
+    zones: dict[str, str]
+    citation: Citation
+
+
+class FribelopEntry(_Strict):
+    id: str
+    year_from: int
+    year_to: int
+    general: int
+    road_freight: int | None = None
+    confidence: Confidence
+    citation: Citation
+
+
+class EmployerSector(_Strict):
+    id: str
+    fribelop_zones: list[str]
+    fribelop_key: str = "general"
+    reason_en: str
+    reason_nb: str
+
+
+class EmployerTaxFile(_Strict):
+    description: str
+    unit: Literal["NOK"]
+    full_rate_percent: str
+    full_rate_zone: str
+    de_minimis_zones: list[str]
+    citation: Citation
+    rates: list[RateEntry]
+    fribelop: list[FribelopEntry]
+    sectors: list[EmployerSector]
+
+
+class EmployerTaxData(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+    file: EmployerTaxFile
+    zones: pl.DataFrame
+    """year, kommunenummer, kommunenavn, zone, area_key ('' = whole/rest), area (display)."""
+    years: tuple[int, int]
+
+    def sector(self, sector_id: str) -> EmployerSector | None:
+        return next((s for s in self.file.sectors if s.id == sector_id), None)
+
+
+def _tenths(percent: str) -> int:
+    """'10.6' -> 106 (tenths of a percent), exact."""
+    whole, _, frac = percent.partition(".")
+    if len(frac) > 1 or not whole.isdigit() or (frac and not frac.isdigit()):
+        raise RuleDataError(f"employer_tax.toml: rate '{percent}' must have at most one decimal")
+    return int(whole) * 10 + int(frac or 0)
+
+
+def _years(entries: list, label: str) -> set[int]:
+    covered: list[int] = [y for e in entries for y in range(e.year_from, e.year_to + 1)]
+    if dupes := sorted({y for y in covered if covered.count(y) > 1}):
+        raise RuleDataError(f"employer_tax.toml: [{label}] covers year(s) {dupes} twice")
+    return set(covered)
+
+
+@lru_cache(maxsize=8)
+def load(directory: Path | str | None = None) -> EmployerTaxData:
+    """Load and validate ``employer_tax.toml`` and ``aga_zones.csv`` of a rules directory."""
+    folder = Path(directory) if directory else RULES_DIR
+    path = folder / "employer_tax.toml"
+    try:
+        file = EmployerTaxFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise RuleDataError(f"{path}: {exc}") from exc
+    zones = pl.read_csv(folder / "aga_zones.csv", comment_prefix="#", infer_schema=False)
+    years_z = zones.select(
+        pl.col("year_from").cast(pl.Int64).min(), pl.col("year_to").cast(pl.Int64).max()
+    ).row(0)
+    expanded = (
+        zones.with_columns(
+            year=pl.int_ranges(pl.col("year_from").cast(pl.Int64), pl.col("year_to").cast(pl.Int64) + 1)
+        )
+        .explode("year")
+        .with_columns(area_key=pl.col("area").fill_null("").str.to_lowercase().str.split("|"))
+        .explode("area_key")
+        .select("year", "kommunenummer", "kommunenavn", "zone", "area_key", pl.col("area").fill_null(""))
+    )
+    if bad := sorted(set(expanded["zone"].unique()) - set(ZONES)):
+        raise RuleDataError(f"{folder / 'aga_zones.csv'}: unknown zone(s) {bad}")
+    clash = expanded.group_by("year", "kommunenummer", "area_key").agg(pl.col("zone").n_unique().alias("n"))
+    if not (clash := clash.filter(pl.col("n") > 1)).is_empty():
+        first = clash.row(0, named=True)
+        raise RuleDataError(
+            f"{folder / 'aga_zones.csv'}: kommunenummer {first['kommunenummer']} is in two zones "
+            f"in {first['year']} (area '{first['area_key']}')"
+        )
+    span = set(range(years_z[0], years_z[1] + 1))
+    for label, entries in (("rates", file.rates), ("fribelop", file.fribelop)):
+        if missing := sorted(span - _years(entries, label)):
+            raise RuleDataError(f"{path}: [{label}] does not cover year(s) {missing} of the zone table")
+    for rate in file.rates:
+        if set(rate.zones) != set(ZONES):
+            raise RuleDataError(f"{path}: rates '{rate.id}' must give every zone {list(ZONES)}")
+    return EmployerTaxData(file=file, zones=expanded.unique(), years=years_z)
+
+
+def _rate_frame(data: EmployerTaxData) -> pl.DataFrame:
+    rows = [
+        {"year": y, "zone": z, "local_tenths": _tenths(p)}
+        for e in data.file.rates
+        for y in range(e.year_from, e.year_to + 1)
+        for z, p in e.zones.items()
+    ]
+    return pl.DataFrame(rows)
+
+
+def _fribelop_frame(data: EmployerTaxData) -> pl.DataFrame:
+    rows = [
+        {"year": y, "fribelop_key": key, "fribelop_cents": amount * 100, "fribelop_id": e.id}
+        for e in data.file.fribelop
+        for y in range(e.year_from, e.year_to + 1)
+        for key, amount in (("general", e.general), ("road_freight", e.road_freight or e.general))
+    ]
+    return pl.DataFrame(rows)
+
+
+def zone_frame(frame: pl.DataFrame, data: EmployerTaxData) -> pl.DataFrame:
+    """Add ``zone`` and ``zone_problem`` from ``year``, ``kommunenummer`` and optional ``area``."""
+    keyed = frame.with_row_index("_z").with_columns(
+        _area=pl.col("area").fill_null("").str.strip_chars().str.to_lowercase()
+    )
+    cands = keyed.select("_z", "year", "kommunenummer", "_area").join(
+        data.zones, on=["year", "kommunenummer"]
+    )
+    exact = cands.filter((pl.col("_area") != "") & (pl.col("area_key") == pl.col("_area")))
+    default = cands.filter(pl.col("area_key") == "")
+    chosen = (
+        pl.concat([exact.with_columns(_p=pl.lit(0)), default.with_columns(_p=pl.lit(1))])
+        .sort("_z", "_p")
+        .group_by("_z", maintain_order=True)
+        .agg(pl.col("zone", "kommunenavn").first())
+    )
+    areas = (
+        cands.filter(pl.col("area_key") != "")
+        .group_by("_z")
+        .agg(pl.col("area").unique().sort().str.join(", ").alias("_areas"))
+    )
+    known = data.zones.select("year", "kommunenummer").unique().with_columns(_known=pl.lit(True))
+    lo, hi = data.years
+    out = (
+        keyed.join(chosen, on="_z", how="left")
+        .join(areas, on="_z", how="left")
+        .join(known, on=["year", "kommunenummer"], how="left")
+    )
+    problem = (
+        pl.when(pl.col("year").is_null())
+        .then(pl.lit(None))
+        .when(~pl.col("year").is_between(lo, hi))
+        .then(pl.format(f"year {{}} is outside the employer-tax data ({lo}-{hi})", pl.col("year")))
+        .when(pl.col("kommunenummer").is_null())
+        .then(pl.lit("kommunenummer is missing"))
+        .when(pl.col("_known").is_null())
+        .then(pl.format("unknown kommunenummer '{}' for {}", pl.col("kommunenummer"), pl.col("year")))
+        .when(pl.col("zone").is_null())
+        .then(
+            pl.format(
+                "kommunenummer {} has different zones by area in {}; give area (one of: {})",
+                pl.col("kommunenummer"),
+                pl.col("year"),
+                pl.col("_areas"),
+            )
+        )
+    )
+    return out.with_columns(zone_problem=problem).drop("_z", "_area", "_areas", "_known")
+
+
+def _half_up(num: pl.Expr, den: int) -> pl.Expr:
+    return ((num.cast(pl.Int128) * 2 + den) // (2 * den)).cast(pl.Int64)
+
+
+def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -> pl.DataFrame:
+    """Advantage per employer-tax row (``advantage_cents``), with zone, gap and fribeløp.
+
+    ``rows``: orgnr, year, month (null = yearly), advantage_cents (declared) or base_cents +
+    zone, sector. ``other``: orgnr, year, month, other_cents (other de minimis aid in NOK).
+    """
+    full = _tenths(data.file.full_rate_percent)
+    sectors = pl.DataFrame(
+        [
+            {"sector": s.id, "scheme_zones": s.fribelop_zones, "fribelop_key": s.fribelop_key}
+            for s in data.file.sectors
+        ]
+    )
+    f = (
+        rows.with_row_index("_r")
+        .join(sectors, on="sector", how="left")
+        .join(_rate_frame(data), on=["year", "zone"], how="left")
+        .join(_fribelop_frame(data), on=["year", "fribelop_key"], how="left")
+        .with_columns(
+            in_scheme=pl.col("advantage_cents").is_not_null()
+            | pl.col("scheme_zones").list.contains(pl.col("zone")).fill_null(False)
+        )
+    )
+    f = f.with_columns(
+        gap_tenths=pl.when(pl.col("in_scheme") & pl.col("local_tenths").is_not_null())
+        .then(full - pl.col("local_tenths"))
+        .otherwise(0)
+    )
+    f = f.with_columns(
+        potential_cents=_half_up(pl.col("base_cents") * pl.col("gap_tenths"), 1000),
+        month_key=pl.col("month").fill_null(0),
+    )
+    # Other de minimis aid, cumulative within the year up to the row's month (yearly rows: the whole year).
+    o = other.with_columns(month=pl.col("month").fill_null(12))
+    months = f.select("orgnr", "year", "month_key").unique()
+    cum = (
+        months.join(o, on=["orgnr", "year"], how="left")
+        .filter(
+            pl.col("month").is_null()
+            | (pl.col("month") <= pl.when(pl.col("month_key") == 0).then(12).otherwise(pl.col("month_key")))
+        )
+        .group_by("orgnr", "year", "month_key")
+        .agg(pl.col("other_cents").sum().alias("other_cum_cents"))
+    )
+    f = (
+        f.join(cum, on=["orgnr", "year", "month_key"], how="left")
+        .with_columns(other_cum_cents=pl.col("other_cum_cents").fill_null(0))
+        .sort("orgnr", "year", "month_key", "_r")
+    )
+    room = pl.max_horizontal(pl.col("fribelop_cents") - pl.col("other_cum_cents"), pl.lit(0))
+    bound = pl.min_horizontal(pl.col("potential_cents").cum_sum().over("orgnr", "year"), room)
+    cum_adv = pl.max_horizontal(bound.cum_max().over("orgnr", "year"), pl.lit(0))
+    f = f.with_columns(_cum=cum_adv).with_columns(
+        computed=pl.col("_cum") - pl.col("_cum").shift(1, fill_value=0).over("orgnr", "year")
+    )
+    f = f.with_columns(
+        advantage_cents=pl.coalesce(
+            "advantage_cents", pl.when(pl.col("in_scheme")).then("computed").otherwise(0)
+        ),
+        aga_cents=pl.when(pl.col("in_scheme"))
+        .then(_half_up(pl.col("base_cents") * full, 1000) - pl.col("computed"))
+        .otherwise(_half_up(pl.col("base_cents") * pl.col("local_tenths"), 1000)),
+        # wage base at which the fribeløp is used up: fribeløp / gap, half-up to the øre
+        breakeven_cents=pl.when(pl.col("gap_tenths") > 0).then(
+            (
+                (pl.col("fribelop_cents").cast(pl.Int128) * 2000 + pl.col("gap_tenths"))
+                // (2 * pl.col("gap_tenths"))
+            ).cast(pl.Int64)
+        ),
+    )
+    return f.sort("_r").drop("_r", "_cum", "computed", "scheme_zones", "month_key")
+
+
+def canonical_rows(raw: pl.DataFrame, data: EmployerTaxData) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed employer-tax rows (with zone) and their errors (file, row, field, message)."""
+    from deminimis.sources.tables import _orgnr_problems, errors_of
+
+    sector = pl.col("sector").fill_null("").str.strip_chars().str.to_lowercase().replace("", "general")
+    known = [s.id for s in data.file.sectors]
+    year = pl.col("year").str.strip_chars().cast(pl.Int64, strict=False)
+    month = pl.col("month").str.strip_chars().cast(pl.Int64, strict=False)
+    has_adv = pl.col("advantage_nok").fill_null("") != ""
+    has_base = pl.col("wage_base_nok").fill_null("") != ""
+    f = _orgnr_problems(raw).with_columns(
+        year=year,
+        month_i=month,
+        sector_id=sector,
+        kommunenummer=pl.col("kommunenummer").str.strip_chars().str.zfill(4),
+    )
+    f = zone_frame(f, data).with_columns(
+        p_year=pl.when(pl.col("year").is_null())
+        .then(pl.format("year '{}' is not a year", pl.col("year")))
+        .when(pl.col("zone_problem").str.starts_with("year"))
+        .then("zone_problem"),
+        p_month=pl.when(pl.col("month").fill_null("") != "").then(
+            pl.when(~pl.col("month_i").is_between(1, 12)).then(pl.format("month '{}' must be 1-12", "month"))
+        ),
+        p_source=pl.when(has_adv & has_base)
+        .then(pl.lit("give either advantage_nok or wage_base_nok, not both"))
+        .when(~has_adv & ~has_base)
+        .then(pl.lit("give advantage_nok or wage_base_nok")),
+        p_adv=pl.when(has_adv).then(amount_problem_expr(pl.col("advantage_nok"))),
+        p_base=pl.when(has_base).then(amount_problem_expr(pl.col("wage_base_nok"))),
+        p_knr=pl.when(
+            has_base
+            & pl.col("year").is_not_null()
+            & ~pl.col("zone_problem").str.starts_with("year").fill_null(False)
+        ).then("zone_problem"),
+        p_sector=pl.when(~pl.col("sector_id").is_in(known)).then(
+            pl.format(f"unknown sector '{{}}' (use one of {', '.join(known)})", pl.col("sector"))
+        ),
+    )
+    f = f.with_columns(
+        p_dup=pl.when(
+            pl.struct("_orgnr", "year", "month_i").is_duplicated()
+            & (pl.int_range(pl.len()).over("_orgnr", "year", "month_i") > 0)
+        ).then(pl.lit("the same orgnr, year and month appear on an earlier row"))
+    )
+    problems = {
+        "orgnr": "_orgnr_problem",
+        "year": "p_year",
+        "month": "p_month",
+        "advantage_nok": "p_adv",
+        "wage_base_nok": "p_base",
+        "kommunenummer": "p_knr",
+        "sector": "p_sector",
+        "advantage_nok/wage_base_nok": "p_source",
+        "row": "p_dup",
+    }
+    errors = errors_of(f, problems).join(
+        f.filter(pl.col("_orgnr_problem").is_null()).select("file", "row", pl.col("_orgnr").alias("orgnr")),
+        on=["file", "row"],
+        how="left",
+    )
+    bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
+    typed = f.filter(~bad).select(
+        "file",
+        "row",
+        pl.col("_orgnr").alias("orgnr"),
+        "year",
+        pl.col("month_i").alias("month"),
+        cents_expr(pl.col("advantage_nok")).alias("advantage_cents"),
+        cents_expr(pl.col("wage_base_nok")).alias("base_cents"),
+        pl.when(has_base).then("kommunenummer").alias("kommunenummer"),
+        "area",
+        pl.when(has_base).then("zone").alias("zone"),
+        pl.col("sector_id").alias("sector"),
+    )
+    return typed, errors
+
+
+def year_figures(
+    *,
+    base: str,
+    kommunenummer: str,
+    year: int,
+    area: str | None = None,
+    sector: str = "general",
+    other_nok: str = "0",
+    directory: Path | None = None,
+) -> dict[str, str | None]:
+    """One year's figures for one employer (a batch of one through :func:`advantages`)."""
+    data = load(directory)
+    raw = pl.DataFrame(
+        {"year": [year], "kommunenummer": [kommunenummer], "area": [area]},
+        schema={"year": pl.Int64, "kommunenummer": pl.Utf8, "area": pl.Utf8},
+    )
+    zoned = zone_frame(raw, data)
+    if (problem := zoned["zone_problem"][0]) is not None:
+        raise RuleDataError(problem)
+    rows = zoned.select(
+        orgnr=pl.lit("0"),
+        year="year",
+        month=pl.lit(None, pl.Int64),
+        advantage_cents=pl.lit(None, pl.Int64),
+        base_cents=cents_expr(pl.lit(base)),
+        zone="zone",
+        sector=pl.lit(sector),
+    )
+    other = pl.DataFrame(
+        {
+            "orgnr": ["0"],
+            "year": [year],
+            "month": [None],
+            "other_cents": [pl.select(cents_expr(pl.lit(other_nok))).item()],
+        },
+        schema={"orgnr": pl.Utf8, "year": pl.Int64, "month": pl.Int64, "other_cents": pl.Int64},
+    )
+    r = advantages(rows, other, data).row(0, named=True)
+    return {
+        "zone": r["zone"],
+        "advantage_nok": format_cents(r["advantage_cents"]),
+        "aga_nok": format_cents(r["aga_cents"]),
+        "breakeven_base_nok": format_cents(r["breakeven_cents"]) if r["breakeven_cents"] else None,
+        "fribelop_nok": format_cents(r["fribelop_cents"]),
+    }
+
+
+def period_bounds(year: pl.Expr, month: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """First and last day of a yearly (month null) or monthly row."""
+    start = pl.date(year, month.fill_null(1), 1)
+    end = pl.when(month.is_null()).then(pl.date(year, 12, 31)).otherwise(start.dt.month_end())
+    return start, end
+
+
+__all__ = [
+    "EmployerTaxData",
+    "advantages",
+    "canonical_rows",
+    "load",
+    "period_bounds",
+    "year_figures",
+    "zone_frame",
+]

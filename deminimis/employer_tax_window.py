@@ -1,0 +1,127 @@
+"""The employer-tax advantage that falls in each application's window (contract §4).
+
+A yearly figure counts in full if its calendar year overlaps the window; monthly rows
+count month by month. NOK -> EUR at the rate of the year's last publication day, or at
+the grant date's rate for the grant year. Firms known to sit in zone Ia (firms file)
+with no employer-tax row are flagged (`employer_tax_missing`); with
+``employer_tax_missing="assume-max"`` the full fribeløp of each Ia year is counted instead.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from deminimis import employer_tax, fx
+from deminimis.money import to_eur_cents_expr
+from deminimis.undertaking import attach_undertaking
+
+DE_MINIMIS_PREFIX = "de_minimis"
+
+
+def other_aid_nok(aw: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
+    """Other de minimis aid per legal entity, year and month, in NOK øre (for samordning)."""
+    dm = aw.filter(pl.col("basis").str.starts_with(DE_MINIMIS_PREFIX)).with_columns(_nok=pl.lit("NOK"))
+    dm = fx.attach_rates(dm.lazy(), rates, currency="_nok", on="granted_on", prefix="nok_").collect()
+    nok = (
+        pl.when(pl.col("currency") == "NOK")
+        .then(pl.col("amount_cents"))
+        .otherwise(
+            (
+                (pl.col("eur_cents").cast(pl.Int128) * pl.col("nok_rate_micro") * 2 + 10**6) // (2 * 10**6)
+            ).cast(pl.Int64)
+        )
+    )
+    return dm.select(
+        "orgnr",
+        year=pl.col("granted_on").dt.year().cast(pl.Int64),
+        month=pl.col("granted_on").dt.month().cast(pl.Int64),
+        other_cents=nok,
+    )
+
+
+def ia_years(firms: pl.DataFrame | None, data: employer_tax.EmployerTaxData) -> pl.DataFrame:
+    """(orgnr, year) where the firm's kommune has a zone Ia area that year.
+
+    Firm facts carry today's kommunenummer; for years before that number existed (the 2020
+    and 2024 reforms renumbered many kommuner) the zone of its first year is assumed.
+    """
+    if firms is None or firms.is_empty():
+        return pl.DataFrame(schema={"orgnr": pl.Utf8, "year": pl.Int64})
+    zones = data.zones.select("year", "kommunenummer", "zone")
+    first = zones.group_by("kommunenummer").agg(pl.col("year").min().alias("first"))
+    earlier = (
+        zones.join(first, on="kommunenummer")
+        .filter(pl.col("year") == pl.col("first"))
+        .with_columns(year=pl.int_ranges(data.years[0], pl.col("first")))
+        .explode("year")
+        .drop_nulls("year")
+        .select(zones.columns)
+    )
+    ia = (
+        pl.concat([zones, earlier.with_columns(pl.col("year").cast(pl.Int64))])
+        .filter(pl.col("zone").is_in(data.file.de_minimis_zones))
+        .select("year", "kommunenummer")
+    )
+    return (
+        firms.filter(pl.col("kommunenummer").is_not_null())
+        .with_columns(kommunenummer=pl.col("kommunenummer").str.zfill(4))
+        .join(ia, on="kommunenummer")
+        .select("orgnr", "year")
+        .unique()
+    )
+
+
+def assumed_rows(missing: pl.DataFrame, data: employer_tax.EmployerTaxData) -> pl.DataFrame:
+    """Synthetic yearly rows counting the full general fribeløp (the conservative answer)."""
+    fribelop = pl.DataFrame(
+        [
+            {"year": y, "advantage_cents": e.general * 100}
+            for e in data.file.fribelop
+            for y in range(e.year_from, e.year_to + 1)
+        ]
+    )
+    return missing.join(fribelop, on="year").with_columns(
+        file=pl.lit("assumed (--employer-tax-missing assume-max)"),
+        row=pl.lit(None, pl.Int64),
+        month=pl.lit(None, pl.Int64),
+        zone=pl.lit("Ia"),
+        sector=pl.lit("general"),
+        in_scheme=pl.lit(True),
+        assumed=pl.lit(True),
+    )
+
+
+def window_pairs(
+    apps: pl.DataFrame, rows: pl.DataFrame, umap: pl.DataFrame, rates: pl.DataFrame
+) -> pl.DataFrame:
+    """Application x employer-tax row of its undertaking, overlapping the window, in EUR."""
+    start, end = employer_tax.period_bounds(pl.col("year"), pl.col("month"))
+    r = attach_undertaking(rows, umap).with_columns(period_start=start, period_end=end)
+    p = (
+        apps.select("idx", "undertaking_key", "grant_date", "window_from")
+        .join(r, on="undertaking_key")
+        .filter(
+            (pl.col("period_end") >= pl.col("window_from")) & (pl.col("period_start") <= pl.col("grant_date"))
+        )
+    )
+    conv = (
+        pl.when(pl.col("year") == pl.col("grant_date").dt.year())
+        .then(pl.col("grant_date"))
+        .otherwise(pl.date(pl.col("year"), 12, 31))
+    )
+    p = p.with_columns(_nok=pl.lit("NOK"), _conv=pl.min_horizontal(conv, pl.col("grant_date")))
+    p = fx.attach_rates(p.lazy(), rates, currency="_nok", on="_conv").collect()
+    period = (
+        pl.when(pl.col("month").is_null())
+        .then(pl.col("year").cast(pl.Utf8))
+        .otherwise(pl.format("{}-{}", pl.col("year"), pl.col("month").cast(pl.Utf8).str.zfill(2)))
+    )
+    return p.with_columns(
+        eur_cents=to_eur_cents_expr(pl.col("advantage_cents"), pl.col("rate_micro")),
+        period=period,
+        counted=pl.col("in_scheme"),
+        why=pl.when(pl.col("in_scheme")).then(pl.lit("in_window")).otherwise(pl.lit("not_de_minimis_zone")),
+    )
+
+
+__all__ = ["assumed_rows", "ia_years", "other_aid_nok", "window_pairs"]
