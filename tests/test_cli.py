@@ -172,3 +172,22 @@ def test_cli_shim_runs_from_a_checkout() -> None:
     )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["route"] == "de_minimis"
+
+
+def test_zone_command_prints_zone_and_meaning() -> None:
+    code, out, _ = _run("zone", "1103", "--year", "2021", "--area", "Finnøy")
+    assert code == 0 and "zone Ia" in out and "de minimis" in out
+    code, out, _ = _run("zone", "1144", "--year", "2021")
+    assert code == 0 and "zone II" in out and "not de minimis" in out
+    code, _, err = _run("zone", "9999", "--year", "2021")
+    assert code == 2 and "unknown kommunenummer '9999'" in err
+
+
+def test_check_with_employer_tax_file_counts_the_advantage() -> None:
+    code, out, _ = _run("check", "--orgnr", "912346803", "--amount", "100000", "--grant-date", "2021-05-17",
+                        "--awards", str(FIXTURES / "awards.csv"), "--employer-tax",
+                        str(FIXTURES / "employer_tax.csv"), "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["employer_tax_advantage_nok"] == "350000.00"
+    assert [a["period"] for a in d["counted"] if a["source"] == "employer_tax"] == ["2019", "2020", "2021"]
