@@ -17,200 +17,13 @@ month m is ``max(0, cummax_k≤m min(potential_1..k, fribeløp − other aid_1..
 
 from __future__ import annotations
 
-import tomllib
-from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, ValidationError
 
+from deminimis.aga_zones import EmployerTaxData, fribelop_frame, load, rate_frame, tenths, zone_frame
 from deminimis.errors import RuleDataError
 from deminimis.money import amount_problem_expr, cents_expr, format_cents
-from deminimis.rules import RULES_DIR, Citation
-
-ZONES = ("I", "Ia", "II", "III", "IV", "IVa", "V")
-Confidence = Literal["V", "V-sec", "D", "UNVERIFIED"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RateEntry(_Strict):
-    id: str
-    year_from: int
-    year_to: int
-    confidence: Confidence
-    zones: dict[str, str]
-    citation: Citation
-
-
-class FribelopEntry(_Strict):
-    id: str
-    year_from: int
-    year_to: int
-    general: int
-    road_freight: int | None = None
-    confidence: Confidence
-    citation: Citation
-
-
-class EmployerSector(_Strict):
-    id: str
-    fribelop_zones: list[str]
-    fribelop_key: str = "general"
-    reason_en: str
-    reason_nb: str
-
-
-class EmployerTaxFile(_Strict):
-    description: str
-    unit: Literal["NOK"]
-    full_rate_percent: str
-    full_rate_zone: str
-    de_minimis_zones: list[str]
-    citation: Citation
-    rates: list[RateEntry]
-    fribelop: list[FribelopEntry]
-    sectors: list[EmployerSector]
-
-
-class EmployerTaxData(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
-    file: EmployerTaxFile
-    zones: pl.DataFrame
-    """year, kommunenummer, kommunenavn, zone, area_key ('' = whole/rest), area (display)."""
-    years: tuple[int, int]
-
-    def sector(self, sector_id: str) -> EmployerSector | None:
-        return next((s for s in self.file.sectors if s.id == sector_id), None)
-
-
-def _tenths(percent: str) -> int:
-    """'10.6' -> 106 (tenths of a percent), exact."""
-    whole, _, frac = percent.partition(".")
-    if len(frac) > 1 or not whole.isdigit() or (frac and not frac.isdigit()):
-        raise RuleDataError(f"employer_tax.toml: rate '{percent}' must have at most one decimal")
-    return int(whole) * 10 + int(frac or 0)
-
-
-def _years(entries: list, label: str) -> set[int]:
-    covered: list[int] = [y for e in entries for y in range(e.year_from, e.year_to + 1)]
-    if dupes := sorted({y for y in covered if covered.count(y) > 1}):
-        raise RuleDataError(f"employer_tax.toml: [{label}] covers year(s) {dupes} twice")
-    return set(covered)
-
-
-@lru_cache(maxsize=8)
-def load(directory: Path | str | None = None) -> EmployerTaxData:
-    """Load and validate ``employer_tax.toml`` and ``aga_zones.csv`` of a rules directory."""
-    folder = Path(directory) if directory else RULES_DIR
-    path = folder / "employer_tax.toml"
-    try:
-        file = EmployerTaxFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise RuleDataError(f"{path}: {exc}") from exc
-    zones = pl.read_csv(folder / "aga_zones.csv", comment_prefix="#", infer_schema=False)
-    years_z = zones.select(
-        pl.col("year_from").cast(pl.Int64).min(), pl.col("year_to").cast(pl.Int64).max()
-    ).row(0)
-    expanded = (
-        zones.with_columns(
-            year=pl.int_ranges(pl.col("year_from").cast(pl.Int64), pl.col("year_to").cast(pl.Int64) + 1)
-        )
-        .explode("year")
-        .with_columns(area_key=pl.col("area").fill_null("").str.to_lowercase().str.split("|"))
-        .explode("area_key")
-        .select("year", "kommunenummer", "kommunenavn", "zone", "area_key", pl.col("area").fill_null(""))
-    )
-    if bad := sorted(set(expanded["zone"].unique()) - set(ZONES)):
-        raise RuleDataError(f"{folder / 'aga_zones.csv'}: unknown zone(s) {bad}")
-    clash = expanded.group_by("year", "kommunenummer", "area_key").agg(pl.col("zone").n_unique().alias("n"))
-    if not (clash := clash.filter(pl.col("n") > 1)).is_empty():
-        first = clash.row(0, named=True)
-        raise RuleDataError(
-            f"{folder / 'aga_zones.csv'}: kommunenummer {first['kommunenummer']} is in two zones "
-            f"in {first['year']} (area '{first['area_key']}')"
-        )
-    span = set(range(years_z[0], years_z[1] + 1))
-    for label, entries in (("rates", file.rates), ("fribelop", file.fribelop)):
-        if missing := sorted(span - _years(entries, label)):
-            raise RuleDataError(f"{path}: [{label}] does not cover year(s) {missing} of the zone table")
-    for rate in file.rates:
-        if set(rate.zones) != set(ZONES):
-            raise RuleDataError(f"{path}: rates '{rate.id}' must give every zone {list(ZONES)}")
-    return EmployerTaxData(file=file, zones=expanded.unique(), years=years_z)
-
-
-def _rate_frame(data: EmployerTaxData) -> pl.DataFrame:
-    rows = [
-        {"year": y, "zone": z, "local_tenths": _tenths(p)}
-        for e in data.file.rates
-        for y in range(e.year_from, e.year_to + 1)
-        for z, p in e.zones.items()
-    ]
-    return pl.DataFrame(rows)
-
-
-def _fribelop_frame(data: EmployerTaxData) -> pl.DataFrame:
-    rows = [
-        {"year": y, "fribelop_key": key, "fribelop_cents": amount * 100, "fribelop_id": e.id}
-        for e in data.file.fribelop
-        for y in range(e.year_from, e.year_to + 1)
-        for key, amount in (("general", e.general), ("road_freight", e.road_freight or e.general))
-    ]
-    return pl.DataFrame(rows)
-
-
-def zone_frame(frame: pl.DataFrame, data: EmployerTaxData) -> pl.DataFrame:
-    """Add ``zone`` and ``zone_problem`` from ``year``, ``kommunenummer`` and optional ``area``."""
-    keyed = frame.with_row_index("_z").with_columns(
-        _area=pl.col("area").fill_null("").str.strip_chars().str.to_lowercase()
-    )
-    cands = keyed.select("_z", "year", "kommunenummer", "_area").join(
-        data.zones, on=["year", "kommunenummer"]
-    )
-    exact = cands.filter((pl.col("_area") != "") & (pl.col("area_key") == pl.col("_area")))
-    default = cands.filter(pl.col("area_key") == "")
-    chosen = (
-        pl.concat([exact.with_columns(_p=pl.lit(0)), default.with_columns(_p=pl.lit(1))])
-        .sort("_z", "_p")
-        .group_by("_z", maintain_order=True)
-        .agg(pl.col("zone", "kommunenavn").first())
-    )
-    areas = (
-        cands.filter(pl.col("area_key") != "")
-        .group_by("_z")
-        .agg(pl.col("area").unique().sort().str.join(", ").alias("_areas"))
-    )
-    known = data.zones.select("year", "kommunenummer").unique().with_columns(_known=pl.lit(True))
-    lo, hi = data.years
-    out = (
-        keyed.join(chosen, on="_z", how="left")
-        .join(areas, on="_z", how="left")
-        .join(known, on=["year", "kommunenummer"], how="left")
-    )
-    problem = (
-        pl.when(pl.col("year").is_null())
-        .then(pl.lit(None))
-        .when(~pl.col("year").is_between(lo, hi))
-        .then(pl.format(f"year {{}} is outside the employer-tax data ({lo}-{hi})", pl.col("year")))
-        .when(pl.col("kommunenummer").is_null())
-        .then(pl.lit("kommunenummer is missing"))
-        .when(pl.col("_known").is_null())
-        .then(pl.format("unknown kommunenummer '{}' for {}", pl.col("kommunenummer"), pl.col("year")))
-        .when(pl.col("zone").is_null())
-        .then(
-            pl.format(
-                "kommunenummer {} has different zones by area in {}; give area (one of: {})",
-                pl.col("kommunenummer"),
-                pl.col("year"),
-                pl.col("_areas"),
-            )
-        )
-    )
-    return out.with_columns(zone_problem=problem).drop("_z", "_area", "_areas", "_known")
 
 
 def _half_up(num: pl.Expr, den: int) -> pl.Expr:
@@ -223,7 +36,7 @@ def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -
     ``rows``: orgnr, year, month (null = yearly), advantage_cents (declared) or base_cents +
     zone, sector. ``other``: orgnr, year, month, other_cents (other de minimis aid in NOK).
     """
-    full = _tenths(data.file.full_rate_percent)
+    full = tenths(data.file.full_rate_percent)
     sectors = pl.DataFrame(
         [
             {"sector": s.id, "scheme_zones": s.fribelop_zones, "fribelop_key": s.fribelop_key}
@@ -233,8 +46,8 @@ def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -
     f = (
         rows.with_row_index("_r")
         .join(sectors, on="sector", how="left")
-        .join(_rate_frame(data), on=["year", "zone"], how="left")
-        .join(_fribelop_frame(data), on=["year", "fribelop_key"], how="left")
+        .join(rate_frame(data), on=["year", "zone"], how="left")
+        .join(fribelop_frame(data), on=["year", "fribelop_key"], how="left")
         .with_columns(
             in_scheme=pl.col("advantage_cents").is_not_null()
             | pl.col("scheme_zones").list.contains(pl.col("zone")).fill_null(False)
