@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from deminimis import employer_tax, fx
-from deminimis.employer_tax_window import assumed_rows, ia_years, other_aid_nok, window_pairs
+from deminimis.covid import covid_caps
+from deminimis.employer_tax_window import as_counted, employer_tax_rows, window_pairs
 from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
 from deminimis.routing import route_expr
 from deminimis.rules import EMPLOYER_TAX, Rules
@@ -160,7 +161,9 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
 
     # Employer-tax advantage per row (zone Ia and § 4 fribeløp), reduced by other de minimis aid.
     et_data = employer_tax.load(rules.directory)
-    et_adv, et_missing = _employer_tax_rows(inputs, aw, rates, et_data)
+    et_adv, et_missing = employer_tax_rows(
+        inputs.employer_tax, inputs.firms, inputs.employer_tax_missing, aw, rates, et_data
+    )
     if inputs.employer_tax_errors is not None:
         award_errors = pl.concat([award_errors, inputs.employer_tax_errors.select(award_errors.columns)])
 
@@ -288,27 +291,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     apps = apps.join(binding, on="idx", how="left")
 
     # Covid TF 3.1: the scheme cap at the grant date and all TF 3.1 aid since the TF began.
-    caps = pl.DataFrame(
-        [
-            {"cap_id": c.id, "cap_from": c.valid_from, "cap_to": c.valid_to, "cap_cents": c.cap_eur * 100}
-            for c in covid.scheme
-        ]
-    )
-    cap_hit = (
-        apps.filter(pl.col("scheme") == "covid_tf_3_1")
-        .select("idx", "grant_date")
-        .join(caps, how="cross")
-        .filter(pl.col("grant_date").is_between("cap_from", "cap_to"))
-        .select("idx", "cap_id", "cap_cents")
-    )
-    tf_prior = (
-        pairs.filter(pl.col("tf")).group_by("idx").agg(pl.col("eur_cents").sum().alias("tf_prior_cents"))
-    )
-    apps = (
-        apps.join(cap_hit, on="idx", how="left")
-        .join(tf_prior, on="idx", how="left")
-        .with_columns(tf_prior_cents=pl.col("tf_prior_cents").fill_null(0))
-    )
+    apps = covid_caps(apps, pairs, covid)
 
     # Warnings' facts.
     flags = pairs.group_by("idx").agg(
@@ -333,9 +316,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         route=route_expr(),
     )
     counted = (
-        pl.concat(
-            [pairs.with_columns(source=pl.lit("awards")), _et_counted(et_pairs)], how="diagonal_relaxed"
-        )
+        pl.concat([pairs.with_columns(source=pl.lit("awards")), as_counted(et_pairs)], how="diagonal_relaxed")
         .select(
             "idx",
             "source",
@@ -363,63 +344,6 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         .sort("idx", "granted_on", "file", "row")
     )
     return Result(decisions=apps.sort("idx"), counted=counted, errors=errors, input_errors=input_errors)
-
-
-def _employer_tax_rows(
-    inputs: Inputs, aw: pl.DataFrame, rates: pl.DataFrame, data: employer_tax.EmployerTaxData
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Advantage rows (declared, computed, or assumed) and the zone Ia firms without rows."""
-    cols = ["file", "row", "orgnr", "year", "month", "advantage_cents", "zone", "sector", "in_scheme"]
-    rows = inputs.employer_tax
-    if rows is None or rows.is_empty():
-        adv = pl.DataFrame(
-            schema={
-                "file": pl.Utf8,
-                "row": pl.Int64,
-                "orgnr": pl.Utf8,
-                "year": pl.Int64,
-                "month": pl.Int64,
-                "advantage_cents": pl.Int64,
-                "zone": pl.Utf8,
-                "sector": pl.Utf8,
-                "in_scheme": pl.Boolean,
-            }
-        )
-    else:
-        adv = employer_tax.advantages(rows, other_aid_nok(aw, rates), data).select(cols)
-    missing = ia_years(inputs.firms, data).join(adv.select("orgnr").unique(), on="orgnr", how="anti")
-    adv = adv.with_columns(assumed=pl.lit(False))
-    if inputs.employer_tax_missing == "assume-max" and not missing.is_empty():
-        adv = pl.concat([adv, assumed_rows(missing, data).select(adv.columns)])
-    return adv, missing
-
-
-def _et_counted(et_pairs: pl.DataFrame) -> pl.DataFrame:
-    """Employer-tax pairs in the shape of the counted-awards table."""
-    return et_pairs.select(
-        "idx",
-        "file",
-        "row",
-        "orgnr",
-        pl.col("period_start").alias("granted_on"),
-        pl.lit("de_minimis").alias("basis"),
-        pl.col("advantage_cents").alias("amount_cents"),
-        pl.lit("NOK").alias("currency"),
-        "eur_cents",
-        "rate_date",
-        "rate",
-        "rate_source",
-        "counted",
-        "why",
-        pl.lit(False).alias("duplicate"),
-        pl.lit("Skatteetaten (arbeidsgiveravgift)").alias("grantor"),
-        pl.col("period").alias("reference"),
-        source=pl.lit("employer_tax"),
-        period="period",
-        zone="zone",
-        in_scheme="in_scheme",
-        assumed="assumed",
-    )
 
 
 __all__ = ["ERRORS_SCHEMA", "Inputs", "Result", "run"]

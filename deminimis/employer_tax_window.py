@@ -124,4 +124,65 @@ def window_pairs(
     )
 
 
-__all__ = ["assumed_rows", "ia_years", "other_aid_nok", "window_pairs"]
+def employer_tax_rows(
+    rows: pl.DataFrame | None,
+    firms: pl.DataFrame | None,
+    missing_rule: str,
+    aw: pl.DataFrame,
+    rates: pl.DataFrame,
+    data: employer_tax.EmployerTaxData,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Advantage rows (declared, computed, or assumed) and the zone Ia firms without rows."""
+    cols = ["file", "row", "orgnr", "year", "month", "advantage_cents", "zone", "sector", "in_scheme"]
+    if rows is None or rows.is_empty():
+        adv = pl.DataFrame(
+            schema={
+                "file": pl.Utf8,
+                "row": pl.Int64,
+                "orgnr": pl.Utf8,
+                "year": pl.Int64,
+                "month": pl.Int64,
+                "advantage_cents": pl.Int64,
+                "zone": pl.Utf8,
+                "sector": pl.Utf8,
+                "in_scheme": pl.Boolean,
+            }
+        )
+    else:
+        adv = employer_tax.advantages(rows, other_aid_nok(aw, rates), data).select(cols)
+    missing = ia_years(firms, data).join(adv.select("orgnr").unique(), on="orgnr", how="anti")
+    adv = adv.with_columns(assumed=pl.lit(False))
+    if missing_rule == "assume-max" and not missing.is_empty():
+        adv = pl.concat([adv, assumed_rows(missing, data).select(adv.columns)])
+    return adv, missing
+
+
+def as_counted(et_pairs: pl.DataFrame) -> pl.DataFrame:
+    """Employer-tax pairs in the shape of the counted-awards table."""
+    return et_pairs.select(
+        "idx",
+        "file",
+        "row",
+        "orgnr",
+        pl.col("period_start").alias("granted_on"),
+        pl.lit("de_minimis").alias("basis"),
+        pl.col("advantage_cents").alias("amount_cents"),
+        pl.lit("NOK").alias("currency"),
+        "eur_cents",
+        "rate_date",
+        "rate",
+        "rate_source",
+        "counted",
+        "why",
+        pl.lit(False).alias("duplicate"),
+        pl.lit("Skatteetaten (arbeidsgiveravgift)").alias("grantor"),
+        pl.col("period").alias("reference"),
+        source=pl.lit("employer_tax"),
+        period="period",
+        zone="zone",
+        in_scheme="in_scheme",
+        assumed="assumed",
+    )
+
+
+__all__ = ["as_counted", "assumed_rows", "employer_tax_rows", "ia_years", "other_aid_nok", "window_pairs"]

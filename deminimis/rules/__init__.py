@@ -309,4 +309,4 @@ def load_rules(directory: Path | str | None = None) -> Rules:
         raise RuleDataError("; ".join(err["msg"] for err in exc.errors())) from exc
 
 
-__all__ = ["EMPLOYER_TAX", "SCHEMES", "Citation", "Limit", "RegimeEntry", "Rules", "load_rules"]
+__all__ = ["EMPLOYER_TAX", "SCHEMES", "Citation", "CovidFile", "Limit", "RegimeEntry", "Rules", "load_rules"]
