@@ -316,7 +316,10 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         route=route_expr(),
     )
     counted = (
-        pl.concat([pairs.with_columns(source=pl.lit("awards")), as_counted(et_pairs)], how="diagonal_relaxed")
+        pl.concat(
+            [pairs.with_columns(source=pl.lit("awards"), fx_date=pl.col("granted_on")), as_counted(et_pairs)],
+            how="diagonal_relaxed",
+        )
         .select(
             "idx",
             "source",
@@ -332,6 +335,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             "amount_cents",
             "currency",
             "eur_cents",
+            "fx_date",
             "rate_date",
             "rate",
             "rate_source",

@@ -109,8 +109,8 @@ def window_pairs(
         .then(pl.col("grant_date"))
         .otherwise(pl.date(pl.col("year"), 12, 31))
     )
-    p = p.with_columns(_nok=pl.lit("NOK"), _conv=pl.min_horizontal(conv, pl.col("grant_date")))
-    p = fx.attach_rates(p.lazy(), rates, currency="_nok", on="_conv").collect()
+    p = p.with_columns(_nok=pl.lit("NOK"), fx_date=pl.min_horizontal(conv, pl.col("grant_date")))
+    p = fx.attach_rates(p.lazy(), rates, currency="_nok", on="fx_date").collect()
     period = (
         pl.when(pl.col("month").is_null())
         .then(pl.col("year").cast(pl.Utf8))
@@ -169,6 +169,7 @@ def as_counted(et_pairs: pl.DataFrame) -> pl.DataFrame:
         pl.col("advantage_cents").alias("amount_cents"),
         pl.lit("NOK").alias("currency"),
         "eur_cents",
+        "fx_date",
         "rate_date",
         "rate",
         "rate_source",

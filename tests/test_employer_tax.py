@@ -168,6 +168,9 @@ def test_decision_counts_three_years_of_advantage_plus_prior_aid() -> None:
     texts = [r.text_en for r in d.reasons if r.code == "employer_tax_year"]
     assert len(texts) == 3 and "NOK 210,000.00" in texts[2] and "rate 10.0665" in texts[2]
     assert any("NOK 140,000.00" in t and "2019-12-31" in t for t in texts)
+    assert ("NOK", "2019-12-31", "2019-12-31", "9.8638") in {
+        (f.currency, f.date, f.rate_date, f.rate) for f in d.fx
+    }
 
 
 def test_samordning_reduces_the_year_by_other_de_minimis_aid(tmp_path: Path) -> None:

@@ -152,12 +152,12 @@ def _decision(
         )
     seen = {(f.currency, f.date) for f in fx_list}
     for a in counted_rows:
-        if a["currency"] != "EUR" and (a["currency"], a["granted_on"].isoformat()) not in seen:
-            seen.add((a["currency"], a["granted_on"].isoformat()))
+        if a["currency"] != "EUR" and (a["currency"], a["fx_date"].isoformat()) not in seen:
+            seen.add((a["currency"], a["fx_date"].isoformat()))
             fx_list.append(
                 FxRate(
                     currency=a["currency"],
-                    date=a["granted_on"].isoformat(),
+                    date=a["fx_date"].isoformat(),
                     rate_date=a["rate_date"].isoformat(),
                     rate=a["rate"],
                     source=a["rate_source"],
