@@ -20,6 +20,7 @@ from deminimis import employer_tax as employer_tax_mod
 from deminimis import fx
 from deminimis.cumulation import ERRORS_SCHEMA, Inputs, run
 from deminimis.errors import InputError
+from deminimis.firms import firm_facts
 from deminimis.models import Decision, RowError
 from deminimis.render.decision import build
 from deminimis.rules import SCHEMES, Rules, load_rules
@@ -85,6 +86,8 @@ def _decide(
     firms: PathLike | None,
     employer_tax_file: PathLike | None = None,
     employer_tax_missing: str = "warn",
+    online: bool = False,
+    snapshot: PathLike | None = None,
 ) -> BatchResult:
     if employer_tax_missing not in EMPLOYER_TAX_MISSING:
         raise InputError(
@@ -96,7 +99,9 @@ def _decide(
     if employer_tax_file:
         et_raw = tables.read_table(employer_tax_file, "employer_tax")
         et, et_err = employer_tax_mod.canonical_rows(et_raw, employer_tax_mod.load(rules.directory))
-    inputs = Inputs(apps, app_err, aw, aw_err, ln, fm, other_err, et, et_err, employer_tax_missing)
+    orgnrs = apps.filter(~pl.col("has_error"))["orgnr"].to_list() + ln["orgnr"].to_list()
+    facts = firm_facts(fm, orgnrs, online=online, snapshot_dir=Path(snapshot) if snapshot else None)
+    inputs = Inputs(apps, app_err, aw, aw_err, ln, facts, other_err, et, et_err, employer_tax_missing)
     result = run(inputs, rules, rates)
     errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
     return BatchResult(build(result, rules), errors)
@@ -118,6 +123,8 @@ def check(
     in_difficulty_2019: str | bool | None = None,
     employer_tax: PathLike | None = None,
     employer_tax_missing: str = "warn",
+    online: bool = False,
+    snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
 ) -> Decision:
@@ -141,6 +148,8 @@ def check_one(
     in_difficulty_2019: str | bool | None = None,
     employer_tax: PathLike | None = None,
     employer_tax_missing: str = "warn",
+    online: bool = False,
+    snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
 ) -> BatchResult:
@@ -162,7 +171,9 @@ def check_one(
     raw = pl.DataFrame([row], schema={k: pl.Utf8 for k in row}).with_columns(
         file=pl.lit(CHECK_SOURCE), row=pl.lit(1, pl.Int64)
     )
-    return _decide(raw, rules, rates, awards, links, firms, employer_tax, employer_tax_missing)
+    return _decide(
+        raw, rules, rates, awards, links, firms, employer_tax, employer_tax_missing, online, snapshot
+    )
 
 
 def check_batch(
@@ -173,13 +184,17 @@ def check_batch(
     firms: PathLike | None = None,
     employer_tax: PathLike | None = None,
     employer_tax_missing: str = "warn",
+    online: bool = False,
+    snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
 ) -> BatchResult:
     """Decide every row of an applications file (contract §1)."""
     rules, rates = _context(rules_dir, rates_file)
     raw = tables.read_table(applications, "applications")
-    return _decide(raw, rules, rates, awards, links, firms, employer_tax, employer_tax_missing)
+    return _decide(
+        raw, rules, rates, awards, links, firms, employer_tax, employer_tax_missing, online, snapshot
+    )
 
 
 __all__ = ["BatchResult", "check", "check_batch", "check_one"]

@@ -89,6 +89,17 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "full fribeløp of each year in the window (conservative).",
         ),
         click.option(
+            "--online",
+            is_flag=True,
+            help="Look up firm facts live in Brønnøysund (Brreg) when the firms file and the local "
+            "snapshot do not have them (opt-in; cached).",
+        ),
+        click.option(
+            "--snapshot",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Brreg snapshot directory from 'deminimis brreg sync' (default: the user data dir).",
+        ),
+        click.option(
             "--rules",
             "rules_dir",
             type=click.Path(path_type=Path, file_okay=False),
@@ -275,5 +286,14 @@ def fx_info() -> None:
     rates = fxmod.load_rates(path)
     click.echo(f"{path}\nlast fixing: {rates['rate_date'].max()}; currencies: {rates['currency'].n_unique()}")
 
+
+def _register() -> None:
+    from deminimis.brreg_cli import brreg, firm
+
+    main.add_command(firm)
+    main.add_command(brreg)
+
+
+_register()
 
 __all__ = ["main"]

@@ -18,6 +18,7 @@ import polars as pl
 from deminimis import employer_tax, fx
 from deminimis.covid import covid_caps
 from deminimis.employer_tax_window import as_counted, employer_tax_rows, window_pairs
+from deminimis.firms import FIRM_SCHEMA
 from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
 from deminimis.routing import route_expr
 from deminimis.rules import EMPLOYER_TAX, Rules
@@ -94,16 +95,26 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         members=pl.coalesce("members", pl.concat_list(pl.col("orgnr")))
     )
 
-    # Firm facts (offline firms file): name and NACE when the application gives none.
-    if inputs.firms is not None and not inputs.firms.is_empty():
-        firms = inputs.firms.select(
-            "orgnr", "name", pl.col("nace").alias("firm_nace"), "kommunenummer", "status"
-        )
-        apps = apps.join(firms, on="orgnr", how="left").with_columns(nace=pl.coalesce("nace", "firm_nace"))
-    else:
-        apps = apps.with_columns(
-            name=pl.lit(None, pl.Utf8), kommunenummer=pl.lit(None, pl.Utf8), status=pl.lit(None, pl.Utf8)
-        )
+    # Firm facts (firms file, Brreg): name and NACE when the application gives none.
+    firms = inputs.firms if inputs.firms is not None else pl.DataFrame(schema=FIRM_SCHEMA)
+    firms = firms.select(
+        "orgnr",
+        "name",
+        pl.col("nace").alias("firm_nace"),
+        "kommunenummer",
+        "status",
+        pl.col("source").alias("firm_source"),
+        pl.col("problem").alias("firm_problem"),
+        pl.col("problem_kind").alias("firm_problem_kind"),
+    ).unique("orgnr", keep="first")
+    apps = apps.join(firms, on="orgnr", how="left").with_columns(nace=pl.coalesce("nace", "firm_nace"))
+    firm_err = apps.filter(pl.col("firm_problem_kind") == "malformed").select(
+        "idx",
+        file=pl.lit("brreg"),
+        row=pl.lit(None, pl.Int64),
+        field=pl.lit("orgnr"),
+        message=pl.format("Brønnøysund lookup failed: {}", pl.col("firm_problem")),
+    )
 
     # Sector scope by NACE prefix; an exclusion (manual_review) wins over a sub-ceiling.
     matches = (
@@ -177,6 +188,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             [
                 app_errs.select("idx", *ERRORS_SCHEMA),
                 app_fx_err.select("idx", *ERRORS_SCHEMA),
+                firm_err.select("idx", *ERRORS_SCHEMA),
                 und_errs.select("idx", *ERRORS_SCHEMA),
             ]
         )

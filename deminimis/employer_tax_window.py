@@ -62,8 +62,16 @@ def ia_years(firms: pl.DataFrame | None, data: employer_tax.EmployerTaxData) -> 
         .filter(pl.col("zone").is_in(data.file.de_minimis_zones))
         .select("year", "kommunenummer")
     )
+    places = pl.concat_list(
+        pl.col("kommunenummer"),
+        pl.col("underenhet_kommuner").fill_null(pl.lit([], pl.List(pl.Utf8)))
+        if "underenhet_kommuner" in firms.columns
+        else pl.lit([], pl.List(pl.Utf8)),
+    )  # the business address and every underenhet (employer_tax.md §4)
     return (
-        firms.filter(pl.col("kommunenummer").is_not_null())
+        firms.select("orgnr", kommunenummer=places)
+        .explode("kommunenummer")
+        .drop_nulls("kommunenummer")
         .with_columns(kommunenummer=pl.col("kommunenummer").str.zfill(4))
         .join(ia, on="kommunenummer")
         .select("orgnr", "year")

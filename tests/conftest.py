@@ -14,6 +14,7 @@ FIXTURES = ROOT / "fixtures"
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEMINIMIS_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
+    monkeypatch.setenv("DEMINIMIS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
 def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None) -> Path:

@@ -439,8 +439,18 @@ def _warn(row: dict, counted_rows: list[dict], warnings: _Texts, cur: str) -> No
         )
     if row["nace"] is None:
         warnings.add("sector_not_checked", "Regulation 1407/2013 / 2023/2831, Art 1(1)")
-    if row["status"]:
-        warnings.add("firm_status", None, status=row["status"])
+    status_texts = messages()["firm_status"]
+    if row["status"] and row["status"] not in ("active", "unknown"):
+        known = f"{row['status']}_nb" in status_texts
+        warnings.add(
+            "firm_status",
+            "Enhetsregisteret (Brønnøysundregistrene)",
+            orgnr=row["orgnr"],
+            status=lambda lang: status_texts[f"{row['status']}_{lang}"] if known else row["status"],
+            source=row["firm_source"] or "?",
+        )
+    if row["firm_problem"] and row["firm_problem_kind"] == "unavailable":
+        warnings.add("firm_facts_unverified", None, orgnr=row["orgnr"], problem=row["firm_problem"])
 
 
 def _confidences(entry: Any, limit: Any, cap: Any) -> list[tuple[str, str]]:

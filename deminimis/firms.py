@@ -1,0 +1,58 @@
+"""Firm facts for the decision: the offline firms file first, then Brreg.
+
+Facts come from ``--firms FILE`` (the officer's own data wins), then the local Brreg
+snapshot or cache, and with ``online=True`` live Brreg lookups
+(:func:`deminimis.sources.brreg.lookup_firms`). Brreg is used only when it can answer:
+online, or with a snapshot on disk; otherwise nothing is looked up and nothing is warned.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+FIRM_SCHEMA: dict[str, pl.DataType] = {
+    "orgnr": pl.Utf8(),
+    "name": pl.Utf8(),
+    "nace": pl.Utf8(),
+    "kommunenummer": pl.Utf8(),
+    "underenhet_kommuner": pl.List(pl.Utf8()),
+    "status": pl.Utf8(),
+    "source": pl.Utf8(),
+    "problem": pl.Utf8(),
+    "problem_kind": pl.Utf8(),
+}
+FACTS = ("name", "nace", "kommunenummer", "underenhet_kommuner", "status")
+
+
+def _from_file(firms: pl.DataFrame | None, label: str) -> pl.DataFrame:
+    if firms is None:
+        return pl.DataFrame(schema=FIRM_SCHEMA)
+    cols = [pl.col(c) if c in firms.columns else pl.lit(None, t).alias(c) for c, t in FIRM_SCHEMA.items()]
+    frame = firms.select(cols).with_columns(source=pl.lit(label))
+    return frame.cast(FIRM_SCHEMA)  # type: ignore[arg-type]
+
+
+def firm_facts(
+    firms: pl.DataFrame | None,
+    orgnrs: list[str],
+    *,
+    online: bool = False,
+    snapshot_dir: Path | None = None,
+    file_label: str = "firms file",
+) -> pl.DataFrame | None:
+    """Facts per orgnr (:data:`FIRM_SCHEMA`), or None when there are none at all."""
+    from deminimis.sources import brreg
+
+    own = _from_file(firms, file_label)
+    if not (online or brreg.load_snapshot(snapshot_dir) is not None):
+        return own if firms is not None else None
+    wanted = [o for o in dict.fromkeys(orgnrs) if o and o not in set(own["orgnr"].to_list())]
+    if not wanted:
+        return own
+    looked = brreg.lookup_firms(wanted, online=online, snapshot_dir=snapshot_dir).cast(FIRM_SCHEMA)  # type: ignore[arg-type]
+    return pl.concat([own, looked.select(list(FIRM_SCHEMA))])
+
+
+__all__ = ["FACTS", "FIRM_SCHEMA", "firm_facts"]

@@ -1,0 +1,267 @@
+"""A small client for Brreg's Enhetsregisteret API (``data.brreg.no/enhetsregisteret/api``).
+
+Context manager over ``httpx.Client`` (inject one, e.g. with ``httpx.MockTransport``, or let
+it build its own): pinned v2 ``Accept`` headers (a future v3 then fails loudly instead of
+changing shape), a ``User-Agent`` naming the project, a timeout, and an on-disk cache
+(:mod:`deminimis.sources.brreg_cache`). Sources: ``data_sources.md`` §1 and §4.
+
+Outcomes of :meth:`BrregClient.get_enhet` (:class:`Answer` ``.outcome``), kept distinct:
+
+- ``found`` (200), ``deleted`` (200 with ``slettedato``, a reduced body),
+- ``not_found`` (404: never existed), ``removed`` (410: removed for legal reasons),
+- ``bad_request`` (400: Brreg found the request malformed),
+- ``malformed`` (an answer that is not the JSON object expected).
+
+Timeouts, connection errors, 5xx and 429 are retried (``tries`` in all, exponential backoff
+from ``backoff`` seconds; a 429's ``Retry-After`` seconds are honoured up to
+:data:`MAX_RETRY_AFTER`); when the tries are spent, :class:`BrregUnavailable` (a
+:class:`~deminimis.errors.SourceError` with method, URL, status) is raised. Any other status
+raises :class:`~deminimis.errors.SourceError` at once.
+
+>>> classify(404, b"")
+('not_found', None)
+>>> classify(200, b'{"organisasjonsnummer": "912345688", "slettedato": "2022-08-09"}')[0]
+'deleted'
+>>> classify(200, b"<html>maintenance</html>")
+('malformed', None)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from typing import Any, Literal, TypeVar
+
+import httpx
+
+from deminimis.errors import SourceError
+from deminimis.sources.brreg_cache import DiskCache, utcnow
+
+BASE_URL = "https://data.brreg.no/enhetsregisteret/api"
+ACCEPT_ENHET = "application/vnd.brreg.enhetsregisteret.enhet.v2+json;charset=UTF-8"
+ACCEPT_UNDERENHET = "application/vnd.brreg.enhetsregisteret.underenhet.v2+json;charset=UTF-8"
+ACCEPT_ENHET_GZIP = "application/vnd.brreg.enhetsregisteret.enhet.v2+gzip;charset=UTF-8"
+ACCEPT_UNDERENHET_GZIP = "application/vnd.brreg.enhetsregisteret.underenhet.v2+gzip;charset=UTF-8"
+try:
+    VERSION = metadata.version("deminimis")
+except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+    VERSION = "0+unknown"
+USER_AGENT = f"deminimis/{VERSION} (+https://github.com/deminimis)"
+TRIES, BACKOFF, TIMEOUT = 3, 0.5, 10.0
+MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After is shortened to this
+PAGE_SIZE, MAX_DEPTH = 1000, 10_000  # Brreg answers 400 beyond page × size = 10 000
+
+Outcome = Literal["found", "deleted", "not_found", "removed", "bad_request", "malformed"]
+T = TypeVar("T")
+_CACHED = {200, 404, 410}
+_sleep: Callable[[float], None] = time.sleep  # tests replace this
+_transport: httpx.BaseTransport | None = None  # tests replace this (a MockTransport for own clients)
+
+
+def new_http_client(timeout: float) -> httpx.Client:
+    """The ``httpx.Client`` built when none is injected."""
+    return httpx.Client(timeout=timeout, follow_redirects=True, transport=_transport)
+
+
+class BrregUnavailable(SourceError):
+    """Brreg did not answer usefully after every try (timeouts, 5xx, 429, connection errors)."""
+
+    def __init__(self, reason: str, *, method: str = "GET", url: str = "", status: int | None = None):
+        super().__init__(f"Brreg did not answer ({reason})", method=method, url=url, status=status)
+        self.reason = reason
+
+
+class Retry(Exception):
+    """Raised inside :func:`with_retries` attempts: this try failed and may be repeated."""
+
+    def __init__(self, reason: str, status: int | None = None, wait: float | None = None):
+        super().__init__(reason)
+        self.reason, self.status, self.wait = reason, status, wait
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One Brreg answer: an enhet (``data`` a dict) or the underenheter of one (a list)."""
+
+    outcome: Outcome
+    url: str
+    status: int
+    data: Any
+    fetched_at: datetime  # UTC, when Brreg answered (earlier than now for a cache hit)
+    from_cache: bool = False
+    problem: str | None = None  # why the answer is not usable (bad_request, malformed) or partial
+
+    @property
+    def source(self) -> str:
+        return f"brreg {'cache' if self.from_cache else 'online'} {self.fetched_at.date().isoformat()}"
+
+
+_BY_STATUS: dict[int, Outcome] = {404: "not_found", 410: "removed", 400: "bad_request"}
+
+
+def classify(status: int, content: bytes) -> tuple[Outcome, Any]:
+    """Outcome and parsed body of a final (non-retried) answer: 200, 400, 404 or 410."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status], None
+    try:
+        return outcome_of(json.loads(content))
+    except ValueError:
+        return "malformed", None
+
+
+def outcome_of(body: Any) -> tuple[Outcome, Any]:
+    """``found`` or ``deleted`` for a JSON object, else ``malformed``."""
+    if not isinstance(body, dict):
+        return "malformed", None
+    return ("deleted" if body.get("slettedato") else "found"), body
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """A 429/503 ``Retry-After`` in seconds (an HTTP date is ignored), capped."""
+    try:
+        seconds = float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def with_retries(
+    attempt: Callable[[], T],
+    *,
+    url: str,
+    tries: int = TRIES,
+    backoff: float = BACKOFF,
+    sleep: Callable[[float], None] | None = None,
+) -> T:
+    """Call ``attempt`` until it returns; repeat after :class:`Retry` or a transport error."""
+    reason, status = "no try made", None
+    for n in range(max(tries, 1)):
+        try:
+            return attempt()
+        except Retry as exc:
+            reason, status, wait = exc.reason, exc.status, exc.wait
+        except httpx.TimeoutException:
+            reason, status, wait = "timeout", None, None
+        except httpx.TransportError as exc:
+            reason, status, wait = f"{type(exc).__name__}: {exc}", None, None
+        if n + 1 < tries:
+            (sleep or _sleep)(wait if wait is not None else backoff * 2**n)
+    raise BrregUnavailable(f"{reason} after {tries} tries", url=url, status=status)
+
+
+def check_retryable(response: httpx.Response) -> None:
+    """Raise :class:`Retry` for a 5xx or 429 answer."""
+    if response.status_code == 429 or response.status_code >= 500:
+        wait = retry_after(response) if response.status_code in (429, 503) else None
+        raise Retry(f"HTTP {response.status_code}", response.status_code, wait)
+
+
+class BrregClient:
+    """Enhetsregisteret over ``httpx``; use as a context manager."""
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        base_url: str = BASE_URL,
+        timeout: float = TIMEOUT,
+        tries: int = TRIES,
+        backoff: float = BACKOFF,
+        sleep: Callable[[float], None] | None = None,
+        cache: DiskCache | bool = True,
+    ) -> None:
+        self._own = client is None
+        self.http = client if client is not None else new_http_client(timeout)
+        self.base_url, self.timeout, self.tries, self.backoff = base_url.rstrip("/"), timeout, tries, backoff
+        self.sleep = sleep
+        self.cache: DiskCache | None = DiskCache() if cache is True else (cache or None)
+
+    def __enter__(self) -> BrregClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._own:
+            self.http.close()
+
+    def headers(self, accept: str) -> dict[str, str]:
+        return {"Accept": accept, "User-Agent": USER_AGENT}
+
+    def _get(self, url: str, accept: str) -> tuple[int, bytes]:
+        def attempt() -> tuple[int, bytes]:
+            resp = self.http.get(url, headers=self.headers(accept), timeout=self.timeout)
+            check_retryable(resp)
+            return resp.status_code, resp.content
+
+        return with_retries(attempt, url=url, tries=self.tries, backoff=self.backoff, sleep=self.sleep)
+
+    def _answer(self, url: str, accept: str) -> Answer:
+        """GET ``url`` (cache first), classify it; raise :class:`SourceError` when unusable."""
+        if self.cache and (hit := self.cache.get(url)):
+            outcome, body = _BY_STATUS.get(hit.status), None
+            if outcome is None:
+                outcome, body = outcome_of(hit.body)
+            return Answer(outcome, url, hit.status, body, hit.fetched_at, from_cache=True)
+        status, content = self._get(url, accept)
+        if status not in (200, 400, 404, 410):
+            raise SourceError(
+                f"Brreg refused the request (HTTP {status})", method="GET", url=url, status=status
+            )
+        outcome, body = classify(status, content)
+        problem = {
+            "bad_request": f"Brreg rejected the request as malformed (HTTP 400, {url})",
+            "malformed": f"Brreg answered something that is not the JSON expected ({url})",
+        }.get(outcome)
+        if problem is None and self.cache:
+            fetched = self.cache.put(url, status, body).fetched_at
+        else:
+            fetched = self.cache.clock() if self.cache else utcnow()
+        return Answer(outcome, url, status, body, fetched, problem=problem)
+
+    def get_enhet(self, orgnr: str) -> Answer:
+        """The enhet (main unit) ``orgnr``: ``found``, ``deleted``, ``not_found``, ``removed``…"""
+        return self._answer(f"{self.base_url}/enheter/{orgnr}", ACCEPT_ENHET)
+
+    def get_underenheter(self, orgnr: str) -> Answer:
+        """Every underenhet whose ``overordnetEnhet`` is ``orgnr`` (all pages; ``data`` a list).
+
+        Zero hits (no ``_embedded``) is ``found`` with an empty list. Beyond Brreg's
+        page × size ≤ 10 000 limit the answer is partial, with ``problem`` saying so.
+        """
+        items: list[dict[str, Any]] = []
+        page, first, from_cache, oldest = 0, "", True, None
+        while True:
+            params = {"overordnetEnhet": orgnr, "size": PAGE_SIZE, "page": page}
+            url = str(httpx.URL(f"{self.base_url}/underenheter", params=params))
+            ans = self._answer(url, ACCEPT_UNDERENHET)
+            first = first or url
+            if ans.outcome not in ("found", "deleted"):
+                problem = ans.problem or f"Brreg answered {ans.outcome} ({ans.status}) for the underenheter"
+                return Answer(ans.outcome, url, ans.status, None, ans.fetched_at, ans.from_cache, problem)
+            found = ans.data.get("_embedded", {}).get("underenheter", []) if ans.data else []
+            meta = ans.data.get("page") or {}
+            if not isinstance(found, list) or not isinstance(meta, dict):
+                problem = f"Brreg answered a page without the expected underenheter list ({url})"
+                return Answer("malformed", url, ans.status, None, ans.fetched_at, ans.from_cache, problem)
+            items += [u for u in found if isinstance(u, dict)]
+            from_cache = from_cache and ans.from_cache
+            oldest = min(oldest or ans.fetched_at, ans.fetched_at)
+            page += 1
+            if page >= int(meta.get("totalPages") or 0):
+                return Answer("found", first, 200, items, oldest, from_cache)
+            if page * PAGE_SIZE >= MAX_DEPTH:
+                problem = f"more than {MAX_DEPTH} underenheter; only the first {MAX_DEPTH} were read"
+                return Answer("found", first, 200, items, oldest, from_cache, problem)
+
+
+__all__ = [
+    "ACCEPT_ENHET", "ACCEPT_ENHET_GZIP", "ACCEPT_UNDERENHET", "ACCEPT_UNDERENHET_GZIP", "BASE_URL",
+    "Answer", "BrregClient", "BrregUnavailable", "Outcome", "Retry", "USER_AGENT", "check_retryable",
+    "classify", "new_http_client", "outcome_of", "retry_after", "with_retries",
+]  # fmt: skip
