@@ -188,10 +188,11 @@ def check_batch(
     snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
+    sheet: str | None = None,
 ) -> BatchResult:
-    """Decide every row of an applications file (contract §1)."""
+    """Decide every row of an applications file (CSV or XLSX, contract §1)."""
     rules, rates = _context(rules_dir, rates_file)
-    raw = tables.read_table(applications, "applications")
+    raw = tables.read_table(applications, "applications", sheet)
     return _decide(
         raw, rules, rates, awards, links, firms, employer_tax, employer_tax_missing, online, snapshot
     )

@@ -158,7 +158,14 @@ def main() -> None:
     type=click.Choice(["yes", "no", "ja", "nei"]),
     help="Self-declaration: undertaking in difficulty on 31.12.2019 (closes the Covid TF route).",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "letter"]),
+    default="text",
+    show_default=True,
+    help="text: readable reasons; json: the contract object; letter: the decision-letter text.",
+)
 @click.option(
     "--lang",
     type=click.Choice(["nb", "en"]),
@@ -177,6 +184,10 @@ def check(fmt: str, lang: str, **kwargs: Any) -> None:
     decision = result.decisions[0]
     if fmt == "json":
         click.echo(json.dumps(decision.to_json_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "letter":
+        from deminimis.render.letter import render_letter
+
+        click.echo(render_letter(decision, lang), nl=False)
     else:
         click.echo(render_text(decision, lang))
     for err in result.input_errors:
@@ -186,6 +197,7 @@ def check(fmt: str, lang: str, **kwargs: Any) -> None:
 
 @main.command(epilog=EXAMPLES_BATCH)
 @click.argument("applications", type=click.Path(path_type=Path))
+@click.option("--sheet", help="Worksheet of an .xlsx applications file (default: the first).")
 @_side_options
 @click.option(
     "--out",
@@ -202,7 +214,7 @@ def batch(applications: Path, out: Path, **kwargs: Any) -> None:
     if out.suffix.lower() not in FORMATS:
         raise InputError(f"{out}: unknown output format '{out.suffix}' (use {', '.join(FORMATS)})")
     result = check_batch(applications, **kwargs)
-    write(result.decisions, out)
+    write(result.decisions, out, input_errors=result.input_errors)
     routes: dict[str, int] = {}
     for d in result.decisions:
         routes[d.route] = routes.get(d.route, 0) + 1
@@ -289,9 +301,10 @@ def fx_info() -> None:
 
 def _register() -> None:
     from deminimis.brreg_cli import brreg, firm
+    from deminimis.files_cli import letter, report, validate
 
-    main.add_command(firm)
-    main.add_command(brreg)
+    for command in (firm, brreg, validate, letter, report):
+        main.add_command(command)
 
 
 _register()

@@ -13,8 +13,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from deminimis.cumulation import Result
 from deminimis.models import CountedAward, CovidTF, Decision, Finding, FxRate, LimitTest, RowError, Window
 from deminimis.money import format_cents, format_cents_human
@@ -51,7 +49,9 @@ class _Texts:
         for lang in ("nb", "en"):
             filled = {k: (v(lang) if callable(v) else v) for k, v in values.items()}
             texts[lang] = msg[lang].format(**filled)
-        self.items.append(Finding(code=code, citation=cite, text_nb=texts["nb"], text_en=texts["en"]))
+        self.items.append(
+            Finding.model_construct(code=code, citation=cite, text_nb=texts["nb"], text_en=texts["en"])
+        )
 
 
 def _money(cents: int | None) -> Any:
@@ -73,8 +73,12 @@ def _s(cents: int | None) -> str | None:
 
 def build(result: Result, rules: Rules) -> list[Decision]:
     """One Decision per application row, in input order."""
-    counted = {k[0]: v for k, v in result.counted.partition_by("idx", as_dict=True).items()}
-    errors = {k[0]: v for k, v in result.errors.partition_by("idx", as_dict=True).items()}
+    counted: dict[int, list[dict]] = {}
+    for a in result.counted.iter_rows(named=True):  # already sorted by idx, granted_on, file, row
+        counted.setdefault(a["idx"], []).append(a)
+    errors: dict[int, list[dict]] = {}
+    for e in result.errors.iter_rows(named=True):
+        errors.setdefault(e["idx"], []).append(e)
     bases = {b.id: b for b in rules.bases.bases}
     entries = {e.id: e for e in rules.regimes.entries}
     sectors = {s.id: s for s in rules.sectors.sectors}
@@ -88,8 +92,8 @@ def build(result: Result, rules: Rules) -> list[Decision]:
 
 def _decision(
     row: dict,
-    counted: pl.DataFrame | None,
-    errors: pl.DataFrame | None,
+    counted: list[dict] | None,
+    errors: list[dict] | None,
     rules: Rules,
     bases: dict,
     entries: dict,
@@ -103,8 +107,7 @@ def _decision(
     limit = next((lim for lim in entry.limits if lim.id == row["limit_id"]), None) if entry else None
     grant_date = row["grant_date"]
     cur = row["currency"]
-    rows = counted.sort("granted_on", "file", "row").iter_rows(named=True) if counted is not None else []
-    counted_rows = list(rows)
+    counted_rows = counted or []
     decided = route != "error"
 
     if not decided:
@@ -214,8 +217,10 @@ def _decision(
         counted=[_counted(a) for a in counted_rows] if decided else [],
         reasons=reasons.items,
         warnings=warnings.items,
-        errors=[RowError(**e) for e in errors.select("file", "row", "field", "message").iter_rows(named=True)]
-        if errors is not None
+        errors=[
+            RowError(file=e["file"], row=e["row"], field=e["field"], message=e["message"]) for e in errors
+        ]
+        if errors
         else [],
         amount=_s(row["amount_cents"]),
         currency=cur,
@@ -229,7 +234,8 @@ def _decision(
 
 
 def _counted(a: dict) -> CountedAward:
-    return CountedAward(
+    # model_construct: the values come from the typed pipeline, not from users
+    return CountedAward.model_construct(
         source=a["source"],
         period=a["period"],
         zone=a["zone"],

@@ -1,4 +1,20 @@
-"""Decisions to files: .json (a list), .jsonl, .csv (UTF-8 with BOM for Excel), .xlsx."""
+"""Decisions to files: .json (a list), .jsonl, .csv (UTF-8 with BOM for Excel), .xlsx.
+
+The .xlsx workbook has three sheets:
+
+- ``decisions``: one row per input row, in input order (the columns of :func:`flat_rows`);
+- ``errors``: ``file, row, field, message`` of every decision error and every broken row of
+  the side files (``input_errors``), with the ``application_id`` it stopped (empty for a
+  side-file row that belongs to no application);
+- ``counted``: every prior award considered for each application (``application_id`` and
+  the fields of contract §3 ``counted``).
+
+Money stays an exact two-decimal string up to this edge; only here is it written as a
+numeric cell (string -> Decimal -> cell) with the number format ``#,##0.00``, which a
+Norwegian Excel shows as ``1 234 567,89`` (the thousands separator comes from the locale).
+Dates are date cells (``dd.mm.yyyy``). Every sheet has a frozen header row, a filter and
+column widths fitted to the content (capped for the long reason texts).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +22,10 @@ import json
 from pathlib import Path
 
 import polars as pl
+import xlsxwriter
 
 from deminimis.errors import InputError
-from deminimis.models import Decision
+from deminimis.models import CountedAward, Decision, RowError
 
 SCALARS = (
     "application_id",
@@ -32,7 +49,46 @@ SCALARS = (
     "max_de_minimis_grant",
     "ceiling_test",
 )
+NESTED = (
+    "undertaking",
+    "window_from",
+    "window_to",
+    "window_kind",
+    "covid_tf_ceiling_eur",
+    "covid_tf_prior_eur",
+    "covid_tf_headroom_before_eur",
+    "warnings",
+    "errors",
+    "reasons_nb",
+    "reasons_en",
+)
+FLAT_COLUMNS = (*SCALARS, *NESTED)
+"""The columns of :func:`flat_rows` (the CSV and the ``decisions`` sheet)."""
+ERROR_COLUMNS = ("file", "row", "field", "message", "application_id")
+COUNTED_COLUMNS = ("application_id", *CountedAward.model_fields)
 FORMATS = (".json", ".jsonl", ".csv", ".xlsx")
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "dd.mm.yyyy"
+MONEY = {
+    "amount",
+    "eur",
+    "ceiling_eur",
+    "prior_de_minimis_eur",
+    "employer_tax_advantage_nok",
+    "employer_tax_advantage_eur",
+    "counted_total_eur",
+    "new_aid_eur",
+    "headroom_before_eur",
+    "headroom_after_eur",
+    "max_de_minimis_grant_eur",
+    "max_de_minimis_grant",
+    "covid_tf_ceiling_eur",
+    "covid_tf_prior_eur",
+    "covid_tf_headroom_before_eur",
+}
+DATES = {"grant_date", "window_from", "window_to", "granted_on"}
+MAX_WIDTH = 60
+"""Characters; longer cells (reason texts) are cut off in view, not in content."""
 
 
 def flat_rows(decisions: list[Decision]) -> pl.DataFrame:
@@ -54,11 +110,96 @@ def flat_rows(decisions: list[Decision]) -> pl.DataFrame:
             reasons_en="\n".join(r.text_en for r in d.reasons),
         )
         rows.append(row)
-    return pl.DataFrame(rows, schema={k: pl.Utf8 for k in rows[0]} if rows else None)
+    return pl.DataFrame(rows, schema=dict.fromkeys(FLAT_COLUMNS, pl.Utf8))
 
 
-def write(decisions: list[Decision], out: Path) -> None:
-    """Write decisions in the format named by ``out``'s suffix."""
+def error_rows(decisions: list[Decision], input_errors: list[RowError] | None = None) -> pl.DataFrame:
+    """``file, row, field, message, application_id``: decision errors in decision order, then
+    the side-file errors that belong to no application."""
+    rows = [{**e.model_dump(), "application_id": d.application_id} for d in decisions for e in d.errors] + [
+        {**e.model_dump(), "application_id": None} for e in input_errors or []
+    ]
+    schema = {
+        "file": pl.Utf8,
+        "row": pl.Int64,
+        "field": pl.Utf8,
+        "message": pl.Utf8,
+        "application_id": pl.Utf8,
+    }
+    return pl.DataFrame(rows, schema=schema).select(ERROR_COLUMNS)
+
+
+def counted_rows(decisions: list[Decision]) -> pl.DataFrame:
+    """Every prior award considered, one row per (application, award), in decision order."""
+    rows = [{"application_id": d.application_id, **a.model_dump()} for d in decisions for a in d.counted]
+    schema = dict.fromkeys(COUNTED_COLUMNS, pl.Utf8) | {
+        "row": pl.Int64,
+        "counted": pl.Boolean,
+        "assumed": pl.Boolean,
+    }
+    return pl.DataFrame(rows, schema=schema).select(COUNTED_COLUMNS)
+
+
+def _typed(frame: pl.DataFrame, money: set[str], dates: set[str]) -> pl.DataFrame:
+    """Money strings -> exact Decimal -> Float64 cells; ISO date strings -> Date (the xlsx edge)."""
+    return frame.with_columns(
+        [pl.col(c).cast(pl.Decimal(38, 2)).cast(pl.Float64) for c in frame.columns if c in money]
+        + [pl.col(c).str.to_date("%Y-%m-%d", strict=False) for c in frame.columns if c in dates]
+    )
+
+
+def _widths(frame: pl.DataFrame, money: set[str], dates: set[str]) -> dict[str, int]:
+    """Pixel widths from the longest first line of each column (header included), capped."""
+    widths = {}
+    for c in frame.columns:
+        if c in dates:
+            chars = max(len(c), 10)
+        elif c in money:
+            chars = max(len(c), 16)
+        else:
+            lengths = frame.get_column(c).cast(pl.Utf8).str.split("\n").list.first().str.len_chars()
+            chars = max(len(c), int(lengths.max() or 0))
+        widths[c] = min(chars + 2, MAX_WIDTH) * 7 + 5
+    return widths
+
+
+def write_sheet(
+    workbook: xlsxwriter.Workbook,
+    name: str,
+    frame: pl.DataFrame,
+    *,
+    money: tuple[str, ...] = (),
+    dates: tuple[str, ...] = (),
+) -> None:
+    """One sheet of text columns: money columns (the decision's names, plus ``money``) as
+    numbers with :data:`MONEY_FORMAT`, ISO dates (plus ``dates``) as date cells; frozen
+    header, filter, widths."""
+    money_cols, date_cols = MONEY | set(money), DATES | set(dates)
+    frame = _typed(frame, money_cols, date_cols)
+    frame.write_excel(
+        workbook,
+        worksheet=name,
+        column_formats={c: MONEY_FORMAT for c in frame.columns if c in money_cols},
+        dtype_formats={pl.Date: DATE_FORMAT},
+        header_format={"bold": True},
+        column_widths=_widths(frame, money_cols, date_cols),
+        freeze_panes=(1, 0),
+        table_style="Table Style Light 1",
+    )
+
+
+def write_xlsx(decisions: list[Decision], out: Path, input_errors: list[RowError] | None = None) -> None:
+    """The three-sheet workbook described in the module docstring."""
+    with xlsxwriter.Workbook(out) as workbook:
+        write_sheet(workbook, "decisions", flat_rows(decisions))
+        write_sheet(workbook, "errors", error_rows(decisions, input_errors))
+        write_sheet(workbook, "counted", counted_rows(decisions))
+
+
+def write(decisions: list[Decision], out: Path, *, input_errors: list[RowError] | None = None) -> None:
+    """Write decisions in the format named by ``out``'s suffix (``input_errors``: the .xlsx
+    ``errors`` sheet also lists the side files' broken rows)."""
+    out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
         raise InputError(f"{out}: unknown output format '{suffix}' (use {', '.join(FORMATS)})")
@@ -76,7 +217,19 @@ def write(decisions: list[Decision], out: Path) -> None:
     elif suffix == ".csv":
         flat_rows(decisions).write_csv(out, include_bom=True)
     else:
-        flat_rows(decisions).write_excel(out, worksheet="decisions", autofit=True, freeze_panes=(1, 0))
+        write_xlsx(decisions, out, input_errors)
 
 
-__all__ = ["FORMATS", "flat_rows", "write"]
+__all__ = [
+    "COUNTED_COLUMNS",
+    "ERROR_COLUMNS",
+    "FLAT_COLUMNS",
+    "FORMATS",
+    "MONEY_FORMAT",
+    "counted_rows",
+    "error_rows",
+    "flat_rows",
+    "write",
+    "write_sheet",
+    "write_xlsx",
+]

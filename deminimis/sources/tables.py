@@ -1,18 +1,43 @@
-"""Read the contract's input tables (CSV) into canonical polars frames.
+"""Read the contract's input tables (CSV or XLSX) into canonical polars frames.
 
-Every cell is read as text; each field then gets a *problem* expression (null when
-fine). Rows with a problem are not dropped: their problems become an errors table
+Real files come from case systems, accounting tools and Excel: semicolons, Windows-1252,
+decimal commas, ``kr 1 234 567,89``, ``DD.MM.YYYY`` dates, Norwegian headers, a title row
+above the header, blank lines and a ``Sum`` row at the bottom. The reader
+
+- decodes UTF-8 (with or without BOM), UTF-16 with BOM or Windows-1252, and picks the
+  separator (``;`` ``,`` tab ``|``) from the header line;
+- reads XLSX/XLS/ODS with polars' calamine engine (first sheet, or ``sheet``), every cell
+  as text;
+- finds the header row: the first row (of the first :data:`HEADER_SCAN`) that holds the
+  table's required columns, after mapping Norwegian and English names
+  (:data:`HEADER_ALIASES`; ``Beløp (EUR)`` also sets the currency when there is no
+  currency column);
+- trims every cell and lists the rows it does not use (blank, totals, a repeated header,
+  rows above the header) in an *ignored* table ``(file, row, reason)`` instead of
+  dropping them silently (:func:`read_table_report`).
+
+Every cell stays text; each field then gets a *problem* expression (null when fine).
+Rows with a problem are not dropped: their problems become an errors table
 (file, row, field, message) and the row is marked, so the decision for it says
-``route: error`` while every other row is still decided. ``row`` is the spreadsheet
-row number (the header is row 1).
+``route: error`` while every other row is still decided. Doubtful but usable rows (an
+unknown basis read as ``other``, a duplicate) give *warnings* with the same columns
+(:func:`award_warnings`, :func:`application_warnings`). ``row`` is the spreadsheet row
+number (the header of a file without a title is row 1).
 
 A missing file or a file without the required columns raises
 :class:`~deminimis.errors.InputError` (CLI exit 2).
+
+>>> canonical_header("Org.nr.", "awards"), canonical_header("Dato for tilsagn om støtte", "awards")
+('orgnr', 'granted_on')
+>>> canonical_header("Vedtaksdato", "applications"), canonical_header("Beløp (NOK)", "awards")
+('grant_date', 'amount')
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 from pathlib import Path
 
 import polars as pl
@@ -22,32 +47,97 @@ from deminimis.errors import InputError
 from deminimis.money import amount_problem_expr, cents_expr
 
 HEADER_ALIASES: dict[str, str] = {
+    # orgnr
     "organisasjonsnummer": "orgnr",
     "org.nr": "orgnr",
     "orgnr.": "orgnr",
     "org_nr": "orgnr",
+    "organisasjonsnr": "orgnr",
+    "orgnummer": "orgnr",
+    "foretaksnummer": "orgnr",
+    "organisation number": "orgnr",
+    "organization number": "orgnr",
+    "org number": "orgnr",
+    # amount
     "beløp": "amount",
     "belop": "amount",
     "støttebeløp": "amount",
     "tilskuddsbeløp": "amount",
+    "tilskudd": "amount",
+    "bevilget beløp": "amount",
+    "innvilget beløp": "amount",
+    "tildelt beløp": "amount",
+    "søkt beløp": "amount",
+    "omsøkt beløp": "amount",
+    "aid amount": "amount",
+    "grant amount": "amount",
+    # currency
     "valuta": "currency",
+    "valutakode": "currency",
+    "currency code": "currency",
+    # granted_on (prior aid; in applications these mean grant_date, see KIND_ALIASES)
     "tildelingsdato": "granted_on",
     "vedtaksdato": "granted_on",
     "dato for tilsagn om støtte": "granted_on",
+    "dato for tilsagn": "granted_on",
+    "tilsagnsdato": "granted_on",
+    "date granted": "granted_on",
+    # basis
     "hjemmel": "basis",
     "støttegrunnlag": "basis",
     "grunnlag": "basis",
+    "støtteordning": "basis",
+    "støtteordning / hjemmel": "basis",
+    "støtteordning/hjemmel": "basis",
+    "rettslig grunnlag": "basis",
+    "regelverk": "basis",
+    "legal basis": "basis",
+    # grantor, reference
     "støttegiver": "grantor",
+    "tilskuddsgiver": "grantor",
+    "granting authority": "grantor",
     "referanse": "reference",
     "saksnummer": "reference",
+    "saksnr": "reference",
+    "ref": "reference",
+    # firms, applications
     "kommunenr": "kommunenummer",
+    "knr": "kommunenummer",
     "næringskode": "nace",
     "naeringskode": "nace",
+    "nace-kode": "nace",
     "søknadsid": "application_id",
+    "søknadsnummer": "application_id",
+    "søknadsnr": "application_id",
     "ordning": "scheme",
     "navn": "name",
+    "foretaksnavn": "name",
+    "firmanavn": "name",
+    "foretak": "name",
+    "konsern": "undertaking_id",
+    "foretaksgruppe": "undertaking_id",
+    "år": "year",
+    "måned": "month",
 }
-"""Norwegian (and spelling-variant) headers -> contract names. Matching is case-insensitive."""
+"""Norwegian (and spelling-variant) headers -> contract names. Matching is case-insensitive,
+on the trimmed header with runs of spaces collapsed; a unit in brackets (``Beløp (NOK)``)
+is removed first. Failing an exact match, the header is compared without spaces, dots,
+dashes, underscores and slashes (``Org. nr.`` = ``orgnr``)."""
+
+KIND_ALIASES: dict[str, dict[str, str]] = {
+    "applications": {
+        "tildelingsdato": "grant_date",
+        "vedtaksdato": "grant_date",
+        "dato for tilsagn om støtte": "grant_date",
+        "dato for tilsagn": "grant_date",
+        "tilsagnsdato": "grant_date",
+        "dato": "grant_date",
+        "id": "application_id",
+    },
+    "awards": {"grant date": "granted_on", "grant_date": "granted_on", "dato": "granted_on"},
+}
+"""Aliases whose meaning depends on the table (a decision date is the planned ``grant_date``
+of an application but the ``granted_on`` of a prior award)."""
 
 REQUIRED = {
     "applications": ("orgnr", "amount", "grant_date"),
@@ -70,83 +160,350 @@ OPTIONAL = {
     "firms": ("name", "nace", "kommunenummer", "status"),
     "employer_tax": ("month", "advantage_nok", "wage_base_nok", "kommunenummer", "area", "sector"),
 }
+KINDS = tuple(REQUIRED)
 YES = ("yes", "ja", "y", "j", "true", "1")
 NO = ("no", "nei", "n", "false", "0", "")
+HEADER_SCAN = 30
+"""The header row is searched for in the first rows of a file (title and notes above it)."""
+SEPARATORS = (";", ",", "\t", "|")
+TOTALS_RE = (
+    r"^(?:sum|summer|sum totalt|sum i alt|totalt|total|totals|totalsum|totalt i alt|i alt|"
+    r"grand total|subtotal|delsum)(?:\s+\d{4})?\s*:?$"
+)
+"""A cell marking a totals row (``Sum``, ``Totalt``, ``Total 2021:``) when the orgnr is empty or is it."""
+
+ERRORS_SCHEMA = {"file": pl.Utf8, "row": pl.Int64, "field": pl.Utf8, "message": pl.Utf8}
+IGNORED_SCHEMA = {"file": pl.Utf8, "row": pl.Int64, "reason": pl.Utf8}
+_CONTRACT = {c for k in KINDS for c in (*REQUIRED[k], *OPTIONAL[k])}
+_UNIT_RE = re.compile(
+    r"^(?P<base>.*?)\s*(?:[(\[]\s*(?:i\s+)?(?P<u1>nok|eur|kr|sek|dkk|usd|gbp)\.?\s*[)\]]"
+    r"|,?\s+i\s+(?P<u2>nok|eur)|\s+(?P<u3>nok|eur))$"
+)
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def _header_key(name: object) -> tuple[str, str | None]:
+    """Normalised header text and the currency unit it names (``Beløp (EUR)`` -> EUR)."""
+    key = " ".join(str(name or "").replace("\u00a0", " ").split()).lower().strip().rstrip(":*").strip()
+    unit = None
+    if (m := _UNIT_RE.match(key)) and m["base"]:
+        key = m["base"].strip()
+        unit = (m["u1"] or m["u2"] or m["u3"]).upper()
+        unit = "NOK" if unit == "KR" else unit
+    return key, unit
+
+
+def _squash(key: str) -> str:
+    return re.sub(r"[\s._\-/()]", "", key)
+
+
+_SQUASHED = {_squash(k): v for k, v in HEADER_ALIASES.items()} | {_squash(c): c for c in _CONTRACT}
+_SQUASHED_KIND = {kind: {_squash(k): v for k, v in table.items()} for kind, table in KIND_ALIASES.items()}
+
+
+def canonical_header(name: object, kind: str) -> str:
+    """The contract name of a header in a table of ``kind`` (unchanged, lower-cased, if unknown)."""
+    key, _ = _header_key(name)
+    kind_table = KIND_ALIASES.get(kind, {})
+    if key in kind_table:
+        return kind_table[key]
+    if key in HEADER_ALIASES:
+        return HEADER_ALIASES[key]
+    squashed = _squash(key)
+    if squashed in _SQUASHED_KIND.get(kind, {}):
+        return _SQUASHED_KIND[kind][squashed]
+    return _SQUASHED.get(squashed, key)
+
+
+_canonical_header = canonical_header
+
+
+def _satisfied(cells: list, kind: str) -> bool:
+    names = {canonical_header(c, kind) for c in cells if c is not None and str(c).strip()}
+    return all(c in names for c in REQUIRED[kind])
+
+
+def guess_kind(headers: list) -> str | None:
+    """The table kind whose required columns the headers hold (the most specific one), or None.
+
+    >>> guess_kind(["Org.nr.", "Støttegiver", "Støtteordning", "Støttebeløp", "Dato for tilsagn om støtte"])
+    'awards'
+    >>> guess_kind(["orgnr", "amount", "grant_date"]), guess_kind(["navn"])
+    ('applications', None)
+    """
+    fits = []
+    for kind in KINDS:
+        if _satisfied(headers, kind):
+            names = {canonical_header(c, kind) for c in headers if c is not None}
+            fits.append((len(REQUIRED[kind]), len(names & {*REQUIRED[kind], *OPTIONAL[kind]}), kind))
+    return max(fits)[2] if fits else None
+
+
+def _header_ok(cells: list, kind: str | None) -> bool:
+    return guess_kind(cells) is not None if kind is None else _satisfied(cells, kind)
+
+
+# --------------------------------------------------------------------------- files -> grid
 
 
 def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise AssertionError("cp1252 decodes every byte")  # pragma: no cover
+    return data.decode("latin-1")  # cp1252 leaves five bytes undefined; latin-1 decodes all
 
 
-def _canonical_header(name: str, kind: str) -> str:
-    key = name.strip().lower()
-    if kind == "applications" and key in ("tildelingsdato", "vedtaksdato"):
-        return "grant_date"
-    return HEADER_ALIASES.get(key, key)
+def _is_spreadsheet(path: Path) -> bool:
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    return head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or path.suffix.lower() in (
+        ".xlsx",
+        ".xlsm",
+        ".xlsb",
+        ".xls",
+        ".ods",
+    )
 
 
-def read_table(path: Path | str, kind: str) -> pl.DataFrame:
-    """Read one CSV as text columns named by the contract, plus ``file`` and ``row``."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: file not found ({kind})")
+def _split(line: str, sep: str) -> list[str]:
+    return next(csv.reader([line], delimiter=sep), [])
+
+
+def _csv_grid(path: Path, kind: str | None) -> tuple[pl.DataFrame, int, list[int]]:
+    """(grid whose row 0 is the header, spreadsheet row of the header, non-blank rows above it)."""
     text = _decode(path.read_bytes())
-    first = text.split("\n", 1)[0]
-    separator = ";" if first.count(";") > first.count(",") else ","
+    lines = text.split("\n")
+    scan = [line.rstrip("\r") for line in lines[:HEADER_SCAN]]
+    found = next(
+        (
+            (i, sep)
+            for i, line in enumerate(scan)
+            if line.strip()
+            for sep in SEPARATORS
+            if _header_ok(_split(line, sep), kind)
+        ),
+        None,
+    )
+    if found is None:
+        first = next((i for i, line in enumerate(scan) if line.strip()), None)
+        if first is None:
+            raise InputError(f"{path}: the file is empty ({kind or 'no table'})")
+        counts = {sep: scan[first].count(sep) for sep in SEPARATORS}
+        found = (first, max(SEPARATORS, key=lambda s: (counts[s], s == ",")))
+    idx, sep = found
+    body = text[sum(len(line) + 1 for line in lines[:idx]) :]
     try:
-        frame = pl.read_csv(
-            io.StringIO(text), separator=separator, infer_schema=False, truncate_ragged_lines=True
+        grid = pl.read_csv(
+            io.StringIO(body),
+            separator=sep,
+            has_header=False,
+            infer_schema=False,
+            truncate_ragged_lines=True,
         )
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"{path}: not a readable CSV file ({exc.__class__.__name__})") from exc
-    frame = frame.rename({c: _canonical_header(c, kind) for c in frame.columns})
-    if missing := [c for c in REQUIRED[kind] if c not in frame.columns]:
-        raise InputError(
-            f"{path}: missing column(s) {', '.join(missing)} for {kind} "
-            f"(found: {', '.join(frame.columns) or 'none'})"
+    above = [i + 1 for i, line in enumerate(lines[:idx]) if line.strip()]
+    return grid, idx + 1, above
+
+
+def _excel_grid(path: Path, kind: str | None, sheet: str | None) -> tuple[pl.DataFrame, int, list[int]]:
+    try:
+        grid = pl.read_excel(
+            path,
+            sheet_name=sheet,
+            engine="calamine",
+            has_header=False,
+            infer_schema_length=0,
+            read_options={"skip_rows": 0},  # keep leading empty rows: row i is spreadsheet row i + 1
+            drop_empty_rows=False,
+            drop_empty_cols=False,
+            raise_if_empty=False,
         )
-    keep = [c for c in (*REQUIRED[kind], *OPTIONAL[kind]) if c in frame.columns]
-    frame = frame.select(pl.col(keep).str.strip_chars())
-    frame = frame.with_columns(
-        [pl.lit(None, pl.Utf8).alias(c) for c in OPTIONAL[kind] if c not in frame.columns]
+    except ValueError as exc:
+        if sheet is not None and "sheet" in str(exc):
+            raise InputError(f"{path}: no sheet named '{sheet}'") from exc
+        raise InputError(f"{path}: not a readable spreadsheet ({exc})") from exc
+    except Exception as exc:  # calamine/fastexcel errors have no common polars base class
+        raise InputError(f"{path}: not a readable spreadsheet ({exc.__class__.__name__})") from exc
+    grid = grid.select(pl.all().cast(pl.Utf8))
+    rows = grid.head(HEADER_SCAN).rows()
+    nonblank = [i for i, r in enumerate(rows) if any(c is not None and str(c).strip() for c in r)]
+    idx = next((i for i in nonblank if _header_ok(list(rows[i]), kind)), nonblank[0] if nonblank else 0)
+    above = [i + 1 for i in nonblank if i < idx]
+    return grid.slice(idx), idx + 1, above
+
+
+def _grid(path: Path, kind: str | None, sheet: str | None) -> tuple[pl.DataFrame, int, list[int]]:
+    if not path.is_file():
+        raise InputError(f"{path}: file not found ({kind or 'table'})")
+    if _is_spreadsheet(path):
+        return _excel_grid(path, kind, sheet)
+    return _csv_grid(path, kind)
+
+
+# --------------------------------------------------------------------------- grid -> table
+
+
+def _blank(col: str) -> pl.Expr:
+    return pl.col(col).is_null() | (pl.col(col) == "")
+
+
+def _table(
+    grid: pl.DataFrame, header_row: int, above: list[int], path: Path, kind: str | None
+) -> tuple[str, pl.DataFrame, pl.DataFrame]:
+    headers = list(grid.row(0)) if grid.height else []
+    if kind is None:
+        kind = guess_kind(headers)
+        if kind is None:
+            found = ", ".join(str(h) for h in headers if h is not None) or "none"
+            raise InputError(
+                f"{path}: cannot tell which table this is from its headers (found: {found}); "
+                f"give --kind ({'|'.join(KINDS)})"
+            )
+    names: list[str] = []
+    units: dict[str, str] = {}
+    for i, h in enumerate(headers):
+        name = canonical_header(h, kind) if h is not None and str(h).strip() else f"__col{i}"
+        if name in names or name in ("file", "row"):
+            name = f"__col{i}"
+        names.append(name)
+        if unit := _header_key(h)[1]:
+            units[name] = unit
+    if missing := [c for c in REQUIRED[kind] if c not in names]:
+        found = ", ".join(n for n in names if not n.startswith("__col"))
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)} for {kind} (found: {found or 'none'})"
+        )
+    data = grid.slice(1).rename(dict(zip(grid.columns, names, strict=True)))
+    data = data.with_columns(pl.all().str.strip_chars()).with_columns(
+        file=pl.lit(str(path)), row=pl.int_range(header_row + 1, header_row + 1 + pl.len(), dtype=pl.Int64)
     )
-    blank = pl.all_horizontal(pl.col(keep).is_null() | (pl.col(keep) == ""))
-    return frame.with_columns(
-        file=pl.lit(str(path)), row=pl.int_range(2, pl.len() + 2, dtype=pl.Int64)
-    ).filter(~blank)
+    keep = [c for c in (*REQUIRED[kind], *OPTIONAL[kind]) if c in names]
+    everything = list(names)
+    totals = [
+        pl.when(pl.col(c).str.to_lowercase().str.contains(TOTALS_RE)).then(pl.col(c)) for c in everything
+    ]
+    header_words = sorted({_squash(k) for k, v in HEADER_ALIASES.items() if v == "orgnr"} | {"orgnr"})
+    reason = (
+        pl.when(pl.all_horizontal([_blank(c) for c in everything]))
+        .then(pl.lit("blank row"))
+        .when(pl.all_horizontal([_blank(c) for c in keep]))
+        .then(pl.lit("no value in the table's columns"))
+        .when(
+            (_blank("orgnr") | pl.col("orgnr").str.to_lowercase().str.contains(TOTALS_RE))
+            & pl.any_horizontal([t.is_not_null() for t in totals])
+        )
+        .then(pl.format("totals row ('{}')", pl.coalesce(totals)))
+        .when(pl.col("orgnr").str.to_lowercase().str.replace_all(r"[\s._\-/()]", "").is_in(header_words))
+        .then(pl.lit("repeated header row"))
+    )
+    data = data.with_columns(_ignored=reason)
+    ignored = pl.concat(
+        [
+            pl.DataFrame(
+                {
+                    "file": [str(path)] * len(above),
+                    "row": above,
+                    "reason": ["above the header row"] * len(above),
+                },
+                schema=IGNORED_SCHEMA,
+            ),
+            data.filter(pl.col("_ignored").is_not_null()).select(
+                "file", "row", pl.col("_ignored").alias("reason")
+            ),
+        ]
+    )
+    unit = units.get("amount")
+    added = [
+        pl.lit(unit if c == "currency" and unit else None, pl.Utf8).alias(c)
+        for c in OPTIONAL[kind]
+        if c not in keep
+    ]
+    frame = data.filter(pl.col("_ignored").is_null()).select(*keep, *added, "file", "row")
+    return kind, frame, ignored
 
 
-def _orgnr_problems(frame: pl.DataFrame, column: str = "orgnr") -> pl.DataFrame:
-    """MOD11 check with python-stdnum, once per distinct value, joined back."""
+def read_table_report(
+    path: Path | str, kind: str | None, sheet: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Read one CSV or spreadsheet: (rows as text columns named by the contract plus ``file``
+    and ``row``; ignored rows ``file, row, reason``). ``kind=None`` guesses it from the headers
+    (see :func:`read_any` to learn which)."""
+    _, frame, ignored = read_any(path, kind, sheet)
+    return frame, ignored
+
+
+def read_any(
+    path: Path | str, kind: str | None = None, sheet: str | None = None
+) -> tuple[str, pl.DataFrame, pl.DataFrame]:
+    """Like :func:`read_table_report`, also returning the kind (guessed when None)."""
+    path = Path(path)
+    grid, header_row, above = _grid(path, kind, sheet)
+    return _table(grid, header_row, above, path, kind)
+
+
+def read_table(path: Path | str, kind: str, sheet: str | None = None) -> pl.DataFrame:
+    """Read one CSV or spreadsheet as text columns named by the contract, plus ``file`` and ``row``."""
+    return read_table_report(path, kind, sheet)[0]
+
+
+# --------------------------------------------------------------------------- field rules
+
+
+def orgnr_problems(frame: pl.DataFrame, column: str = "orgnr") -> pl.DataFrame:
+    """Add ``_orgnr_problem`` (null when valid) and ``_orgnr`` (compact) to ``frame``.
+
+    MOD11 check with python-stdnum, once per distinct value, joined back. Spaces (also
+    no-break spaces) inside the number are allowed.
+    """
     values = frame.get_column(column).unique().to_list()
+    spaced = [re.sub(r"\s", " ", v) if v else v for v in values]
     checked = pl.DataFrame(
         {
             column: values,
-            "_orgnr_problem": [orgnr.problem(v) for v in values],
-            "_orgnr": [orgnr.compact(v) if v else None for v in values],
+            "_orgnr_problem": [orgnr.problem(v) for v in spaced],
+            "_orgnr": [orgnr.compact(v) if v else None for v in spaced],
         },
         schema={column: pl.Utf8, "_orgnr_problem": pl.Utf8, "_orgnr": pl.Utf8},
     )
     return frame.join(checked, on=column, how="left", nulls_equal=True)
 
 
-def _date_expr(col: str) -> pl.Expr:
-    text = pl.col(col)
-    return pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False), text.str.to_date("%d.%m.%Y", strict=False))
+_DATE_ISO = r"^\d{4}-\d{1,2}-\d{1,2}$"
+_DATE_NB = r"^\d{1,2}\.\d{1,2}\.\d{4}$"
+_DATETIME = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
 
 
-def _date_problem(col: str) -> pl.Expr:
+def date_expr(col: str) -> pl.Expr:
+    """Text -> Date: ``YYYY-MM-DD``, ``DD.MM.YYYY`` (``D.M.YYYY`` too) or a spreadsheet
+    date-time (``2021-05-17 00:00:00``); null otherwise (a two-digit year is refused)."""
+    text = pl.col(col).str.strip_chars()
+    text = pl.when(text.str.contains(_DATETIME)).then(text.str.slice(0, 10)).otherwise(text)
+    return pl.coalesce(
+        pl.when(text.str.contains(_DATE_ISO)).then(text.str.to_date("%Y-%m-%d", strict=False)),
+        pl.when(text.str.contains(_DATE_NB)).then(text.str.to_date("%d.%m.%Y", strict=False)),
+    )
+
+
+def date_problem(col: str) -> pl.Expr:
+    """Why a date text is unusable (null when it is fine)."""
     return (
         pl.when(pl.col(col).is_null() | (pl.col(col) == ""))
         .then(pl.lit(f"{col} is missing"))
-        .when(_date_expr(col).is_null())
+        .when(date_expr(col).is_null())
         .then(pl.format(f"{col} '{{}}' is not a real date (use YYYY-MM-DD or DD.MM.YYYY)", pl.col(col)))
     )
+
+
+_orgnr_problems = orgnr_problems
+_date_expr = date_expr
+_date_problem = date_problem
 
 
 def _currency_exprs(known: list[str]) -> tuple[pl.Expr, pl.Expr]:
@@ -168,11 +525,165 @@ def errors_of(frame: pl.DataFrame, problems: dict[str, str]) -> pl.DataFrame:
         )
         for field, col in problems.items()
     ]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=ERRORS_SCHEMA)
+
+
+def _nace_expr(expr: pl.Expr) -> pl.Expr:
+    """``03211`` / ``03.211`` -> ``03.211`` (SN2007 notation)."""
+    s = expr.str.replace_all(r"\s", "")
     return (
-        pl.concat(parts)
-        if parts
-        else pl.DataFrame(schema={"file": pl.Utf8, "row": pl.Int64, "field": pl.Utf8, "message": pl.Utf8})
+        pl.when(s.str.contains(r"^\d{3,}$"))
+        .then(s.str.slice(0, 2) + "." + s.str.slice(2))
+        .otherwise(s)
+        .replace("", None)
     )
+
+
+def _nace_problem(col: str) -> pl.Expr:
+    return pl.when(~_nace_expr(pl.col(col)).str.contains(r"^\d{2}(?:\.\d{1,3})?$")).then(
+        pl.format("nace '{}' is not a NACE code (SN2007, e.g. 56.101 or 56101)", pl.col(col))
+    )
+
+
+# --------------------------------------------------------------------------- basis
+
+
+def _has_word(text: str, words: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
+
+
+def read_basis(text: str | None, aliases: dict[str, str]) -> tuple[str | None, str | None, str | None]:
+    """One free-text legal basis -> (contract id, error, warning).
+
+    An exact alias wins; else the longest alias found as whole words in the text; else
+    ``other`` with a warning. Text with no letter or digit (or none at all) is an error.
+
+    >>> al = {"gruppeunntak": "gber", "de minimis": "de_minimis", "sgei": "de_minimis_sgei"}
+    >>> read_basis("Gruppeunntak art. 22", al)
+    ('gber', None, None)
+    >>> read_basis("Tilskudd fra fylket", al)[0]
+    'other'
+    >>> print(read_basis("SGEI de minimis", al)[2])
+    basis 'SGEI de minimis' names several legal bases (de_minimis, de_minimis_sgei); read as de_minimis ...
+    >>> print(read_basis("???", al)[1])
+    basis '???' is not a legal basis (use one of de_minimis, de_minimis_sgei, gber, ...)
+    """
+    key = " ".join((text or "").lower().split())
+    if not key:
+        return None, "basis is missing", None
+    if not re.search(r"\w", key):
+        known = ", ".join(sorted(set(aliases.values())))
+        words = "«bagatellmessig støtte», «gruppeunntak»"
+        return (
+            None,
+            f"basis '{text}' is not a legal basis (use one of {known}, or words such as {words})",
+            None,
+        )
+    if key in aliases:
+        return aliases[key], None, None
+    found = [a for a in aliases if _has_word(key, a)]
+    if not found:
+        why = "not counted as de minimis aid): check whether it was de minimis aid"
+        return "other", None, f"basis '{text}' is not a known legal basis; read as 'other' ({why}"
+    best = min(found, key=lambda a: (-len(a), a))
+    rest = key.replace(best, " ", 1)
+    others = sorted({aliases[a] for a in found if aliases[a] != aliases[best] and _has_word(rest, a)})
+    if not others:
+        return aliases[best], None, None
+    named = ", ".join([aliases[best], *others])
+    return (
+        aliases[best],
+        None,
+        (
+            f"basis '{text}' names several legal bases ({named}); read as {aliases[best]} "
+            "(the longest match): check it"
+        ),
+    )
+
+
+def with_basis(frame: pl.DataFrame, aliases: dict[str, str], col: str = "basis") -> pl.DataFrame:
+    """Add ``_basis`` (contract id), ``_basis_problem`` (a row error) and ``_basis_warning``
+    to ``frame``, reading ``col`` with :func:`read_basis` once per distinct value."""
+    values = frame.get_column(col).unique().to_list()
+    read = [read_basis(v, aliases) for v in values]
+    table = pl.DataFrame(
+        {
+            col: values,
+            "_basis": [r[0] for r in read],
+            "_basis_problem": [r[1] for r in read],
+            "_basis_warning": [r[2] for r in read],
+        },
+        schema={col: pl.Utf8, "_basis": pl.Utf8, "_basis_problem": pl.Utf8, "_basis_warning": pl.Utf8},
+    )
+    return frame.join(table, on=col, how="left", nulls_equal=True)
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def _duplicates(frame: pl.DataFrame, keys: dict[str, pl.Expr], what: str) -> pl.DataFrame:
+    """Rows whose key equals an earlier row's: (file, row, field 'duplicate', message)."""
+    names = list(keys)
+    f = frame.with_columns(**keys).filter(pl.all_horizontal([pl.col(n).is_not_null() for n in names]))
+    f = f.with_columns(
+        _first_file=pl.col("file").first().over(names), _first_row=pl.col("row").first().over(names)
+    )
+    return f.filter(
+        (pl.col("file") != pl.col("_first_file")) | (pl.col("row") != pl.col("_first_row"))
+    ).select(
+        "file",
+        "row",
+        pl.lit("duplicate").alias("field"),
+        pl.format(f"same {what} as {{}}:{{}}; both rows are kept", "_first_file", "_first_row").alias(
+            "message"
+        ),
+    )
+
+
+def _compact_orgnr() -> pl.Expr:
+    return pl.when(pl.col("_orgnr_problem").is_null()).then(pl.col("_orgnr"))
+
+
+def award_warnings(raw: pl.DataFrame, aliases: dict[str, str]) -> pl.DataFrame:
+    """Warnings on usable award rows (file, row, field, message): basis read as ``other`` or
+    ambiguous, and duplicates (same orgnr, date, amount, currency and reference as an earlier
+    row, named by its file:row). ``raw`` is :func:`read_table` output (one or more files)."""
+    f = with_basis(orgnr_problems(raw), aliases)
+    basis = f.filter(pl.col("_basis_warning").is_not_null()).select(
+        "file", "row", pl.lit("basis").alias("field"), pl.col("_basis_warning").alias("message")
+    )
+    dups = _duplicates(
+        f,
+        {
+            "_k_orgnr": _compact_orgnr(),
+            "_k_date": date_expr("granted_on"),
+            "_k_amount": cents_expr(pl.col("amount")),
+            "_k_currency": pl.col("currency").fill_null("").str.to_uppercase().replace("", "NOK"),
+            "_k_reference": pl.col("reference").fill_null(""),
+        },
+        "orgnr, granted_on, amount, currency and reference",
+    )
+    return pl.concat([basis, dups]).sort("file", "row", maintain_order=True)
+
+
+def application_warnings(raw: pl.DataFrame) -> pl.DataFrame:
+    """Duplicate applications (same orgnr, grant_date, amount, currency and scheme as an
+    earlier row): (file, row, field, message). They are decided; the warning names the first."""
+    f = orgnr_problems(raw)
+    return _duplicates(
+        f,
+        {
+            "_k_orgnr": _compact_orgnr(),
+            "_k_date": date_expr("grant_date"),
+            "_k_amount": cents_expr(pl.col("amount")),
+            "_k_currency": pl.col("currency").fill_null("").str.to_uppercase().replace("", "NOK"),
+            "_k_scheme": pl.col("scheme").fill_null("").str.to_lowercase().replace("", "ad_hoc"),
+        },
+        "orgnr, grant_date, amount, currency and scheme",
+    ).sort("file", "row", maintain_order=True)
+
+
+# --------------------------------------------------------------------------- canonical tables
 
 
 def canonical_applications(
@@ -187,14 +698,15 @@ def canonical_applications(
         & ("2001-" + fys).str.to_date("%Y-%m-%d", strict=False).is_not_null()
     )
     diff = pl.col("in_difficulty_2019").fill_null("").str.to_lowercase()
-    frame = _orgnr_problems(raw).with_columns(
+    frame = orgnr_problems(raw).with_columns(
         application_id=pl.coalesce(pl.col("application_id").replace("", None), pl.col("row").cast(pl.Utf8)),
         p_amount=amount_problem_expr(pl.col("amount")),
         p_currency=cur_problem,
-        p_grant_date=_date_problem("grant_date"),
+        p_grant_date=date_problem("grant_date"),
         p_scheme=pl.when(~scheme.is_in(schemes)).then(
             pl.format(f"unknown scheme '{{}}' (use one of {', '.join(schemes)})", pl.col("scheme"))
         ),
+        p_nace=_nace_problem("nace"),
         p_fys=pl.when(~fys_ok).then(
             pl.format("fiscal_year_start '{}' must be MM-DD, e.g. 01-01", pl.col("fiscal_year_start"))
         ),
@@ -213,6 +725,7 @@ def canonical_applications(
         "currency": "p_currency",
         "grant_date": "p_grant_date",
         "scheme": "p_scheme",
+        "nace": "p_nace",
         "fiscal_year_start": "p_fys",
         "in_difficulty_2019": "p_diff",
         "application_id": "p_dup",
@@ -225,7 +738,7 @@ def canonical_applications(
         pl.coalesce("_orgnr", "orgnr").alias("orgnr"),
         cents_expr(pl.col("amount")).alias("amount_cents"),
         cur.alias("currency"),
-        _date_expr("grant_date").alias("grant_date"),
+        date_expr("grant_date").alias("grant_date"),
         scheme.alias("scheme"),
         _nace_expr(pl.col("nace")).alias("nace"),
         fys.alias("fiscal_year_start"),
@@ -242,33 +755,23 @@ def canonical_applications(
 def canonical_awards(
     raw: pl.DataFrame, currencies: list[str], aliases: dict[str, str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Valid award rows, typed; and the errors of the others (with their orgnr when valid)."""
+    """Valid award rows, typed; and the errors of the others (with their orgnr when valid).
+
+    ``basis`` is read from free text (:func:`with_basis`): unknown words become ``other``
+    (a warning from :func:`award_warnings`, not an error); a missing basis is an error.
+    """
     cur, cur_problem = _currency_exprs(currencies)
-    basis = (
-        pl.col("basis")
-        .fill_null("")
-        .str.to_lowercase()
-        .str.strip_chars()
-        .replace_strict(aliases, default=None)
-    )
-    frame = _orgnr_problems(raw).with_columns(
+    frame = with_basis(orgnr_problems(raw), aliases).with_columns(
         p_amount=amount_problem_expr(pl.col("amount")),
         p_currency=cur_problem,
-        p_date=_date_problem("granted_on"),
-        p_basis=pl.when(basis.is_null()).then(
-            pl.format(
-                "unknown basis '{}' (use one of {})",
-                pl.col("basis"),
-                pl.lit(", ".join(sorted(set(aliases.values())))),
-            )
-        ),
+        p_date=date_problem("granted_on"),
     )
     problems = {
         "orgnr": "_orgnr_problem",
         "amount": "p_amount",
         "currency": "p_currency",
         "granted_on": "p_date",
-        "basis": "p_basis",
+        "basis": "_basis_problem",
     }
     bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
     errors = errors_of(frame, problems).join(
@@ -282,10 +785,10 @@ def canonical_awards(
         "file",
         "row",
         pl.col("_orgnr").alias("orgnr"),
-        _date_expr("granted_on").alias("granted_on"),
+        date_expr("granted_on").alias("granted_on"),
         cents_expr(pl.col("amount")).alias("amount_cents"),
         cur.alias("currency"),
-        basis.alias("basis"),
+        pl.col("_basis").alias("basis"),
         "grantor",
         "reference",
     )
@@ -293,7 +796,7 @@ def canonical_awards(
 
 
 def canonical_links(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frame = _orgnr_problems(raw).with_columns(
+    frame = orgnr_problems(raw).with_columns(
         p_und=pl.when(pl.col("undertaking_id").fill_null("") == "").then(pl.lit("undertaking_id is missing"))
     )
     errors = errors_of(frame, {"orgnr": "_orgnr_problem", "undertaking_id": "p_und"})
@@ -302,7 +805,7 @@ def canonical_links(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def canonical_firms(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frame = _orgnr_problems(raw)
+    frame = orgnr_problems(raw)
     errors = errors_of(frame, {"orgnr": "_orgnr_problem"})
     ok = (
         frame.filter(pl.col("_orgnr_problem").is_null())
@@ -318,24 +821,29 @@ def canonical_firms(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return ok, errors
 
 
-def _nace_expr(expr: pl.Expr) -> pl.Expr:
-    """``03211`` / ``03.211`` -> ``03.211`` (SN2007 notation)."""
-    s = expr.str.replace_all(r"\s", "")
-    return (
-        pl.when(s.str.contains(r"^\d{3,}$"))
-        .then(s.str.slice(0, 2) + "." + s.str.slice(2))
-        .otherwise(s)
-        .replace("", None)
-    )
-
-
 __all__ = [
+    "ERRORS_SCHEMA",
     "HEADER_ALIASES",
+    "IGNORED_SCHEMA",
+    "KINDS",
+    "KIND_ALIASES",
+    "OPTIONAL",
     "REQUIRED",
+    "application_warnings",
+    "award_warnings",
     "canonical_applications",
     "canonical_awards",
     "canonical_firms",
+    "canonical_header",
     "canonical_links",
+    "date_expr",
+    "date_problem",
     "errors_of",
+    "guess_kind",
+    "orgnr_problems",
+    "read_basis",
+    "read_any",
     "read_table",
+    "read_table_report",
+    "with_basis",
 ]

@@ -1,0 +1,316 @@
+"""File commands: ``deminimis validate``, ``deminimis letter``, ``deminimis report``.
+
+Click command objects, registered on the main group by :mod:`deminimis.cli`. Exit codes
+as contract §2: 0 clean, 3 problems found (rows with errors), 2 unusable input with one
+line naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+import polars as pl
+from pydantic import ValidationError
+
+from deminimis.errors import DeminimisError, InputError, RuleDataError, SourceError
+from deminimis.models import Decision
+from deminimis.sources import tables
+
+FINDINGS_SCHEMA = {
+    "file": pl.Utf8,
+    "row": pl.Int64,
+    "field": pl.Utf8,
+    "severity": pl.Utf8,
+    "message": pl.Utf8,
+}
+SEVERITY_ORDER = {"ignored": 0, "error": 1, "warning": 2}
+
+EXAMPLES_VALIDATE = """
+\b
+Examples:
+  deminimis validate fixtures/realworld/awards_nb_cp1252.csv
+  deminimis validate soknader.xlsx --sheet "Runde 2" --kind applications
+  deminimis validate applications.csv awards.csv links.csv firms.csv --strict
+"""
+
+
+def _fail(code: int, message: str) -> None:
+    click.echo(f"deminimis: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (InputError, RuleDataError) as exc:
+            _fail(2, str(exc))
+        except SourceError as exc:
+            _fail(1, str(exc))
+        except DeminimisError as exc:  # pragma: no cover - every subclass is handled above
+            _fail(2, str(exc))
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@dataclass
+class Validation:
+    """What ``validate`` found: every problem, warning and ignored row of the files."""
+
+    findings: pl.DataFrame
+    """``file, row, field, severity (error|warning|ignored), message`` in file and row order."""
+    kinds: dict[str, str] = field(default_factory=dict)
+    """file -> the kind it was read as."""
+    rows: dict[str, int] = field(default_factory=dict)
+    """file -> number of table rows read (ignored rows excluded)."""
+    unusable: dict[str, str] = field(default_factory=dict)
+    """file -> the one-line reason it could not be read."""
+
+    def count(self, severity: str, file: str | None = None) -> int:
+        f = self.findings.filter(pl.col("severity") == severity)
+        return f.height if file is None else f.filter(pl.col("file") == file).height
+
+    def exit_code(self, strict: bool = False) -> int:
+        if self.unusable:
+            return 2
+        if self.count("error") or (strict and self.count("warning")):
+            return 3
+        return 0
+
+
+def _with(frame: pl.DataFrame, severity: str) -> pl.DataFrame:
+    return frame.select("file", "row", "field", pl.lit(severity).alias("severity"), pl.col("message")).cast(
+        FINDINGS_SCHEMA
+    )  # type: ignore[arg-type]
+
+
+def _fx_errors(typed: pl.DataFrame, rates: pl.DataFrame, date_col: str, bad: pl.Expr) -> pl.DataFrame:
+    """Rows dated before their currency's first ECB rate (the engine would stop them too)."""
+    from deminimis import fx
+
+    ok = typed.filter(~bad & pl.col(date_col).is_not_null())
+    if ok.is_empty():
+        return pl.DataFrame(schema=tables.ERRORS_SCHEMA)
+    joined = fx.attach_rates(ok.lazy(), rates, currency="currency", on=date_col).collect()
+    return joined.filter(pl.col("fx_status") == "before_first").select(
+        "file",
+        "row",
+        pl.lit(date_col).alias("field"),
+        pl.format(
+            "no ECB reference rate for {} on or before {} (the series starts later)",
+            pl.col("currency"),
+            pl.col(date_col).cast(pl.Utf8),
+        ).alias("message"),
+    )
+
+
+def validate_files(
+    files: list[Path],
+    kind: str | None = None,
+    sheet: str | None = None,
+    rules_dir: Path | None = None,
+    rates_file: Path | None = None,
+) -> Validation:
+    """Read and check every file without deciding anything (see :class:`Validation`)."""
+    from deminimis import employer_tax, fx
+    from deminimis.rules import SCHEMES, load_rules
+
+    rules = load_rules(rules_dir)
+    rates = fx.load_rates(rates_file)
+    currencies = ["EUR", *rates.get_column("currency").unique().sort().to_list()]
+    aliases = rules.basis_aliases()
+    result = Validation(pl.DataFrame(schema=FINDINGS_SCHEMA))
+    parts: list[pl.DataFrame] = []
+    raws: dict[str, list[pl.DataFrame]] = {}
+    for path in files:
+        try:
+            file_kind, raw, ignored = tables.read_any(path, kind, sheet)
+        except InputError as exc:
+            result.unusable[str(path)] = str(exc)
+            continue
+        result.kinds[str(path)] = file_kind
+        result.rows[str(path)] = raw.height
+        raws.setdefault(file_kind, []).append(raw)
+        parts.append(
+            _with(ignored.rename({"reason": "message"}).with_columns(field=pl.lit("(row)")), "ignored")
+        )
+        if file_kind == "applications":
+            typed, errors = tables.canonical_applications(raw, currencies, list(SCHEMES))
+            errors = pl.concat([errors, _fx_errors(typed, rates, "grant_date", pl.col("has_error"))])
+        elif file_kind == "awards":
+            typed, errors = tables.canonical_awards(raw, currencies, aliases)
+            errors = pl.concat([errors.drop("orgnr"), _fx_errors(typed, rates, "granted_on", pl.lit(False))])
+        elif file_kind == "links":
+            errors = tables.canonical_links(raw)[1]
+        elif file_kind == "firms":
+            errors = tables.canonical_firms(raw)[1]
+        else:
+            errors = employer_tax.canonical_rows(raw, employer_tax.load(rules.directory))[1]
+        parts.append(_with(errors, "error"))
+    columns = {k: [*tables.REQUIRED[k], *tables.OPTIONAL[k], "file", "row"] for k in raws}
+    for file_kind, frames in raws.items():
+        together = pl.concat([f.select(columns[file_kind]) for f in frames])
+        if file_kind == "applications":
+            parts.append(_with(tables.application_warnings(together), "warning"))
+        elif file_kind == "awards":
+            parts.append(_with(tables.award_warnings(together, aliases), "warning"))
+    order = {str(p): i for i, p in enumerate(files)}
+    findings = pl.concat([result.findings, *parts])
+    result.findings = (
+        findings.with_columns(
+            _f=pl.col("file").replace_strict(order, default=len(order)),
+            _s=pl.col("severity").replace_strict(SEVERITY_ORDER, default=9),
+        )
+        .sort("_f", "row", "_s", maintain_order=True)
+        .drop("_f", "_s")
+    )
+    return result
+
+
+def format_finding(row: dict) -> str:
+    """``file:row column: message`` (warnings and ignored rows say so)."""
+    where = f"{row['file']}:{row['row']}"
+    if row["severity"] == "ignored":
+        return f"{where} ignored: {row['message']}"
+    prefix = "warning: " if row["severity"] == "warning" else ""
+    return f"{where} {row['field']}: {prefix}{row['message']}"
+
+
+@click.command(epilog=EXAMPLES_VALIDATE)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--kind",
+    type=click.Choice(list(tables.KINDS)),
+    help="The table in every FILE; default: guessed from each file's headers.",
+)
+@click.option("--sheet", help="Spreadsheet sheet to read (default: the first).")
+@click.option("--strict", is_flag=True, help="Exit 3 on warnings (duplicates, unknown basis) too.")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--rates", "rates_file", type=click.Path(path_type=Path, dir_okay=False))
+def validate(
+    files: tuple[Path, ...],
+    kind: str | None,
+    sheet: str | None,
+    strict: bool,
+    rules_dir: Path | None,
+    rates_file: Path | None,
+) -> None:
+    """Check input files (CSV or XLSX) without deciding anything.
+
+    Prints every problem as ``file:row column: message``, then warnings (a basis read as
+    'other', duplicates naming the first row) and the rows not used (blank, totals, above
+    the header). Exit 0 clean (warnings allowed unless --strict), 3 problems found, 2 a file
+    could not be used.
+    """
+    try:
+        result = validate_files(list(files), kind, sheet, rules_dir, rates_file)
+    except (InputError, RuleDataError) as exc:
+        _fail(2, str(exc))
+        return
+    for line in map(format_finding, result.findings.iter_rows(named=True)):
+        click.echo(line)
+    for path in map(str, files):
+        if path in result.unusable:
+            click.echo(f"deminimis: error: {result.unusable[path]}", err=True)
+            continue
+        click.echo(
+            f"deminimis: {path}: {result.kinds[path]}, {result.rows[path]} rows, "
+            f"{result.count('error', path)} problem(s), {result.count('warning', path)} warning(s), "
+            f"{result.count('ignored', path)} ignored row(s)",
+            err=True,
+        )
+    sys.exit(result.exit_code(strict))
+
+
+# --------------------------------------------------------------------------- letter, report
+
+
+def load_decisions(path: Path) -> list[Decision]:
+    """Decisions from a JSON list, a single JSON object, or JSON lines (``batch --out``)."""
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (decisions)")
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            data = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: not JSON or JSON lines ({exc.msg}, line {exc.lineno})") from exc
+    items = data if isinstance(data, list) else [data]
+    try:
+        return [Decision.model_validate(item) for item in items]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{path}: not a deminimis decision ({where}: {first['msg']})") from exc
+
+
+@click.command()
+@click.argument("decisions_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--application-id", "application_id", help="Only this decision (default: every one).")
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
+@_errors_to_exit
+def letter(decisions_file: Path, application_id: str | None, lang: str) -> None:
+    """Print the decision-letter text for decisions JSON (from check --format json or batch).
+
+    \b
+    Example:
+      deminimis batch apps.csv --awards awards.csv --out d.json
+      deminimis letter d.json --application-id A1 --lang nb
+    """
+    from deminimis.render.letter import render_letter
+
+    decisions = load_decisions(decisions_file)
+    if application_id is not None:
+        decisions = [d for d in decisions if d.application_id == application_id]
+        if not decisions:
+            raise InputError(f"{decisions_file}: no decision with application_id '{application_id}'")
+    click.echo(("\n" + "-" * 72 + "\n\n").join(render_letter(d, lang) for d in decisions), nl=False)
+
+
+@click.command()
+@click.argument("decisions_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["kmd"]), default="kmd", show_default=True)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="report.csv (UTF-8 with BOM) or report.xlsx.",
+)
+@click.option(
+    "--all", "include_all", is_flag=True, help="Also list decisions not granted as decided (gber, …)."
+)
+@_errors_to_exit
+def report(decisions_file: Path, fmt: str, out: Path, include_all: bool) -> None:
+    """Write the reporting export: navn, orgnr, tilskuddsbeløp, valuta, hjemmel, vedtaksdato.
+
+    Only grants routed de_minimis or covid_tf are reported unless --all; the others are
+    named on stderr.
+
+    \b
+    Example:
+      deminimis report d.json --format kmd --out rapport.xlsx
+    """
+    from deminimis.render.report import write_report
+
+    decisions = load_decisions(decisions_file)
+    left_out = write_report(decisions, out, fmt, include_all=include_all)
+    click.echo(f"deminimis: {len(decisions) - len(left_out)} grant(s) written to {out}", err=True)
+    if left_out:
+        names = ", ".join(f"{d.application_id} ({d.route})" for d in left_out)
+        click.echo(f"deminimis: not reported (not granted as decided): {names}", err=True)
+
+
+__all__ = ["Validation", "letter", "load_decisions", "report", "validate", "validate_files"]

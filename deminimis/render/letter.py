@@ -1,0 +1,170 @@
+"""Decision-letter text an officer pastes into the vedtak (``deminimis letter``).
+
+For a grant routed ``de_minimis`` the text follows the NFD grant-letter template
+(rules.md §5.2, R30): the grant «i medhold av Kommisjonsforordning (EU) nr. 1407/2013,
+publisert i EU-tidende den 24.12.2013 (OJ L 352, 24.12.2013, s. 1-8)» — or Regulation
+2023/2831 (EUT L, 2023/2831, 15.12.2023) and «de siste tre år» from 11.11.2024 — the amount
+in the application's currency and in EUR with the ECB rate and its date, the period, the
+de minimis aid counted, what remains under the ceiling, and the duty to keep the records
+for ten years (Art 6(4)). Every other route gets a plain statement that the grant cannot be
+given as de minimis aid, with the decisive reasons of the decision.
+
+The wording lives in jinja2 templates (``templates/letter_nb.txt.j2``,
+``letter_en.txt.j2``); this module only prepares the figures (formatted for the language)
+from a :class:`~deminimis.models.Decision`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from deminimis import orgnr
+from deminimis.models import Decision
+from deminimis.money import format_cents_human, from_eur_cents_floor, rate_to_micro
+
+TEMPLATES = Path(__file__).with_name("templates")
+LANGS = ("nb", "en")
+DECISIVE = (
+    "error",
+    "sector_excluded",
+    "regime_gap",
+    "no_rule_data",
+    "exceeds",
+    "covid_tf_closed",
+    "covid_tf_difficulty",
+    "covid_tf_exceeds",
+    "covid_tf_fits",
+    "gber",
+)
+"""Reason codes that say why a grant is not de minimis aid (the letter quotes these)."""
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # plain text, not HTML
+    )
+
+
+def _cents(text: str | None) -> int | None:
+    return None if text is None else int(Decimal(text) * 100)
+
+
+def _day(iso: str | None, lang: str) -> str:
+    if not iso:
+        return "?"
+    d = dt.date.fromisoformat(iso)
+    return d.strftime("%d.%m.%Y") if lang == "nb" else f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def _orgnr(number: str | None) -> str:
+    """``912346803`` -> ``912 346 803`` (as Brreg writes it); anything else unchanged."""
+    if number and len(number) == 9 and number.isdigit():
+        return orgnr.format(number)
+    return number or "?"
+
+
+def _context(decision: Decision, lang: str) -> dict[str, Any]:
+    def money(text: str | None) -> str:
+        return "?" if text is None else format_cents_human(_cents(text) or 0, lang)
+
+    def rate(text: str) -> str:
+        return text.replace(".", ",") if lang == "nb" else text
+
+    d = decision
+    fx = next((f for f in d.fx if f.currency == d.currency and f.date == d.grant_date), None)
+    after_cur = None
+    if d.headroom_after_eur is not None and _cents(d.headroom_after_eur) > 0:
+        after = _cents(d.headroom_after_eur)
+        after_cur = after if fx is None else from_eur_cents_floor(after, rate_to_micro(fx.rate))
+    total = None
+    if d.counted_total_eur is not None and d.new_aid_eur is not None:
+        total = format_cents_human(_cents(d.counted_total_eur) + _cents(d.new_aid_eur), lang)
+    counted = [
+        {
+            "source": a.source,
+            "date": _day(a.granted_on, lang),
+            "period": a.period,
+            "zone": a.zone,
+            "grantor": a.grantor,
+            "reference": a.reference,
+            "basis": a.basis,
+            "member": _orgnr(a.orgnr) if a.orgnr != d.orgnr else None,
+            "currency": a.currency,
+            "amount": money(a.amount),
+            "eur": money(a.eur),
+        }
+        for a in d.counted
+        if a.counted and not (a.source == "employer_tax" and _cents(a.amount) == 0)
+    ]
+    return {
+        "d": d,
+        "route": d.route,
+        "regime": d.regime,
+        "recipient_name": d.name,
+        "orgnr": _orgnr(d.orgnr),
+        "members": [_orgnr(m) for m in d.undertaking if m != d.orgnr],
+        "currency": d.currency or "NOK",
+        "amount": money(d.amount),
+        "new_aid_eur": money(d.new_aid_eur),
+        "fx": fx is not None,
+        "rate": rate(fx.rate) if fx else None,
+        "rate_date": _day(fx.rate_date, lang) if fx else None,
+        "grant_date": _day(d.grant_date, lang),
+        "window_kind": d.window.kind if d.window else None,
+        "window_from": _day(d.window.from_, lang) if d.window else None,
+        "window_to": _day(d.window.to, lang) if d.window else None,
+        "ceiling_eur": money(d.ceiling_eur),
+        "counted_total_eur": money(d.counted_total_eur),
+        "employer_tax_nok": money(d.employer_tax_advantage_nok)
+        if d.employer_tax_advantage_nok and _cents(d.employer_tax_advantage_nok)
+        else None,
+        "total_eur": total,
+        "headroom_after_eur": money(d.headroom_after_eur),
+        "after_cur": format_cents_human(after_cur, lang) if after_cur is not None else None,
+        "max_grant": money(d.max_de_minimis_grant),
+        "max_grant_eur": money(d.max_de_minimis_grant_eur),
+        "max_positive": bool(d.max_de_minimis_grant_eur and _cents(d.max_de_minimis_grant_eur) > 0),
+        "counted": counted,
+        "reasons": [getattr(r, f"text_{lang}") for r in d.reasons if r.code in DECISIVE]
+        or [getattr(r, f"text_{lang}") for r in d.reasons[:3]],
+        "errors": [f"{e.file}:{e.row} {e.field}: {e.message}" for e in d.errors],
+        "stale": [getattr(w, f"text_{lang}") for w in d.warnings if w.code == "fx_rate_stale"],
+    }
+
+
+def render_letter(decision: Decision, lang: str = "nb") -> str:
+    """The letter text for one decision, in Norwegian bokmål (``nb``) or English (``en``)."""
+    if lang not in LANGS:
+        raise ValueError(f"lang '{lang}': use one of {', '.join(LANGS)}")
+    text = _environment().get_template(f"letter_{lang}.txt.j2").render(_context(decision, lang))
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+__all__ = ["DECISIVE", "render_letter"]
