@@ -11,6 +11,7 @@ Both go through the same pipeline: a single check is a batch of one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +89,7 @@ def _decide(
     employer_tax_missing: str = "warn",
     online: bool = False,
     snapshot: PathLike | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BatchResult:
     if employer_tax_missing not in EMPLOYER_TAX_MISSING:
         raise InputError(
@@ -104,7 +106,7 @@ def _decide(
     inputs = Inputs(apps, app_err, aw, aw_err, ln, facts, other_err, et, et_err, employer_tax_missing)
     result = run(inputs, rules, rates)
     errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
-    return BatchResult(build(result, rules), errors)
+    return BatchResult(build(result, rules, progress), errors)
 
 
 def check(
@@ -189,12 +191,26 @@ def check_batch(
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
     sheet: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BatchResult:
-    """Decide every row of an applications file (CSV or XLSX, contract §1)."""
+    """Decide every row of an applications file (CSV or XLSX, contract §1).
+
+    ``progress(done, total)`` is called while the decisions are rendered (for a progress bar).
+    """
     rules, rates = _context(rules_dir, rates_file)
     raw = tables.read_table(applications, "applications", sheet)
     return _decide(
-        raw, rules, rates, awards, links, firms, employer_tax, employer_tax_missing, online, snapshot
+        raw,
+        rules,
+        rates,
+        awards,
+        links,
+        firms,
+        employer_tax,
+        employer_tax_missing,
+        online,
+        snapshot,
+        progress,
     )
 
 

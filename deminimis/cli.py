@@ -195,6 +195,23 @@ def check(fmt: str, lang: str, **kwargs: Any) -> None:
     sys.exit(result.exit_code)
 
 
+PROGRESS_FROM_ROWS = 2000
+
+
+def _progress_bar() -> Callable[[int, int], None] | None:
+    """A one-line progress counter on stderr for big batches; off when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= PROGRESS_FROM_ROWS:
+            end = "\n" if done + 500 >= total else ""
+            click.echo(f"\rdeminimis: deciding {done:,}/{total:,} rows", err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+
+    return show
+
+
 @main.command(epilog=EXAMPLES_BATCH)
 @click.argument("applications", type=click.Path(path_type=Path))
 @click.option("--sheet", help="Worksheet of an .xlsx applications file (default: the first).")
@@ -213,7 +230,7 @@ def batch(applications: Path, out: Path, **kwargs: Any) -> None:
 
     if out.suffix.lower() not in FORMATS:
         raise InputError(f"{out}: unknown output format '{out.suffix}' (use {', '.join(FORMATS)})")
-    result = check_batch(applications, **kwargs)
+    result = check_batch(applications, progress=_progress_bar(), **kwargs)
     write(result.decisions, out, input_errors=result.input_errors)
     routes: dict[str, int] = {}
     for d in result.decisions:

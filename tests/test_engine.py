@@ -224,3 +224,12 @@ def test_every_contract_basis_and_scheme_has_rules() -> None:
     assert regimes == {"EU-1407/2013", "EU-2023/2831", "EU-360/2012", "EU-2023/2832"}
     for entry in rules.regimes.entries:
         assert "Art" in entry.citation.article or "ESA" in entry.citation.article, entry.id
+
+
+def test_batch_reports_progress_while_rendering(tmp_path: Path) -> None:
+    rows = [{"orgnr": ORG, "amount": "1", "currency": "EUR", "grant_date": "2021-06-01"}] * 1200
+    seen: list[tuple[int, int]] = []
+    check_batch(
+        write_csv(tmp_path / "apps.csv", rows), progress=lambda done, total: seen.append((done, total))
+    )
+    assert seen == [(0, 1200), (500, 1200), (1000, 1200)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -71,8 +72,8 @@ def _s(cents: int | None) -> str | None:
     return None if cents is None else format_cents(cents)
 
 
-def build(result: Result, rules: Rules) -> list[Decision]:
-    """One Decision per application row, in input order."""
+def build(result: Result, rules: Rules, progress: Callable[[int, int], None] | None = None) -> list[Decision]:
+    """One Decision per application row, in input order; ``progress(done, total)`` now and then."""
     counted: dict[int, list[dict]] = {}
     for a in result.counted.iter_rows(named=True):  # already sorted by idx, granted_on, file, row
         counted.setdefault(a["idx"], []).append(a)
@@ -84,8 +85,11 @@ def build(result: Result, rules: Rules) -> list[Decision]:
     sectors = {s.id: s for s in rules.sectors.sectors}
     caps = {c.id: c for c in rules.covid.scheme}
     out = []
+    total = result.decisions.height
     for row in result.decisions.iter_rows(named=True):
         idx = row["idx"]
+        if progress is not None and idx % 500 == 0:
+            progress(idx, total)
         out.append(_decision(row, counted.get(idx), errors.get(idx), rules, bases, entries, sectors, caps))
     return out
 
