@@ -11,13 +11,13 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
-from deminimis.errors import DeminimisError, InputError, RuleDataError, SourceError
+from deminimis.cli_errors import errors_to_exit
+from deminimis.errors import InputError
 
 EXAMPLES_CHECK = """
 \b
@@ -35,26 +35,6 @@ Examples:
       --links fixtures/links.csv --firms fixtures/firms.csv --out decisions.csv
   deminimis batch applications.csv --awards awards.csv --out decisions.json
 """
-
-
-def _fail(code: int, message: str) -> None:
-    click.echo(f"deminimis: error: {message}", err=True)
-    sys.exit(code)
-
-
-def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (InputError, RuleDataError) as exc:
-            _fail(2, str(exc))
-        except SourceError as exc:
-            _fail(1, str(exc))
-        except DeminimisError as exc:  # pragma: no cover - every subclass is handled above
-            _fail(2, str(exc))
-
-    return wrapper
 
 
 def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -173,7 +153,7 @@ def main() -> None:
     show_default=True,
     help="Language of --format text.",
 )
-@_errors_to_exit
+@errors_to_exit
 def check(fmt: str, lang: str, **kwargs: Any) -> None:
     """Decide one grant and explain it (a batch of one)."""
     from deminimis.api import check_one
@@ -222,7 +202,7 @@ def _progress_bar() -> Callable[[int, int], None] | None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Output file: .csv (UTF-8 with BOM), .json (a list), .jsonl or .xlsx.",
 )
-@_errors_to_exit
+@errors_to_exit
 def batch(applications: Path, out: Path, **kwargs: Any) -> None:
     """Decide every row of an applications file; write one decision per row, in input order."""
     from deminimis.api import check_batch
@@ -247,7 +227,7 @@ def batch(applications: Path, out: Path, **kwargs: Any) -> None:
 @click.option("--year", type=int, required=True, help="Calendar year of the wages.")
 @click.option("--area", help="Former municipality inside a merged one (e.g. Finnøy in Stavanger).")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False))
-@_errors_to_exit
+@errors_to_exit
 def zone(kommunenummer: str, year: int, area: str | None, rules_dir: Path | None) -> None:
     """Print the employer-tax zone of a kommune and what it means for de minimis.
 
@@ -293,7 +273,7 @@ def fx() -> None:
     help="Where to write the refreshed history (default: the user data directory).",
 )
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request.")
-@_errors_to_exit
+@errors_to_exit
 def fx_update(dest: Path | None, timeout: float) -> None:
     """Download the ECB history (online, opt-in); it then takes precedence over the shipped file."""
     from deminimis import fx as fxmod
@@ -306,7 +286,7 @@ def fx_update(dest: Path | None, timeout: float) -> None:
 
 
 @fx.command("info")
-@_errors_to_exit
+@errors_to_exit
 def fx_info() -> None:
     """Show which rate file is used and its last fixing date."""
     from deminimis import fx as fxmod

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 import click
 import polars as pl
 from pydantic import ValidationError
 
-from deminimis.errors import DeminimisError, InputError, RuleDataError, SourceError
+from deminimis.cli_errors import errors_to_exit, fail
+from deminimis.errors import InputError, RuleDataError
 from deminimis.models import Decision
 from deminimis.sources import tables
 
@@ -39,26 +37,6 @@ Examples:
   deminimis validate soknader.xlsx --sheet "Runde 2" --kind applications
   deminimis validate applications.csv awards.csv links.csv firms.csv --strict
 """
-
-
-def _fail(code: int, message: str) -> None:
-    click.echo(f"deminimis: error: {message}", err=True)
-    sys.exit(code)
-
-
-def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (InputError, RuleDataError) as exc:
-            _fail(2, str(exc))
-        except SourceError as exc:
-            _fail(1, str(exc))
-        except DeminimisError as exc:  # pragma: no cover - every subclass is handled above
-            _fail(2, str(exc))
-
-    return wrapper
 
 
 # --------------------------------------------------------------------------- validate
@@ -216,7 +194,7 @@ def validate(
     try:
         result = validate_files(list(files), kind, sheet, rules_dir, rates_file)
     except (InputError, RuleDataError) as exc:
-        _fail(2, str(exc))
+        fail(2, str(exc))
         return
     for line in map(format_finding, result.findings.iter_rows(named=True)):
         click.echo(line)
@@ -261,7 +239,7 @@ def load_decisions(path: Path) -> list[Decision]:
 @click.argument("decisions_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--application-id", "application_id", help="Only this decision (default: every one).")
 @click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
-@_errors_to_exit
+@errors_to_exit
 def letter(decisions_file: Path, application_id: str | None, lang: str) -> None:
     """Print the decision-letter text for decisions JSON (from check --format json or batch).
 
@@ -292,7 +270,7 @@ def letter(decisions_file: Path, application_id: str | None, lang: str) -> None:
 @click.option(
     "--all", "include_all", is_flag=True, help="Also list decisions not granted as decided (gber, …)."
 )
-@_errors_to_exit
+@errors_to_exit
 def report(decisions_file: Path, fmt: str, out: Path, include_all: bool) -> None:
     """Write the reporting export: navn, orgnr, tilskuddsbeløp, valuta, hjemmel, vedtaksdato.
 

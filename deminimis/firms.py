@@ -12,17 +12,10 @@ from pathlib import Path
 
 import polars as pl
 
-FIRM_SCHEMA: dict[str, pl.DataType] = {
-    "orgnr": pl.Utf8(),
-    "name": pl.Utf8(),
-    "nace": pl.Utf8(),
-    "kommunenummer": pl.Utf8(),
-    "underenhet_kommuner": pl.List(pl.Utf8()),
-    "status": pl.Utf8(),
-    "source": pl.Utf8(),
-    "problem": pl.Utf8(),
-    "problem_kind": pl.Utf8(),
-}
+from deminimis.sources.brreg import LOOKUP_SCHEMA, load_snapshot, lookup_firms
+
+FIRM_SCHEMA = LOOKUP_SCHEMA
+"""orgnr, name, nace, kommunenummer, underenhet_kommuner, status, source, problem, problem_kind."""
 FACTS = ("name", "nace", "kommunenummer", "underenhet_kommuner", "status")
 
 
@@ -43,15 +36,13 @@ def firm_facts(
     file_label: str = "firms file",
 ) -> pl.DataFrame | None:
     """Facts per orgnr (:data:`FIRM_SCHEMA`), or None when there are none at all."""
-    from deminimis.sources import brreg
-
     own = _from_file(firms, file_label)
-    if not (online or brreg.load_snapshot(snapshot_dir) is not None):
+    if not (online or load_snapshot(snapshot_dir) is not None):
         return own if firms is not None else None
     wanted = [o for o in dict.fromkeys(orgnrs) if o and o not in set(own["orgnr"].to_list())]
     if not wanted:
         return own
-    looked = brreg.lookup_firms(wanted, online=online, snapshot_dir=snapshot_dir).cast(FIRM_SCHEMA)  # type: ignore[arg-type]
+    looked = lookup_firms(wanted, online=online, snapshot_dir=snapshot_dir).cast(FIRM_SCHEMA)  # type: ignore[arg-type]
     return pl.concat([own, looked.select(list(FIRM_SCHEMA))])
 
 
