@@ -299,8 +299,9 @@ def fx_info() -> None:
 def _register() -> None:
     from deminimis.brreg_cli import brreg, firm
     from deminimis.files_cli import letter, report, validate
+    from deminimis.ledger_cli import ledger, serve
 
-    for command in (firm, brreg, validate, letter, report):
+    for command in (firm, brreg, validate, letter, report, ledger, serve):
         main.add_command(command)
 
 

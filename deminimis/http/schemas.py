@@ -1,0 +1,139 @@
+"""Request and response bodies of the HTTP API (pydantic, shown at ``/docs``).
+
+Why amounts are strings: the contract's money is a decimal string (``"150000.00"``); a JSON
+number with decimals is a float and can lose cents, so it is refused with a clear message.
+An integer (``150000``) is accepted. Requests use the contract's field names (§1); responses
+are the contract's decision objects (:class:`deminimis.models.Decision`, §3).
+
+These models check the *shape* (types, lengths, known scheme). Whether an orgnr's check digit,
+a currency or a date is right is checked by the engine's own rules
+(:mod:`deminimis.http.inputs`), so the API and the CLI accept exactly the same values.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from deminimis.ledger.records import AwardRecord, ReservationRecord
+from deminimis.models import Decision
+
+Scheme = Literal["ad_hoc", "de_minimis_scheme", "covid_tf_3_1", "sgei"]
+Text = Annotated[str, Field(max_length=200)]
+
+
+def _amount(value: Any) -> Any:
+    if isinstance(value, bool | float):
+        raise ValueError(
+            'amount must be a string with at most two decimals, e.g. "150000.00" '
+            "(a JSON number with decimals is a float and may lose cents)"
+        )
+    return str(value) if isinstance(value, int) else value
+
+
+Amount = Annotated[str, BeforeValidator(_amount), Field(max_length=40, examples=["150000.00"])]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AwardIn(_In):
+    """Prior aid given with the request (e.g. declared by the applicant), contract §1 awards."""
+
+    orgnr: Text
+    granted_on: Text = Field(examples=["2020-11-03"])
+    amount: Amount
+    currency: Annotated[str, Field(max_length=3)] = "NOK"
+    basis: Text = Field(examples=["de_minimis", "bagatellmessig støtte"])
+    grantor: Text | None = None
+    reference: Text | None = None
+
+
+class LinkIn(_In):
+    """``orgnr`` belongs to the single undertaking ``undertaking_id`` (contract §1 links)."""
+
+    orgnr: Text
+    undertaking_id: Text
+
+
+class ApplicationIn(_In):
+    """One planned grant (contract §1 applications)."""
+
+    orgnr: Text = Field(examples=["912346803"])
+    amount: Amount
+    currency: Annotated[str, Field(max_length=3, examples=["NOK"])] = "NOK"
+    grant_date: Text | None = Field(None, description="YYYY-MM-DD or DD.MM.YYYY; default today")
+    scheme: Scheme | None = None
+    nace: Text | None = None
+    application_id: Text | None = None
+    fiscal_year_start: Text | None = Field(None, description="MM-DD, default 01-01")
+    in_difficulty_2019: bool | None = None
+
+
+class CheckIn(ApplicationIn):
+    """A check: the grant, prior aid not in the ledger, and the undertaking's links."""
+
+    awards: list[AwardIn] = []
+    links: list[LinkIn] = []
+    use_ledger: bool = Field(True, description="count the ledger's awards and live reservations")
+
+
+class BatchIn(_In):
+    """A batch as an object, when prior aid or links come with it."""
+
+    applications: list[ApplicationIn]
+    awards: list[AwardIn] = []
+    links: list[LinkIn] = []
+    use_ledger: bool = True
+
+
+class ReservationIn(ApplicationIn):
+    """Reserve: check against the ledger and, if it fits de minimis, hold the amount."""
+
+    awards: list[AwardIn] = []
+    links: list[LinkIn] = []
+    grantor: Text | None = None
+    reference: Text | None = None
+    ttl_days: int = Field(14, ge=1, le=365, description="days until the reservation expires")
+    actor: Text | None = Field(None, description="who reserves (else header X-Actor, else 'api')")
+
+
+class GrantIn(_In):
+    granted_on: Text | None = Field(None, description="default: the reserved grant date")
+    actor: Text | None = None
+
+
+class ReservationOut(BaseModel):
+    """The reservation (null when refused) and the decision it rests on."""
+
+    reservation: ReservationRecord | None
+    decision: Decision
+
+
+class GrantOut(BaseModel):
+    reservation: ReservationRecord
+    award: AwardRecord
+    decision: Decision = Field(description="the re-check at the grant date")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    ledger_backend: str
+    schema_version: int
+
+
+__all__ = [
+    "ApplicationIn",
+    "AwardIn",
+    "BatchIn",
+    "CheckIn",
+    "GrantIn",
+    "GrantOut",
+    "Health",
+    "LinkIn",
+    "ReservationIn",
+    "ReservationOut",
+]

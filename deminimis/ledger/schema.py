@@ -1,0 +1,148 @@
+"""The ledger's tables (SQLAlchemy Core), in their latest shape.
+
+Why these tables: a municipality's own grants are prior aid for its next decision, and a
+grant being prepared must hold its amount until it is made (a *reservation*), so that two
+officers cannot together push one undertaking over the ceiling. Every attempt, accepted or
+refused, is kept with its decision JSON in an append-only audit log.
+
+Money is integer cents (``BigInteger``), never float; dates are ``Date``; instants are UTC.
+A change to a table here needs a new step in :mod:`deminimis.ledger.migrations`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+STATUSES = ("pending", "granted", "released", "expired")
+"""Reservation life cycle: pending -> granted | released | expired."""
+AWARD_SOURCES = ("import", "grant")
+"""An award came from an imported prior-aid file or from granting a reservation."""
+
+
+class UTCDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC instant on every backend (SQLite keeps no offset: read it as UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("ledger instants must be timezone-aware")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("description", sa.String(200), nullable=False),
+    sa.Column("applied_at", UTCDateTime, nullable=False),
+)
+
+locks = sa.Table(
+    "locks",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    comment="One row per lock; PostgreSQL writers take `SELECT … FOR UPDATE` on it.",
+)
+
+reservations = sa.Table(
+    "reservations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("orgnr", sa.String(9), nullable=False, index=True),
+    sa.Column("members", sa.JSON, nullable=False, comment="the single undertaking (orgnr list)"),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount_eur_cents", sa.BigInteger, nullable=False),
+    sa.Column("grant_date", sa.Date, nullable=False),
+    sa.Column("scheme", sa.String(40), nullable=False),
+    sa.Column("basis", sa.String(40), nullable=False),
+    sa.Column("grantor", sa.String(200)),
+    sa.Column("reference", sa.String(200)),
+    sa.Column("status", sa.String(10), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("closed_at", UTCDateTime),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("options", sa.JSON, nullable=False, comment="check options, to re-check at another date"),
+    sa.Column("decision", sa.JSON, nullable=False),
+    sa.CheckConstraint("amount_cents >= 0", name="reservation_amount_not_negative"),
+    sa.CheckConstraint(f"status IN {STATUSES!r}", name="reservation_status"),
+)
+
+awards = sa.Table(
+    "awards",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("orgnr", sa.String(9), nullable=False, index=True),
+    sa.Column("granted_on", sa.Date, nullable=False),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("basis", sa.String(40), nullable=False),
+    sa.Column("grantor", sa.String(200)),
+    sa.Column("reference", sa.String(200)),
+    sa.Column("source", sa.String(10), nullable=False),
+    sa.Column("source_file", sa.String(1000), comment="imported: the file as given"),
+    sa.Column("source_row", sa.Integer, comment="imported: its spreadsheet row"),
+    sa.Column("reservation_id", sa.Integer, sa.ForeignKey("reservations.id")),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.CheckConstraint("amount_cents >= 0", name="award_amount_not_negative"),
+    sa.CheckConstraint(f"source IN {AWARD_SOURCES!r}", name="award_source"),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("orgnr", sa.String(200), index=True),
+    sa.Column("application_id", sa.String(200)),
+    sa.Column("grant_date", sa.Date),
+    sa.Column("route", sa.String(20), nullable=False),
+    sa.Column("reservation_id", sa.Integer, sa.ForeignKey("reservations.id")),
+    sa.Column("decision", sa.JSON, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False, comment="reserve, grant, release, expire, import"),
+    sa.Column("outcome", sa.String(20), nullable=False, comment="accepted, refused or failed"),
+    sa.Column("orgnr", sa.String(200), index=True),
+    sa.Column("reservation_id", sa.Integer),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("decision", sa.JSON),
+    comment="Append-only: triggers refuse UPDATE and DELETE.",
+)
+
+__all__ = [
+    "AWARD_SOURCES",
+    "STATUSES",
+    "UTCDateTime",
+    "audit_log",
+    "awards",
+    "decisions",
+    "locks",
+    "metadata",
+    "reservations",
+    "schema_version",
+]
