@@ -1,0 +1,400 @@
+"""A slow, straightforward reference implementation of the core decision (tests only).
+
+It re-derives, row by row in plain Python, what contract §4 says: no polars, no code from the
+pipeline. It reads the input CSV files with :mod:`csv`, dates with :mod:`datetime`, money as
+integer cents, exchange rates with :class:`decimal.Decimal`; the single undertaking is a
+union-find over the links; every application loops over every prior award of its undertaking.
+From the project it takes only *data*: the rules (:func:`deminimis.rules.load_rules`: dated
+regime entries, limits, sector prefixes, Covid caps, basis aliases) and the ECB rate table
+(:func:`deminimis.fx.load_rates`). Windows, conversions, sums, ceilings and routes are computed
+here.
+
+Scope: applications, awards, links, firms (NACE), employer-tax rows with a declared
+``advantage_nok`` (not the wage-base computation), yearly rows only.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
+from pathlib import Path
+
+SCHEMES = ("ad_hoc", "de_minimis_scheme", "covid_tf_3_1", "sgei")
+YES = ("yes", "ja", "y", "j", "true", "1")
+NO = ("no", "nei", "n", "false", "0", "")
+MOD11_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+CENT = Decimal("0.01")
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Every data row of a CSV as a dict of stripped texts (missing cells are '')."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def compact_orgnr(text: str) -> str:
+    return re.sub(r"\s", "", text)
+
+
+def orgnr_ok(number: str) -> bool:
+    """Nine digits, the last the MOD11 check digit of the first eight."""
+    if not re.fullmatch(r"\d{9}", number):
+        return False
+    remainder = sum(int(d) * w for d, w in zip(number[:8], MOD11_WEIGHTS, strict=True)) % 11
+    check = 11 - remainder
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(number[8])
+
+
+def parse_date(text: str) -> dt.date | None:
+    """``YYYY-MM-DD`` or ``DD.MM.YYYY``; None when it is not a real date."""
+    try:
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if m := re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text):
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError:
+        return None
+    return None
+
+
+def parse_cents(text: str) -> int | None:
+    """``1234567.89``, ``1 234 567,89``, ``kr 1 234 567`` -> cents; None when not an amount >= 0."""
+    s = text.lower().strip()
+    s = re.sub(r"^(kr\.?|nok|eur)\s*", "", s)
+    s = re.sub(r"\s*(kr|,-)$", "", s)
+    s = re.sub(r"[\s\u00a0\u202f']", "", s)
+    m = re.fullmatch(r"(\d+)(?:[.,](\d{1,2}))?", s)
+    if not m or len(m[1]) > 15:
+        return None
+    return int(m[1]) * 100 + int((m[2] or "0").ljust(2, "0"))
+
+
+def parse_nace(text: str) -> str | None:
+    s = re.sub(r"\s", "", text)
+    if not s:
+        return None
+    if re.fullmatch(r"\d{3,}", s):
+        s = s[:2] + "." + s[2:]
+    return s
+
+
+def shift_years(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (negative: earlier); 29 February -> 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def money(cents: int | None) -> str | None:
+    if cents is None:
+        return None
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+# --------------------------------------------------------------------------- rates
+
+
+class Rates:
+    """The ECB table as ``currency -> (sorted dates, rate texts)``; EUR is 1."""
+
+    def __init__(self, table) -> None:  # a polars frame, read row by row
+        self.by_currency: dict[str, tuple[list[dt.date], list[str]]] = {}
+        for cur, day, rate in table.select("currency", "rate_date", "rate").iter_rows():
+            dates, rates = self.by_currency.setdefault(cur, ([], []))
+            dates.append(day)
+            rates.append(rate)
+        for cur, (dates, rates) in self.by_currency.items():
+            order = sorted(range(len(dates)), key=dates.__getitem__)
+            self.by_currency[cur] = ([dates[i] for i in order], [rates[i] for i in order])
+
+    def currencies(self) -> set[str]:
+        return {"EUR", *self.by_currency}
+
+    def rate(self, currency: str, day: dt.date) -> Decimal:
+        """The fixing of ``day``, else the latest earlier one (also after the last fixing)."""
+        if currency == "EUR":
+            return Decimal(1)
+        dates, rates = self.by_currency[currency]
+        i = bisect.bisect_right(dates, day) - 1
+        if i < 0:
+            raise ValueError(f"no {currency} rate on or before {day}")
+        return Decimal(rates[i])
+
+    def to_eur_cents(self, cents: int, currency: str, day: dt.date) -> int:
+        """amount / rate, rounded half-up to the cent (contract §4)."""
+        with localcontext() as ctx:
+            ctx.prec = 60
+            eur = (Decimal(cents) / 100 / self.rate(currency, day)).quantize(CENT, rounding=ROUND_HALF_UP)
+        return int(eur * 100)
+
+    def from_eur_cents_floor(self, eur_cents: int, currency: str, day: dt.date) -> int:
+        """EUR x rate, rounded down to the cent (the largest grant that still fits)."""
+        with localcontext() as ctx:
+            ctx.prec = 60
+            cur = (Decimal(eur_cents) / 100 * self.rate(currency, day)).quantize(CENT, rounding=ROUND_FLOOR)
+        return int(cur * 100)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class Award:
+    orgnr: str
+    day: dt.date
+    cents: int
+    currency: str
+    basis: str
+
+
+@dataclass
+class Undertakings:
+    parent: dict[str, str] = field(default_factory=dict)
+
+    def find(self, x: str) -> str:
+        while self.parent.setdefault(x, x) != x:
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def members(self, orgnr: str) -> list[str]:
+        if orgnr not in self.parent:
+            return [orgnr]
+        root = self.find(orgnr)
+        return sorted(o for o in self.parent if self.find(o) == root)
+
+
+def basis_of(text: str, aliases: dict[str, str]) -> str | None:
+    key = " ".join(text.lower().split())
+    if not key or not re.search(r"\w", key):
+        return None
+    return aliases.get(key, "other")
+
+
+# --------------------------------------------------------------------------- the decision
+
+
+def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
+    """One dict per application row, in input order, with the contract's figures."""
+    rates = Rates(rate_table)
+    known_currencies = rates.currencies()
+    aliases = rules.basis_aliases()
+
+    und = Undertakings()
+    groups: dict[str, list[str]] = {}
+    for row in read_rows(paths["links"]):
+        o = compact_orgnr(row["orgnr"])
+        if orgnr_ok(o) and row["undertaking_id"]:
+            groups.setdefault(row["undertaking_id"], []).append(o)
+    for members in groups.values():
+        for o in members:
+            und.union(members[0], o)
+
+    firm_nace: dict[str, str | None] = {}
+    for row in read_rows(paths["firms"]):
+        o = compact_orgnr(row["orgnr"])
+        if orgnr_ok(o) and o not in firm_nace:
+            firm_nace[o] = parse_nace(row.get("nace", ""))
+
+    awards: dict[str, list[Award]] = {}  # by orgnr
+    broken: set[str] = set()  # orgnr (valid) with an unusable prior-aid row
+    for row in read_rows(paths["awards"]):
+        o = compact_orgnr(row["orgnr"])
+        day, cents = parse_date(row["granted_on"]), parse_cents(row["amount"])
+        cur = (row["currency"] or "NOK").upper()
+        basis = basis_of(row["basis"], aliases)
+        if not orgnr_ok(o):
+            continue
+        if day is None or cents is None or cur not in known_currencies or basis is None:
+            broken.add(o)
+            continue
+        awards.setdefault(o, []).append(Award(o, day, cents, cur, basis))
+
+    et_rows: dict[str, list[tuple[int, int]]] = {}  # orgnr -> (year, advantage cents)
+    seen_years: set[tuple[str, str]] = set()
+    if "employer_tax" in paths:
+        for row in read_rows(paths["employer_tax"]):
+            o = compact_orgnr(row["orgnr"])
+            if not orgnr_ok(o):
+                continue
+            year = int(row["year"]) if re.fullmatch(r"\d+", row["year"]) else None
+            adv = parse_cents(row["advantage_nok"]) if row["advantage_nok"] else None
+            duplicate = (o, row["year"]) in seen_years
+            seen_years.add((o, row["year"]))
+            if year is None or not 2019 <= year <= 2026 or adv is None or row["wage_base_nok"] or duplicate:
+                broken.add(o)
+                continue
+            et_rows.setdefault(o, []).append((year, adv))
+
+    sectors = rules.sectors.sectors
+    covid = rules.covid
+    seen_ids: set[str] = set()
+    out = []
+    for n, row in enumerate(read_rows(paths["applications"]), start=2):
+        app_id = row["application_id"] or str(n)
+        o = compact_orgnr(row["orgnr"])
+        grant = parse_date(row["grant_date"])
+        cents = parse_cents(row["amount"])
+        cur = (row["currency"] or "NOK").upper()
+        scheme = (row["scheme"] or "ad_hoc").lower()
+        nace = parse_nace(row["nace"])
+        fys = row["fiscal_year_start"] or "01-01"
+        difficulty = row["in_difficulty_2019"].lower()
+        members = und.members(o)
+        fys_ok = bool(re.fullmatch(r"\d{2}-\d{2}", fys)) and parse_date(f"2001-{fys}") is not None
+        bad = (
+            not orgnr_ok(o)
+            or grant is None
+            or cents is None
+            or cur not in known_currencies
+            or scheme not in SCHEMES
+            or (nace is not None and not re.fullmatch(r"\d{2}(\.\d{1,3})?", nace))
+            or not fys_ok
+            or difficulty not in (*YES, *NO)
+            or app_id in seen_ids
+            or any(m in broken for m in members)
+        )
+        seen_ids.add(app_id)
+        d: dict = dict.fromkeys(
+            (
+                "regime",
+                "window",
+                "ceiling_eur",
+                "prior_de_minimis_eur",
+                "employer_tax_advantage_nok",
+                "employer_tax_advantage_eur",
+                "counted_total_eur",
+                "new_aid_eur",
+                "headroom_before_eur",
+                "headroom_after_eur",
+                "max_de_minimis_grant_eur",
+                "max_de_minimis_grant",
+                "covid_tf",
+            )
+        )
+        d.update(application_id=app_id, undertaking=members)
+        if bad:
+            out.append({**d, "route": "error"})
+            continue
+
+        new = rates.to_eur_cents(cents, cur, grant)
+        nace = nace or firm_nace.get(o)
+        matched = [s for s in sectors for p in s.nace_prefixes if nace and nace.startswith(p)]
+        matched.sort(key=lambda s: s.treatment != "manual_review")
+        sector = matched[0] if matched else None
+        entries = [
+            e for e in rules.regimes.entries if scheme in e.schemes and e.valid_from <= grant <= e.valid_to
+        ]
+        entry = entries[0] if entries else None
+
+        window_from = None
+        if entry is not None and entry.in_force:
+            if entry.window == "rolling_three_years":
+                window_from = shift_years(grant, -entry.window_years)
+            else:  # three fiscal years: the first day of the fiscal year two years before the grant's
+                month, day = int(fys[:2]), int(fys[3:])
+                fy_start = dt.date(grant.year, month, day)
+                if grant < fy_start:
+                    fy_start = shift_years(fy_start, -1)
+                window_from = shift_years(fy_start, -(entry.window_years - 1))
+
+        prior_awards = [a for m in members for a in awards.get(m, [])]
+        eur_of = {id(a): rates.to_eur_cents(a.cents, a.currency, a.day) for a in prior_awards}
+
+        # employer tax: a yearly figure counts in full if its year overlaps the window
+        et_nok = et_eur = 0
+        if window_from is not None:
+            for m in members:
+                for year, adv in et_rows.get(m, []):
+                    if dt.date(year, 12, 31) >= window_from and dt.date(year, 1, 1) <= grant:
+                        fx_day = grant if year == grant.year else dt.date(year, 12, 31)
+                        et_nok += adv
+                        et_eur += rates.to_eur_cents(adv, "NOK", fx_day)
+
+        tf_prior = sum(
+            eur_of[id(a)]
+            for a in prior_awards
+            if a.basis in covid.counts and covid.counts_from <= a.day <= grant
+        )
+
+        decided_regime = entry.regime if entry is not None else None
+        d.update(
+            regime=decided_regime,
+            new_aid_eur=money(new),
+            employer_tax_advantage_nok=money(et_nok),
+            employer_tax_advantage_eur=money(et_eur),
+        )
+        if window_from is not None:
+            d["window"] = (window_from.isoformat(), grant.isoformat(), entry.window)
+        cap = None
+        if scheme == "covid_tf_3_1":
+            cap = next((c for c in covid.scheme if c.valid_from <= grant <= c.valid_to), None)
+            cap_cents = cap.cap_eur * 100 if cap else None
+            d["covid_tf"] = (
+                money(cap_cents),
+                money(tf_prior),
+                money(cap_cents - tf_prior) if cap else None,
+            )
+
+        if sector is not None and sector.treatment == "manual_review":
+            out.append({**d, "route": "manual_review"})
+            continue
+        if entry is None or not entry.in_force:
+            out.append({**d, "route": "manual_review"})
+            continue
+
+        # every ceiling test of the entry; the binding one has the smallest headroom
+        tests = []
+        for order, limit in enumerate(entry.limits):
+            prior = sum(
+                eur_of[id(a)]
+                for a in prior_awards
+                if a.basis in limit.counts and window_from <= a.day <= grant
+            )
+            et_part = et_eur if "employer_tax" in limit.counts else 0
+            ceiling = limit.ceiling_eur * 100
+            if sector is not None and sector.id in limit.sector_ceilings_eur:
+                ceiling = limit.sector_ceilings_eur[sector.id] * 100
+            tests.append((ceiling - prior - et_part, order, ceiling, prior, et_part))
+        headroom, _, ceiling, prior, et_part = min(tests)
+        max_eur = max(headroom, 0)
+        d.update(
+            ceiling_eur=money(ceiling),
+            prior_de_minimis_eur=money(prior),
+            counted_total_eur=money(prior + et_part),
+            headroom_before_eur=money(headroom),
+            headroom_after_eur=money(headroom - new),
+            max_de_minimis_grant_eur=money(max_eur),
+            max_de_minimis_grant=money(rates.from_eur_cents_floor(max_eur, cur, grant)),
+        )
+        if new <= headroom:
+            route = "de_minimis"
+        elif (
+            scheme == "covid_tf_3_1"
+            and cap is not None
+            and tf_prior + new <= cap.cap_eur * 100
+            and difficulty not in YES
+        ):
+            route = "covid_tf"
+        else:
+            route = "gber"
+        out.append({**d, "route": route})
+    return out
+
+
+__all__ = ["Rates", "decide", "money", "orgnr_ok", "parse_cents", "parse_date", "shift_years"]
