@@ -210,10 +210,9 @@ def write(decisions: list[Decision], out: Path, *, input_errors: list[RowError] 
             encoding="utf-8",
         )
     elif suffix == ".jsonl":
-        out.write_text(
-            "".join(json.dumps(d.to_json_dict(), ensure_ascii=False) + "\n" for d in decisions),
-            encoding="utf-8",
-        )
+        with out.open("w", encoding="utf-8") as fh:  # one line at a time: no whole-file string in memory
+            for d in decisions:
+                fh.write(json.dumps(d.to_json_dict(), ensure_ascii=False) + "\n")
     elif suffix == ".csv":
         flat_rows(decisions).write_csv(out, include_bom=True)
     else:
