@@ -80,11 +80,13 @@ def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -
         .sort("orgnr", "year", "month_key", "_r")
     )
     room = pl.max_horizontal(pl.col("fribelop_cents") - pl.col("other_cum_cents"), pl.lit(0))
-    bound = pl.min_horizontal(pl.col("potential_cents").cum_sum().over("orgnr", "year"), room)
-    cum_adv = pl.max_horizontal(bound.cum_max().over("orgnr", "year"), pl.lit(0))
-    f = f.with_columns(_cum=cum_adv).with_columns(
+    # three flat window steps (a nested cum_sum().over() inside cum_max().over() is ~6x slower)
+    f = f.with_columns(_pot_cum=pl.col("potential_cents").cum_sum().over("orgnr", "year"))
+    f = f.with_columns(_bound=pl.min_horizontal(pl.col("_pot_cum"), room))
+    f = f.with_columns(_cum=pl.max_horizontal(pl.col("_bound").cum_max().over("orgnr", "year"), pl.lit(0)))
+    f = f.with_columns(
         computed=pl.col("_cum") - pl.col("_cum").shift(1, fill_value=0).over("orgnr", "year")
-    )
+    ).drop("_pot_cum", "_bound")
     f = f.with_columns(
         advantage_cents=pl.coalesce(
             "advantage_cents", pl.when(pl.col("in_scheme")).then("computed").otherwise(0)
