@@ -22,10 +22,9 @@ from deminimis.firms import FIRM_SCHEMA
 from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
 from deminimis.routing import route_expr
 from deminimis.rules import EMPLOYER_TAX, Rules
+from deminimis.sources.tables import ERRORS_SCHEMA
 from deminimis.undertaking import attach_undertaking, members, undertaking_map
 from deminimis.windows import window_from_expr
-
-ERRORS_SCHEMA = {"file": pl.Utf8, "row": pl.Int64, "field": pl.Utf8, "message": pl.Utf8}
 
 
 @dataclass

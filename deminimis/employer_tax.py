@@ -107,7 +107,7 @@ def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -
 
 def canonical_rows(raw: pl.DataFrame, data: EmployerTaxData) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Typed employer-tax rows (with zone) and their errors (file, row, field, message)."""
-    from deminimis.sources.tables import _orgnr_problems, errors_of
+    from deminimis.sources.tables import errors_of, orgnr_problems
 
     sector = pl.col("sector").fill_null("").str.strip_chars().str.to_lowercase().replace("", "general")
     known = [s.id for s in data.file.sectors]
@@ -115,7 +115,7 @@ def canonical_rows(raw: pl.DataFrame, data: EmployerTaxData) -> tuple[pl.DataFra
     month = pl.col("month").str.strip_chars().cast(pl.Int64, strict=False)
     has_adv = pl.col("advantage_nok").fill_null("") != ""
     has_base = pl.col("wage_base_nok").fill_null("") != ""
-    f = _orgnr_problems(raw).with_columns(
+    f = orgnr_problems(raw).with_columns(
         year=year,
         month_i=month,
         sector_id=sector,

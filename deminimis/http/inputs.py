@@ -28,18 +28,8 @@ from deminimis.sources import tables
 from .schemas import ApplicationIn, AwardIn, LinkIn
 from .settings import ApiSettings
 
-APPLICATION_COLUMNS = (
-    "application_id",
-    "orgnr",
-    "amount",
-    "currency",
-    "grant_date",
-    "scheme",
-    "nace",
-    "fiscal_year_start",
-    "in_difficulty_2019",
-)
-AWARD_FIELDS = ("orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference")
+APPLICATION_COLUMNS = (*tables.REQUIRED["applications"], *tables.OPTIONAL["applications"])
+AWARD_FIELDS = (*tables.REQUIRED["awards"], *tables.OPTIONAL["awards"])
 REQUEST_AWARDS = "request.awards"
 """``counted[].file`` of prior aid given in the request body (``row``: its list index)."""
 
