@@ -161,10 +161,9 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     award_errors = pl.concat(
         [
             inputs.award_errors.select("file", "row", "field", "message", "orgnr"),
-            _fx_errors(aw, "granted_on", ["file", "row"])
-            .with_columns(orgnr=pl.lit(None, pl.Utf8))
-            .select("file", "row", "field", "message", "orgnr")
-            .update(aw.select("file", "row", "orgnr"), on=["file", "row"]),
+            _fx_errors(aw, "granted_on", ["file", "row", "orgnr"]).select(
+                "file", "row", "field", "message", "orgnr"
+            ),
         ]
     )
     aw = aw.filter(pl.col("fx_status") != "before_first")
