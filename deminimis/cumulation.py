@@ -19,6 +19,7 @@ from deminimis import employer_tax, fx
 from deminimis.covid import covid_caps
 from deminimis.employer_tax_window import as_counted, employer_tax_rows, window_pairs
 from deminimis.firms import FIRM_SCHEMA
+from deminimis.headroom import headroom_calendar
 from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
 from deminimis.routing import route_expr
 from deminimis.rules import EMPLOYER_TAX, Rules
@@ -325,6 +326,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         max_cur_cents=from_eur_cents_floor_expr(pl.col("max_cents"), pl.col("app_rate_micro")),
         route=route_expr(),
     )
+    apps = apps.join(headroom_calendar(apps, pairs, et_pairs, lim_bases), on="idx", how="left")
     counted = (
         pl.concat(
             [pairs.with_columns(source=pl.lit("awards"), fx_date=pl.col("granted_on")), as_counted(et_pairs)],

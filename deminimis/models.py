@@ -84,6 +84,18 @@ class LimitTest(_Model):
     headroom_before_eur: str
 
 
+class HeadroomStep(_Model):
+    """A date on which earlier aid leaves the window, and the room then (contract §3 addition)."""
+
+    date: str
+    headroom_eur: str
+    """ceiling − the aid counted today that is still in the window on ``date`` (not clamped)."""
+    freed_eur: str
+    """How much of today's counted aid leaves the window on ``date``."""
+    max_grant: str
+    """max(0, headroom_eur) in the application's currency at the grant date's rate (an estimate)."""
+
+
 class Decision(_Model):
     application_id: str
     orgnr: str | None
@@ -117,6 +129,8 @@ class Decision(_Model):
     ceiling_test: str | None = None
     ceiling_tests: list[LimitTest] = []
     rules_entry: str | None = None
+    headroom_calendar: list[HeadroomStep] = []
+    """When the grant does not fit: the dates earlier aid leaves the window (see headroom.py)."""
 
     def to_json_dict(self) -> dict:
         """The contract's JSON object (``window.from`` spelled as in the contract)."""
@@ -129,6 +143,7 @@ __all__ = [
     "Decision",
     "Finding",
     "FxRate",
+    "HeadroomStep",
     "LimitTest",
     "Route",
     "RowError",

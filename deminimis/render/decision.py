@@ -15,7 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from deminimis.cumulation import Result
-from deminimis.models import CountedAward, CovidTF, Decision, Finding, FxRate, LimitTest, RowError, Window
+from deminimis.models import (
+    CountedAward,
+    CovidTF,
+    Decision,
+    Finding,
+    FxRate,
+    HeadroomStep,
+    LimitTest,
+    RowError,
+    Window,
+)
 from deminimis.money import format_cents, format_cents_human
 from deminimis.rules import Citation, Rules
 
@@ -234,6 +244,16 @@ def _decision(
         ceiling_test=row["limit_id"] if in_force else None,
         ceiling_tests=tests if in_force else [],
         rules_entry=row["entry_id"] if decided else None,
+        headroom_calendar=[_step(s) for s in row["headroom_calendar"] or []] if in_force else [],
+    )
+
+
+def _step(s: dict) -> HeadroomStep:
+    return HeadroomStep.model_construct(
+        date=s["date"].isoformat(),
+        headroom_eur=format_cents(s["headroom_cents"]),
+        freed_eur=format_cents(s["freed_cents"]),
+        max_grant=format_cents(s["max_cur_cents"]),
     )
 
 
