@@ -31,4 +31,30 @@ def window_from_expr(grant_date: str, kind: str, years: str, fiscal_year_start: 
     )
 
 
-__all__ = ["window_from_expr"]
+def leaves_window_expr(last_day: str, kind: str, years: str, fiscal_year_start: str) -> pl.Expr:
+    """First grant date whose window no longer holds aid dated up to ``last_day``.
+
+    The inverse of :func:`window_from_expr`: three fiscal years -> the first day of the
+    fiscal year ``years`` after the aid's own; rolling -> the day after the aid's
+    ``years``-th anniversary (a day later when that anniversary lands on 28 February and
+    the window of the next day, 29 February, still starts on it).
+    """
+    e = pl.col(last_day)
+    n = pl.col(years)
+    fy_this = pl.concat_str(e.dt.year().cast(pl.Utf8), pl.lit("-"), pl.col(fiscal_year_start)).str.to_date(
+        "%Y-%m-%d", strict=False
+    )
+    fy_start = pl.when(e >= fy_this).then(fy_this).otherwise(fy_this.dt.offset_by("-1y"))
+    after = e.dt.offset_by(pl.format("{}y", n)).dt.offset_by("1d")
+    rolling = (
+        pl.when(after.dt.offset_by(pl.format("-{}y", n)) > e).then(after).otherwise(after.dt.offset_by("1d"))
+    )
+    return (
+        pl.when(pl.col(kind) == "three_fiscal_years")
+        .then(fy_start.dt.offset_by(pl.format("{}y", n)))
+        .when(pl.col(kind) == "rolling_three_years")
+        .then(rolling)
+    )
+
+
+__all__ = ["leaves_window_expr", "window_from_expr"]

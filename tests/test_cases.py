@@ -27,6 +27,8 @@ def test_case(case: dict, tmp_path: Path) -> None:
     options = dict(case["application"])
     if "awards" in case:
         options["awards"] = write_csv(tmp_path / "awards.csv", case["awards"], AWARD_COLUMNS)
+    if "employer_tax" in case:
+        options["employer_tax"] = write_csv(tmp_path / "employer_tax.csv", case["employer_tax"])
     if "links" in case:
         options["links"] = write_csv(tmp_path / "links.csv", case["links"])
     decision = check(**options).to_json_dict()
