@@ -93,6 +93,23 @@ def test_check_text_in_both_languages() -> None:
     assert "Result: DE_MINIMIS" in en and "The period is 2019-01-01 to 2021-05-17 inclusive" in en
 
 
+def test_check_that_does_not_fit_lists_when_room_frees_up_in_json_and_text() -> None:
+    # Fixture aid: NOK 350,000 of 2019-06-12 (EUR 35,780.00) and EUR 80,000 of 2020-11-03.
+    base = ["check", "--orgnr", "912346803", "--amount", "2500000", "--grant-date", "2021-05-17", *SIDE]
+    code, out, _ = _run(*base, "--format", "json")
+    decision = json.loads(out)
+    assert code == 0 and decision["route"] == "gber"
+    steps = [tuple(s.values()) for s in decision["headroom_calendar"]]
+    assert steps == [
+        ("2022-01-01", "120000.00", "35780.00", "1207980.00"),  # 120,000 x 10.0665 (2021-05-17)
+        ("2023-01-01", "200000.00", "80000.00", "2013300.00"),
+    ]
+    _, nb, _ = _run(*base)
+    _, en, _ = _run(*base, "--lang", "en")
+    assert "- fra 01.01.2022: inntil EUR 120 000,00 (ca. 1 207 980,00 NOK" in nb.replace("\xa0", " ")
+    assert "- from 2023-01-01: up to EUR 200,000.00 (about NOK 2,013,300.00" in en
+
+
 def test_batch_writes_every_format_in_input_order(tmp_path: Path) -> None:
     apps = FIXTURES / "applications.csv"
     for suffix in (".json", ".jsonl", ".csv", ".xlsx"):
@@ -184,9 +201,21 @@ def test_zone_command_prints_zone_and_meaning() -> None:
 
 
 def test_check_with_employer_tax_file_counts_the_advantage() -> None:
-    code, out, _ = _run("check", "--orgnr", "912346803", "--amount", "100000", "--grant-date", "2021-05-17",
-                        "--awards", str(FIXTURES / "awards.csv"), "--employer-tax",
-                        str(FIXTURES / "employer_tax.csv"), "--format", "json")
+    code, out, _ = _run(
+        "check",
+        "--orgnr",
+        "912346803",
+        "--amount",
+        "100000",
+        "--grant-date",
+        "2021-05-17",
+        "--awards",
+        str(FIXTURES / "awards.csv"),
+        "--employer-tax",
+        str(FIXTURES / "employer_tax.csv"),
+        "--format",
+        "json",
+    )
     assert code == 0
     d = json.loads(out)
     assert d["employer_tax_advantage_nok"] == "350000.00"
