@@ -121,7 +121,7 @@ async def submit_check(request: Request) -> Response:
     errors, key = await run_in_threadpool(run_check, form, data, request.app.state, Texts(lang))
     if errors:
         return _check_page(request, lang, form, errors)
-    return RedirectResponse(f"/result/{key}?lang={lang}", status_code=303)
+    return RedirectResponse(f"/result/{key}?lang={lang}#result", status_code=303)
 
 
 def _entry(request: Request, key: str) -> CheckEntry | None:
