@@ -134,6 +134,11 @@ def test_errors_are_shown_next_to_their_fields_never_as_a_stack_trace(client) ->
     assert 'aria-invalid="true"' in html
 
 
+def test_what_was_typed_is_escaped(client) -> None:
+    status, html = check(client, orgnr="<script>alert(1)</script>")
+    assert status == 422 and "<script>alert(1)" not in html and "&lt;script&gt;" in html
+
+
 def test_an_unreadable_declaration_is_named_next_to_the_upload_field(client) -> None:
     files = {"declaration": ("egenerklaering.xlsx", b"\x89PNG not a spreadsheet", "application/octet-stream")}
     status, html = check(client, files=files)
@@ -211,3 +216,26 @@ def test_the_orgnr_lookup_answers_json_with_the_firm_box(client) -> None:
 def test_an_unknown_result_id_is_a_message_not_an_error(client) -> None:
     response = client.get("/result/nope")
     assert response.status_code == 404 and "lenger" in words(response.text)
+
+
+# ----------------------------------------------------------------------------- deminimis serve
+
+
+def test_serve_passes_the_page_options_and_can_run_without_a_ledger(tmp_path: Path, monkeypatch) -> None:
+    import uvicorn
+    from click.testing import CliRunner
+
+    from deminimis.ledger_cli import serve
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port: seen.update(app=app))
+    args = ["--db", str(tmp_path / "none.sqlite"), "--firms", str(FIXTURES / "firms.csv")]
+    args += ["--awards", str(AWARDS)]
+    refused = CliRunner().invoke(serve, args)
+    assert refused.exit_code == 2 and "no ledger" in refused.output
+    result = CliRunner().invoke(serve, [*args, "--optional-ledger"])
+    assert result.exit_code == 0 and "ledger off" in result.output
+    client = TestClient(seen["app"])
+    assert client.get("/firm/912346803").json()["name"] == "KAFE BRYGGA AS"
+    _, html = check(client)  # no prior aid typed: the --awards register is counted
+    assert "awards.csv" in words(html) and "EUR 115\u00a0780,00" in words(html)

@@ -9,6 +9,7 @@ file, row and field, as ``deminimis batch`` does.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from pathlib import Path
@@ -28,11 +29,12 @@ from deminimis.sources import tables
 
 from .forms import Errors, read_prior
 from .i18n import Texts, pick_lang
-from .pages import _save
+from .pages import save_upload
 from .render import page
 from .store import BatchJob
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 FILES = ("applications", "awards", "links")
 
 
@@ -94,6 +96,9 @@ def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool)
         job.status = "done"
     except (DeminimisError, LedgerError, OSError) as exc:
         job.message, job.status = str(exc), "failed"
+    except Exception as exc:  # a background run must end in a state the page can show, not spin on
+        log.exception("batch run failed")
+        job.message, job.status = f"unexpected error ({type(exc).__name__}); see the server log", "failed"
 
 
 @router.get("/batch", response_class=HTMLResponse)
@@ -114,7 +119,7 @@ async def submit_batch(request: Request) -> Response:
         upload = raw.get(field)
         if isinstance(upload, UploadFile) and upload.filename:
             names[field] = Path(upload.filename).name
-            paths[field] = _save(await upload.read(), names[field], directory / field)
+            paths[field] = save_upload(await upload.read(), names[field], directory / field)
     settings = request.app.state.settings
     errors = await run_in_threadpool(_check_files, paths, names, settings, t)
     if errors:

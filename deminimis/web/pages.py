@@ -38,7 +38,7 @@ def _upload_name(upload: UploadFile) -> str:
     return Path(upload.filename or "upload").name
 
 
-def _save(data: bytes, name: str, directory: Path) -> Path:
+def save_upload(data: bytes, name: str, directory: Path) -> Path:
     safe = re.sub(r"[^\w.\-]", "_", name) or "upload.csv"
     path = directory / "upload" / safe
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,7 +77,7 @@ def run_check(form: CheckForm, upload: tuple[bytes, str] | None, state: Any, t: 
     with tempfile.TemporaryDirectory(prefix="deminimis-web-") as tmp_name:
         tmp = Path(tmp_name)
         if upload is not None:
-            prior = read_prior(_save(upload[0], upload[1], tmp), upload[1], t, settings=settings)
+            prior = read_prior(save_upload(upload[0], upload[1], tmp), upload[1], t, settings=settings)
             errors.update({"declaration": prior.problems} if prior.problems else {})
             rows += prior.rows
         if form.prior_rows:
@@ -233,4 +233,4 @@ def firm_facts(
     return JSONResponse({**facts, "html": html})
 
 
-__all__ = ["router", "run_check"]
+__all__ = ["router", "run_check", "save_upload"]
