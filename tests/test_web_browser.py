@@ -32,6 +32,8 @@ FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+RUNNING: dict[str, object] = {}
+"""The app the module's server runs (to place a hand-made decision in its result store)."""
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="no playwright (pip install -e '.[test]')")
 if not Path(CHROMIUM).is_file():
@@ -51,7 +53,8 @@ def server(tmp_path_factory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("web")
     settings = ApiSettings(db_url=str(tmp / "ledger.sqlite"), init=True, firms_file=FIXTURES / "firms.csv")
     port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    app = RUNNING["app"] = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -180,3 +183,26 @@ def test_a_batch_upload_runs_and_its_workbook_downloads(page, server, tmp_path: 
     saved = tmp_path / "decisions.xlsx"
     shutil.copy(download.value.path(), saved)
     assert openpyxl.load_workbook(saved)["decisions"].max_row == 9
+
+
+def test_the_headroom_calendar_in_the_browser(page, server) -> None:
+    from deminimis import check
+    from deminimis.models import HeadroomStep
+    from deminimis.web.store import CheckEntry
+
+    d = check(orgnr="912346803", amount="1500000", currency="NOK", grant_date="2021-05-17",
+              awards=str(FIXTURES / "awards.csv"), firms=str(FIXTURES / "firms.csv"))  # fmt: skip
+    step = HeadroomStep(
+        date="2022-01-01", headroom_eur="119780.00", freed_eur="35780.00", max_grant="1205765.37"
+    )
+    d = d.model_copy(update={"headroom_calendar": [step]})
+    key = RUNNING["app"].state.web_store.add_check(CheckEntry(form={}, rows=[], decision=d))
+    page.goto(f"{server}/result/{key}?lang=nb#result")
+    assert page.locator("#route").get_attribute("data-route") == "gber"
+    calendar = page.locator("#calendar")
+    assert (
+        "01.01.2022\t119\u00a0780,00\tinntil NOK 1\u00a0205\u00a0765,37\t35\u00a0780,00"
+        in calendar.inner_text()
+    )
+    calendar.scroll_into_view_if_needed()
+    page.locator("#result").screenshot(path=str(SCREENSHOTS / "calendar-nb.png"))
