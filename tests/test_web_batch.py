@@ -105,6 +105,7 @@ def test_the_headroom_calendar_is_shown_with_dates_room_and_the_largest_grant(cl
     en = words(client.get(f"/result/{key}?lang=en").text)
     assert "2023-01-01 200,000.00 up to NOK 2,013,300.00 80,000.00" in en
     assert "counts only the aid known today" in en and "same regulation" in en
+    assert "Only a grant that fits as de minimis aid can be reserved." in en
 
 
 def test_no_calendar_section_when_the_decision_has_none(client) -> None:

@@ -126,6 +126,7 @@ def test_single_check_in_bokmal_shows_route_figures_and_window(page, server) -> 
     page.fill("#actor", "kari")
     page.click("#reserve")
     assert "reservasjon nr. 1" in page.locator("#reservation-result").inner_text()
+    assert page.foreign == []  # styles, script, lookup, download: all from the local server
 
 
 def test_single_check_in_english_and_the_language_toggle(page, server) -> None:
