@@ -10,6 +10,7 @@ file, row and field, as ``deminimis batch`` does.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 from collections import Counter
 from pathlib import Path
@@ -123,6 +124,7 @@ async def submit_batch(request: Request) -> Response:
     settings = request.app.state.settings
     errors = await run_in_threadpool(_check_files, paths, names, settings, t)
     if errors:
+        shutil.rmtree(directory, ignore_errors=True)
         return page(request, "batch.html", lang, status=422, errors=errors)
     job = BatchJob(directory=directory, names=names)
     store.add_job(key, job)
