@@ -135,6 +135,11 @@ def test_single_check_in_english_and_the_language_toggle(page, server) -> None:
     assert page.locator("#window").inner_text().startswith("2019-01-01 to 2021-05-17 inclusive")
     assert "115,780.00" in page.locator("#figures").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "check-en.png"), full_page=True)
+    page.click("button[data-copy=reasons]")
+    assert page.locator("button[data-copy=reasons]").inner_text() == "Copied"
+    with page.expect_download() as download:
+        page.click("#letter-download-other")
+    assert "bagatellmessig støtte" in Path(download.value.path()).read_text(encoding="utf-8")
     page.click("#lang-toggle")
     assert page.locator("html").get_attribute("lang") == "nb"
     assert page.locator("#route").inner_text() == "Bagatellmessig støtte (de minimis)"
