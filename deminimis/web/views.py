@@ -65,6 +65,11 @@ def _bar(d: Decision, t: Texts) -> Bar | None:
     return Bar(parts, summary, round(100 * ceiling / scale, 2))
 
 
+def _word(t: Texts, kind: str, code: str) -> str:
+    """The words for a contract code (``basis_gber``), else the code itself."""
+    return t(f"{kind}_{code}") if t.has(f"{kind}_{code}") else code
+
+
 def _rates(d: Decision) -> dict[tuple[str, str], str]:
     return {(f.currency, f.date): f.rate for f in d.fx}
 
@@ -78,13 +83,13 @@ def _counted(d: Decision, t: Texts) -> list[dict[str, Any]]:
             {
                 "date": a.period if a.source == "employer_tax" and a.period else day(a.granted_on, t.lang),
                 "orgnr": a.orgnr,
-                "basis": a.basis,
+                "basis": _word(t, "basis", a.basis),
                 "amount": f"{a.currency} {money(a.amount, t.lang)}",
                 "eur": money(a.eur, t.lang),
                 "rate": rate.replace(".", ",") if t.lang == "nb" else rate,
                 "counted": t("yes") if a.counted else t("no"),
                 "is_counted": a.counted,
-                "why": a.why,
+                "why": _word(t, "why", a.why),
                 "source": " ".join(str(x) for x in (a.file or a.source, a.row) if x is not None),
                 "grantor": a.grantor or "",
             }
