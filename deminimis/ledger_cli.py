@@ -293,7 +293,8 @@ def serve(
 ) -> None:
     """Serve the officer's web page at / and the HTTP JSON API (OpenAPI at /docs).
 
-    API key: set $DEMINIMIS_API_KEY (the /v1 API only; the page is for the local network).
+    API key: set $DEMINIMIS_API_KEY; /v1 calls need header X-API-Key and the page's Reserve asks for it.
+    The page's checks read the ledger without it: serve the page on a trusted network only.
 
     \b
     Example:

@@ -184,6 +184,17 @@ def test_reserve_holds_the_grant_in_the_ledger_and_shows_its_id(client) -> None:
     assert record.actor == "kari" and record.amount == "150000.00" and record.reference == "2021/7"
 
 
+def test_reserve_needs_the_api_key_when_the_server_has_one(tmp_path: Path) -> None:
+    client = make_client(tmp_path, api_key="s3cret")
+    response = client.post("/check", data={**FIXTURE_FORM, "lang": "en", "prior_rows": AWARDS.read_text()})
+    assert 'id="api_key"' in response.text
+    key = re.search(r"/result/([\w-]+)/reserve", response.text).group(1)
+    wrong = client.post(f"/result/{key}/reserve", data={"lang": "en", "api_key": "guess"})
+    assert "wrong or missing API key" in words(wrong.text)
+    right = client.post(f"/result/{key}/reserve", data={"lang": "en", "api_key": "s3cret"})
+    assert "Reserved: reservation no. 1" in words(right.text)
+
+
 def test_without_a_ledger_the_page_works_and_offers_no_reserve(tmp_path: Path) -> None:
     client = make_client(tmp_path, db_url=str(tmp_path / "none.sqlite"), init=False, ledger_optional=True)
     assert 'id="use_ledger"' not in client.get("/").text

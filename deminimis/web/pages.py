@@ -9,6 +9,7 @@ and reloading the page never re-submits. Every problem is a message next to its 
 from __future__ import annotations
 
 import re
+import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,7 @@ def result_page(request: Request, key: str, lang: str | None = None) -> HTMLResp
         view=decision_view(d, t),
         facts=facts,
         reservation=entry.reservation,
+        key_required=bool(request.app.state.settings.api_key),
     )
 
 
@@ -214,8 +216,12 @@ async def reserve_grant(request: Request, key: str) -> Response:
     if entry is None:
         return _missing(request, lang)
     state = request.app.state
+    expected = state.settings.api_key
+    given = str(raw.get("api_key") or "")
     if state.ledger is None:
         entry.reservation = {"accepted": False, "text": Texts(lang)("no_ledger")}
+    elif expected and not secrets.compare_digest(given.encode(), expected.encode()):
+        entry.reservation = {"accepted": False, "text": Texts(lang)("err_api_key")}
     else:
         actor = str(raw.get("actor") or "").strip() or "web"
         reference = str(raw.get("reference") or "").strip() or None
