@@ -59,7 +59,7 @@ class Store:
     """Thread-safe, bounded maps id -> :class:`CheckEntry` and id -> :class:`BatchJob`."""
 
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="deminimis-web-"))
+        self._root: Path | None = None
         self._lock = threading.Lock()
         self.checks: OrderedDict[str, CheckEntry] = OrderedDict()
         self.jobs: OrderedDict[str, BatchJob] = OrderedDict()
@@ -71,6 +71,13 @@ class Store:
             while len(self.checks) > KEEP:
                 self.checks.popitem(last=False)
         return key
+
+    @property
+    def root(self) -> Path:
+        """This server's temporary directory, made on first use (a check needs none)."""
+        if self._root is None:
+            self._root = Path(tempfile.mkdtemp(prefix="deminimis-web-"))
+        return self._root
 
     def new_job(self) -> tuple[str, Path]:
         key = new_id()
@@ -87,7 +94,8 @@ class Store:
             self.jobs[key] = job
 
     def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
 
 
 __all__ = ["KEEP", "BatchJob", "CheckEntry", "Store", "new_id"]
