@@ -163,6 +163,20 @@ def test_uploading_the_declaration_template(page, server, tmp_path: Path) -> Non
     assert "egenerklaering.xlsx" in counted and "80,000.00" in counted
 
 
+def test_the_form_works_from_the_keyboard_alone(page, server) -> None:
+    page.goto(f"{server}/?lang=en")
+    page.focus("#orgnr")
+    page.keyboard.type("974760673")
+    for field, value in (("amount", "150000"), ("currency", None), ("grant_date", "2021-05-17")):
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == field
+        if value:
+            page.keyboard.type(value)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#route")
+    assert page.locator("#route").get_attribute("data-route") == "de_minimis"
+
+
 def test_a_wrong_orgnr_is_reported_next_to_the_field(page, server) -> None:
     page.goto(f"{server}/?lang=en")
     page.fill("#orgnr", "912346804")
