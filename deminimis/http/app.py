@@ -8,6 +8,8 @@ Status codes: 200/201 a decision or record; 401 missing or wrong ``X-API-Key`` (
 does not fit de minimis) or not pending; 413 body larger than the limit or too many rows;
 415 a batch that is neither JSON nor multipart; 422 invalid input, with the field path in
 ``loc``; 503 no usable ledger. Input never causes a 500.
+
+The officer's web page (:mod:`deminimis.web`) is mounted at ``/``, its assets at ``/static``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from fastapi.security import APIKeyHeader
 
 from deminimis import __version__
 from deminimis.errors import DeminimisError, InputError, SourceError
-from deminimis.ledger import Conflict, NotFound, NotInitialised, open_ledger
+from deminimis.ledger import Conflict, Ledger, NotFound, NotInitialised, open_ledger
+from deminimis.web import mount as mount_web
 
 from . import routes
 from .settings import ApiSettings
@@ -80,12 +83,20 @@ def _handlers(app: FastAPI) -> None:
 def create_app(settings: ApiSettings | None = None, **overrides: Any) -> FastAPI:
     """The FastAPI app over one ledger; ``overrides`` are :class:`ApiSettings` fields."""
     settings = settings or ApiSettings.from_env(**overrides)
-    ledger = open_ledger(settings.db_url, create=settings.init)
+    ledger: Ledger | None
+    try:
+        ledger = open_ledger(settings.db_url, create=settings.init)
+    except NotInitialised:
+        if not settings.ledger_optional:
+            raise
+        ledger = None
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(running: FastAPI) -> AsyncIterator[None]:
         yield
-        ledger.close()
+        running.state.web_store.close()
+        if ledger is not None:
+            ledger.close()
 
     app = FastAPI(
         title="deminimis",
@@ -100,6 +111,7 @@ def create_app(settings: ApiSettings | None = None, **overrides: Any) -> FastAPI
     _handlers(app)
     app.include_router(routes.public)
     app.include_router(routes.router, dependencies=[Depends(require_api_key)])
+    mount_web(app)
     return app
 
 

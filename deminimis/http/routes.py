@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from deminimis import __version__
 from deminimis import orgnr as orgnr_mod
-from deminimis.ledger import History, Ledger, ReservationRecord, check_with_ledger, reserve
+from deminimis.ledger import History, Ledger, NotInitialised, ReservationRecord, check_with_ledger, reserve
 from deminimis.ledger import get_reservation as _get_reservation
 from deminimis.ledger import grant as _grant
 from deminimis.ledger import history as _history
@@ -38,7 +38,11 @@ router.include_router(batch.router)
 
 
 def get_ledger(request: Request) -> Ledger:
-    return request.app.state.ledger
+    """The app's ledger; 503 (:class:`NotInitialised`) when it was started without one."""
+    ledger = request.app.state.ledger
+    if ledger is None:
+        raise NotInitialised("this server runs without a ledger (run `deminimis ledger init`)")
+    return ledger
 
 
 def get_settings(request: Request) -> ApiSettings:

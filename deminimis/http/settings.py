@@ -35,6 +35,15 @@ class ApiSettings:
     """Create or upgrade the ledger schema at start-up (else it must exist)."""
     rules_dir: Path | None = None
     rates_file: Path | None = None
+    ledger_optional: bool = False
+    """Start without a ledger when there is none (the web page then offers no Reserve;
+    the ``/v1`` endpoints that need the ledger answer 503)."""
+    firms_file: Path | None = None
+    """Offline firm facts (contract §1 firms) for the web page's orgnr lookup and its checks."""
+    online: bool = False
+    """Look firms up live in Brønnøysund (else only the firms file and the local snapshot)."""
+    awards_file: Path | None = None
+    """A default prior-aid register the web page adds to every check (contract §1 awards)."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> ApiSettings:

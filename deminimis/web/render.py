@@ -1,0 +1,51 @@
+"""Rendering a page: one Jinja environment over the package's templates, the shared context.
+
+Why shared context here: every page needs the language, its texts, the link to the other
+language and whether a ledger is on; templates never compute them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from deminimis import __version__
+from deminimis.http.inputs import currencies
+from deminimis.rules import SCHEMES
+
+from .i18n import Texts
+
+TEMPLATES = Path(__file__).with_name("templates")
+templates = Jinja2Templates(directory=str(TEMPLATES))
+
+
+def _other_lang_url(request: Request, lang: str) -> str:
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    query["lang"] = "en" if lang == "nb" else "nb"
+    path = request.url.path if request.method == "GET" and not request.url.path.startswith("/firm") else "/"
+    return f"{path}?{urlencode(query)}"
+
+
+def page(request: Request, name: str, lang: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    """``name`` rendered with the shared context and ``context``."""
+    state = request.app.state
+    settings = state.settings
+    shared = {
+        "lang": lang,
+        "t": Texts(lang),
+        "other_lang_url": _other_lang_url(request, lang),
+        "has_ledger": state.ledger is not None,
+        "currencies": currencies(settings),
+        "schemes": SCHEMES,
+        "register": Path(settings.awards_file).name if settings.awards_file else None,
+        "version": __version__,
+    }
+    return templates.TemplateResponse(request, name, {**shared, **context}, status_code=status)
+
+
+__all__ = ["page", "templates"]

@@ -1,0 +1,228 @@
+"""The officer's page in real headless Chromium (Debian's ``chromium``, driven by Playwright).
+
+One server (uvicorn on a free local port, in a thread) and one browser for the module. Every
+request to a host other than the local server is aborted and recorded; the tests assert there
+were none, so the page works on a closed network. Screenshots of the result page (nb, en)
+are written to ``docs/screenshots/`` (kept in the repository, shown in the README).
+
+Skips, saying why, when Chromium or Playwright is missing (``.ci/run`` installs Chromium).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from deminimis.http import ApiSettings, create_app
+
+from .conftest import FIXTURES
+
+CHROMIUM = os.environ.get("DEMINIMIS_CHROMIUM", "/usr/bin/chromium")
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+RUNNING: dict[str, object] = {}
+"""The app the module's server runs (to place a hand-made decision in its result store)."""
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="no playwright (pip install -e '.[test]')")
+if not Path(CHROMIUM).is_file():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    import uvicorn
+
+    tmp = tmp_path_factory.mktemp("web")
+    settings = ApiSettings(db_url=str(tmp / "ledger.sqlite"), init=True, firms_file=FIXTURES / "firms.csv")
+    port = _free_port()
+    app = RUNNING["app"] = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh page; any request to another host is aborted and listed in ``page.foreign``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    foreign: list[str] = []
+
+    def guard(route) -> None:
+        if route.request.url.startswith(server + "/"):
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    pg.route("**/*", guard)
+    pg.foreign = foreign
+    yield pg
+    context.close()
+    assert not foreign, f"requests to other hosts: {foreign}"
+
+
+def _fill_fixture_case(page, server: str, lang: str, use_ledger: bool = True) -> None:
+    page.goto(f"{server}/?lang={lang}")
+    page.get_by_label(re.compile("Organisasjonsnummer|Organisation number")).press_sequentially("912346803")
+    page.wait_for_selector("[data-fact=name]")
+    page.fill("#amount", "150000")
+    page.select_option("#currency", "NOK")
+    page.fill("#grant_date", "17.05.2021" if lang == "nb" else "2021-05-17")
+    page.set_input_files("#declaration", str(FIXTURES / "awards.csv"))
+    page.set_checked("#use_ledger", use_ledger)
+    page.click("#submit")
+    page.wait_for_selector("#route")
+
+
+def test_single_check_in_bokmal_shows_route_figures_and_window(page, server) -> None:
+    _fill_fixture_case(page, server, "nb")
+    assert page.locator("html").get_attribute("lang") == "nb"
+    assert page.locator("#route").inner_text() == "Bagatellmessig støtte (de minimis)"
+    assert page.locator("#window").inner_text().startswith("01.01.2019 til og med 17.05.2021")
+    figures = page.locator("#figures").inner_text()
+    assert "115\u00a0780,00" in figures and "14\u00a0900,91" in figures and "69\u00a0319,09" in figures
+    assert "awards.csv 2" in page.locator("#counted").inner_text()
+    assert "KAFE BRYGGA AS" in page.locator("#firm").inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "check-nb.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("#letter-download")
+    assert "912 346 803" in Path(download.value.path()).read_text(encoding="utf-8")
+    page.fill("#actor", "kari")
+    page.click("#reserve")
+    assert "reservasjon nr. 1" in page.locator("#reservation-result").inner_text()
+    assert page.foreign == []  # styles, script, lookup, download: all from the local server
+
+
+def test_single_check_in_english_and_the_language_toggle(page, server) -> None:
+    _fill_fixture_case(page, server, "en", use_ledger=False)  # not the reservation made in nb
+    assert page.locator("#route").inner_text() == "De minimis aid"
+    assert page.locator("#window").inner_text().startswith("2019-01-01 to 2021-05-17 inclusive")
+    assert "115,780.00" in page.locator("#figures").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "check-en.png"), full_page=True)
+    page.click("button[data-copy=reasons]")
+    assert page.locator("button[data-copy=reasons]").inner_text() == "Copied"
+    with page.expect_download() as download:
+        page.click("#letter-download-other")
+    assert "bagatellmessig støtte" in Path(download.value.path()).read_text(encoding="utf-8")
+    page.click("#lang-toggle")
+    assert page.locator("html").get_attribute("lang") == "nb"
+    assert page.locator("#route").inner_text() == "Bagatellmessig støtte (de minimis)"
+
+
+def test_uploading_the_declaration_template(page, server, tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(FIXTURES / "templates" / "egenerklaering.xlsx")
+    sheet = book.worksheets[0]
+    header = next(r for r in range(1, 10) if sheet.cell(r, 1).value == "Organisasjonsnummer")
+    row = ["912346803", "Innovasjon Norge", "bagatellmessig støtte", 80000, "EUR", "03.11.2020", "IN-2020-77"]
+    for col, value in enumerate(row, start=1):
+        sheet.cell(header + 1, col, value)
+    book.save(tmp_path / "egenerklaering.xlsx")
+    page.goto(f"{server}/?lang=en")
+    page.fill("#orgnr", "912346803")
+    page.fill("#amount", "150000")
+    page.fill("#grant_date", "2021-05-17")
+    page.set_input_files("#declaration", str(tmp_path / "egenerklaering.xlsx"))
+    page.click("#submit")
+    counted = page.locator("#counted").inner_text()
+    assert "egenerklaering.xlsx" in counted and "80,000.00" in counted
+
+
+def test_the_form_works_from_the_keyboard_alone(page, server) -> None:
+    page.goto(f"{server}/?lang=en")
+    page.focus("#orgnr")
+    page.keyboard.type("974760673")
+    for field, value in (("amount", "150000"), ("currency", None), ("grant_date", "2021-05-17")):
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == field
+        if value:
+            page.keyboard.type(value)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#route")
+    assert page.locator("#route").get_attribute("data-route") == "de_minimis"
+
+
+def test_a_wrong_orgnr_is_reported_next_to_the_field(page, server) -> None:
+    page.goto(f"{server}/?lang=en")
+    page.fill("#orgnr", "912346804")
+    page.fill("#amount", "150000")
+    page.fill("#grant_date", "2021-02-30")
+    page.click("#submit")
+    assert "check digit" in page.locator("#orgnr-error").inner_text()
+    assert "does not exist" in page.locator("#grant_date-error").inner_text()
+    assert page.locator("#orgnr").get_attribute("aria-invalid") == "true"
+
+
+def test_a_batch_upload_runs_and_its_workbook_downloads(page, server, tmp_path: Path) -> None:
+    page.goto(f"{server}/batch?lang=en")
+    page.set_input_files("#applications", str(FIXTURES / "applications.csv"))
+    page.set_input_files("#awards", str(FIXTURES / "awards.csv"))
+    page.set_input_files("#links", str(FIXTURES / "links.csv"))
+    page.click("#run")
+    page.wait_for_selector("#job-done", timeout=30_000)
+    assert page.locator("#job-done").inner_text() == "Done: 8 applications."
+    assert page.locator("td[data-route=error]").inner_text() == "1"
+    assert "applications.csv\t9\torgnr" in page.locator("#batch-errors").inner_text()
+    with page.expect_download() as download:
+        page.click("#download")
+    saved = tmp_path / "decisions.xlsx"
+    shutil.copy(download.value.path(), saved)
+    assert openpyxl.load_workbook(saved)["decisions"].max_row == 9
+
+
+def test_the_headroom_calendar_in_the_browser(page, server) -> None:
+    from deminimis import check
+    from deminimis.models import HeadroomStep
+    from deminimis.web.store import CheckEntry
+
+    d = check(orgnr="912346803", amount="1500000", currency="NOK", grant_date="2021-05-17",
+              awards=str(FIXTURES / "awards.csv"), firms=str(FIXTURES / "firms.csv"))  # fmt: skip
+    step = HeadroomStep(
+        date="2022-01-01", headroom_eur="119780.00", freed_eur="35780.00", max_grant="1205765.37"
+    )
+    d = d.model_copy(update={"headroom_calendar": [step]})
+    key = RUNNING["app"].state.web_store.add_check(CheckEntry(form={}, rows=[], decision=d))
+    page.goto(f"{server}/result/{key}?lang=nb#result")
+    assert page.locator("#route").get_attribute("data-route") == "gber"
+    calendar = page.locator("#calendar")
+    assert (
+        "01.01.2022\t119\u00a0780,00\tinntil NOK 1\u00a0205\u00a0765,37\t35\u00a0780,00"
+        in calendar.inner_text()
+    )
+    calendar.scroll_into_view_if_needed()
+    page.locator("#result").screenshot(path=str(SCREENSHOTS / "calendar-nb.png"))
