@@ -18,7 +18,7 @@ column widths fitted to the content (capped for the long reason texts).
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -196,6 +196,22 @@ def write_xlsx(decisions: list[Decision], out: Path, input_errors: list[RowError
         write_sheet(workbook, "counted", counted_rows(decisions))
 
 
+def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool) -> None:
+    """A JSON list (``lines=False``) or JSON lines, each decision written as it is encoded
+    (no whole-file string: at national scale that was gigabytes)."""
+    with out.open("wb") as fh:
+        if not lines:
+            fh.write(b"[")
+        for i, d in enumerate(decisions):
+            if not lines:
+                fh.write(b"\n" if i == 0 else b",\n")
+            fh.write(d.model_dump_json(by_alias=True).encode())
+            if lines:
+                fh.write(b"\n")
+        if not lines:
+            fh.write(b"\n]\n")
+
+
 def write(decisions: list[Decision], out: Path, *, input_errors: list[RowError] | None = None) -> None:
     """Write decisions in the format named by ``out``'s suffix (``input_errors``: the .xlsx
     ``errors`` sheet also lists the side files' broken rows)."""
@@ -204,15 +220,8 @@ def write(decisions: list[Decision], out: Path, *, input_errors: list[RowError] 
     if suffix not in FORMATS:
         raise InputError(f"{out}: unknown output format '{suffix}' (use {', '.join(FORMATS)})")
     out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".json":
-        out.write_text(
-            json.dumps([d.to_json_dict() for d in decisions], ensure_ascii=False, indent=1) + "\n",
-            encoding="utf-8",
-        )
-    elif suffix == ".jsonl":
-        with out.open("w", encoding="utf-8") as fh:  # one line at a time: no whole-file string in memory
-            for d in decisions:
-                fh.write(json.dumps(d.to_json_dict(), ensure_ascii=False) + "\n")
+    if suffix in (".json", ".jsonl"):
+        write_json(decisions, out, lines=suffix == ".jsonl")
     elif suffix == ".csv":
         flat_rows(decisions).write_csv(out, include_bom=True)
     else:
