@@ -184,21 +184,9 @@ def test_zone_command_prints_zone_and_meaning() -> None:
 
 
 def test_check_with_employer_tax_file_counts_the_advantage() -> None:
-    code, out, _ = _run(
-        "check",
-        "--orgnr",
-        "912346803",
-        "--amount",
-        "100000",
-        "--grant-date",
-        "2021-05-17",
-        "--awards",
-        str(FIXTURES / "awards.csv"),
-        "--employer-tax",
-        str(FIXTURES / "employer_tax.csv"),
-        "--format",
-        "json",
-    )
+    code, out, _ = _run("check", "--orgnr", "912346803", "--amount", "100000", "--grant-date", "2021-05-17",
+                        "--awards", str(FIXTURES / "awards.csv"), "--employer-tax",
+                        str(FIXTURES / "employer_tax.csv"), "--format", "json")
     assert code == 0
     d = json.loads(out)
     assert d["employer_tax_advantage_nok"] == "350000.00"
