@@ -18,7 +18,7 @@ column widths fitted to the content (capped for the long reason texts).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +26,7 @@ import xlsxwriter
 
 from deminimis.errors import InputError
 from deminimis.models import CountedAward, Decision, RowError
+from deminimis.render.decisions import Decisions
 
 SCALARS = (
     "application_id",
@@ -196,23 +197,28 @@ def write_xlsx(decisions: list[Decision], out: Path, input_errors: list[RowError
         write_sheet(workbook, "counted", counted_rows(decisions))
 
 
+def _texts(decisions: Iterable[Decision]) -> Iterator[str]:
+    if isinstance(decisions, Decisions):  # the rendered JSON texts as they are: nothing parsed
+        return decisions.json_lines()
+    return (d.model_dump_json(by_alias=True) for d in decisions)
+
+
 def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool) -> None:
-    """A JSON list (``lines=False``) or JSON lines, each decision written as it is encoded
+    """A JSON list (``lines=False``) or JSON lines, each decision written as it comes
     (no whole-file string: at national scale that was gigabytes)."""
-    with out.open("wb") as fh:
+    with out.open("w", encoding="utf-8", newline="\n") as fh:
         if not lines:
-            fh.write(b"[")
-        for i, d in enumerate(decisions):
-            if not lines:
-                fh.write(b"\n" if i == 0 else b",\n")
-            fh.write(d.model_dump_json(by_alias=True).encode())
+            fh.write("[")
+        for i, text in enumerate(_texts(decisions)):
             if lines:
-                fh.write(b"\n")
+                fh.write(text + "\n")
+            else:
+                fh.write(("\n" if i == 0 else ",\n") + text)
         if not lines:
-            fh.write(b"\n]\n")
+            fh.write("\n]\n")
 
 
-def write(decisions: list[Decision], out: Path, *, input_errors: list[RowError] | None = None) -> None:
+def write(decisions: Sequence[Decision], out: Path, *, input_errors: list[RowError] | None = None) -> None:
     """Write decisions in the format named by ``out``'s suffix (``input_errors``: the .xlsx
     ``errors`` sheet also lists the side files' broken rows)."""
     out = Path(out)
