@@ -19,7 +19,9 @@ import pytest
 
 from deminimis import api
 from deminimis.cumulation import Result
+from deminimis.render import tables
 from deminimis.render.columnar import render
+from deminimis.render.decisions import Decisions
 from deminimis.rules import load_rules
 from tests import python_render
 from tests.conftest import FIXTURES
@@ -40,13 +42,22 @@ def _result(monkeypatch: pytest.MonkeyPatch, applications: Path, **files: object
     return seen[-1]
 
 
+def _json(result: Result) -> list[dict]:
+    return [json.loads(text) for text in render(result, load_rules())["doc"].struct.json_encode()]
+
+
 def _assert_same(result: Result) -> int:
-    rules = load_rules()
-    old = [d.to_json_dict() for d in python_render.build(result, rules)]
-    new = [json.loads(text) for text in render(result, rules).get_column("json")]
+    """Same JSON content, and the same CSV / Excel tables from the frame as from objects."""
+    objects = python_render.build(result, load_rules())
+    old = [d.to_json_dict() for d in objects]
+    new = _json(result)
     assert len(old) == len(new)
     for a, b in zip(old, new, strict=True):
         assert a == b, a["application_id"]
+    rendered = Decisions(render(result, load_rules()))
+    assert rendered == objects
+    for table in (tables.flat_rows, tables.counted_rows, tables.error_rows):
+        assert table(rendered).equals(table(objects)), table.__name__
     return len(new)
 
 
@@ -82,7 +93,8 @@ def test_a_headroom_calendar_renders_the_same(monkeypatch: pytest.MonkeyPatch) -
     calendar = pl.Series("headroom_calendar", [steps] * result.decisions.height, dtype=dtype)
     result.decisions = result.decisions.with_columns(calendar)
     assert _assert_same(result) == 8
-    first = json.loads(render(result, load_rules()).filter(pl.col("route") == "de_minimis")["json"][0])
+    routes = result.decisions.get_column("route").to_list()
+    first = _json(result)[routes.index("de_minimis")]
     assert first["headroom_calendar"][0] == {
         "date": "2022-01-01",
         "headroom_eur": "-1.50",

@@ -2,9 +2,10 @@
 
 The numbers come from :mod:`deminimis.cumulation`; here every part of the contract's decision
 (counted awards, rates used, ceiling tests, headroom calendar, reasons and warnings in nb and
-en) is a frame grouped by ``idx`` and encoded with ``struct.json_encode``. No Python object is
+en) is a frame grouped by ``idx`` and gathered into one struct per decision (``doc``), which the
+writers encode with ``struct.json_encode`` or flatten for CSV and Excel. No Python object is
 built per decision or per counted award, which at national scale (a million counted pairs)
-was most of the run time and memory. Python ``Decision`` objects are parsed from these texts
+was most of the run time and memory. Python ``Decision`` objects are parsed from the JSON
 only when a caller asks for them (:class:`deminimis.render.decisions.Decisions`).
 """
 
@@ -20,7 +21,7 @@ from deminimis.render.decisions import Decisions
 from deminimis.rules import Rules
 
 C = pl.col
-JSON_COLUMNS = ("idx", "application_id", "route", "json")
+COLUMNS = ("idx", "application_id", "route", "doc")
 """The frame :func:`render` returns."""
 
 
@@ -249,7 +250,8 @@ LISTS = ("fx", "counted", "reasons", "warnings", "errors", "ceiling_tests", "hea
 
 
 def render(result: Result, rules: Rules) -> pl.DataFrame:
-    """``idx, application_id, route, json``: one contract decision per application, in input order."""
+    """``idx, application_id, route, doc``: one contract decision per application (``doc``, a
+    struct in the JSON's shape and key order), in input order."""
     d = _decisions(result, rules).collect().lazy()  # collected once: every finding filters it
     c = _counted(result, d, rules).collect().lazy()
     d = (
@@ -274,8 +276,7 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
         for f in schema.fields  # type: ignore[attr-defined]
         if f.name in LISTS
     }
-    doc = doc.with_columns(pl.col("_doc").struct.with_fields(**fixes))
-    return doc.select("idx", "application_id", "route", json=C("_doc").struct.json_encode()).collect()
+    return doc.select("idx", "application_id", "route", doc=C("_doc").struct.with_fields(**fixes)).collect()
 
 
 CHUNK = 25_000
@@ -305,4 +306,4 @@ def build(result: Result, rules: Rules, progress: Callable[[int, int], None] | N
     return Decisions(pl.concat(parts))
 
 
-__all__ = ["JSON_COLUMNS", "build", "render"]
+__all__ = ["CHUNK", "COLUMNS", "build", "render"]

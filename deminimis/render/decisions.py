@@ -1,9 +1,10 @@
-"""The rendered decisions: JSON texts in a frame, ``Decision`` objects only on demand.
+"""The rendered decisions: a frame of JSON-shaped structs, ``Decision`` objects on demand.
 
-:func:`deminimis.render.columnar.render` gives one JSON text per application. The batch
-writers use those texts directly; the Python API (letters, reports, ledger, HTTP) indexes or
-iterates :class:`Decisions` like a list and gets each :class:`~deminimis.models.Decision`
-parsed from the same text, so there is one engine and one content.
+:func:`deminimis.render.columnar.render` gives one struct per application (``doc``). The
+batch writers encode or flatten that column directly; the Python API (letters, reports,
+ledger, HTTP) indexes or iterates :class:`Decisions` like a list and gets each
+:class:`~deminimis.models.Decision` parsed from the same JSON, so there is one engine and one
+content.
 """
 
 from __future__ import annotations
@@ -17,12 +18,18 @@ from deminimis.models import Decision
 
 
 class Decisions(Sequence[Decision]):
-    """A read-only list of decisions backed by ``frame`` (``idx, application_id, route, json``)."""
+    """A read-only list of decisions backed by ``frame`` (``idx, application_id, route, doc``)."""
 
     def __init__(self, frame: pl.DataFrame) -> None:
         self.frame = frame
-        self._json = frame.get_column("json")
+        self._texts: pl.Series | None = None
         self._parsed: dict[int, Decision] = {}
+
+    @property
+    def _json(self) -> pl.Series:
+        if self._texts is None:  # encoded once, when the first object is asked for
+            self._texts = self.frame.get_column("doc").struct.json_encode()
+        return self._texts
 
     def __len__(self) -> int:
         return self.frame.height
@@ -63,9 +70,9 @@ class Decisions(Sequence[Decision]):
         counts = self.frame.get_column("route").value_counts(sort=False)
         return dict(sorted(zip(counts["route"].to_list(), counts["count"].to_list(), strict=True)))
 
-    def json_lines(self) -> Iterator[str]:
-        """Each decision's JSON text, in order."""
-        yield from self._json
+    def json_expr(self) -> pl.Expr:
+        """The expression that gives each decision's JSON text (over :attr:`frame`)."""
+        return pl.col("doc").struct.json_encode()
 
 
 __all__ = ["Decisions"]
