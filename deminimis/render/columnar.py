@@ -18,6 +18,7 @@ import polars as pl
 from deminimis.cumulation import Result
 from deminimis.render import findings, fmt, rule_frames
 from deminimis.render.decisions import Decisions
+from deminimis.render.reasons import reasons as reason_findings
 from deminimis.rules import Rules
 
 C = pl.col
@@ -146,7 +147,7 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
 
 def _found(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """``idx, reasons`` and ``idx, warnings``."""
-    long = pl.concat(findings.reasons(d, c, rules) + findings.warnings(d, c, rules))
+    long = pl.concat(reason_findings(d, c, rules) + findings.warnings(d, c, rules))
     item = pl.struct("code", "citation", "text_nb", "text_en")
     sorted_long = long.sort("idx", "kind", "order", "sub")
     grouped = sorted_long.group_by("idx", "kind", maintain_order=True).agg(item.alias("_list"))
