@@ -31,12 +31,19 @@ def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
     n_errors = result.errors.lazy().group_by("idx").agg(n_errors=pl.len())
     d = (
         result.decisions.lazy()
-        .join(rule_frames.entries(rules).lazy(), on="entry_id", how="left")
-        .join(rule_frames.limits(rules).lazy(), on=["entry_id", "limit_id"], how="left")
-        .join(rule_frames.sectors(rules).lazy(), on="sector", how="left")
-        .join(rule_frames.first_limit_sectors(rules).lazy(), on=["entry_id", "sector"], how="left")
-        .join(rule_frames.caps(rules).lazy(), on="cap_id", how="left")
-        .join(n_errors, on="idx", how="left")
+        .join(rule_frames.entries(rules).lazy(), on="entry_id", how="left", maintain_order="left")
+        .join(
+            rule_frames.limits(rules).lazy(), on=["entry_id", "limit_id"], how="left", maintain_order="left"
+        )
+        .join(rule_frames.sectors(rules).lazy(), on="sector", how="left", maintain_order="left")
+        .join(
+            rule_frames.first_limit_sectors(rules).lazy(),
+            on=["entry_id", "sector"],
+            how="left",
+            maintain_order="left",
+        )
+        .join(rule_frames.caps(rules).lazy(), on="cap_id", how="left", maintain_order="left")
+        .join(n_errors, on="idx", how="left", maintain_order="left")
         .with_columns(
             n_errors=C("n_errors").fill_null(0),
             dec=C("route") != "error",
@@ -58,9 +65,27 @@ def _counted(result: Result, d: pl.LazyFrame, rules: Rules) -> pl.LazyFrame:
     return (
         result.counted.lazy()
         .with_columns(k=pl.int_range(pl.len()).over("idx"))
-        .join(d.select("idx", "dec", "dm", "stale_dates"), on="idx", how="left")
-        .join(rule_frames.bases(rules).lazy(), on="basis", how="left")
+        .join(
+            d.select(
+                "idx",
+                "dec",
+                "dm",
+                "stale_dates",
+                app_fx=_app_fx(),
+                app_currency=C("currency"),
+                app_date=C("grant_date"),
+            ),
+            on="idx",
+            how="left",
+            maintain_order="left",
+        )
+        .join(rule_frames.bases(rules).lazy(), on="basis", how="left", maintain_order="left")
     )
+
+
+def _app_fx() -> pl.Expr:
+    """The grant's own rate is listed (in a foreign currency, when there is one)."""
+    return C("dec") & C("app_rate_date").is_not_null() & (C("currency") != "EUR")
 
 
 def _per_award_facts(c: pl.LazyFrame) -> pl.LazyFrame:
@@ -74,19 +99,18 @@ def _per_award_facts(c: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _items(frame: pl.LazyFrame, name: str, item: pl.Expr, *order: str) -> pl.LazyFrame:
-    """``idx, name``: ``item`` of each row gathered into a list per application, in ``order``."""
-    return (
-        frame.select("idx", *order, _item=item)
-        .sort("idx", *order)
-        .group_by("idx", maintain_order=True)
-        .agg(C("_item").alias(name))
-    )
+    """``idx, name``: ``item`` of each row gathered into a list per application, in ``order``
+    (no ``order``: ``frame`` is already sorted by ``idx`` and in the order wanted)."""
+    rows = frame.select("idx", *order, _item=item)
+    if order:
+        rows = rows.sort("idx", *order)
+    return rows.group_by("idx", maintain_order=True).agg(C("_item").alias(name))
 
 
 def _fx(d: pl.LazyFrame, c: pl.LazyFrame) -> pl.LazyFrame:
     """Every rate used: the grant's own first, then each (currency, date) of the counted awards once."""
     fx_item = ("currency", "date", "rate_date", "rate", "source")
-    app = d.filter(C("dec") & C("app_rate_date").is_not_null() & (C("currency") != "EUR")).select(
+    app = d.filter(_app_fx()).select(
         "idx",
         C("currency"),
         fx_date=C("grant_date"),
@@ -95,8 +119,9 @@ def _fx(d: pl.LazyFrame, c: pl.LazyFrame) -> pl.LazyFrame:
         source=C("app_rate_source"),
         k=pl.lit(-1, pl.Int64),
     )
+    own = C("app_fx") & (C("currency") == C("app_currency")) & (C("fx_date") == C("app_date"))
     awards = (
-        c.filter(C("dec") & (C("currency") != "EUR"))
+        c.filter(C("dec") & (C("currency") != "EUR") & ~own.fill_null(False))
         .select(
             "idx",
             "currency",
@@ -106,8 +131,7 @@ def _fx(d: pl.LazyFrame, c: pl.LazyFrame) -> pl.LazyFrame:
             source=C("rate_source"),
             k=C("k").cast(pl.Int64),
         )
-        .join(app.select("idx", "currency", "fx_date"), on=["idx", "currency", "fx_date"], how="anti")
-        .unique(["idx", "currency", "fx_date"], keep="first", maintain_order=True)
+        .filter(pl.struct("idx", "currency", "fx_date").is_first_distinct())
     )
     both = pl.concat([app, awards])
     item = pl.struct(
@@ -142,7 +166,7 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
         grantor=C("grantor"),
         reference=C("reference"),
     )
-    return _items(c.filter(C("dec")), "counted", item, "k")
+    return _items(c.filter(C("dec")), "counted", item)  # c is sorted by idx, k
 
 
 def _found(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> tuple[pl.LazyFrame, pl.LazyFrame]:
@@ -256,20 +280,15 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
     d = _decisions(result, rules).collect().lazy()  # collected once: every finding filters it
     c = _counted(result, d, rules).collect().lazy()
     d = (
-        d.join(_per_award_facts(c), on="idx", how="left")
+        d.join(_per_award_facts(c), on="idx", how="left", maintain_order="left")
         .with_columns(C("n_shown").fill_null(0))
         .collect()
         .lazy()
     )
     reasons, warnings = _found(d, c, rules)
-    full = (
-        d.join(_fx(d, c), on="idx", how="left")
-        .join(_counted_items(c), on="idx", how="left")
-        .join(reasons, on="idx", how="left")
-        .join(warnings, on="idx", how="left")
-        .join(_errors(result), on="idx", how="left")
-        .sort("idx")
-    )
+    full = d
+    for part in (_fx(d, c), _counted_items(c), reasons, warnings, _errors(result)):
+        full = full.join(part, on="idx", how="left", maintain_order="left")
     doc = full.select("idx", "application_id", "route", _doc=_document(full))
     schema = doc.collect_schema()["_doc"]
     fixes = {
