@@ -204,8 +204,8 @@ def attach_rates(
     ``unknown_currency`` / ``before_first`` (rate columns null), ``stale`` (after the last
     fixing, which is used, or a fixing over ``MAX_RATE_AGE_DAYS`` old), else ``ok``.
     """
-    row, cur, key, d = "__fx_row", "__fx_cur", "__fx_key", pl.col("__fx_date")
-    left = lf.with_row_index(row).with_columns(
+    cur, key, d = "__fx_cur", "__fx_key", pl.col("__fx_date")
+    left = lf.with_columns(
         pl.col(currency).cast(pl.Utf8).str.strip_chars().str.to_uppercase().alias(cur),
         pl.col(on).cast(pl.Date).alias("__fx_date"),
         pl.col(on).cast(pl.Date).fill_null(date(1, 1, 1)).alias(key),
@@ -214,12 +214,16 @@ def attach_rates(
     right = rates.lazy().rename({"source": "rate_source"})
     right = right.select(pl.all().name.prefix("__fx_"), *keys)
     span = right.group_by(cur).agg(__fx_first=pl.col(key).min(), __fx_last=pl.col(key).max())
-    joined = (
-        left.sort(key)
+    # The as-of join runs on the distinct (currency, date) pairs (a few thousand in a million
+    # awards), joined back in the rows' order: no sort of the wide frame.
+    looked = (
+        left.select(cur, key)
+        .unique()
+        .sort(key)
         .join_asof(right.sort(key), on=key, by=cur, strategy="backward", check_sortedness=False)
         .join(span, on=cur, how="left", validate="m:1")
-        .sort(row)
     )
+    joined = left.join(looked, on=[cur, key], how="left", validate="m:1", maintain_order="left")
     too_old = (d - pl.col("__fx_rate_date")).dt.total_days() > MAX_RATE_AGE_DAYS
     status = (
         pl.when(d.is_null()).then(pl.lit("missing_date"))
