@@ -126,10 +126,14 @@ def child_engine(folder: Path, out: Path) -> dict:
     rss_batch = _peak_rss()
     tables.write(result.decisions, out, input_errors=result.input_errors)
     t2 = time.perf_counter()
-    routes = Counter(d.route for d in result.decisions)
-    (out.parent / "engine_routes.tsv").write_text(
-        "".join(f"{d.application_id}\t{d.route}\n" for d in result.decisions), encoding="utf-8"
-    )
+    frame = getattr(result.decisions, "frame", None)  # rendered decisions: no object per decision
+    if frame is not None:
+        routes = Counter(frame.get_column("route").to_list())
+        ids = zip(frame["application_id"].to_list(), frame["route"].to_list(), strict=True)
+    else:
+        routes = Counter(d.route for d in result.decisions)
+        ids = ((d.application_id, d.route) for d in result.decisions)
+    (out.parent / "engine_routes.tsv").write_text("".join(f"{a}\t{r}\n" for a, r in ids), encoding="utf-8")
     batch_s = t1 - t0
     return {
         "import_s": t_import,

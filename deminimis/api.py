@@ -11,7 +11,7 @@ Both go through the same pipeline: a single check is a batch of one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,8 @@ from deminimis.cumulation import ERRORS_SCHEMA, Inputs, run
 from deminimis.errors import InputError
 from deminimis.firms import firm_facts
 from deminimis.models import Decision, RowError
-from deminimis.render.decision import build
+from deminimis.render.columnar import build
+from deminimis.render.decisions import Decisions
 from deminimis.rules import SCHEMES, Rules, load_rules
 from deminimis.sources import tables
 
@@ -34,14 +35,24 @@ PathLike = str | Path
 
 @dataclass
 class BatchResult:
-    decisions: list[Decision]
+    decisions: Sequence[Decision]
+    """A list, or :class:`~deminimis.render.decisions.Decisions` (objects parsed on access)."""
     input_errors: list[RowError]
     """Broken rows of awards/links/firms files that belong to no application."""
+
+    def routes(self) -> dict[str, int]:
+        """Decisions per route, sorted by route (without parsing rendered decisions)."""
+        if isinstance(self.decisions, Decisions):
+            return self.decisions.routes()
+        counts: dict[str, int] = {}
+        for d in self.decisions:
+            counts[d.route] = counts.get(d.route, 0) + 1
+        return dict(sorted(counts.items()))
 
     @property
     def exit_code(self) -> int:
         """Contract §2: 0 all decided, 3 some rows are errors."""
-        bad = any(d.route == "error" for d in self.decisions) or bool(self.input_errors)
+        bad = "error" in self.routes() or bool(self.input_errors)
         return 3 if bad else 0
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from deminimis import orgnr
 from deminimis.errors import InvalidOrgNr, SourceError
-from deminimis.sources import brreg as brreg_source
 from deminimis.sources.brreg_cache import utcnow
+
+if TYPE_CHECKING:  # the client (httpx) is imported when a brreg command runs, not at CLI start-up
+    from deminimis.sources import brreg as brreg_source
 
 EXAMPLES_FIRM = """
 \b
@@ -77,6 +80,8 @@ def firm(number: str, online: bool, snapshot_dir: Path | None, fmt: str) -> None
         key = orgnr.validate(number)
     except InvalidOrgNr as exc:
         _fail(2, str(exc))
+    from deminimis.sources import brreg as brreg_source
+
     row = brreg_source.lookup_firms([key], online=online, snapshot_dir=snapshot_dir).row(0, named=True)
     if fmt == "json":
         click.echo(json.dumps(row, ensure_ascii=False, indent=2))
@@ -100,6 +105,8 @@ def brreg() -> None:
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per read.")
 def brreg_sync(dest: Path | None, timeout: float) -> None:
     """Download Brreg's nightly dumps of all enheter and underenheter (online, about 400 MB)."""
+    from deminimis.sources import brreg as brreg_source
+
     try:
         snap = brreg_source.sync(dest, progress=True, timeout=timeout)
     except SourceError as exc:
@@ -112,6 +119,8 @@ def brreg_sync(dest: Path | None, timeout: float) -> None:
 @click.option("--snapshot", "snapshot_dir", type=click.Path(path_type=Path, file_okay=False))
 def brreg_info(snapshot_dir: Path | None) -> None:
     """Show which snapshot is used, how old it is, and where the cache is."""
+    from deminimis.sources import brreg as brreg_source
+
     snap = brreg_source.load_snapshot(snapshot_dir)
     cache = brreg_source.default_cache_dir()
     if snap is None:

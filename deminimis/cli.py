@@ -212,9 +212,7 @@ def batch(applications: Path, out: Path, **kwargs: Any) -> None:
         raise InputError(f"{out}: unknown output format '{out.suffix}' (use {', '.join(FORMATS)})")
     result = check_batch(applications, progress=_progress_bar(), **kwargs)
     write(result.decisions, out, input_errors=result.input_errors)
-    routes: dict[str, int] = {}
-    for d in result.decisions:
-        routes[d.route] = routes.get(d.route, 0) + 1
+    routes = result.routes()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(routes.items()))
     click.echo(f"deminimis: {len(result.decisions)} decisions written to {out} ({summary})", err=True)
     for err in result.input_errors:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from deminimis.sources.brreg import LOOKUP_SCHEMA, load_snapshot, lookup_firms
+from deminimis.sources.brreg_paths import LOOKUP_SCHEMA, snapshot_exists
 
 FIRM_SCHEMA = LOOKUP_SCHEMA
 """orgnr, name, nace, kommunenummer, underenhet_kommuner, status, source, problem, problem_kind."""
@@ -37,11 +37,13 @@ def firm_facts(
 ) -> pl.DataFrame | None:
     """Facts per orgnr (:data:`FIRM_SCHEMA`), or None when there are none at all."""
     own = _from_file(firms, file_label)
-    if not (online or load_snapshot(snapshot_dir) is not None):
+    if not (online or snapshot_exists(snapshot_dir)):
         return own if firms is not None else None
     wanted = [o for o in dict.fromkeys(orgnrs) if o and o not in set(own["orgnr"].to_list())]
     if not wanted:
         return own
+    from deminimis.sources.brreg import lookup_firms  # httpx and the client only when Brreg can answer
+
     looked = lookup_firms(wanted, online=online, snapshot_dir=snapshot_dir).cast(FIRM_SCHEMA)  # type: ignore[arg-type]
     return pl.concat([own, looked.select(list(FIRM_SCHEMA))])
 

@@ -36,12 +36,16 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 import polars as pl
 
+from deminimis import fx_cache
 from deminimis.errors import InputError, SourceError
 from deminimis.money import RATE_SCALE
+
+if TYPE_CHECKING:  # httpx only for `fx update`: an offline check does not pay for its import
+    import httpx
 
 ECB_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
 SHIPPED_RATES: Path = Path(__file__).with_name("data") / "ecb_eurofxref_hist.csv"
@@ -155,7 +159,11 @@ def _header(path: Path) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=8)
-def _load(path: Path, _stamp: tuple[int, int]) -> pl.DataFrame:
+def _load(path: Path, stamp: tuple[int, int]) -> pl.DataFrame:
+    return fx_cache.cached(path, stamp, lambda: _parse(path))
+
+
+def _parse(path: Path) -> pl.DataFrame:
     schema = {"date": pl.Utf8, "currency": pl.Utf8, "rate": pl.Utf8}
     try:
         df = pl.read_csv(path, comment_prefix="#", schema=schema, raise_if_empty=True)
@@ -196,8 +204,8 @@ def attach_rates(
     ``unknown_currency`` / ``before_first`` (rate columns null), ``stale`` (after the last
     fixing, which is used, or a fixing over ``MAX_RATE_AGE_DAYS`` old), else ``ok``.
     """
-    row, cur, key, d = "__fx_row", "__fx_cur", "__fx_key", pl.col("__fx_date")
-    left = lf.with_row_index(row).with_columns(
+    cur, key, d = "__fx_cur", "__fx_key", pl.col("__fx_date")
+    left = lf.with_columns(
         pl.col(currency).cast(pl.Utf8).str.strip_chars().str.to_uppercase().alias(cur),
         pl.col(on).cast(pl.Date).alias("__fx_date"),
         pl.col(on).cast(pl.Date).fill_null(date(1, 1, 1)).alias(key),
@@ -206,12 +214,16 @@ def attach_rates(
     right = rates.lazy().rename({"source": "rate_source"})
     right = right.select(pl.all().name.prefix("__fx_"), *keys)
     span = right.group_by(cur).agg(__fx_first=pl.col(key).min(), __fx_last=pl.col(key).max())
-    joined = (
-        left.sort(key)
+    # The as-of join runs on the distinct (currency, date) pairs (a few thousand in a million
+    # awards), joined back in the rows' order: no sort of the wide frame.
+    looked = (
+        left.select(cur, key)
+        .unique()
+        .sort(key)
         .join_asof(right.sort(key), on=key, by=cur, strategy="backward", check_sortedness=False)
         .join(span, on=cur, how="left", validate="m:1")
-        .sort(row)
     )
+    joined = left.join(looked, on=[cur, key], how="left", validate="m:1", maintain_order="left")
     too_old = (d - pl.col("__fx_rate_date")).dt.total_days() > MAX_RATE_AGE_DAYS
     status = (
         pl.when(d.is_null()).then(pl.lit("missing_date"))
@@ -241,6 +253,8 @@ def _ecb(message: str, fallback: str, status: int | None = None) -> SourceError:
 
 def _get(client: httpx.Client, timeout: float, fallback: str) -> bytes:
     """GET the ECB zip: up to ``_TRIES`` tries, with backoff after a timeout or a 5xx."""
+    import httpx
+
     headers = {"User-Agent": f"deminimis/{_VERSION}"}
     why, status = "", None
     for attempt in range(_TRIES):
@@ -265,6 +279,8 @@ def update(
     *, client: httpx.Client | None = None, dest: Path | None = None, timeout: float = 30.0
 ) -> UpdateResult:
     """Download the ECB history, check it, and install it atomically as the user file."""
+    import httpx
+
     dest = Path(dest or user_rates_path())
     shipped_last, current = shipped_last_date(), rates_path()
     kind = "shipped" if current == SHIPPED_RATES else f"updated ({current})"

@@ -18,14 +18,17 @@ column widths fitted to the content (capped for the long reason texts).
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 import xlsxwriter
 
 from deminimis.errors import InputError
 from deminimis.models import CountedAward, Decision, RowError
+from deminimis.render.decisions import Decisions
+from deminimis.render.flat import exploded, flat_frame
 
 SCALARS = (
     "application_id",
@@ -91,8 +94,10 @@ MAX_WIDTH = 60
 """Characters; longer cells (reason texts) are cut off in view, not in content."""
 
 
-def flat_rows(decisions: list[Decision]) -> pl.DataFrame:
+def flat_rows(decisions: Sequence[Decision]) -> pl.DataFrame:
     """One text row per decision; nested parts joined into readable cells."""
+    if isinstance(decisions, Decisions):
+        return flat_frame(decisions.frame, SCALARS, FLAT_COLUMNS)
     rows = []
     for d in decisions:
         row = {k: getattr(d, k) for k in SCALARS}
@@ -113,12 +118,9 @@ def flat_rows(decisions: list[Decision]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=dict.fromkeys(FLAT_COLUMNS, pl.Utf8))
 
 
-def error_rows(decisions: list[Decision], input_errors: list[RowError] | None = None) -> pl.DataFrame:
+def error_rows(decisions: Sequence[Decision], input_errors: list[RowError] | None = None) -> pl.DataFrame:
     """``file, row, field, message, application_id``: decision errors in decision order, then
     the side-file errors that belong to no application."""
-    rows = [{**e.model_dump(), "application_id": d.application_id} for d in decisions for e in d.errors] + [
-        {**e.model_dump(), "application_id": None} for e in input_errors or []
-    ]
     schema = {
         "file": pl.Utf8,
         "row": pl.Int64,
@@ -126,17 +128,24 @@ def error_rows(decisions: list[Decision], input_errors: list[RowError] | None = 
         "message": pl.Utf8,
         "application_id": pl.Utf8,
     }
-    return pl.DataFrame(rows, schema=schema).select(ERROR_COLUMNS)
+    side = [{**e.model_dump(), "application_id": None} for e in input_errors or []]
+    if isinstance(decisions, Decisions):
+        own = exploded(decisions.frame, "errors").select(ERROR_COLUMNS).cast(schema)  # type: ignore[arg-type]
+        return pl.concat([own, pl.DataFrame(side, schema=schema).select(ERROR_COLUMNS)])
+    rows = [{**e.model_dump(), "application_id": d.application_id} for d in decisions for e in d.errors]
+    return pl.DataFrame(rows + side, schema=schema).select(ERROR_COLUMNS)
 
 
-def counted_rows(decisions: list[Decision]) -> pl.DataFrame:
+def counted_rows(decisions: Sequence[Decision]) -> pl.DataFrame:
     """Every prior award considered, one row per (application, award), in decision order."""
-    rows = [{"application_id": d.application_id, **a.model_dump()} for d in decisions for a in d.counted]
     schema = dict.fromkeys(COUNTED_COLUMNS, pl.Utf8) | {
         "row": pl.Int64,
         "counted": pl.Boolean,
         "assumed": pl.Boolean,
     }
+    if isinstance(decisions, Decisions):
+        return exploded(decisions.frame, "counted").select(COUNTED_COLUMNS).cast(schema)  # type: ignore[arg-type]
+    rows = [{"application_id": d.application_id, **a.model_dump()} for d in decisions for a in d.counted]
     return pl.DataFrame(rows, schema=schema).select(COUNTED_COLUMNS)
 
 
@@ -188,7 +197,7 @@ def write_sheet(
     )
 
 
-def write_xlsx(decisions: list[Decision], out: Path, input_errors: list[RowError] | None = None) -> None:
+def write_xlsx(decisions: Sequence[Decision], out: Path, input_errors: list[RowError] | None = None) -> None:
     """The three-sheet workbook described in the module docstring."""
     with xlsxwriter.Workbook(out) as workbook:
         write_sheet(workbook, "decisions", flat_rows(decisions))
@@ -196,7 +205,43 @@ def write_xlsx(decisions: list[Decision], out: Path, input_errors: list[RowError
         write_sheet(workbook, "counted", counted_rows(decisions))
 
 
-def write(decisions: list[Decision], out: Path, *, input_errors: list[RowError] | None = None) -> None:
+def _write_objects(decisions: Iterable[Decision], fh: BinaryIO, lines: bool) -> None:
+    first = True
+    for d in decisions:
+        if not (lines or first):
+            fh.write(b",\n")
+        fh.write(d.model_dump_json(by_alias=True).encode())
+        if lines:
+            fh.write(b"\n")
+        first = False
+    if not (lines or first):
+        fh.write(b"\n")
+
+
+def _write_texts(decisions: Decisions, fh: BinaryIO, lines: bool) -> None:
+    text = decisions.json_expr()
+    if not lines:  # a comma after every decision but the last
+        last = pl.int_range(pl.len()) == pl.len() - 1
+        text = pl.concat_str(text, pl.when(last).then(pl.lit("")).otherwise(pl.lit(",")))
+    decisions.frame.select(text).write_csv(fh, include_header=False, quote_style="never")
+
+
+def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool) -> None:
+    """A JSON list (``lines=False``) or JSON lines, one decision per line, written as they
+    come (no whole-file string: at national scale that was gigabytes). Rendered decisions
+    (:class:`Decisions`) are written by polars from their JSON texts, nothing parsed."""
+    with out.open("wb") as fh:
+        if not lines:
+            fh.write(b"[\n")
+        if isinstance(decisions, Decisions):
+            _write_texts(decisions, fh, lines)
+        else:
+            _write_objects(decisions, fh, lines)
+        if not lines:
+            fh.write(b"]\n")
+
+
+def write(decisions: Sequence[Decision], out: Path, *, input_errors: list[RowError] | None = None) -> None:
     """Write decisions in the format named by ``out``'s suffix (``input_errors``: the .xlsx
     ``errors`` sheet also lists the side files' broken rows)."""
     out = Path(out)
@@ -204,15 +249,8 @@ def write(decisions: list[Decision], out: Path, *, input_errors: list[RowError] 
     if suffix not in FORMATS:
         raise InputError(f"{out}: unknown output format '{suffix}' (use {', '.join(FORMATS)})")
     out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".json":
-        out.write_text(
-            json.dumps([d.to_json_dict() for d in decisions], ensure_ascii=False, indent=1) + "\n",
-            encoding="utf-8",
-        )
-    elif suffix == ".jsonl":
-        with out.open("w", encoding="utf-8") as fh:  # one line at a time: no whole-file string in memory
-            for d in decisions:
-                fh.write(json.dumps(d.to_json_dict(), ensure_ascii=False) + "\n")
+    if suffix in (".json", ".jsonl"):
+        write_json(decisions, out, lines=suffix == ".jsonl")
     elif suffix == ".csv":
         flat_rows(decisions).write_csv(out, include_bom=True)
     else:

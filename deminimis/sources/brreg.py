@@ -52,18 +52,8 @@ from deminimis.sources.brreg_facts import (
     status_expr,
     underenhet_facts,
 )
+from deminimis.sources.brreg_paths import LOOKUP_SCHEMA
 
-LOOKUP_SCHEMA: dict[str, pl.DataType] = {
-    "orgnr": pl.Utf8(),
-    "name": pl.Utf8(),
-    "nace": pl.Utf8(),
-    "kommunenummer": pl.Utf8(),
-    "underenhet_kommuner": pl.List(pl.Utf8()),
-    "status": pl.Utf8(),
-    "source": pl.Utf8(),
-    "problem": pl.Utf8(),
-    "problem_kind": pl.Utf8(),
-}
 NOT_IN_SNAPSHOT = "not in the local Brreg snapshot (run `deminimis brreg sync` or use --online)"
 NO_SNAPSHOT = "no local Brreg snapshot (run `deminimis brreg sync` or use --online)"
 SNAPSHOT_FRESH = DEFAULT_TTL  # online lookups trust a snapshot at most this old

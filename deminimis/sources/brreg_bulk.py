@@ -51,18 +51,10 @@ from deminimis.sources.brreg_facts import (
     status_expr,
     underenhet_facts,
 )
+from deminimis.sources.brreg_paths import ENHETER, META, UNDERENHETER, default_snapshot_dir
 
-ENHETER, UNDERENHETER, META = "enheter.parquet", "underenheter.parquet", "snapshot.json"
 DUMPS = (("enheter", bc.ACCEPT_ENHET_GZIP), ("underenheter", bc.ACCEPT_UNDERENHET_GZIP))
 _BATCH = 50_000  # records per intermediate frame while converting
-
-
-def default_snapshot_dir() -> Path:
-    """``$DEMINIMIS_DATA_DIR/brreg`` or the XDG data dir (``~/.local/share/deminimis/brreg``)."""
-    if base := os.environ.get("DEMINIMIS_DATA_DIR"):
-        return Path(base) / "brreg"
-    xdg = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(xdg) / "deminimis" / "brreg"
 
 
 @dataclass(frozen=True)

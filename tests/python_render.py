@@ -1,17 +1,15 @@
-"""Turn the pipeline's frames into contract decisions with reasons in nb and en.
+"""The former row-by-row Python renderer, kept as the reference for the columnar one.
 
-This is the edge of the pipeline: the numbers are decided in polars
-(:mod:`deminimis.cumulation`); here each row becomes a :class:`~deminimis.models.Decision`
-with texts an officer can paste into a case file. Texts live in ``messages.toml``.
+Until issue 7 this was ``deminimis/render/decision.py``: each row of the pipeline's frames
+became a :class:`~deminimis.models.Decision` in Python. The engine now renders columnar
+(:mod:`deminimis.render.columnar`); ``tests/test_render_equivalence.py`` checks that both give
+the same decisions, so this file is the readable specification of every text and field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from deminimis.cumulation import Result
@@ -27,15 +25,8 @@ from deminimis.models import (
     Window,
 )
 from deminimis.money import format_cents, format_cents_human
+from deminimis.render.messages import messages
 from deminimis.rules import Citation, Rules
-
-MESSAGES = Path(__file__).with_name("messages.toml")
-
-
-@cache
-def messages() -> dict[str, dict[str, str]]:
-    with MESSAGES.open("rb") as fh:
-        return tomllib.load(fh)
 
 
 def _date(value: dt.date | None, lang: str) -> str:

@@ -1,0 +1,329 @@
+"""Decisions rendered columnar: one JSON text per application, built by polars expressions.
+
+The numbers come from :mod:`deminimis.cumulation`; here every part of the contract's decision
+(counted awards, rates used, ceiling tests, headroom calendar, reasons and warnings in nb and
+en) is a frame grouped by ``idx`` and gathered into one struct per decision (``doc``), which the
+writers encode with ``struct.json_encode`` or flatten for CSV and Excel. No Python object is
+built per decision or per counted award, which at national scale (a million counted pairs)
+was most of the run time and memory. Python ``Decision`` objects are parsed from the JSON
+only when a caller asks for them (:class:`deminimis.render.decisions.Decisions`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from deminimis.cumulation import Result
+from deminimis.render import findings, fmt, rule_frames
+from deminimis.render.decisions import Decisions
+from deminimis.render.reasons import reasons as reason_findings
+from deminimis.rules import Rules
+
+C = pl.col
+COLUMNS = ("idx", "application_id", "route", "doc")
+"""The frame :func:`render` returns."""
+
+
+def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
+    """The decisions with the rule texts joined and the branch flags of the explanation."""
+    n_errors = result.errors.lazy().group_by("idx").agg(n_errors=pl.len())
+    d = (
+        result.decisions.lazy()
+        .join(rule_frames.entries(rules).lazy(), on="entry_id", how="left", maintain_order="left")
+        .join(
+            rule_frames.limits(rules).lazy(), on=["entry_id", "limit_id"], how="left", maintain_order="left"
+        )
+        .join(rule_frames.sectors(rules).lazy(), on="sector", how="left", maintain_order="left")
+        .join(
+            rule_frames.first_limit_sectors(rules).lazy(),
+            on=["entry_id", "sector"],
+            how="left",
+            maintain_order="left",
+        )
+        .join(rule_frames.caps(rules).lazy(), on="cap_id", how="left", maintain_order="left")
+        .join(n_errors, on="idx", how="left", maintain_order="left")
+        .with_columns(
+            n_errors=C("n_errors").fill_null(0),
+            dec=C("route") != "error",
+            sec_manual=(C("s_treatment") == "manual_review").fill_null(False),
+        )
+    )
+    ruled = C("dec") & ~C("sec_manual")
+    has_entry = C("entry_id").is_not_null()
+    return d.with_columns(
+        no_entry=ruled & ~has_entry,
+        gap=ruled & has_entry & ~C("in_force").fill_null(False),
+        dm=ruled & has_entry & C("in_force").fill_null(False),
+        in_force_c=C("dec") & (C("route") != "manual_review") & has_entry & C("limit_id").is_not_null(),
+    )
+
+
+def _counted(result: Result, d: pl.LazyFrame, rules: Rules) -> pl.LazyFrame:
+    """Every counted pair with its order ``k`` inside the application and the flags it needs."""
+    return (
+        result.counted.lazy()
+        .with_columns(k=pl.int_range(pl.len()).over("idx"))
+        .join(
+            d.select(
+                "idx",
+                "dec",
+                "dm",
+                "stale_dates",
+                app_fx=_app_fx(),
+                app_currency=C("currency"),
+                app_date=C("grant_date"),
+            ),
+            on="idx",
+            how="left",
+            maintain_order="left",
+        )
+        .join(rule_frames.bases(rules).lazy(), on="basis", how="left", maintain_order="left")
+    )
+
+
+def _app_fx() -> pl.Expr:
+    """The grant's own rate is listed (in a foreign currency, when there is one)."""
+    return C("dec") & C("app_rate_date").is_not_null() & (C("currency") != "EUR")
+
+
+def _per_award_facts(c: pl.LazyFrame) -> pl.LazyFrame:
+    """Per application: how many awards the reasons list, and the employer-tax periods not counted."""
+    et_out = (C("source") == "employer_tax") & ~C("counted")
+    period = pl.concat_str(C("period").fill_null("None"), pl.lit(" "), C("zone").fill_null("None"))
+    return c.group_by("idx").agg(
+        n_shown=(C("counted") & (C("source") == "awards")).sum(),
+        et_not_aid=pl.when(et_out.any()).then(period.filter(et_out).unique().sort().str.join(", ")),
+    )
+
+
+def _items(frame: pl.LazyFrame, name: str, item: pl.Expr, *order: str) -> pl.LazyFrame:
+    """``idx, name``: ``item`` of each row gathered into a list per application, in ``order``
+    (no ``order``: ``frame`` is already sorted by ``idx`` and in the order wanted)."""
+    rows = frame.select("idx", *order, _item=item)
+    if order:
+        rows = rows.sort("idx", *order)
+    return rows.group_by("idx", maintain_order=True).agg(C("_item").alias(name))
+
+
+def _fx(d: pl.LazyFrame, c: pl.LazyFrame) -> pl.LazyFrame:
+    """Every rate used: the grant's own first, then each (currency, date) of the counted awards once."""
+    fx_item = ("currency", "date", "rate_date", "rate", "source")
+    app = d.filter(_app_fx()).select(
+        "idx",
+        C("currency"),
+        fx_date=C("grant_date"),
+        rate_date=C("app_rate_date"),
+        rate=C("app_rate"),
+        source=C("app_rate_source"),
+        k=pl.lit(-1, pl.Int64),
+    )
+    own = C("app_fx") & (C("currency") == C("app_currency")) & (C("fx_date") == C("app_date"))
+    awards = (
+        c.filter(C("dec") & (C("currency") != "EUR") & ~own.fill_null(False))
+        .select(
+            "idx",
+            "currency",
+            "fx_date",
+            "rate_date",
+            "rate",
+            source=C("rate_source"),
+            k=C("k").cast(pl.Int64),
+        )
+        .filter(pl.struct("idx", "currency", "fx_date").is_first_distinct())
+    )
+    both = pl.concat([app, awards])
+    item = pl.struct(
+        *[
+            fmt.iso(C("fx_date")).alias("date")
+            if f == "date"
+            else fmt.iso(C(f)).alias(f)
+            if f == "rate_date"
+            else C(f)
+            for f in fx_item
+        ]
+    )
+    return _items(both, "fx", item, "k")
+
+
+def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
+    item = pl.struct(
+        "source",
+        "period",
+        "zone",
+        assumed=pl.when(C("source") == "employer_tax").then(C("assumed").fill_null(False)),
+        orgnr=C("orgnr"),
+        granted_on=fmt.iso(C("granted_on")),
+        basis=C("basis"),
+        amount=fmt.money(C("amount_cents")),
+        currency=C("currency"),
+        eur=fmt.money(C("eur_cents")),
+        counted=C("counted"),
+        why=C("why"),
+        file=C("file"),
+        row=C("row"),
+        grantor=C("grantor"),
+        reference=C("reference"),
+    )
+    return _items(c.filter(C("dec")), "counted", item)  # c is sorted by idx, k
+
+
+def _found(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """``idx, reasons`` and ``idx, warnings``."""
+    long = pl.concat(reason_findings(d, c, rules) + findings.warnings(d, c, rules))
+    item = pl.struct("code", "citation", "text_nb", "text_en")
+    sorted_long = long.sort("idx", "kind", "order", "sub")
+    grouped = sorted_long.group_by("idx", "kind", maintain_order=True).agg(item.alias("_list"))
+    reasons = grouped.filter(C("kind") == findings.REASON).select("idx", reasons=C("_list"))
+    warnings = grouped.filter(C("kind") == findings.WARNING).select("idx", warnings=C("_list"))
+    return reasons, warnings
+
+
+def _errors(result: Result) -> pl.LazyFrame:
+    item = pl.struct("file", "row", "field", "message")
+    return result.errors.lazy().group_by("idx", maintain_order=True).agg(item.alias("errors"))
+
+
+def _money_if(cond: pl.Expr, col: str) -> pl.Expr:
+    return pl.when(cond).then(fmt.money(C(col)))
+
+
+def _document(d: pl.LazyFrame) -> pl.Expr:
+    """The decision as a struct in the contract's key order (then the additions)."""
+    dec, inf = C("dec"), C("in_force_c")
+    covid = dec & (C("scheme") == "covid_tf_3_1")
+    has_cap = C("cap_cents").is_not_null()
+    members = C("members")
+    undertaking = (
+        pl.when(members.list.len() > 0)
+        .then(members)
+        .when(C("orgnr").fill_null("") != "")
+        .then(pl.concat_list(C("orgnr")))
+        .otherwise(pl.lit([], pl.List(pl.Utf8)))
+    )
+    limit = pl.element().struct.field
+    tests = C("limits").list.eval(
+        pl.struct(
+            id=limit("limit_id"),
+            ceiling_eur=fmt.money(limit("ceiling_cents")),
+            counted_eur=fmt.money(limit("prior_cents")),
+            headroom_before_eur=fmt.money(limit("headroom_cents")),
+        )
+    )
+    step = pl.element().struct.field
+    calendar = C("headroom_calendar").list.eval(
+        pl.struct(
+            date=fmt.iso(step("date")),
+            headroom_eur=fmt.money(step("headroom_cents")),
+            freed_eur=fmt.money(step("freed_cents")),
+            max_grant=fmt.money(step("max_cur_cents")),
+        )
+    )
+    return pl.struct(
+        "application_id",
+        "orgnr",
+        grant_date=fmt.iso(C("grant_date")),
+        undertaking=undertaking,
+        route=C("route"),
+        regime=pl.when(dec & C("entry_id").is_not_null()).then(C("regime")),
+        window=pl.when(dec & C("window_from").is_not_null()).then(
+            pl.struct(
+                fmt.iso(C("window_from")).alias("from"),
+                fmt.iso(C("grant_date")).alias("to"),
+                C("window_kind").alias("kind"),
+            )
+        ),
+        ceiling_eur=_money_if(inf, "ceiling_cents"),
+        prior_de_minimis_eur=_money_if(inf, "prior_cents"),
+        employer_tax_advantage_nok=_money_if(dec, "et_nok_cents"),
+        employer_tax_advantage_eur=_money_if(dec, "et_eur_cents"),
+        counted_total_eur=_money_if(inf, "counted_total_cents"),
+        new_aid_eur=_money_if(dec, "new_cents"),
+        headroom_before_eur=_money_if(inf, "headroom_cents"),
+        headroom_after_eur=_money_if(inf, "headroom_after_cents"),
+        max_de_minimis_grant_eur=_money_if(inf, "max_cents"),
+        max_de_minimis_grant=_money_if(inf, "max_cur_cents"),
+        covid_tf=pl.when(covid).then(
+            pl.struct(
+                ceiling_eur=fmt.money(C("cap_cents")),
+                prior_eur=fmt.money(C("tf_prior_cents").fill_null(0)),
+                headroom_before_eur=fmt.money(C("tf_headroom_cents")),
+                max_grant_eur=pl.when(has_cap).then(fmt.money(pl.max_horizontal(C("tf_headroom_cents"), 0))),
+                scheme_open=has_cap,
+                rule_id=C("cap_id"),
+            )
+        ),
+        fx=C("fx"),
+        counted=C("counted"),
+        reasons=C("reasons"),
+        warnings=C("warnings"),
+        errors=C("errors"),
+        amount=fmt.money(C("amount_cents")),
+        currency=C("currency"),
+        scheme=C("scheme"),
+        name=C("name"),
+        nace=C("nace"),
+        ceiling_test=pl.when(inf).then(C("limit_id")),
+        ceiling_tests=pl.when(inf & C("limits").is_not_null()).then(tests),
+        rules_entry=pl.when(dec).then(C("entry_id")),
+        headroom_calendar=pl.when(inf & C("headroom_calendar").is_not_null()).then(calendar),
+    )
+
+
+LISTS = ("fx", "counted", "reasons", "warnings", "errors", "ceiling_tests", "headroom_calendar")
+
+
+def render(result: Result, rules: Rules) -> pl.DataFrame:
+    """``idx, application_id, route, doc``: one contract decision per application (``doc``, a
+    struct in the JSON's shape and key order), in input order."""
+    d = _decisions(result, rules).collect().lazy()  # collected once: every finding filters it
+    c = _counted(result, d, rules).collect().lazy()
+    d = (
+        d.join(_per_award_facts(c), on="idx", how="left", maintain_order="left")
+        .with_columns(C("n_shown").fill_null(0))
+        .collect()
+        .lazy()
+    )
+    reasons, warnings = _found(d, c, rules)
+    full = d
+    for part in (_fx(d, c), _counted_items(c), reasons, warnings, _errors(result)):
+        full = full.join(part, on="idx", how="left", maintain_order="left")
+    doc = full.select("idx", "application_id", "route", _doc=_document(full))
+    schema = doc.collect_schema()["_doc"]
+    fixes = {
+        f.name: pl.field(f.name).fill_null(pl.lit([], f.dtype))
+        for f in schema.fields  # type: ignore[attr-defined]
+        if f.name in LISTS
+    }
+    return doc.select("idx", "application_id", "route", doc=C("_doc").struct.with_fields(**fixes)).collect()
+
+
+CHUNK = 25_000
+"""Applications rendered per pass: bounds the memory of the intermediate text frames."""
+
+
+def _slice(result: Result, start: int, stop: int) -> Result:
+    def part(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(pl.col("idx").is_between(start, stop - 1))
+
+    return Result(part(result.decisions), part(result.counted), part(result.errors), result.input_errors)
+
+
+def build(result: Result, rules: Rules, progress: Callable[[int, int], None] | None = None) -> Decisions:
+    """The decisions of ``result``, rendered :data:`CHUNK` applications at a time (parsed to
+    objects only when a caller reads them); ``progress(done, total)`` before each chunk."""
+    total = result.decisions.height
+    if total <= CHUNK:
+        if progress is not None:
+            progress(0, total)
+        return Decisions(render(result, rules))
+    parts = []
+    for start in range(0, total, CHUNK):
+        if progress is not None:
+            progress(start, total)
+        parts.append(render(_slice(result, start, start + CHUNK), rules))
+    return Decisions(pl.concat(parts))
+
+
+__all__ = ["CHUNK", "COLUMNS", "build", "render"]

@@ -1,0 +1,78 @@
+"""The rendered decisions: a frame of JSON-shaped structs, ``Decision`` objects on demand.
+
+:func:`deminimis.render.columnar.render` gives one struct per application (``doc``). The
+batch writers encode or flatten that column directly; the Python API (letters, reports,
+ledger, HTTP) indexes or iterates :class:`Decisions` like a list and gets each
+:class:`~deminimis.models.Decision` parsed from the same JSON, so there is one engine and one
+content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import overload
+
+import polars as pl
+
+from deminimis.models import Decision
+
+
+class Decisions(Sequence[Decision]):
+    """A read-only list of decisions backed by ``frame`` (``idx, application_id, route, doc``)."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+        self._texts: pl.Series | None = None
+        self._parsed: dict[int, Decision] = {}
+
+    @property
+    def _json(self) -> pl.Series:
+        if self._texts is None:  # encoded once, when the first object is asked for
+            self._texts = self.frame.get_column("doc").struct.json_encode()
+        return self._texts
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    @overload
+    def __getitem__(self, i: int) -> Decision: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Decision]: ...
+
+    def __getitem__(self, i: int | slice) -> Decision | list[Decision]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError("decision index out of range")
+        i %= n
+        if i not in self._parsed:  # the same object on every access, like a list
+            self._parsed[i] = Decision.model_validate_json(self._json[i])
+        return self._parsed[i]
+
+    def __iter__(self) -> Iterator[Decision]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Decisions({len(self)} decisions)"
+
+    def routes(self) -> dict[str, int]:
+        """How many decisions per route, without parsing any."""
+        counts = self.frame.get_column("route").value_counts(sort=False)
+        return dict(sorted(zip(counts["route"].to_list(), counts["count"].to_list(), strict=True)))
+
+    def json_expr(self) -> pl.Expr:
+        """The expression that gives each decision's JSON text (over :attr:`frame`)."""
+        return pl.col("doc").struct.json_encode()
+
+
+__all__ = ["Decisions"]

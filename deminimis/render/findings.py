@@ -1,0 +1,196 @@
+"""Reasons and warnings (code, citation, text in nb and en) for every decision at once.
+
+One long frame ``idx, kind, order, sub, code, citation, text_nb, text_en``: each finding is a
+filter of the decisions (or of the counted awards, ``sub`` keeping their order) with its
+template from ``messages.toml`` filled by polars expressions. ``order`` follows the sequence in
+which an officer reads the explanation: outcome branch, counted aid, new aid, ceiling, result,
+Covid TF, GBER, unverified rule data; warnings likewise. Sorting by ``idx, kind, order, sub``
+and grouping gives each decision its two lists.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from deminimis.render import fmt
+from deminimis.render.fmt import Value
+from deminimis.render.messages import messages
+from deminimis.render.rule_frames import cite
+from deminimis.rules import Rules
+
+C = pl.col
+REASON, WARNING = 0, 1
+FX = "Contract §4 (exchange rate)"
+
+
+def finding(
+    frame: pl.LazyFrame,
+    when: pl.Expr,
+    kind: int,
+    order: int,
+    code: str,
+    cite: pl.Expr | str | None = None,
+    /,
+    sub_: pl.Expr | None = None,
+    **values: Value,
+) -> pl.LazyFrame:
+    msg = messages()[code]
+    citation = cite if isinstance(cite, pl.Expr) else pl.lit(cite, pl.Utf8)
+    return frame.filter(when.fill_null(False)).select(
+        "idx",
+        kind=pl.lit(kind, pl.Int8),
+        order=pl.lit(order, pl.Int16),
+        sub=(sub_ if sub_ is not None else pl.lit(0)).cast(pl.Int64),
+        code=pl.lit(code),
+        citation=citation.cast(pl.Utf8),
+        text_nb=fmt.fill(msg["nb"], values, "nb"),
+        text_en=fmt.fill(msg["en"], values, "en"),
+    )
+
+
+def money(col: str | pl.Expr) -> Value:
+    expr = C(col) if isinstance(col, str) else col
+    return lambda lang: fmt.human(expr, lang)
+
+
+def day(col: str | pl.Expr) -> Value:
+    expr = C(col) if isinstance(col, str) else col
+    return lambda lang: fmt.day(expr, lang)
+
+
+def rate(col: str) -> Value:
+    return lambda lang: fmt.rate(C(col), lang)
+
+
+def by_lang(prefix: str) -> Value:
+    return lambda lang: C(f"{prefix}_{lang}")
+
+
+def mapped(col: str, table: dict[str, str], default: pl.Expr | None = None) -> Value:
+    """``table[f"{value}_{lang}"]`` per language (``default`` when the key is not there)."""
+
+    def pick(lang: str) -> pl.Expr:
+        keys = {k[: -len(lang) - 1]: v for k, v in table.items() if k.endswith(f"_{lang}")}
+        return C(col).replace_strict(keys, default=default, return_dtype=pl.Utf8)
+
+    return pick
+
+
+def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[pl.LazyFrame]:
+    """The warnings, in the order the Python renderer gave them."""
+    msgs = messages()
+    dec = C("dec")
+    tf = (
+        dec
+        & (C("scheme") == "covid_tf_3_1")
+        & (C("route") != "de_minimis")
+        & (C("cap_id").fill_null("") != "")
+    )
+    stale = dict(rate=rate("rate"), rate_date=day("rate_date"))
+    missing = msgs["employer_tax_missing"]
+    status = msgs["firm_status"]
+    out = [
+        finding(
+            d,
+            tf & C("in_difficulty_2019").is_null(),
+            WARNING,
+            10,
+            "difficulty_not_declared",
+            cite(rules.covid.difficulty_citation),
+        ),
+        finding(
+            d,
+            dec & (C("app_fx_status") == "stale"),
+            WARNING,
+            20,
+            "fx_rate_stale",
+            FX,
+            currency=C("currency"),
+            date=day("grant_date"),
+            rate=rate("app_rate"),
+            rate_date=day("app_rate_date"),
+        ),
+        finding(
+            c,
+            dec
+            & C("counted")
+            & C("rate_date").is_not_null()
+            & C("stale_dates").list.contains(C("rate_date")),
+            WARNING,
+            21,
+            "fx_rate_stale",
+            FX,
+            sub_=C("k"),
+            currency=C("currency"),
+            date=day("granted_on"),
+            **stale,
+        ),
+    ]
+    for order, (code, n) in enumerate(
+        (
+            ("award_after_grant_date", "n_after"),
+            ("duplicate_award", "n_duplicate"),
+            ("basis_other", "n_other"),
+        )
+    ):
+        out.append(
+            finding(
+                d,
+                dec & (C(n).fill_null(0) > 0),
+                WARNING,
+                30 + order,
+                code,
+                n=C(n),
+                grant_date=day("grant_date"),
+            )
+        )
+    out += [
+        finding(
+            d,
+            dec & (C("et_missing").list.len() > 0),
+            WARNING,
+            40,
+            "employer_tax_missing",
+            "Stortingets vedtak om arbeidsgiveravgift § 4",
+            orgnr=C("et_missing").list.join(", "),
+            what=lambda lang: (
+                pl.when(C("et_assumed"))
+                .then(pl.lit(missing[f"assumed_{lang}"]))
+                .otherwise(pl.lit(missing[f"not_counted_{lang}"]))
+            ),
+        ),
+        finding(
+            d,
+            dec & C("nace").is_null(),
+            WARNING,
+            41,
+            "sector_not_checked",
+            "Regulation 1407/2013 / 2023/2831, Art 1(1)",
+        ),
+        finding(
+            d,
+            dec & (C("status").fill_null("") != "") & ~C("status").is_in(["active", "unknown"]),
+            WARNING,
+            42,
+            "firm_status",
+            "Enhetsregisteret (Brønnøysundregistrene)",
+            orgnr=C("orgnr"),
+            status=mapped("status", status, default=C("status")),
+            source=pl.when(C("firm_source").fill_null("") != "")
+            .then(C("firm_source"))
+            .otherwise(pl.lit("?")),
+        ),
+        finding(
+            d,
+            dec & (C("firm_problem").fill_null("") != "") & (C("firm_problem_kind") == "unavailable"),
+            WARNING,
+            43,
+            "firm_facts_unverified",
+            orgnr=C("orgnr"),
+            problem=C("firm_problem"),
+        ),
+    ]
+    return out
+
+
+__all__ = ["REASON", "WARNING", "by_lang", "day", "finding", "mapped", "money", "rate", "warnings"]

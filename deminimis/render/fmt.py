@@ -1,0 +1,91 @@
+"""Polars expressions that format like :mod:`deminimis.money` and the message templates.
+
+The columnar renderer (:mod:`deminimis.render.columnar`) formats every value with these;
+each matches a Python twin exactly (``format_cents``, ``format_cents_human``, the nb date
+and decimal comma, ``str.format`` of ``None``), so the decisions read the same as before.
+
+>>> import polars as pl
+>>> nb, en = human(pl.lit(123456789), "nb").alias("b"), human(pl.lit(-100), "en").alias("c")
+>>> pl.select(money(pl.lit(-5)).alias("a"), nb, en).row(0)
+('-0.05', '1\\xa0234\\xa0567,89', '-1.00')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Union
+
+import polars as pl
+
+Value = Union[pl.Expr, str, Callable[[str], pl.Expr]]  # noqa: UP007 - a runtime alias
+"""A placeholder's value: one expression, a literal, or one expression per language."""
+LANGS = ("nb", "en")
+
+
+def _parts(cents: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    c = cents.cast(pl.Int64)
+    sign = pl.when(c < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    whole = (c.abs() // 100).cast(pl.Utf8)
+    part = (c.abs() % 100).cast(pl.Utf8).str.zfill(2)
+    return sign, whole, part
+
+
+def money(cents: pl.Expr) -> pl.Expr:
+    """Cents to the contract's two-decimal string; null stays null (``format_cents``)."""
+    sign, whole, part = _parts(cents)
+    return pl.when(cents.is_not_null()).then(pl.concat_str(sign, whole, pl.lit("."), part))
+
+
+def human(cents: pl.Expr, lang: str) -> pl.Expr:
+    """``1 234 567,89`` (nb, no-break spaces) or ``1,234,567.89`` (en); null counts as 0."""
+    sign, whole, part = _parts(cents.fill_null(0))
+    grouped = whole.str.reverse().str.replace_all(r"(\d{3})", "${1},").str.strip_chars_end(",").str.reverse()
+    if lang == "nb":
+        return pl.concat_str(sign, grouped.str.replace_all(",", "\u00a0", literal=True), pl.lit(","), part)
+    return pl.concat_str(sign, grouped, pl.lit("."), part)
+
+
+def iso(day: pl.Expr) -> pl.Expr:
+    """A date as ``YYYY-MM-DD`` (null stays null)."""
+    return day.dt.to_string("%Y-%m-%d")
+
+
+def day(value: pl.Expr, lang: str) -> pl.Expr:
+    """A date for people: ``17.05.2021`` (nb) or ISO (en); empty when there is none."""
+    return value.dt.to_string("%d.%m.%Y" if lang == "nb" else "%Y-%m-%d").fill_null("")
+
+
+def rate(text: pl.Expr, lang: str) -> pl.Expr:
+    """A rate as published, decimal comma in nb (empty when missing; ``None`` in en, as before)."""
+    if lang == "nb":
+        return text.fill_null("").str.replace_all(".", ",", literal=True)
+    return text.fill_null("None")
+
+
+def text(value: pl.Expr) -> pl.Expr:
+    """A value as ``str.format`` shows it (``None`` for a missing one)."""
+    return value.cast(pl.Utf8).fill_null("None")
+
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def fill(template: str, values: dict[str, Value], lang: str) -> pl.Expr:
+    """``template.format(**values)`` as one ``concat_str``; every placeholder must have a value."""
+    pieces: list[pl.Expr] = []
+    pos = 0
+    for m in _FIELD.finditer(template):
+        if m.start() > pos:
+            pieces.append(pl.lit(template[pos : m.start()]))
+        v = values[m.group(1)]
+        if callable(v) and not isinstance(v, pl.Expr):
+            v = v(lang)
+        pieces.append(text(v) if isinstance(v, pl.Expr) else pl.lit(v))
+        pos = m.end()
+    if pos < len(template):
+        pieces.append(pl.lit(template[pos:]))
+    return pl.concat_str(pieces) if pieces else pl.lit("")
+
+
+__all__ = ["LANGS", "Value", "day", "fill", "human", "iso", "money", "rate", "text"]

@@ -1,0 +1,272 @@
+"""The reasons of every decision at once (see :mod:`deminimis.render.findings`).
+
+Order follows how an officer reads the explanation: the outcome branch (error, excluded
+sector, no rule data, regime gap) or the de minimis test (regime, undertaking, window, sector
+ceiling, each counted award, employer tax, new aid, ceiling, result), then Covid TF 3.1, GBER
+and the rule data marked UNVERIFIED.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from deminimis.render.findings import REASON, by_lang, day, finding, mapped, money, rate
+from deminimis.render.messages import messages
+from deminimis.render.rule_frames import cite
+from deminimis.rules import Rules
+
+C = pl.col
+ZENNARO = " Art 3(7); CJEU C-608/19 Zennaro"
+ART_2_2 = "Regulation 1407/2013 / 2023/2831, Art 2(2)"
+GBER = "Regulation (EU) No 651/2014 (GBER), Art 6 and Art 11"
+EMPLOYER_TAX = "Stortingets vedtak om arbeidsgiveravgift § 4; Skatte-ABC A-14-6.6"
+
+
+def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[pl.LazyFrame]:
+    """The reasons (see the module docstring); ``d`` and ``c`` as built by the columnar renderer."""
+    msgs, covid = messages(), rules.covid
+    dm = C("dm")
+    out = [
+        finding(d, ~C("dec"), REASON, 10, "error", n=C("n_errors")),
+        finding(
+            d,
+            C("sec_manual"),
+            REASON,
+            11,
+            "sector_excluded",
+            C("s_cite"),
+            nace=C("nace"),
+            reason=by_lang("s_reason"),
+        ),
+        finding(
+            d, C("no_entry"), REASON, 12, "no_rule_data", grant_date=day("grant_date"), scheme=C("scheme")
+        ),
+        finding(
+            d,
+            C("gap"),
+            REASON,
+            13,
+            "regime_gap",
+            C("e_cite"),
+            grant_date=day("grant_date"),
+            reason=by_lang("e_reason"),
+        ),
+        finding(
+            d,
+            dm,
+            REASON,
+            20,
+            "regime",
+            C("e_cite"),
+            grant_date=day("grant_date"),
+            regime=C("regime"),
+            citation=C("e_cite"),
+        ),
+        finding(
+            d,
+            dm & (C("members").list.len() > 1),
+            REASON,
+            21,
+            "undertaking",
+            ART_2_2,
+            members=C("members").list.join(", "),
+        ),
+        finding(
+            d,
+            dm,
+            REASON,
+            22,
+            "window",
+            C("e_cite"),
+            **{"from": day("window_from")},
+            to=day("grant_date"),
+            kind=mapped("window_kind", msgs["window_kind"]),
+        ),
+        finding(
+            d,
+            dm
+            & (C("s_treatment") == "sector_ceiling")
+            & (C("limit_id") == C("first_limit_id"))
+            & C("sc_first"),
+            REASON,
+            23,
+            "sector_ceiling",
+            C("s_cite"),
+            nace=C("nace"),
+            ceiling=money("ceiling_cents"),
+            reason=by_lang("s_reason"),
+        ),
+    ]
+    shown = dm & C("counted") & (C("source") == "awards")
+    award = dict(
+        amount=money("amount_cents"),
+        currency=C("currency"),
+        granted_on=day("granted_on"),
+        basis=by_lang("label"),
+        grantor=pl.when(C("grantor").fill_null("") != "")
+        .then(pl.concat_str(pl.lit(", "), C("grantor")))
+        .otherwise(pl.lit("")),
+        eur=money("eur_cents"),
+        rate=rate("rate"),
+        rate_date=day("rate_date"),
+        source=C("rate_source"),
+    )
+    out += [
+        finding(c, shown & (C("currency") != "EUR"), REASON, 30, "counted_award", sub_=C("k"), **award),
+        finding(c, shown & (C("currency") == "EUR"), REASON, 30, "counted_award_eur", sub_=C("k"), **award),
+        finding(d, dm & (C("n_shown") == 0), REASON, 31, "no_prior"),
+    ]
+    et = dm & (C("source") == "employer_tax")
+    et_values = dict(
+        period=C("period"),
+        zone=pl.when(C("zone").fill_null("") != "").then(C("zone")).otherwise(pl.lit("?")),
+        nok=money("amount_cents"),
+        eur=money("eur_cents"),
+        rate=rate("rate"),
+        rate_date=day("rate_date"),
+    )
+    out += [
+        finding(
+            c,
+            et & C("counted") & C("assumed").fill_null(False),
+            REASON,
+            40,
+            "employer_tax_assumed",
+            EMPLOYER_TAX,
+            sub_=C("k"),
+            **et_values,
+        ),
+        finding(
+            c,
+            et & C("counted") & ~C("assumed").fill_null(False),
+            REASON,
+            40,
+            "employer_tax_year",
+            EMPLOYER_TAX,
+            sub_=C("k"),
+            **et_values,
+        ),
+        finding(
+            d,
+            dm & C("et_not_aid").is_not_null(),
+            REASON,
+            41,
+            "employer_tax_not_aid",
+            EMPLOYER_TAX,
+            periods=C("et_not_aid"),
+        ),
+    ]
+    new = dict(
+        amount=money("amount_cents"),
+        currency=C("currency"),
+        eur=money("new_cents"),
+        rate=rate("app_rate"),
+        rate_date=day("app_rate_date"),
+        source=C("app_rate_source"),
+    )
+    total = C("counted_total_cents") + C("new_cents")
+    result = dict(
+        counted=money("counted_total_cents"),
+        new=money("new_cents"),
+        total=money(total),
+        ceiling=money("ceiling_cents"),
+    )
+    fits = C("new_cents") <= C("headroom_cents")
+    out += [
+        finding(d, dm & (C("currency") != "EUR"), REASON, 50, "new_aid", **new),
+        finding(d, dm & (C("currency") == "EUR"), REASON, 50, "new_aid_eur", **new),
+        finding(
+            d,
+            dm,
+            REASON,
+            51,
+            "ceiling",
+            C("l_cite"),
+            ceiling=money("ceiling_cents"),
+            citation=C("l_cite"),
+            counted=money("counted_total_cents"),
+            headroom=money("headroom_cents"),
+        ),
+        finding(
+            d,
+            dm & fits,
+            REASON,
+            52,
+            "fits",
+            C("l_cite"),
+            regime=C("regime"),
+            after=money("headroom_after_cents"),
+            **result,
+        ),
+        finding(
+            d,
+            dm & ~fits,
+            REASON,
+            52,
+            "exceeds",
+            pl.concat_str(C("regime"), pl.lit(ZENNARO)),
+            max_eur=money("max_cents"),
+            max_cur=money("max_cur_cents"),
+            currency=C("currency"),
+            **result,
+        ),
+    ]
+    tf = C("dec") & (C("scheme") == "covid_tf_3_1") & (C("route") != "de_minimis")
+    has_cap = C("cap_id").fill_null("") != ""
+    tf_total = C("tf_prior_cents") + C("new_cents")
+    diff_cite = cite(covid.difficulty_citation)
+    cap = dict(
+        cap=money("cap_cents"),
+        citation=C("c_cite"),
+        prior=money("tf_prior_cents"),
+        total=money(tf_total),
+        max=money(pl.max_horizontal(C("tf_headroom_cents"), pl.lit(0))),
+    )
+    out += [
+        finding(
+            d,
+            tf & ~has_cap,
+            REASON,
+            60,
+            "covid_tf_closed",
+            "ESA decision 031/21/COL",
+            grant_date=day("grant_date"),
+            first=day(pl.lit(covid.scheme[0].valid_from)),
+            last=day(pl.lit(covid.scheme[-1].valid_to)),
+        ),
+        finding(
+            d,
+            tf & has_cap & C("in_difficulty_2019"),
+            REASON,
+            60,
+            "covid_tf_difficulty",
+            diff_cite,
+            date=day(pl.lit(covid.difficulty_date)),
+            citation=pl.lit(diff_cite),
+        ),
+        finding(
+            d, tf & has_cap & (tf_total <= C("cap_cents")), REASON, 61, "covid_tf_fits", C("c_cite"), **cap
+        ),
+        finding(
+            d, tf & has_cap & (tf_total > C("cap_cents")), REASON, 61, "covid_tf_exceeds", C("c_cite"), **cap
+        ),
+        finding(d, C("route") == "gber", REASON, 70, "gber", GBER),
+        finding(
+            d, C("dec") & C("e_unverified").is_not_null(), REASON, 80, "unverified", what=C("e_unverified")
+        ),
+        finding(
+            d, C("dec") & C("l_unverified").is_not_null(), REASON, 81, "unverified", what=C("l_unverified")
+        ),
+        finding(
+            d,
+            C("dec") & C("route").is_in(["covid_tf", "gber"]) & has_cap & C("c_unverified").is_not_null(),
+            REASON,
+            82,
+            "unverified",
+            what=C("c_unverified"),
+        ),
+    ]
+    return out
+
+
+__all__ = ["reasons"]

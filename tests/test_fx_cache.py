@@ -1,0 +1,45 @@
+"""The Arrow copy of the rate table: same frame, refreshed on change, silent when unusable."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from deminimis import fx, fx_cache
+
+
+def _fresh(path: Path):
+    fx._load.cache_clear()
+    return fx.load_rates(path)
+
+
+def test_the_cached_table_equals_the_parsed_one(tmp_path: Path) -> None:
+    table = shutil.copy(fx.SHIPPED_RATES, tmp_path / "rates.csv")
+    first = _fresh(Path(table))
+    assert list(fx_cache.cache_dir().glob("rates-*.arrow"))
+    assert _fresh(Path(table)).equals(first)
+    assert first.equals(fx._parse(Path(table).resolve()))
+
+
+def test_a_changed_table_is_parsed_again(tmp_path: Path) -> None:
+    table = tmp_path / "rates.csv"
+    table.write_text("date,currency,rate\n2021-05-17,NOK,10.0665\n", encoding="utf-8")
+    assert _fresh(table)["rate"].to_list() == ["10.0665"]
+    table.write_text("date,currency,rate\n2021-05-17,NOK,10.1234\n", encoding="utf-8")
+    os.utime(table, ns=(table.stat().st_atime_ns, table.stat().st_mtime_ns + 10**9))
+    assert _fresh(table)["rate"].to_list() == ["10.1234"]
+
+
+def test_an_unwritable_or_broken_cache_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("DEMINIMIS_CACHE_DIR", str(blocker))
+    assert _fresh(fx.SHIPPED_RATES).height > 100_000
+    monkeypatch.setenv("DEMINIMIS_CACHE_DIR", str(tmp_path / "cache"))
+    _fresh(fx.SHIPPED_RATES)
+    for f in fx_cache.cache_dir().glob("rates-*.arrow"):
+        f.write_bytes(b"garbage")
+    assert _fresh(fx.SHIPPED_RATES).height > 100_000
