@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from collections.abc import Iterator
 
 import openpyxl
 import pytest
@@ -19,8 +20,9 @@ from .test_web import field_errors, make_client, words
 
 
 @pytest.fixture
-def client(tmp_path) -> TestClient:
-    return make_client(tmp_path)
+def client(tmp_path) -> Iterator[TestClient]:
+    with make_client(tmp_path) as running:  # the app's shutdown removes the runs' temporary files
+        yield running
 
 
 def wait_done(client: TestClient, location: str) -> str:
