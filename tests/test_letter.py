@@ -91,6 +91,17 @@ def test_exceeding_grant_says_plainly_it_cannot_be_de_minimis_and_why() -> None:
     assert "cannot be given as de minimis aid" in en and "exceeds the ceiling of EUR 200,000.00" in en
 
 
+def test_exceeding_grant_letter_says_from_when_more_aid_fits() -> None:
+    # The 2019 aid (EUR 35,780.00) leaves on 1 January 2022, the 2020 aid on 1 January 2023.
+    d = check(orgnr="912346803", amount="1500000", currency="NOK", grant_date="2021-05-17", awards=AWARDS)
+    text = render_letter(d, "nb")
+    assert f"- fra 01.01.2022: inntil NOK 1{NB}207{NB}980,00 (EUR 120{NB}000,00" in text
+    # NOK 1,500,000 = EUR 149,009.09 does not fit the 120,000 of 2022, only the 200,000 of 2023.
+    assert f"- fra 01.01.2023: inntil NOK 2{NB}013{NB}300,00 (EUR 200{NB}000,00" in text
+    en = render_letter(d, "en")
+    assert "- from 1 January 2022: up to NOK 1,207,980.00 (EUR 120,000.00" in en
+
+
 def test_covid_manual_review_and_error_letters() -> None:
     covid = check(
         orgnr="912346803",

@@ -151,6 +151,15 @@ def _context(decision: Decision, lang: str) -> dict[str, Any]:
         "max_grant_eur": money(d.max_de_minimis_grant_eur),
         "max_positive": bool(d.max_de_minimis_grant_eur and _cents(d.max_de_minimis_grant_eur) > 0),
         "counted": counted,
+        "calendar": [
+            {
+                "date": _day(c.date, lang),
+                "eur": money(c.headroom_eur),
+                "cur": money(c.max_grant),
+            }
+            for c in d.headroom_calendar
+            if _cents(c.headroom_eur) > 0
+        ],
         "reasons": [getattr(r, f"text_{lang}") for r in d.reasons if r.code in DECISIVE]
         or [getattr(r, f"text_{lang}") for r in d.reasons[:3]],
         "errors": [f"{e.file}:{e.row} {e.field}: {e.message}" for e in d.errors],
