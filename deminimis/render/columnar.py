@@ -172,7 +172,8 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
 
 def _found(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """``idx, reasons`` and ``idx, warnings``."""
-    long = pl.concat(reason_findings(d, c, rules) + findings.warnings(d, c, rules))
+    parts = findings.planned(reason_findings(d, c, rules) + findings.warnings(d, c, rules))
+    long = pl.concat(parts) if parts else pl.LazyFrame(schema=findings.SCHEMA)
     item = pl.struct("code", "citation", "text_nb", "text_en")
     sorted_long = long.sort("idx", "kind", "order", "sub")
     grouped = sorted_long.group_by("idx", "kind", maintain_order=True).agg(item.alias("_list"))
