@@ -18,6 +18,7 @@ import polars as pl
 from deminimis.cumulation import Result
 from deminimis.render import findings, fmt, rule_frames
 from deminimis.render.decisions import Decisions
+from deminimis.render.document import document
 from deminimis.render.reasons import reasons as reason_findings
 from deminimis.rules import Rules
 
@@ -171,7 +172,8 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
 
 def _found(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """``idx, reasons`` and ``idx, warnings``."""
-    long = pl.concat(reason_findings(d, c, rules) + findings.warnings(d, c, rules))
+    parts = findings.planned(reason_findings(d, c, rules) + findings.warnings(d, c, rules))
+    long = pl.concat(parts) if parts else pl.LazyFrame(schema=findings.SCHEMA)
     item = pl.struct("code", "citation", "text_nb", "text_en")
     sorted_long = long.sort("idx", "kind", "order", "sub")
     grouped = sorted_long.group_by("idx", "kind", maintain_order=True).agg(item.alias("_list"))
@@ -183,92 +185,6 @@ def _found(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> tuple[pl.LazyFrame
 def _errors(result: Result) -> pl.LazyFrame:
     item = pl.struct("file", "row", "field", "message")
     return result.errors.lazy().group_by("idx", maintain_order=True).agg(item.alias("errors"))
-
-
-def _money_if(cond: pl.Expr, col: str) -> pl.Expr:
-    return pl.when(cond).then(fmt.money(C(col)))
-
-
-def _document(d: pl.LazyFrame) -> pl.Expr:
-    """The decision as a struct in the contract's key order (then the additions)."""
-    dec, inf = C("dec"), C("in_force_c")
-    covid = dec & (C("scheme") == "covid_tf_3_1")
-    has_cap = C("cap_cents").is_not_null()
-    members = C("members")
-    undertaking = (
-        pl.when(members.list.len() > 0)
-        .then(members)
-        .when(C("orgnr").fill_null("") != "")
-        .then(pl.concat_list(C("orgnr")))
-        .otherwise(pl.lit([], pl.List(pl.Utf8)))
-    )
-    limit = pl.element().struct.field
-    tests = C("limits").list.eval(
-        pl.struct(
-            id=limit("limit_id"),
-            ceiling_eur=fmt.money(limit("ceiling_cents")),
-            counted_eur=fmt.money(limit("prior_cents")),
-            headroom_before_eur=fmt.money(limit("headroom_cents")),
-        )
-    )
-    step = pl.element().struct.field
-    calendar = C("headroom_calendar").list.eval(
-        pl.struct(
-            date=fmt.iso(step("date")),
-            headroom_eur=fmt.money(step("headroom_cents")),
-            freed_eur=fmt.money(step("freed_cents")),
-            max_grant=fmt.money(step("max_cur_cents")),
-        )
-    )
-    return pl.struct(
-        "application_id",
-        "orgnr",
-        grant_date=fmt.iso(C("grant_date")),
-        undertaking=undertaking,
-        route=C("route"),
-        regime=pl.when(dec & C("entry_id").is_not_null()).then(C("regime")),
-        window=pl.when(dec & C("window_from").is_not_null()).then(
-            pl.struct(
-                fmt.iso(C("window_from")).alias("from"),
-                fmt.iso(C("grant_date")).alias("to"),
-                C("window_kind").alias("kind"),
-            )
-        ),
-        ceiling_eur=_money_if(inf, "ceiling_cents"),
-        prior_de_minimis_eur=_money_if(inf, "prior_cents"),
-        employer_tax_advantage_nok=_money_if(dec, "et_nok_cents"),
-        employer_tax_advantage_eur=_money_if(dec, "et_eur_cents"),
-        counted_total_eur=_money_if(inf, "counted_total_cents"),
-        new_aid_eur=_money_if(dec, "new_cents"),
-        headroom_before_eur=_money_if(inf, "headroom_cents"),
-        headroom_after_eur=_money_if(inf, "headroom_after_cents"),
-        max_de_minimis_grant_eur=_money_if(inf, "max_cents"),
-        max_de_minimis_grant=_money_if(inf, "max_cur_cents"),
-        covid_tf=pl.when(covid).then(
-            pl.struct(
-                ceiling_eur=fmt.money(C("cap_cents")),
-                prior_eur=fmt.money(C("tf_prior_cents").fill_null(0)),
-                headroom_before_eur=fmt.money(C("tf_headroom_cents")),
-                max_grant_eur=pl.when(has_cap).then(fmt.money(pl.max_horizontal(C("tf_headroom_cents"), 0))),
-                scheme_open=has_cap,
-                rule_id=C("cap_id"),
-            )
-        ),
-        fx=C("fx"),
-        counted=C("counted"),
-        reasons=C("reasons"),
-        warnings=C("warnings"),
-        errors=C("errors"),
-        amount=fmt.money(C("amount_cents")),
-        currency=C("currency"),
-        scheme=C("scheme"),
-        name=C("name"),
-        nace=C("nace"),
-        ceiling_test=pl.when(inf).then(C("limit_id")),
-        ceiling_tests=pl.when(inf & C("limits").is_not_null()).then(tests),
-        rules_entry=pl.when(dec).then(C("entry_id")),
-        headroom_calendar=pl.when(inf & C("headroom_calendar").is_not_null()).then(calendar),
-    )
 
 
 LISTS = ("fx", "counted", "reasons", "warnings", "errors", "ceiling_tests", "headroom_calendar")
@@ -289,7 +205,7 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
     full = d
     for part in (_fx(d, c), _counted_items(c), reasons, warnings, _errors(result)):
         full = full.join(part, on="idx", how="left", maintain_order="left")
-    doc = full.select("idx", "application_id", "route", _doc=_document(full))
+    doc = full.select("idx", "application_id", "route", _doc=document())
     schema = doc.collect_schema()["_doc"]
     fixes = {
         f.name: pl.field(f.name).fill_null(pl.lit([], f.dtype))

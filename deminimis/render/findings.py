@@ -10,6 +10,9 @@ and grouping gives each decision its two lists.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import polars as pl
 
 from deminimis.render import fmt
@@ -20,7 +23,28 @@ from deminimis.rules import Rules
 
 C = pl.col
 REASON, WARNING = 0, 1
+SCHEMA = {
+    "idx": pl.UInt32,
+    "kind": pl.Int8,
+    "order": pl.Int16,
+    "sub": pl.Int64,
+    "code": pl.Utf8,
+    "citation": pl.Utf8,
+    "text_nb": pl.Utf8,
+    "text_en": pl.Utf8,
+}
+"""The long frame of findings."""
 FX = "Contract §4 (exchange rate)"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A finding not yet planned: its rows are ``frame`` where ``when`` holds; ``make()`` plans
+    the texts. :func:`planned` plans only the findings some row has (texts are the costly part)."""
+
+    frame: pl.LazyFrame
+    when: pl.Expr
+    make: Callable[[], pl.LazyFrame]
 
 
 def finding(
@@ -33,19 +57,35 @@ def finding(
     /,
     sub_: pl.Expr | None = None,
     **values: Value,
-) -> pl.LazyFrame:
-    msg = messages()[code]
-    citation = cite if isinstance(cite, pl.Expr) else pl.lit(cite, pl.Utf8)
-    return frame.filter(when.fill_null(False)).select(
-        "idx",
-        kind=pl.lit(kind, pl.Int8),
-        order=pl.lit(order, pl.Int16),
-        sub=(sub_ if sub_ is not None else pl.lit(0)).cast(pl.Int64),
-        code=pl.lit(code),
-        citation=citation.cast(pl.Utf8),
-        text_nb=fmt.fill(msg["nb"], values, "nb"),
-        text_en=fmt.fill(msg["en"], values, "en"),
-    )
+) -> Finding:
+    cond = when.fill_null(False)
+
+    def make() -> pl.LazyFrame:
+        msg = messages()[code]
+        citation = cite if isinstance(cite, pl.Expr) else pl.lit(cite, pl.Utf8)
+        return frame.filter(cond).select(
+            "idx",
+            kind=pl.lit(kind, pl.Int8),
+            order=pl.lit(order, pl.Int16),
+            sub=(sub_ if sub_ is not None else pl.lit(0)).cast(pl.Int64),
+            code=pl.lit(code),
+            citation=citation.cast(pl.Utf8),
+            text_nb=fmt.fill(msg["nb"], values, "nb"),
+            text_en=fmt.fill(msg["en"], values, "en"),
+        )
+
+    return Finding(frame, cond, make)
+
+
+def planned(found: list[Finding]) -> list[Finding]:
+    """The plans of the findings that occur: one query per source frame tells which."""
+    present: dict[int, bool] = {}
+    frames = {id(f.frame): f.frame for f in found}
+    for key, frame in frames.items():
+        mine = [(i, f) for i, f in enumerate(found) if id(f.frame) == key]
+        row = frame.select([f.when.any().alias(f"_{i}") for i, f in mine]).collect().row(0)
+        present.update({i: bool(v) for (i, _), v in zip(mine, row, strict=True)})
+    return [f.make() for i, f in enumerate(found) if present[i]]
 
 
 def money(col: str | pl.Expr) -> Value:
@@ -76,7 +116,7 @@ def mapped(col: str, table: dict[str, str], default: pl.Expr | None = None) -> V
     return pick
 
 
-def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[pl.LazyFrame]:
+def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
     """The warnings, in the order the Python renderer gave them."""
     msgs = messages()
     dec = C("dec")
@@ -193,4 +233,16 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[pl.LazyFram
     return out
 
 
-__all__ = ["REASON", "WARNING", "by_lang", "day", "finding", "mapped", "money", "rate", "warnings"]
+__all__ = [
+    "REASON",
+    "WARNING",
+    "Finding",
+    "planned",
+    "by_lang",
+    "day",
+    "finding",
+    "mapped",
+    "money",
+    "rate",
+    "warnings",
+]

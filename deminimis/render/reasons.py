@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from deminimis.render.findings import REASON, by_lang, day, finding, mapped, money, rate
+from deminimis.render.findings import REASON, Finding, by_lang, day, finding, mapped, money, rate
 from deminimis.render.messages import messages
 from deminimis.render.rule_frames import cite
 from deminimis.rules import Rules
@@ -22,7 +22,7 @@ GBER = "Regulation (EU) No 651/2014 (GBER), Art 6 and Art 11"
 EMPLOYER_TAX = "Stortingets vedtak om arbeidsgiveravgift § 4; Skatte-ABC A-14-6.6"
 
 
-def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[pl.LazyFrame]:
+def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
     """The reasons (see the module docstring); ``d`` and ``c`` as built by the columnar renderer."""
     msgs, covid = messages(), rules.covid
     dm = C("dm")

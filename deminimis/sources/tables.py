@@ -42,7 +42,6 @@ from pathlib import Path
 
 import polars as pl
 
-from deminimis import orgnr
 from deminimis.errors import InputError
 from deminimis.money import amount_problem_expr, cents_expr
 
@@ -492,6 +491,8 @@ def orgnr_problems(frame: pl.DataFrame, column: str = "orgnr") -> pl.DataFrame:
     )
     odd = checked.filter(pl.col(column).str.contains(r"[^\x00-\x7f]"))  # stdnum folds e.g. fullwidth digits
     if odd.height:
+        from deminimis import orgnr  # python-stdnum: only for the rare non-ASCII value
+
         spaced_odd = [re.sub(r"\s", " ", v) for v in odd.get_column(column).to_list()]
         fixed = odd.with_columns(
             _orgnr_problem=pl.Series([orgnr.problem(v) for v in spaced_odd], dtype=pl.Utf8),
