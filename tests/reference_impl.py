@@ -189,6 +189,51 @@ def basis_of(text: str, aliases: dict[str, str]) -> str | None:
 # --------------------------------------------------------------------------- the decision
 
 
+def window_start(grant: dt.date, entry, fys: str) -> dt.date:
+    """First day of the window of a grant on ``grant`` (contract §4 "Windows")."""
+    if entry.window == "rolling_three_years":
+        return shift_years(grant, -entry.window_years)
+    # three fiscal years: the first day of the fiscal year two years before the grant's
+    month, day = int(fys[:2]), int(fys[3:])
+    fy_start = dt.date(grant.year, month, day)
+    if grant < fy_start:
+        fy_start = shift_years(fy_start, -1)
+    return shift_years(fy_start, -(entry.window_years - 1))
+
+
+def calendar(grant: dt.date, entry, fys: str, items: list[tuple], tests: list[tuple], new: int) -> list:
+    """Headroom calendar by its definition: (date, room, freed) in cents until the new aid fits.
+
+    ``items`` are (limit index, last day, eur cents) of the aid counted today; ``tests`` the
+    (headroom today, order, ceiling, ...) tuples. A date is a candidate when some item is in the
+    window of the day before and not of that day (found by bisection over the days, since the
+    window start never moves back); the room on it is recomputed from scratch.
+    """
+
+    def still_in(day: dt.date, last: dt.date) -> bool:
+        return window_start(day, entry, fys) <= last
+
+    candidates = set()
+    for _, last, _ in items:
+        lo, hi = grant, grant + dt.timedelta(days=366 * 5)  # still_in(lo), not still_in(hi)
+        while (hi - lo).days > 1:
+            mid = lo + (hi - lo) / 2
+            lo, hi = (mid, hi) if still_in(mid, last) else (lo, mid)
+        if hi <= entry.valid_to:
+            candidates.add(hi)
+    out, before = [], min(tests)[0]
+    for day in sorted(candidates):
+        room = min(
+            ceiling - sum(eur for i, last, eur in items if i == order and still_in(day, last))
+            for _, order, ceiling, *_ in tests
+        )
+        out.append((day.isoformat(), room, room - before))
+        before = room
+        if room >= new:
+            break
+    return out
+
+
 def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
     """One dict per application row, in input order, with the contract's figures."""
     rates = Rates(rate_table)
@@ -287,7 +332,7 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
                 "covid_tf",
             )
         )
-        d.update(application_id=app_id, undertaking=members)
+        d.update(application_id=app_id, undertaking=members, headroom_calendar=[])
         if bad:
             out.append({**d, "route": "error"})
             continue
@@ -304,14 +349,7 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
 
         window_from = None
         if entry is not None and entry.in_force:
-            if entry.window == "rolling_three_years":
-                window_from = shift_years(grant, -entry.window_years)
-            else:  # three fiscal years: the first day of the fiscal year two years before the grant's
-                month, day = int(fys[:2]), int(fys[3:])
-                fy_start = dt.date(grant.year, month, day)
-                if grant < fy_start:
-                    fy_start = shift_years(fy_start, -1)
-                window_from = shift_years(fy_start, -(entry.window_years - 1))
+            window_from = window_start(grant, entry, fys)
 
         prior_awards = [a for m in members for a in awards.get(m, [])]
         eur_of = {id(a): rates.to_eur_cents(a.cents, a.currency, a.day) for a in prior_awards}
@@ -359,8 +397,20 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
             continue
 
         # every ceiling test of the entry; the binding one has the smallest headroom
-        tests = []
+        tests, items = [], []
         for order, limit in enumerate(entry.limits):
+            items += [
+                (order, a.day, eur_of[id(a)])
+                for a in prior_awards
+                if a.basis in limit.counts and window_from <= a.day <= grant
+            ]
+            if "employer_tax" in limit.counts:  # yearly figures, counted if the year overlaps the window
+                year_ends = [(dt.date(y, 12, 31), adv) for m in members for y, adv in et_rows.get(m, [])]
+                items += [
+                    (order, last, rates.to_eur_cents(adv, "NOK", min(grant, last)))
+                    for last, adv in year_ends
+                    if last >= window_from and last.year <= grant.year
+                ]
             prior = sum(
                 eur_of[id(a)]
                 for a in prior_awards
@@ -393,6 +443,11 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
             route = "covid_tf"
         else:
             route = "gber"
+        if route != "de_minimis":
+            d["headroom_calendar"] = [
+                (day, money(room), money(freed), money(rates.from_eur_cents_floor(max(room, 0), cur, grant)))
+                for day, room, freed in calendar(grant, entry, fys, items, tests, new)
+            ]
         out.append({**d, "route": route})
     return out
 

@@ -54,6 +54,9 @@ def _engine_view(d) -> dict:
     out["window"] = (d.window.from_, d.window.to, d.window.kind) if d.window else None
     c = d.covid_tf
     out["covid_tf"] = (c.ceiling_eur, c.prior_eur, c.headroom_before_eur) if c else None
+    out["headroom_calendar"] = [
+        (s.date, s.headroom_eur, s.freed_eur, s.max_grant) for s in d.headroom_calendar
+    ]
     return out
 
 
@@ -112,3 +115,5 @@ def test_engine_agrees_with_reference_on_every_decision(tmp_path: Path, seed: in
     assert sum(e["window"] is not None and e["window"][2] == "rolling_three_years" for _, e in decided) >= 20
     assert sum(e["ceiling_eur"] == "100000.00" for _, e in decided) >= 1  # road freight under 1407/2013
     assert sum(e["prior_de_minimis_eur"] not in (None, "0.00") for _, e in decided) >= 50
+    calendars = [e["headroom_calendar"] for _, e in decided if e["headroom_calendar"]]
+    assert len(calendars) >= 5 and any(len(c) > 1 for c in calendars)  # the headroom calendar is exercised
