@@ -140,6 +140,17 @@ def _decision(
         _explain_covid(row, rules, caps, reasons, warnings)
     if route == "gber":
         reasons.add("gber", "Regulation (EU) No 651/2014 (GBER), Art 6 and Art 11")
+    for step in row["headroom_calendar"] or [] if decided else []:
+        if step["headroom_cents"] > 0:
+            reasons.add(
+                "headroom_calendar",
+                None,
+                date=_day(step["date"]),
+                eur=_money(step["headroom_cents"]),
+                max=_money(step["max_cur_cents"]),
+                currency=cur,
+                freed=_money(step["freed_cents"]),
+            )
     if decided:
         _warn(row, counted_rows, warnings, cur)
         covid_cap = caps.get(row["cap_id"]) if route in ("covid_tf", "gber") and row["cap_id"] else None

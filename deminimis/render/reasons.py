@@ -252,6 +252,19 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         ),
         finding(d, C("route") == "gber", REASON, 70, "gber", GBER),
         finding(
+            _calendar_steps(d),
+            C("headroom_cents") > 0,
+            REASON,
+            71,
+            "headroom_calendar",
+            sub_=C("k"),
+            date=day("date"),
+            eur=money("headroom_cents"),
+            max=money("max_cur_cents"),
+            currency=C("currency"),
+            freed=money("freed_cents"),
+        ),
+        finding(
             d, C("dec") & C("e_unverified").is_not_null(), REASON, 80, "unverified", what=C("e_unverified")
         ),
         finding(
@@ -267,6 +280,17 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         ),
     ]
     return out
+
+
+def _calendar_steps(d: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per headroom-calendar date (``k`` keeps their order), for its reason text."""
+    return (
+        d.filter(C("dec") & (C("headroom_calendar").list.len() > 0))
+        .select("idx", "currency", "headroom_calendar")
+        .explode("headroom_calendar")
+        .unnest("headroom_calendar")
+        .with_columns(k=pl.int_range(pl.len()).over("idx").cast(pl.Int64))
+    )
 
 
 __all__ = ["reasons"]
