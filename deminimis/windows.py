@@ -15,13 +15,17 @@ from __future__ import annotations
 import polars as pl
 
 
+def _fiscal_year_start(day: pl.Expr, fiscal_year_start: str) -> pl.Expr:
+    """First day of the fiscal year holding ``day`` (the year starts on the ``MM-DD`` column)."""
+    this_year = pl.concat_str(day.dt.year().cast(pl.Utf8), pl.lit("-"), pl.col(fiscal_year_start))
+    start = this_year.str.to_date("%Y-%m-%d", strict=False)
+    return pl.when(day >= start).then(start).otherwise(start.dt.offset_by("-1y"))
+
+
 def window_from_expr(grant_date: str, kind: str, years: str, fiscal_year_start: str) -> pl.Expr:
     """First day of the window, from column names of the grant date, kind, years and MM-DD."""
     g = pl.col(grant_date)
-    fy_this = pl.concat_str(g.dt.year().cast(pl.Utf8), pl.lit("-"), pl.col(fiscal_year_start)).str.to_date(
-        "%Y-%m-%d", strict=False
-    )
-    fy_start = pl.when(g >= fy_this).then(fy_this).otherwise(fy_this.dt.offset_by("-1y"))
+    fy_start = _fiscal_year_start(g, fiscal_year_start)
     n = pl.col(years)
     return (
         pl.when(pl.col(kind) == "three_fiscal_years")
@@ -41,10 +45,7 @@ def leaves_window_expr(last_day: str, kind: str, years: str, fiscal_year_start: 
     """
     e = pl.col(last_day)
     n = pl.col(years)
-    fy_this = pl.concat_str(e.dt.year().cast(pl.Utf8), pl.lit("-"), pl.col(fiscal_year_start)).str.to_date(
-        "%Y-%m-%d", strict=False
-    )
-    fy_start = pl.when(e >= fy_this).then(fy_this).otherwise(fy_this.dt.offset_by("-1y"))
+    fy_start = _fiscal_year_start(e, fiscal_year_start)
     after = e.dt.offset_by(pl.format("{}y", n)).dt.offset_by("1d")
     rolling = (
         pl.when(after.dt.offset_by(pl.format("-{}y", n)) > e).then(after).otherwise(after.dt.offset_by("1d"))
