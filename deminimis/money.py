@@ -85,6 +85,12 @@ def format_cents(cents: int) -> str:
     return f"{sign}{whole}.{part:02d}"
 
 
+def contract_cents(text: str) -> int:
+    """The contract's two-decimal money string (``"200000.00"``) back to cents: the inverse of
+    :func:`format_cents`. Raises ``decimal.InvalidOperation`` for text that is not a number."""
+    return int(Decimal(text).scaleb(2).to_integral_value())
+
+
 def format_cents_human(cents: int, lang: str = "en") -> str:
     """Cents for people: ``1 234 567,89`` (nb) or ``1,234,567.89`` (en)."""
     sign = "-" if cents < 0 else ""
@@ -143,6 +149,7 @@ __all__ = [
     "RATE_SCALE",
     "amount_problem_expr",
     "cents_expr",
+    "contract_cents",
     "format_cents",
     "format_cents_human",
     "from_eur_cents_floor",

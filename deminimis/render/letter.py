@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ import jinja2
 
 from deminimis import orgnr
 from deminimis.models import Decision
-from deminimis.money import format_cents_human, from_eur_cents_floor, rate_to_micro
+from deminimis.money import contract_cents, format_cents_human, from_eur_cents_floor, rate_to_micro
 
 TEMPLATES = Path(__file__).with_name("templates")
 LANGS = ("nb", "en")
@@ -72,7 +71,7 @@ def _environment() -> jinja2.Environment:
 
 
 def _cents(text: str | None) -> int | None:
-    return None if text is None else int(Decimal(text) * 100)
+    return None if text is None else contract_cents(text)
 
 
 def _day(iso: str | None, lang: str) -> str:

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from functools import cache
 from pathlib import Path
 
-from deminimis.money import format_cents_human
+from deminimis.money import contract_cents, format_cents_human
 
 LANGS = ("nb", "en")
 DEFAULT_LANG = "nb"
@@ -43,7 +43,7 @@ def cents(text: str | None) -> int | None:
     if text is None:
         return None
     try:
-        return int((Decimal(text) * 100).to_integral_value())
+        return contract_cents(text)
     except InvalidOperation:
         return None
 
