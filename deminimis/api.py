@@ -1,147 +1,112 @@
-"""The Python API: ``check`` (one grant) and ``check_batch`` (a file of grants).
+"""The Python API: ``check`` (one grant) and ``check_batch`` (many grants).
 
-Both go through the same pipeline: a single check is a batch of one.
+Both go through :func:`deminimis.case.decide`: a single check is a batch of one. Every table
+(``applications``, ``awards``, ``links``, ``firms``, ``employer_tax``) may be a path (CSV or
+XLSX), an :class:`~deminimis.sources.inputs.Upload` (bytes and a name), a polars DataFrame or
+a list of records (dicts or pydantic models); ``awards`` and ``links`` may also be a list of
+tables. ``ledger`` adds the ledger's awards and live reservations of the applicants' single
+undertakings (a :class:`~deminimis.ledger.Ledger` or its URL).
 
->>> from deminimis import check
+>>> from deminimis import check, check_batch
 >>> d = check(orgnr="974760673", amount="150000", currency="EUR", grant_date="2021-05-17")
 >>> d.route, d.regime, d.window.from_, d.headroom_after_eur
 ('de_minimis', 'EU-1407/2013', '2019-01-01', '50000.00')
+>>> prior = [{"orgnr": "974760673", "granted_on": "2020-03-02", "amount": "60000", "currency": "EUR",
+...           "basis": "de_minimis"}]
+>>> check(orgnr="974760673", amount="150000", currency="EUR", grant_date="2021-05-17", awards=prior).route
+'gber'
+>>> import polars as pl
+>>> apps = pl.DataFrame({"application_id": ["A", "B"], "orgnr": ["974760673"] * 2,
+...                      "amount": ["150000", "100000"], "currency": ["EUR"] * 2,
+...                      "grant_date": ["2021-05-17", "2021-06-01"]})
+>>> [d.route for d in check_batch(apps).decisions]  # B counts A: one undertaking, one batch
+['de_minimis', 'gber']
+>>> [d.route for d in check_batch(apps, independent=True).decisions]
+['de_minimis', 'de_minimis']
+>>> broken = [{**prior[0], "amount": "sixty"}, {**prior[0], "orgnr": "123"}]
+>>> r = check_one(orgnr="974760673", amount="1", currency="EUR", grant_date="2021-05-17", awards=broken)
+>>> r.decisions[0].route, [(e.row, e.field) for e in r.decisions[0].errors], [e.field for e in r.input_errors]
+('error', [(1, 'amount')], ['orgnr'])
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import polars as pl
-
-from deminimis import employer_tax as employer_tax_mod
-from deminimis import fx
-from deminimis.cumulation import ERRORS_SCHEMA, Inputs, run
-from deminimis.errors import InputError
-from deminimis.firms import firm_facts
-from deminimis.models import Decision, RowError
-from deminimis.render.columnar import build
-from deminimis.render.decisions import Decisions
-from deminimis.rules import SCHEMES, Rules, load_rules
-from deminimis.sources import tables
+from deminimis.case import BatchResult, Context, Tables, decide
+from deminimis.models import Decision
+from deminimis.sources.inputs import TableInput, read_input
 
 CHECK_SOURCE = "check options"
-EMPLOYER_TAX_MISSING = ("warn", "assume-max")
 PathLike = str | Path
+LedgerLike = Any
+"""A :class:`deminimis.ledger.Ledger`, or its URL / SQLite path (opened read-only for the check)."""
 
 
-@dataclass
-class BatchResult:
-    decisions: Sequence[Decision]
-    """A list, or :class:`~deminimis.render.decisions.Decisions` (objects parsed on access)."""
-    input_errors: list[RowError]
-    """Broken rows of awards/links/firms files that belong to no application."""
-
-    def routes(self) -> dict[str, int]:
-        """Decisions per route, sorted by route (without parsing rendered decisions)."""
-        if isinstance(self.decisions, Decisions):
-            return self.decisions.routes()
-        counts: dict[str, int] = {}
-        for d in self.decisions:
-            counts[d.route] = counts.get(d.route, 0) + 1
-        return dict(sorted(counts.items()))
-
-    @property
-    def exit_code(self) -> int:
-        """Contract §2: 0 all decided, 3 some rows are errors."""
-        bad = "error" in self.routes() or bool(self.input_errors)
-        return 3 if bad else 0
-
-
-def _context(rules_dir: PathLike | None, rates_file: PathLike | None) -> tuple[Rules, pl.DataFrame]:
-    rules = load_rules(Path(rules_dir) if rules_dir else None)
-    rates = fx.load_rates(Path(rates_file) if rates_file else None)
-    return rules, rates
-
-
-def _currencies(rates: pl.DataFrame) -> list[str]:
-    return ["EUR", *rates.get_column("currency").unique().sort().to_list()]
+def application_record(
+    *,
+    orgnr: str,
+    amount: str | int,
+    grant_date: str | dt.date | None,
+    currency: str = "NOK",
+    scheme: str | None = None,
+    nace: str | None = None,
+    application_id: str | None = None,
+    fiscal_year_start: str | None = None,
+    in_difficulty_2019: str | bool | None = None,
+) -> dict[str, Any]:
+    """One application as the contract's applications row (``grant_date`` None: today)."""
+    if isinstance(in_difficulty_2019, bool):
+        in_difficulty_2019 = "yes" if in_difficulty_2019 else "no"
+    return {
+        "application_id": application_id or "1",
+        "orgnr": orgnr,
+        "amount": str(amount),
+        "currency": currency,
+        "grant_date": str(grant_date) if grant_date is not None else dt.date.today().isoformat(),
+        "scheme": scheme,
+        "nace": nace,
+        "fiscal_year_start": fiscal_year_start,
+        "in_difficulty_2019": in_difficulty_2019,
+    }
 
 
-def _side_tables(
-    rules: Rules, rates: pl.DataFrame, awards: PathLike | None, links: PathLike | None, firms: PathLike | None
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
-    empty_err = pl.DataFrame(schema={**ERRORS_SCHEMA, "orgnr": pl.Utf8})
-    if awards:
-        aw, aw_err = tables.canonical_awards(
-            tables.read_table(awards, "awards"), _currencies(rates), rules.basis_aliases()
-        )
-    else:
-        aw, aw_err = pl.DataFrame(), empty_err
-    others = [pl.DataFrame(schema=ERRORS_SCHEMA)]
-    if links:
-        ln, ln_err = tables.canonical_links(tables.read_table(links, "links"))
-        others.append(ln_err)
-    else:
-        ln = pl.DataFrame(schema={"orgnr": pl.Utf8, "undertaking_id": pl.Utf8})
-    fm = None
-    if firms:
-        fm, fm_err = tables.canonical_firms(tables.read_table(firms, "firms"))
-        others.append(fm_err)
-    return aw, aw_err, ln, fm, pl.concat(others)
+def _run(applications: Any, ledger: LedgerLike, *, as_of: Any = None, **options: Any) -> BatchResult:
+    """Decide, with the ledger's prior aid when ``ledger`` is given (read in one transaction)."""
+    if ledger is None:
+        return decide(applications, **options)
+    from deminimis.ledger import checking
 
-
-def _decide(
-    raw_apps: pl.DataFrame,
-    rules: Rules,
-    rates: pl.DataFrame,
-    awards: PathLike | None,
-    links: PathLike | None,
-    firms: PathLike | None,
-    employer_tax_file: PathLike | None = None,
-    employer_tax_missing: str = "warn",
-    online: bool = False,
-    snapshot: PathLike | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> BatchResult:
-    if employer_tax_missing not in EMPLOYER_TAX_MISSING:
-        raise InputError(
-            f"--employer-tax-missing '{employer_tax_missing}': use one of {EMPLOYER_TAX_MISSING}"
-        )
-    apps, app_err = tables.canonical_applications(raw_apps, _currencies(rates), list(SCHEMES))
-    aw, aw_err, ln, fm, other_err = _side_tables(rules, rates, awards, links, firms)
-    et = et_err = None
-    if employer_tax_file:
-        et_raw = tables.read_table(employer_tax_file, "employer_tax")
-        et, et_err = employer_tax_mod.canonical_rows(et_raw, employer_tax_mod.load(rules.directory))
-    orgnrs = apps.filter(~pl.col("has_error"))["orgnr"].to_list() + ln["orgnr"].to_list()
-    facts = firm_facts(fm, orgnrs, online=online, snapshot_dir=Path(snapshot) if snapshot else None)
-    inputs = Inputs(apps, app_err, aw, aw_err, ln, facts, other_err, et, et_err, employer_tax_missing)
-    result = run(inputs, rules, rates)
-    errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
-    return BatchResult(build(result, rules, progress), errors)
+    return checking.decide_with_ledger(ledger, applications, as_of=as_of, **options)
 
 
 def check(
     *,
     orgnr: str,
     amount: str | int,
-    grant_date: str | dt.date,
+    grant_date: str | dt.date | None = None,
     currency: str = "NOK",
-    awards: PathLike | None = None,
-    links: PathLike | None = None,
-    firms: PathLike | None = None,
+    awards: Tables = None,
+    links: Tables = None,
+    firms: Tables = None,
     scheme: str | None = None,
     nace: str | None = None,
     application_id: str | None = None,
     fiscal_year_start: str | None = None,
     in_difficulty_2019: str | bool | None = None,
-    employer_tax: PathLike | None = None,
+    employer_tax: Tables = None,
     employer_tax_missing: str = "warn",
+    ledger: LedgerLike = None,
     online: bool = False,
     snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
 ) -> Decision:
-    """Decide one grant; the same pipeline as :func:`check_batch`."""
+    """Decide one grant; the same pipeline as :func:`check_batch`. Broken rows of the side
+    tables that concern no applicant are in :func:`check_one`'s ``input_errors``."""
     return check_one(**locals()).decisions[0]
 
 
@@ -149,81 +114,85 @@ def check_one(
     *,
     orgnr: str,
     amount: str | int,
-    grant_date: str | dt.date,
+    grant_date: str | dt.date | None = None,
     currency: str = "NOK",
-    awards: PathLike | None = None,
-    links: PathLike | None = None,
-    firms: PathLike | None = None,
+    awards: Tables = None,
+    links: Tables = None,
+    firms: Tables = None,
     scheme: str | None = None,
     nace: str | None = None,
     application_id: str | None = None,
     fiscal_year_start: str | None = None,
     in_difficulty_2019: str | bool | None = None,
-    employer_tax: PathLike | None = None,
+    employer_tax: Tables = None,
     employer_tax_missing: str = "warn",
+    ledger: LedgerLike = None,
     online: bool = False,
     snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
 ) -> BatchResult:
-    """Like :func:`check`, with the input errors of the side files (for the CLI)."""
-    rules, rates = _context(rules_dir, rates_file)
-    if isinstance(in_difficulty_2019, bool):
-        in_difficulty_2019 = "yes" if in_difficulty_2019 else "no"
-    row = {
-        "orgnr": orgnr,
-        "amount": str(amount),
-        "grant_date": str(grant_date),
-        "currency": currency,
-        "scheme": scheme,
-        "nace": nace,
-        "application_id": application_id or "1",
-        "fiscal_year_start": fiscal_year_start,
-        "in_difficulty_2019": in_difficulty_2019,
-    }
-    raw = pl.DataFrame([row], schema={k: pl.Utf8 for k in row}).with_columns(
-        file=pl.lit(CHECK_SOURCE), row=pl.lit(1, pl.Int64)
+    """Like :func:`check`, with the input errors of the side tables (``input_errors``)."""
+    row = application_record(
+        orgnr=orgnr,
+        amount=amount,
+        grant_date=grant_date,
+        currency=currency,
+        scheme=scheme,
+        nace=nace,
+        application_id=application_id,
+        fiscal_year_start=fiscal_year_start,
+        in_difficulty_2019=in_difficulty_2019,
     )
-    return _decide(
-        raw, rules, rates, awards, links, firms, employer_tax, employer_tax_missing, online, snapshot
+    raw = read_input([row], "applications", label=CHECK_SOURCE)
+    return _run(
+        raw,
+        ledger,
+        as_of=row["grant_date"],
+        ctx=Context.load(rules_dir, rates_file),
+        awards=awards,
+        links=links,
+        firms=firms,
+        employer_tax=employer_tax,
+        employer_tax_missing=employer_tax_missing,
+        online=online,
+        snapshot=snapshot,
     )
 
 
 def check_batch(
-    applications: PathLike,
+    applications: TableInput,
     *,
-    awards: PathLike | None = None,
-    links: PathLike | None = None,
-    firms: PathLike | None = None,
-    employer_tax: PathLike | None = None,
+    awards: Tables = None,
+    links: Tables = None,
+    firms: Tables = None,
+    employer_tax: Tables = None,
     employer_tax_missing: str = "warn",
+    ledger: LedgerLike = None,
+    independent: bool = False,
     online: bool = False,
     snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
     sheet: str | None = None,
     progress: Callable[[int, int], None] | None = None,
-    independent: bool = False,
 ) -> BatchResult:
-    """Decide every row of an applications file (CSV or XLSX, contract §1).
-
-    ``progress(done, total)`` is called while the decisions are rendered (for a progress bar).
-    """
-    rules, rates = _context(rules_dir, rates_file)
-    raw = tables.read_table(applications, "applications", sheet)
-    return _decide(
-        raw,
-        rules,
-        rates,
-        awards,
-        links,
-        firms,
-        employer_tax,
-        employer_tax_missing,
-        online,
-        snapshot,
-        progress,
+    """Decide every application (contract §1), cumulatively within each single undertaking
+    unless ``independent``. ``progress(done, total)`` is called while rendering."""
+    return _run(
+        read_input(applications, "applications", sheet=sheet),
+        ledger,
+        ctx=Context.load(rules_dir, rates_file),
+        awards=awards,
+        links=links,
+        firms=firms,
+        employer_tax=employer_tax,
+        employer_tax_missing=employer_tax_missing,
+        online=online,
+        snapshot=snapshot,
+        independent=independent,
+        progress=progress,
     )
 
 
-__all__ = ["BatchResult", "check", "check_batch", "check_one"]
+__all__ = ["BatchResult", "application_record", "check", "check_batch", "check_one"]

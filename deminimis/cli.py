@@ -70,6 +70,12 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "full fribeløp of each year in the window (conservative).",
         ),
         click.option(
+            "--ledger",
+            metavar="URL",
+            help="Also count the grant ledger's awards and live reservations of the single undertaking "
+            "(a database URL or SQLite file, as for 'deminimis ledger'); read-only.",
+        ),
+        click.option(
             "--online",
             is_flag=True,
             help="Look up firm facts live in Brønnøysund (Brreg) when the firms file and the local "
@@ -227,6 +233,12 @@ def _progress_bar() -> Callable[[int, int], None] | None:
     required=True,
     type=click.Path(path_type=Path, dir_okay=False),
     help="Output file: .csv (UTF-8 with BOM), .json (a list), .jsonl or .xlsx.",
+)
+@click.option(
+    "--independent",
+    is_flag=True,
+    help="Decide each application alone. Default: cumulative, an earlier application of the same "
+    "single undertaking (grant date, then input order) routed de_minimis counts for the later ones.",
 )
 @errors_to_exit
 def batch(applications: Path, out: Path, **kwargs: Any) -> None:

@@ -21,6 +21,7 @@ from deminimis.employer_tax_window import as_counted, employer_tax_rows, window_
 from deminimis.firms import FIRM_SCHEMA
 from deminimis.headroom import headroom_calendar
 from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
+from deminimis.prior_awards import fx_errors, prior_awards
 from deminimis.routing import route_expr
 from deminimis.rules import EMPLOYER_TAX, Rules
 from deminimis.sources.tables import ERRORS_SCHEMA
@@ -56,35 +57,6 @@ class Result:
     """Row errors per application (``idx``, file, row, field, message)."""
     input_errors: pl.DataFrame
     """Errors in awards/links/firms rows that belong to no application."""
-
-
-def _empty_awards() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "file": pl.Utf8,
-            "row": pl.Int64,
-            "orgnr": pl.Utf8,
-            "granted_on": pl.Date,
-            "amount_cents": pl.Int64,
-            "currency": pl.Utf8,
-            "basis": pl.Utf8,
-            "grantor": pl.Utf8,
-            "reference": pl.Utf8,
-        }
-    )
-
-
-def _fx_errors(frame: pl.DataFrame, date_field: str, keep: list[str]) -> pl.DataFrame:
-    """Rows whose date is before the currency's first published rate."""
-    return frame.filter(pl.col("fx_status") == "before_first").select(
-        *keep,
-        pl.lit(date_field).alias("field"),
-        pl.format(
-            "no ECB reference rate for {} on or before {} (the series starts later)",
-            pl.col("currency"),
-            pl.col(date_field).cast(pl.Utf8),
-        ).alias("message"),
-    )
 
 
 def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
@@ -134,7 +106,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         {c: f"app_{c}" for c in ("rate_date", "rate", "rate_micro", "rate_source", "fx_status")}
     )
     apps = apps.with_columns(new_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("app_rate_micro")))
-    app_fx_err = _fx_errors(apps.rename({"app_fx_status": "fx_status"}), "grant_date", ["idx", "file", "row"])
+    app_fx_err = fx_errors(apps.rename({"app_fx_status": "fx_status"}), "grant_date", ["idx", "file", "row"])
 
     # Regime entry by scheme and grant date.
     reg = rules.regime_frame()
@@ -151,28 +123,14 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         window_from=window_from_expr("grant_date", "window_kind", "window_years", "fiscal_year_start")
     )
 
-    # Prior awards: EUR at their own grant date, undertaking key.
-    awards = inputs.awards if not inputs.awards.is_empty() else _empty_awards()
-    aw = attach_undertaking(awards.with_row_index("aw_idx"), umap)
-    aw = fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on").collect()
-    aw = aw.with_columns(
-        eur_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("rate_micro")),
-        duplicate=pl.struct("orgnr", "granted_on", "amount_cents", "currency", "reference").is_duplicated(),
-    )
-    award_errors = pl.concat(
-        [
-            inputs.award_errors.select("file", "row", "field", "message", "orgnr"),
-            _fx_errors(aw, "granted_on", ["file", "row", "orgnr"]).select(
-                "file", "row", "field", "message", "orgnr"
-            ),
-        ]
-    )
-    aw = aw.filter(pl.col("fx_status") != "before_first")
+    # Prior awards: EUR at their own grant date, undertaking key, each award once.
+    aw, award_errors = prior_awards(inputs.awards, inputs.award_errors, umap, rates)
 
     # Employer-tax advantage per row (zone Ia and § 4 fribeløp), reduced by other de minimis aid.
     et_data = employer_tax.load(rules.directory)
+    own = aw.filter(~pl.col("source").str.starts_with("application:"))  # see batch_order
     et_adv, et_missing = employer_tax_rows(
-        inputs.employer_tax, inputs.firms, inputs.employer_tax_missing, aw, rates, et_data
+        inputs.employer_tax, inputs.firms, inputs.employer_tax_missing, own, rates, et_data
     )
     if inputs.employer_tax_errors is not None:
         award_errors = pl.concat([award_errors, inputs.employer_tax_errors.select(award_errors.columns)])
@@ -205,11 +163,28 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
 
     # Pairs application x award of the same undertaking.
     covid = rules.covid
+    ranked = "batch_rank" in aw.columns and "batch_rank" in apps.columns
     pairs = (
         apps.filter(~pl.col("has_error"))
-        .select("idx", "undertaking_key", "grant_date", "window_from", "entry_id", "in_force")
-        .join(aw.rename({"fx_status": "aw_fx_status"}), on="undertaking_key")
+        .select(
+            "idx",
+            "undertaking_key",
+            "grant_date",
+            "window_from",
+            "entry_id",
+            "in_force",
+            *(["batch_rank"] if ranked else []),
+        )  # fmt: skip
+        .join(
+            aw.rename({"fx_status": "aw_fx_status", "batch_rank": "aw_batch_rank"}, strict=False),
+            on="undertaking_key",
+        )  # fmt: skip
     )
+    if ranked:  # an application of the batch counts only for the ones ranked after it
+        rank = pl.col("aw_batch_rank")
+        pairs = pairs.filter(rank.is_null() | (rank < pl.col("batch_rank"))).drop(
+            "batch_rank", "aw_batch_rank"
+        )
     lim = reg.filter(pl.col("limit_id").is_not_null()).unique(["entry_id", "limit_id"], maintain_order=True)
     lim_bases = lim.select("entry_id", "limit_id", pl.col("limit_counts").alias("basis")).explode("basis")
     dm_bases = lim_bases.select("entry_id", "basis").unique().with_columns(dm=pl.lit(True))
@@ -329,7 +304,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     apps = apps.join(headroom_calendar(apps, pairs, et_pairs, lim_bases), on="idx", how="left")
     counted = (
         pl.concat(
-            [pairs.with_columns(source=pl.lit("awards"), fx_date=pl.col("granted_on")), as_counted(et_pairs)],
+            [pairs.with_columns(fx_date=pl.col("granted_on")), as_counted(et_pairs)],
             how="diagonal_relaxed",
         )
         .select(
@@ -356,8 +331,13 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             "duplicate",
             "grantor",
             "reference",
+            "sources",
+            "near",
+            "aw_idx",
         )
-        .sort("idx", "granted_on", "file", "row")
+        # Input order, not file names: the same case reads the same from every surface.
+        .sort("idx", "granted_on", pl.col("source") == "employer_tax", "aw_idx", "row", nulls_last=True)
+        .drop("aw_idx")
     )
     return Result(decisions=apps.sort("idx"), counted=counted, errors=errors, input_errors=input_errors)
 

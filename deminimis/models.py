@@ -41,6 +41,14 @@ class FxRate(_Model):
     source: str
 
 
+class AwardSource(_Model):
+    """One row that holds a counted award (a file and row, the ledger, a request, a register)."""
+
+    file: str | None
+    row: int | None
+    source: str
+
+
 class CountedAward(_Model):
     source: str
     """``awards`` or ``employer_tax``."""
@@ -61,6 +69,8 @@ class CountedAward(_Model):
     row: int | None = None
     grantor: str | None = None
     reference: str | None = None
+    sources: list[AwardSource] | None = None
+    """Every row that holds this award (counted once; contract §3); null for employer tax."""
 
 
 class Finding(_Model):
@@ -138,6 +148,7 @@ class Decision(_Model):
 
 
 __all__ = [
+    "AwardSource",
     "CountedAward",
     "CovidTF",
     "Decision",

@@ -45,7 +45,15 @@ def _without_origin(decision: dict) -> dict:
     """The decision without the names of temporary or uploaded files."""
     return {
         **decision,
-        "counted": [{**c, "file": None, "row": None} for c in decision["counted"]],
+        "counted": [
+            {
+                **c,
+                "file": None,
+                "row": None,
+                "sources": [{**x, "file": None, "row": None} for x in c["sources"] or []],
+            }
+            for c in decision["counted"]
+        ],
         "errors": [{**e, "file": None} for e in decision["errors"]],
     }
 

@@ -9,28 +9,31 @@ spreadsheet row); prior aid and links sent with the batch must be clean (else 42
 - ``application/json``: a list of applications, or ``{"applications": [...], "awards": [...],
   "links": [...], "use_ledger": true}``.
 - ``multipart/form-data``: file field ``applications`` (CSV or XLSX, contract §1), optional
-  files ``awards`` and ``links``.
+  files ``awards`` and ``links``, optional field ``independent`` (``true``).
+
+Batches are cumulative by default (contract §2): see :mod:`deminimis.batch_order`.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from deminimis.ledger import NotInitialised, batch_with_ledger, validate_awards
-from deminimis.models import Decision, RowError
-from deminimis.sources import tables
+from deminimis.case import awards_table, links_table
+from deminimis.ledger import NotInitialised, batch_with_ledger
+from deminimis.models import Decision
+from deminimis.sources.inputs import Upload, read_input
 
-from .inputs import applications_file, limit_rows, raise_if, relabel_file, side_tables
+from .inputs import applications_table, body_tables, case_tables, context, limit_rows, raise_if
 from .schemas import ApplicationIn, BatchIn
 from .settings import ApiSettings
 
@@ -62,65 +65,62 @@ _OPENAPI = {
 }
 
 
-def _row_errors(errors: list[RowError], field: str) -> list[dict[str, Any]]:
-    return [{"type": "value_error", "loc": ("body", field, e.row, e.field), "msg": e.message} for e in errors]
+def _row_errors(errors: pl.DataFrame, field: str) -> list[dict[str, Any]]:
+    return [
+        {"type": "value_error", "loc": ("body", field, e["row"], e["field"]), "msg": e["message"]}
+        for e in errors.iter_rows(named=True)
+    ]
 
 
-async def _save(upload: Any, directory: Path, field: str) -> tuple[Path, str] | None:
+async def _upload(form: Any, field: str) -> Upload | None:
+    upload = form.get(field)
     if upload is None:
         return None
     if not isinstance(upload, UploadFile):
         raise RequestValidationError(
             [{"type": "value_error", "loc": ("body", field), "msg": "must be a file"}]
         )
-    name = re.sub(r"[^\w.\-]", "_", Path(upload.filename or f"{field}.csv").name) or f"{field}.csv"
-    path = directory / field / name
-    path.parent.mkdir()
-    path.write_bytes(await upload.read())
-    return path, upload.filename or name
+    return Upload(await upload.read(), Path(upload.filename or f"{field}.csv").name or f"{field}.csv")
 
 
-def _from_upload(settings: ApiSettings, apps: Path, awards: Path | None, links: Path | None) -> None:
-    """Row limit and strict side files for an uploaded batch (raises 413 / 422)."""
-    limit_rows(tables.read_table(apps, "applications").height, settings, "applications")
-    if awards is not None:
-        rows, errors, _ = validate_awards(
-            awards, rules_dir=settings.rules_dir, rates_file=settings.rates_file
-        )
-        limit_rows(len(rows) + len(errors), settings, "awards")
-        raise_if(_row_errors(errors, "awards"))
-    if links is not None:
-        _, errors = tables.canonical_links(tables.read_table(links, "links"))
-        raise_if(_row_errors([RowError(**r) for r in errors.iter_rows(named=True)], "links"))
+def _from_upload(settings: ApiSettings, uploads: dict[str, Upload | None]) -> dict[str, pl.DataFrame | None]:
+    """The uploaded tables, read once; 413 past the row limit, 422 for a broken side-file row."""
+    ctx = context(settings)
+    out: dict[str, pl.DataFrame | None] = dict.fromkeys(uploads)
+    for field, upload in uploads.items():
+        if upload is None:
+            continue
+        raw = read_input(upload, field)
+        limit_rows(raw.height, settings, field)
+        if field == "awards":
+            raise_if(_row_errors(awards_table(raw, ctx)[1], field))
+        elif field == "links":
+            raise_if(_row_errors(links_table(raw)[1], field))
+        out[field] = raw
+    return out
 
 
-async def _multipart(request: Request, settings: ApiSettings, tmp: Path) -> list[Decision]:
-    form = await request.form(max_files=3, max_fields=3)
-    saved = {f: await _save(form.get(f), tmp, f) for f in ("applications", "awards", "links")}
-    if saved["applications"] is None:
+async def _multipart(request: Request, settings: ApiSettings) -> Sequence[Decision]:
+    form = await request.form(max_files=3, max_fields=4)
+    independent = str(form.get("independent") or "").strip().lower() in ("1", "true", "yes", "on")
+    uploads = {f: await _upload(form, f) for f in ("applications", "awards", "links")}
+    if uploads["applications"] is None:
         raise RequestValidationError(
             [{"type": "missing", "loc": ("body", "applications"), "msg": "file field required"}]
         )
-    apps, apps_name = saved["applications"]
-    awards = saved["awards"][0] if saved["awards"] else None
-    links = saved["links"][0] if saved["links"] else None
-    await run_in_threadpool(_from_upload, settings, apps, awards, links)
+    given = await run_in_threadpool(_from_upload, settings, uploads)
+    apps = given.pop("applications")
     result = await run_in_threadpool(
         batch_with_ledger,
         request.app.state.ledger,
         apps,
-        awards_file=awards,
-        links=links,
-        **settings.engine_options(),
+        independent=independent,
+        **case_tables(settings, **given),
     )
-    decisions = relabel_file(result.decisions, apps, apps_name)
-    for field in ("awards", "links"):
-        if saved[field]:
-            decisions = relabel_file(decisions, saved[field][0], saved[field][1])
-    return decisions
+    return result.decisions
 
 
-async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Decision]:
+async def _json(request: Request, settings: ApiSettings) -> Sequence[Decision]:
     try:
         raw = json.loads(await request.body())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -144,13 +144,16 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
         raise RequestValidationError(errors) from exc
     if not batch.applications:
         return []
-    rows, links = side_tables(batch.awards, batch.links, settings, tmp)
-    apps = applications_file(batch.applications, tmp)
+    given = body_tables(batch, settings)
     ledger = request.app.state.ledger if batch.use_ledger else None
     result = await run_in_threadpool(
-        batch_with_ledger, ledger, apps, awards_rows=rows, links=links, **settings.engine_options()
+        batch_with_ledger,
+        ledger,
+        applications_table(batch.applications),
+        independent=batch.independent,
+        **case_tables(settings, **given),
     )
-    return relabel_file(result.decisions, apps, "request", row_offset=-2)
+    return result.decisions
 
 
 @router.post("/batch", response_model=list[Decision], openapi_extra=_OPENAPI)
@@ -160,11 +163,10 @@ async def batch(request: Request) -> list[Decision]:
     if request.app.state.ledger is None:
         raise NotInitialised("this server runs without a ledger (run `deminimis ledger init`)")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    with tempfile.TemporaryDirectory(prefix="deminimis-api-") as tmp:
-        if kind == "multipart/form-data":
-            return await _multipart(request, settings, Path(tmp))
-        if kind == "application/json":
-            return await _json(request, settings, Path(tmp))
+    if kind == "multipart/form-data":
+        return list(await _multipart(request, settings))
+    if kind == "application/json":
+        return list(await _json(request, settings))
     raise HTTPException(415, "send application/json or multipart/form-data")
 
 

@@ -1,37 +1,41 @@
 """From request bodies to the engine's tables, with the engine's own validation.
 
-Why the engine's rules: an orgnr, amount, currency, date or basis is valid in the API exactly
-when the CLI would accept it (:mod:`deminimis.sources.tables`), so the two never disagree.
-Problems become a 422 whose ``loc`` is the field path (``["body", "awards", 2, "amount"]``).
-Prior aid and links given with a request must be clean (any broken row: 422); applications
-in a batch are decided row by row, a broken one getting route ``error`` as in the CLI.
+Why the engine's rules: a body's rows are read by the same input layer as a file
+(:mod:`deminimis.sources.inputs`, labelled ``request``, ``request.awards``… and numbered by
+their list index) and checked by the same rules (:mod:`deminimis.sources.tables`), so a value
+is valid in the API exactly when the CLI would accept it. Problems become a 422 whose ``loc``
+is the field path (``["body", "awards", 2, "amount"]``). Prior aid, links and employer-tax rows
+given with a request must be clean (any broken row: 422); applications in a batch are decided
+row by row, a broken one getting route ``error`` as in the CLI. The server's own tables
+(``serve --firms/--awards/--links/--employer-tax``) are added to every request
+(:func:`case_tables`).
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 
-from deminimis import fx
-from deminimis.ledger.prior import Row
-from deminimis.models import Decision
-from deminimis.rules import SCHEMES, load_rules
+from deminimis import employer_tax as employer_tax_mod
+from deminimis.api import application_record
+from deminimis.case import Context, awards_table, links_table
+from deminimis.rules import SCHEMES
 from deminimis.sources import tables
+from deminimis.sources.inputs import TableInput, read_input
 
-from .schemas import ApplicationIn, AwardIn, LinkIn
+from .schemas import ApplicationIn
 from .settings import ApiSettings
 
-APPLICATION_COLUMNS = (*tables.REQUIRED["applications"], *tables.OPTIONAL["applications"])
-AWARD_FIELDS = (*tables.REQUIRED["awards"], *tables.OPTIONAL["awards"])
+REQUEST = "request"
 REQUEST_AWARDS = "request.awards"
 """``counted[].file`` of prior aid given in the request body (``row``: its list index)."""
+REQUEST_LINKS = "request.links"
+REQUEST_EMPLOYER_TAX = "request.employer_tax"
 
 
 def _error(loc: Sequence[str | int], msg: str, value: Any = None) -> dict[str, Any]:
@@ -49,31 +53,32 @@ def limit_rows(count: int, settings: ApiSettings, what: str) -> None:
         raise HTTPException(413, f"{what}: {count} rows; at most {settings.max_rows} per request")
 
 
+def context(settings: ApiSettings) -> Context:
+    return Context.load(settings.rules_dir, settings.rates_file)
+
+
 def currencies(settings: ApiSettings) -> list[str]:
-    rates = fx.load_rates(settings.rates_file)
-    return ["EUR", *rates.get_column("currency").unique().sort().to_list()]
+    return context(settings).currencies
 
 
-def _frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> pl.DataFrame:
-    data = {c: [None if r.get(c) is None else str(r[c]) for r in rows] for c in columns}
-    frame = pl.DataFrame(data, schema={c: pl.Utf8 for c in columns})
-    return frame.with_columns(file=pl.lit("request"), row=pl.int_range(pl.len(), dtype=pl.Int64))
-
-
-def application_row(app: ApplicationIn, index: int | None = None) -> dict[str, str | None]:
+def application_row(app: ApplicationIn, index: int | None = None) -> dict[str, Any]:
     """The contract's applications row (text); defaults: today, id = 1-based position."""
-    row = app.model_dump()
-    row["grant_date"] = app.grant_date or dt.date.today().isoformat()
-    row["application_id"] = app.application_id or str((index or 0) + 1)
-    if app.in_difficulty_2019 is not None:
-        row["in_difficulty_2019"] = "yes" if app.in_difficulty_2019 else "no"
-    return {c: row.get(c) for c in APPLICATION_COLUMNS}
+    fields = app.model_dump(include=set(ApplicationIn.model_fields))
+    fields["application_id"] = app.application_id or str((index or 0) + 1)
+    return application_record(**fields)
+
+
+def applications_table(apps: Sequence[ApplicationIn]) -> pl.DataFrame:
+    """A JSON batch as the applications table (``file`` ``request``, ``row`` the list index)."""
+    return read_input(
+        [application_row(a, i) for i, a in enumerate(apps)], "applications", label=REQUEST, first_row=0
+    )
 
 
 def application_errors(app: ApplicationIn, settings: ApiSettings) -> list[dict[str, Any]]:
     """Every field of one application the engine would reject, as 422 errors."""
-    frame = _frame([application_row(app)], APPLICATION_COLUMNS)
-    _, errors = tables.canonical_applications(frame, currencies(settings), list(SCHEMES))
+    raw = read_input([application_row(app)], "applications", label=REQUEST, first_row=0)
+    _, errors = tables.canonical_applications(raw, currencies(settings), list(SCHEMES))
     return [
         _error(("body", e["field"]), e["message"], getattr(app, e["field"], None))
         for e in errors.iter_rows(named=True)
@@ -87,81 +92,68 @@ def _row_errors(errors: pl.DataFrame, rows: list[dict[str, Any]], loc: str) -> l
     ]
 
 
-def _award_rows(awards: list[AwardIn], settings: ApiSettings) -> tuple[list[Row], list[dict[str, Any]]]:
-    rows = [a.model_dump() for a in awards]
-    if not rows:
-        return [], []
-    aliases = load_rules(settings.rules_dir).basis_aliases()
-    _, errors = tables.canonical_awards(_frame(rows, AWARD_FIELDS), currencies(settings), aliases)
-    return [{**r, "_file": REQUEST_AWARDS, "_row": i} for i, r in enumerate(rows)], _row_errors(
-        errors, rows, "awards"
-    )
+def _records(items: Sequence[BaseModel]) -> list[dict[str, Any]]:
+    return [i.model_dump() for i in items]
 
 
-def _links_file(links: list[LinkIn], directory: Path) -> tuple[Path | None, list[dict[str, Any]]]:
-    if not links:
-        return None, []
-    rows = [link.model_dump() for link in links]
-    _, errors = tables.canonical_links(_frame(rows, ("orgnr", "undertaking_id")))
-    path = directory / "links.csv"
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["orgnr", "undertaking_id"])
-        writer.writerows([[r["orgnr"], r["undertaking_id"]] for r in rows])
-    return path, _row_errors(errors, rows, "links")
-
-
-def side_tables(
-    awards: list[AwardIn],
-    links: list[LinkIn],
-    settings: ApiSettings,
-    directory: Path,
-    errors: list[dict[str, Any]] | None = None,
-) -> tuple[list[Row], Path | None]:
-    """Prior-aid rows and a links file from the body; one 422 listing ``errors`` and every
-    broken award or link row, or 413 when there are too many rows."""
-    limit_rows(len(awards), settings, "awards")
-    limit_rows(len(links), settings, "links")
-    rows, award_errors = _award_rows(awards, settings)
-    path, link_errors = _links_file(links, directory)
-    raise_if([*(errors or []), *award_errors, *link_errors])
-    return rows, path
-
-
-def applications_file(apps: list[ApplicationIn], directory: Path) -> Path:
-    """A JSON batch as an applications CSV (row ``i + 2`` is item ``i``)."""
-    path = directory / "applications.csv"
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(APPLICATION_COLUMNS)
-        for i, app in enumerate(apps):
-            writer.writerow(["" if v is None else v for v in application_row(app, i).values()])
-    return path
-
-
-def relabel_file(decisions: list[Decision], path: Path, label: str, row_offset: int = 0) -> list[Decision]:
-    """Name a temporary file in the decisions' errors and counted awards as the client knows it."""
-    out = []
-    for d in decisions:
-        errors = [
-            e.model_copy(update={"file": label, "row": None if e.row is None else e.row + row_offset})
-            if e.file == str(path)
-            else e
-            for e in d.errors
-        ]
-        counted = [c.model_copy(update={"file": label}) if c.file == str(path) else c for c in d.counted]
-        out.append(d.model_copy(update={"errors": errors, "counted": counted}))
+def body_tables(
+    body: Any, settings: ApiSettings, errors: list[dict[str, Any]] | None = None
+) -> dict[str, pl.DataFrame | None]:
+    """The body's ``awards``, ``links`` and ``employer_tax`` as tables; one 422 listing
+    ``errors`` and every broken row, or 413 when there are too many rows."""
+    ctx = context(settings)
+    out: dict[str, pl.DataFrame | None] = {"awards": None, "links": None, "employer_tax": None}
+    problems = list(errors or [])
+    for field, label in (
+        ("awards", REQUEST_AWARDS),
+        ("links", REQUEST_LINKS),
+        ("employer_tax", REQUEST_EMPLOYER_TAX),
+    ):
+        rows = _records(getattr(body, field, None) or [])
+        limit_rows(len(rows), settings, field)
+        if not rows:
+            continue
+        raw = read_input(rows, field, label=label, first_row=0)
+        if field == "awards":
+            _, bad = awards_table(raw, ctx)
+        elif field == "links":
+            _, bad = links_table(raw)
+        else:
+            _, bad = employer_tax_mod.canonical_rows(raw, employer_tax_mod.load(ctx.rules.directory))
+        problems += _row_errors(bad, rows, field)
+        out[field] = raw
+    raise_if(problems)
     return out
 
 
+def _with(server: Any, given: TableInput | None) -> list[TableInput]:
+    return [t for t in (server, given) if t is not None]
+
+
+def case_tables(settings: ApiSettings, **given: TableInput | None) -> dict[str, Any]:
+    """Keywords for the engine: the server's tables (firms, awards, links, employer tax, online,
+    snapshot, rules, rates) with the request's own ``awards``, ``links`` and ``employer_tax``."""
+    return {
+        "awards": _with(settings.awards_file, given.get("awards")),
+        "links": _with(settings.links_file, given.get("links")),
+        "employer_tax": _with(settings.employer_tax_file, given.get("employer_tax")),
+        "firms": settings.firms_file,
+        "online": settings.online,
+        "snapshot": settings.snapshot_dir,
+        **settings.engine_options(),
+    }
+
+
 __all__ = [
+    "REQUEST",
     "REQUEST_AWARDS",
     "application_errors",
     "application_row",
-    "applications_file",
+    "applications_table",
+    "body_tables",
+    "case_tables",
+    "context",
     "currencies",
     "limit_rows",
-    "side_tables",
     "raise_if",
-    "relabel_file",
 ]

@@ -8,8 +8,6 @@ Endpoints are plain ``def``: the engine is CPU-bound and runs in the server's th
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request
@@ -28,7 +26,7 @@ from deminimis.ledger.prior import parse_date
 from deminimis.models import Decision
 
 from . import batch
-from .inputs import application_errors, application_row, side_tables
+from .inputs import application_errors, application_row, body_tables, case_tables
 from .schemas import CheckIn, GrantIn, GrantOut, Health, ReservationIn, ReservationOut
 from .settings import ApiSettings
 
@@ -73,16 +71,10 @@ def health(ledger: LedgerDep) -> Health:
 @router.post("/check", response_model=Decision, tags=["check"])
 def check(body: CheckIn, ledger: LedgerDep, settings: SettingsDep) -> Decision:
     """Decide one grant against the ledger's prior aid (+ awards given here). Read-only."""
-    with tempfile.TemporaryDirectory(prefix="deminimis-api-") as tmp:
-        errors = application_errors(body, settings)
-        rows, links = side_tables(body.awards, body.links, settings, Path(tmp), errors)
-        result = check_with_ledger(
-            ledger if body.use_ledger else None,
-            awards_rows=rows,
-            links=links,
-            **application_row(body),
-            **settings.engine_options(),
-        )
+    given = body_tables(body, settings, application_errors(body, settings))
+    result = check_with_ledger(
+        ledger if body.use_ledger else None, **application_row(body), **case_tables(settings, **given)
+    )
     return result.decisions[0]
 
 
@@ -97,21 +89,17 @@ def create_reservation(
     body: ReservationIn, ledger: LedgerDep, settings: SettingsDep, x_actor: ActorHeader = None
 ) -> Any:
     """Check the grant and, only if it fits de minimis, hold its amount (201); else 409."""
-    with tempfile.TemporaryDirectory(prefix="deminimis-api-") as tmp:
-        errors = application_errors(body, settings)
-        rows, links = side_tables(body.awards, body.links, settings, Path(tmp), errors)
-        result = reserve(
-            ledger,
-            actor=_actor(body.actor, x_actor),
-            grantor=body.grantor,
-            reference=body.reference,
-            awards_rows=rows,
-            links=links,
-            ttl=dt.timedelta(days=body.ttl_days),
-            context={"body": body.model_dump()},
-            **application_row(body),
-            **settings.engine_options(),
-        )
+    given = body_tables(body, settings, application_errors(body, settings))
+    result = reserve(
+        ledger,
+        actor=_actor(body.actor, x_actor),
+        grantor=body.grantor,
+        reference=body.reference,
+        ttl=dt.timedelta(days=body.ttl_days),
+        context={"body": body.model_dump()},
+        **application_row(body),
+        **case_tables(settings, **given),
+    )
     out = ReservationOut(reservation=result.reservation, decision=result.decision)
     if result.accepted:
         return out

@@ -58,6 +58,20 @@ class LinkIn(_In):
     undertaking_id: Text
 
 
+class EmployerTaxIn(_In):
+    """Employer-tax rows (contract §1 employer_tax): the declared advantage, or the wage base
+    and kommunenummer (deminimis computes the zone Ia advantage); ``month`` for monthly rows."""
+
+    orgnr: Text
+    year: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v), Field(max_length=4)]
+    month: Annotated[str | None, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)] = None
+    advantage_nok: Amount | None = None
+    wage_base_nok: Amount | None = None
+    kommunenummer: Text | None = None
+    area: Text | None = None
+    sector: Text | None = None
+
+
 class ApplicationIn(_In):
     """One planned grant (contract §1 applications)."""
 
@@ -77,6 +91,7 @@ class CheckIn(ApplicationIn):
 
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
+    employer_tax: list[EmployerTaxIn] = []
     use_ledger: bool = Field(True, description="count the ledger's awards and live reservations")
 
 
@@ -86,7 +101,13 @@ class BatchIn(_In):
     applications: list[ApplicationIn]
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
+    employer_tax: list[EmployerTaxIn] = []
     use_ledger: bool = True
+    independent: bool = Field(
+        False,
+        description="decide each application alone (default: cumulative, an earlier application of "
+        "the same single undertaking routed de_minimis counts for the later ones)",
+    )
 
 
 class ReservationIn(ApplicationIn):
@@ -94,6 +115,7 @@ class ReservationIn(ApplicationIn):
 
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
+    employer_tax: list[EmployerTaxIn] = []
     grantor: Text | None = None
     reference: Text | None = None
     ttl_days: int = Field(14, ge=1, le=365, description="days until the reservation expires")
@@ -130,6 +152,7 @@ __all__ = [
     "AwardIn",
     "BatchIn",
     "CheckIn",
+    "EmployerTaxIn",
     "GrantIn",
     "GrantOut",
     "Health",

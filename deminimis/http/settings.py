@@ -43,7 +43,13 @@ class ApiSettings:
     online: bool = False
     """Look firms up live in Brønnøysund (else only the firms file and the local snapshot)."""
     awards_file: Path | None = None
-    """A default prior-aid register the web page adds to every check (contract §1 awards)."""
+    """A default prior-aid register added to every check, on every surface (contract §1 awards)."""
+    links_file: Path | None = None
+    """Single-undertaking links added to every check (contract §1 links)."""
+    employer_tax_file: Path | None = None
+    """Employer-tax rows added to every check (contract §1 employer_tax)."""
+    snapshot_dir: Path | None = None
+    """The local Brreg snapshot (``deminimis brreg sync``; default: the user data directory)."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> ApiSettings:

@@ -11,7 +11,7 @@
 
 SQLite (a file) by default, PostgreSQL through a URL. See :mod:`.reservations` for the
 locking that keeps two officers from together exceeding the ceiling, :mod:`.prior` for how
-the ledger becomes the engine's prior aid, :mod:`.migrations` for schema versions.
+the ledger becomes the engine's prior aid (one query per check), :mod:`.migrations` for schema versions.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from deminimis.ledger.history import export_awards, history
 from deminimis.ledger.imports import ImportResult, import_awards, validate_awards
 from deminimis.ledger.lifecycle import GrantResult, grant, release
 from deminimis.ledger.migrations import LATEST, migrate, require_current
-from deminimis.ledger.prior import prior_aid_file
+from deminimis.ledger.prior import ledger_awards, ledger_source
 from deminimis.ledger.records import AuditEvent, AwardRecord, History, ReservationRecord
 from deminimis.ledger.reservations import DEFAULT_TTL, ReserveResult, get_reservation, reserve
 
@@ -71,7 +71,8 @@ __all__ = [
     "import_awards",
     "migrate",
     "open_ledger",
-    "prior_aid_file",
+    "ledger_awards",
+    "ledger_source",
     "release",
     "reserve",
     "resolve_url",

@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
 import sqlalchemy as sa
 
 from deminimis import orgnr as orgnr_mod
 from deminimis.ledger.db import Ledger, utcnow
-from deminimis.ledger.prior import ledger_rows, write_awards_csv
+from deminimis.ledger.prior import ledger_awards
 from deminimis.ledger.records import History, audit_event, award_record, reservation_record
 from deminimis.ledger.schema import audit_log, awards, reservations
+from deminimis.render import fmt
 
 
 def history(ledger: Ledger, orgnr: str, *, now: dt.datetime | None = None) -> History:
@@ -49,9 +51,18 @@ def history(ledger: Ledger, orgnr: str, *, now: dt.datetime | None = None) -> Hi
 def export_awards(ledger: Ledger, path: str | Path, *, now: dt.datetime | None = None) -> int:
     """Write the ledger's prior aid (awards + live reservations) as an awards CSV; row count."""
     with ledger.read() as conn:
-        rows = ledger_rows(conn, now=now or utcnow())
-    write_awards_csv(rows, Path(path))
-    return len(rows)
+        rows = ledger_awards(conn, None, now=now or utcnow())
+    out = rows.select(
+        "orgnr",
+        pl.col("granted_on").dt.to_string("%Y-%m-%d"),
+        amount=fmt.money(pl.col("amount_cents")),
+        currency="currency",
+        basis="basis",
+        grantor="grantor",
+        reference="reference",
+    )
+    out.write_csv(Path(path))
+    return out.height
 
 
 __all__ = ["export_awards", "history"]

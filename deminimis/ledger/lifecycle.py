@@ -11,9 +11,7 @@ the rollback.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +21,7 @@ from deminimis.ledger import audit
 from deminimis.ledger.checking import decide_one
 from deminimis.ledger.db import Ledger, utcnow
 from deminimis.ledger.errors import Conflict, NotFound
-from deminimis.ledger.prior import links_csv, parse_date
+from deminimis.ledger.prior import parse_date
 from deminimis.ledger.records import AwardRecord, ReservationRecord, award_record, reservation_record
 from deminimis.ledger.reservations import expire_due, get_row
 from deminimis.ledger.schema import awards, reservations
@@ -49,20 +47,19 @@ def _pending(conn: sa.Connection, reservation_id: int, action: str) -> sa.Row[An
 def _recheck(conn: sa.Connection, row: sa.Row[Any], granted_on: dt.date, now: dt.datetime) -> Decision:
     """The reserved grant decided again at ``granted_on``, without its own reservation."""
     opts = {k: v for k, v in (row.options or {}).items() if v is not None}
-    with tempfile.TemporaryDirectory(prefix="deminimis-ledger-") as tmp:
-        links = links_csv(list(row.members), f"reservation-{row.id}", Path(tmp) / "links.csv")
-        result = decide_one(
-            conn,
-            now=now,
-            exclude_reservation=row.id,
-            orgnr=row.orgnr,
-            amount=format_cents(row.amount_cents),
-            currency=row.currency,
-            grant_date=granted_on,
-            scheme=row.scheme,
-            links=links,
-            **opts,
-        )
+    links = [{"orgnr": m, "undertaking_id": f"reservation-{row.id}"} for m in row.members]
+    result = decide_one(
+        conn,
+        now=now,
+        exclude_reservation=row.id,
+        orgnr=row.orgnr,
+        amount=format_cents(row.amount_cents),
+        currency=row.currency,
+        grant_date=granted_on,
+        scheme=row.scheme,
+        links=links or None,
+        **opts,
+    )
     return result.decisions[0]
 
 

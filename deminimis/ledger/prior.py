@@ -1,46 +1,42 @@
-"""Prior aid from the ledger, as the contract's awards CSV the engine already reads.
+"""Prior aid from the ledger: one SQL query for the applicants' single undertakings.
 
-Why a CSV: the engine (:func:`deminimis.api.check_one`) takes prior aid as an awards file;
-writing the ledger out in that form keeps one pipeline and one set of rules, with no change
-to the engine. The file holds
+Why a query, not the whole ledger: a check needs the awards of a few orgnrs in a few years;
+reading a million-award ledger for each one made a reservation take seconds. The source
+(:func:`ledger_source`, an award source of :func:`deminimis.case.decide`) returns typed award
+rows of the undertaking's members (``since`` can bound the date; :func:`deminimis.case.decide`
+asks for every date, so that a single check and a batch list the same awards), with their
+provenance set here:
 
-- every ledger award (imported or granted), at its own grant date;
+- every ledger award (imported or granted), at its own grant date; an imported one names the
+  file and row it came from, a granted one ``ledger:awards`` and its id;
 - every *live* reservation (pending, not expired) as ``de_minimis`` aid (``de_minimis_sgei``
-  for scheme ``sgei``). A reservation *holds* its amount: it counts at its planned grant date,
-  or at the date being checked when that is earlier (``as_of``), so that a grant dated before
-  a reservation cannot use the headroom the reservation holds;
-- optionally the rows of a user's awards file (merged, errors still reported against it).
+  for scheme ``sgei``), named ``ledger:reservations`` and its id. A reservation *holds* its
+  amount: it counts at its planned grant date, or at the date being checked when that is
+  earlier (``as_of``), so that a grant dated before a reservation cannot use the headroom the
+  reservation holds.
 
-The decision's ``counted`` entries are then relabelled (:func:`relabel`) from the temporary
-file to where each award really lives: the imported file and row, ``ledger:awards`` and the
-award id, or ``ledger:reservations`` and the reservation id.
+Every row has ``origin`` ``ledger``: an award also in the applicant's declaration is counted
+once (:mod:`deminimis.counted_once`).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
 
 from deminimis.ledger.schema import awards, reservations
-from deminimis.models import Decision, RowError
-from deminimis.money import format_cents
-from deminimis.sources import tables
+from deminimis.sources import schemas, tables
 
-AWARD_COLUMNS = ("orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference")
-"""The contract's awards columns (§1), in the order :func:`write_awards_csv` writes them."""
 LEDGER_AWARDS = "ledger:awards"
 LEDGER_RESERVATIONS = "ledger:reservations"
+LEDGER = "ledger"
+CHUNK = 900
+"""orgnrs per ``IN (…)`` (well under every database's limit on bound parameters)."""
 PathLike = str | Path
-Row = dict[str, str | int | None]
-"""An awards row as text, with its origin in ``_file`` and ``_row``."""
 
 
 def parse_date(text: str | dt.date | None) -> dt.date | None:
@@ -55,141 +51,111 @@ def parse_date(text: str | dt.date | None) -> dt.date | None:
     return frame.select(tables.date_expr("d")).item()
 
 
-def ledger_rows(
+def _chunks(orgnrs: list[str] | None) -> list[list[str] | None]:
+    """``IN`` lists of at most :data:`CHUNK` orgnrs (None: every orgnr, for the export)."""
+    if orgnrs is None:
+        return [None]
+    return [orgnrs[i : i + CHUNK] for i in range(0, len(orgnrs), CHUNK)]
+
+
+def _award_rows(conn: sa.Connection, orgnrs: list[str] | None, since: dt.date | None) -> list[dict]:
+    rows: list[dict] = []
+    for part in _chunks(orgnrs):
+        query = sa.select(awards)
+        if part is not None:
+            query = query.where(awards.c.orgnr.in_(part))
+        if since is not None:
+            query = query.where(awards.c.granted_on >= since)
+        for a in conn.execute(query.order_by(awards.c.granted_on, awards.c.id)).mappings():
+            imported = a["source"] == "import"
+            rows.append(
+                {
+                    "file": a["source_file"] if imported else LEDGER_AWARDS,
+                    "row": a["source_row"] if imported else a["id"],
+                    "orgnr": a["orgnr"],
+                    "granted_on": a["granted_on"],
+                    "amount_cents": a["amount_cents"],
+                    "currency": a["currency"],
+                    "basis": a["basis"],
+                    "grantor": a["grantor"],
+                    "reference": a["reference"],
+                }
+            )
+    return rows
+
+
+def _reservation_rows(
+    conn: sa.Connection,
+    orgnrs: list[str] | None,
+    *,
+    now: dt.datetime,
+    as_of: dt.date | None,
+    exclude_reservation: int | None,
+) -> list[dict]:
+    rows: list[dict] = []
+    for part in _chunks(orgnrs):
+        live = sa.select(reservations).where(
+            reservations.c.status == "pending", reservations.c.expires_at > now
+        )
+        if part is not None:
+            live = live.where(reservations.c.orgnr.in_(part))
+        if exclude_reservation is not None:
+            live = live.where(reservations.c.id != exclude_reservation)
+        for r in conn.execute(live.order_by(reservations.c.grant_date, reservations.c.id)).mappings():
+            rows.append(
+                {
+                    "file": LEDGER_RESERVATIONS,
+                    "row": r["id"],
+                    "orgnr": r["orgnr"],
+                    "granted_on": min(r["grant_date"], as_of) if as_of else r["grant_date"],
+                    "amount_cents": r["amount_cents"],
+                    "currency": r["currency"],
+                    "basis": r["basis"],
+                    "grantor": r["grantor"],
+                    "reference": r["reference"] or f"reservation {r['id']}",
+                }
+            )
+    return rows
+
+
+def ledger_awards(
+    conn: sa.Connection,
+    orgnrs: list[str] | None,
+    since: dt.date | None = None,
+    *,
+    now: dt.datetime,
+    as_of: dt.date | None = None,
+    exclude_reservation: int | None = None,
+) -> pl.DataFrame:
+    """The ledger's awards and live reservations of ``orgnrs`` (typed awards, provenance set;
+    ``orgnrs`` None: the whole ledger, only for ``ledger export``).
+
+    Awards granted before ``since`` are left out (no window reaches them); awards dated after
+    the grant date are kept (the decision warns about them).
+    """
+    rows = _award_rows(conn, orgnrs, since)
+    rows += _reservation_rows(conn, orgnrs, now=now, as_of=as_of, exclude_reservation=exclude_reservation)
+    frame = pl.DataFrame(
+        rows, schema={k: v for k, v in schemas.TYPED["awards"].items() if k not in ("origin", "source")}
+    )
+    return frame.with_columns(origin=pl.lit(LEDGER), source=pl.lit("awards"))
+
+
+def ledger_source(
     conn: sa.Connection,
     *,
     now: dt.datetime,
     as_of: dt.date | None = None,
     exclude_reservation: int | None = None,
-) -> list[Row]:
-    """Ledger awards and live reservations as awards rows (text), with ``_file``/``_row`` origins."""
-    rows: list[Row] = []
-    for a in conn.execute(sa.select(awards).order_by(awards.c.granted_on, awards.c.id)).mappings():
-        imported = a["source"] == "import"
-        rows.append(
-            {
-                "orgnr": a["orgnr"],
-                "granted_on": a["granted_on"].isoformat(),
-                "amount": format_cents(a["amount_cents"]),
-                "currency": a["currency"],
-                "basis": a["basis"],
-                "grantor": a["grantor"],
-                "reference": a["reference"],
-                "_file": a["source_file"] if imported else LEDGER_AWARDS,
-                "_row": a["source_row"] if imported else a["id"],
-            }
-        )
-    live = sa.select(reservations).where(reservations.c.status == "pending", reservations.c.expires_at > now)
-    if exclude_reservation is not None:
-        live = live.where(reservations.c.id != exclude_reservation)
-    for r in conn.execute(live.order_by(reservations.c.grant_date, reservations.c.id)).mappings():
-        held = min(r["grant_date"], as_of) if as_of else r["grant_date"]
-        rows.append(
-            {
-                "orgnr": r["orgnr"],
-                "granted_on": held.isoformat(),
-                "amount": format_cents(r["amount_cents"]),
-                "currency": r["currency"],
-                "basis": r["basis"],
-                "grantor": r["grantor"],
-                "reference": r["reference"] or f"reservation {r['id']}",
-                "_file": LEDGER_RESERVATIONS,
-                "_row": r["id"],
-            }
-        )
-    return rows
+) -> Callable[[list[str], dt.date | None], pl.DataFrame]:
+    """An award source (:data:`deminimis.case.AwardSource`) reading through ``conn``."""
 
-
-def user_rows(path: PathLike) -> list[Row]:
-    """The rows of a user's awards file as text, keeping their own file and row for messages."""
-    raw = tables.read_table(path, "awards")
-    return [
-        {**{c: r.get(c) for c in AWARD_COLUMNS}, "_file": r["file"], "_row": r["row"]}
-        for r in raw.iter_rows(named=True)
-    ]
-
-
-def write_awards_csv(rows: list[Row], path: Path) -> Path:
-    """Write awards rows in the contract's columns (UTF-8, comma, header on row 1)."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(AWARD_COLUMNS)
-        writer.writerows([[r.get(c) if r.get(c) is not None else "" for c in AWARD_COLUMNS] for r in rows])
-    return path
-
-
-@dataclass
-class PriorAid:
-    """A temporary awards file and where each of its rows came from (CSV row -> file, row)."""
-
-    path: Path
-    origins: dict[int, tuple[str, int | None]] = field(default_factory=dict)
-
-    def _where(self, file: str | None, row: int | None) -> tuple[str | None, int | None]:
-        if file == str(self.path) and row in self.origins:
-            return self.origins[row]
-        return file, row
-
-    def relabel(self, decision: Decision) -> Decision:
-        """The decision with ``counted`` and ``errors`` naming the real origin of each award."""
-        counted = []
-        for c in decision.counted:
-            file, row = self._where(c.file, c.row)
-            counted.append(c.model_copy(update={"file": file, "row": row}))
-        counted.sort(key=lambda c: (c.granted_on, c.file or "", c.row if c.row is not None else -1))
-        return decision.model_copy(
-            update={"counted": counted, "errors": [self.relabel_error(e) for e in decision.errors]}
+    def source(orgnrs: list[str], since: dt.date | None) -> pl.DataFrame:
+        return ledger_awards(
+            conn, orgnrs, since, now=now, as_of=as_of, exclude_reservation=exclude_reservation
         )
 
-    def relabel_error(self, error: RowError) -> RowError:
-        file, row = self._where(error.file, error.row)
-        return error.model_copy(update={"file": file, "row": row})
+    return source
 
 
-@contextmanager
-def prior_aid_file(
-    conn: sa.Connection | None,
-    *,
-    now: dt.datetime,
-    as_of: dt.date | None = None,
-    extra: PathLike | None = None,
-    extra_rows: list[Row] | None = None,
-    exclude_reservation: int | None = None,
-) -> Iterator[PriorAid]:
-    """A temporary awards CSV of the ledger's prior aid (none when ``conn`` is None), plus the
-    rows of the file ``extra`` and ``extra_rows`` (text rows with ``_file``/``_row`` labels)."""
-    rows = ledger_rows(conn, now=now, as_of=as_of, exclude_reservation=exclude_reservation) if conn else []
-    rows += user_rows(extra) if extra is not None else []
-    rows += extra_rows or []
-    with tempfile.TemporaryDirectory(prefix="deminimis-ledger-") as tmp:
-        path = write_awards_csv(rows, Path(tmp) / "prior-aid.csv")
-        origins = {i + 2: (str(r["_file"]), _int(r["_row"])) for i, r in enumerate(rows)}
-        yield PriorAid(path, origins)
-
-
-def _int(value: str | int | None) -> int | None:
-    return int(value) if value is not None else None
-
-
-def links_csv(members: list[str], key: str, path: Path) -> Path:
-    """A links file making ``members`` one single undertaking (re-checks of a reservation)."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["orgnr", "undertaking_id"])
-        writer.writerows([[m, key] for m in members])
-    return path
-
-
-__all__ = [
-    "AWARD_COLUMNS",
-    "LEDGER_AWARDS",
-    "LEDGER_RESERVATIONS",
-    "PriorAid",
-    "Row",
-    "ledger_rows",
-    "links_csv",
-    "parse_date",
-    "prior_aid_file",
-    "user_rows",
-    "write_awards_csv",
-]
+__all__ = ["LEDGER", "LEDGER_AWARDS", "LEDGER_RESERVATIONS", "ledger_awards", "ledger_source", "parse_date"]

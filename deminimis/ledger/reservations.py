@@ -20,18 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
+from pydantic import BaseModel
 
 from deminimis.errors import DeminimisError
 from deminimis.ledger import audit
 from deminimis.ledger.checking import decide_one
 from deminimis.ledger.db import Ledger, utcnow
 from deminimis.ledger.errors import NotFound
-from deminimis.ledger.prior import Row
 from deminimis.ledger.records import ReservationRecord, reservation_record
 from deminimis.ledger.schema import reservations
 from deminimis.models import Decision, RowError
 from deminimis.money import parse_cents
+from deminimis.sources.inputs import Upload
 
 DEFAULT_TTL = dt.timedelta(days=14)
 OPTION_KEYS = ("nace", "fiscal_year_start", "in_difficulty_2019", "application_id")
@@ -49,6 +51,27 @@ class ReserveResult:
     @property
     def accepted(self) -> bool:
         return self.reservation is not None
+
+
+def _jsonable(value: Any) -> Any:
+    """A request value as the audit log keeps it (tables as rows, uploads by name)."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, pl.DataFrame):
+        return value.to_dicts()
+    if isinstance(value, Upload):
+        return {"upload": value.name, "bytes": len(value.data)}
+    if isinstance(value, bytes):
+        return {"bytes": len(value)}
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def _basis(scheme: str | None) -> str:
@@ -92,8 +115,9 @@ def reserve(
     scheme: str | None = None,
     grantor: str | None = None,
     reference: str | None = None,
+    awards: Any = None,
     awards_file: str | Path | None = None,
-    awards_rows: list[Row] | None = None,
+    awards_rows: list[dict[str, Any]] | None = None,
     ttl: dt.timedelta = DEFAULT_TTL,
     now: dt.datetime | None = None,
     context: dict[str, Any] | None = None,
@@ -101,8 +125,9 @@ def reserve(
 ) -> ReserveResult:
     """Check a planned grant against the ledger's prior aid and hold it if it fits de minimis.
 
-    ``awards_file`` / ``awards_rows`` add prior aid the ledger does not hold (e.g. the
-    applicant's declaration; rows as :data:`deminimis.ledger.prior.Row`);
+    ``awards`` (any form of :mod:`deminimis.sources.inputs`), ``awards_file`` and
+    ``awards_rows`` (records) add prior aid the ledger does not hold (e.g. the applicant's
+    declaration);
     ``options`` are :func:`deminimis.api.check_one` keywords (``links``, ``firms``, ``nace``…);
     ``context`` is kept in the audit log with the request (e.g. the HTTP body).
     """
@@ -115,9 +140,10 @@ def reserve(
         "scheme": scheme,
         "grantor": grantor,
         "reference": reference,
+        "awards": _jsonable(awards),
         "awards_file": str(awards_file) if awards_file else None,
-        "awards_rows": awards_rows,
-        **{k: (str(v) if isinstance(v, Path) else v) for k, v in options.items()},
+        "awards_rows": _jsonable(awards_rows),
+        **{k: _jsonable(v) for k, v in options.items()},
     } | ({"context": context} if context else {})
     failure: DeminimisError | None = None
     record: ReservationRecord | None = None
@@ -132,6 +158,7 @@ def reserve(
                 grant_date=grant_date,
                 currency=currency,
                 scheme=scheme,
+                awards=awards,
                 awards_file=awards_file,
                 awards_rows=awards_rows,
                 **options,

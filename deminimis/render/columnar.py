@@ -30,8 +30,13 @@ COLUMNS = ("idx", "application_id", "route", "doc")
 def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
     """The decisions with the rule texts joined and the branch flags of the explanation."""
     n_errors = result.errors.lazy().group_by("idx").agg(n_errors=pl.len())
+    decisions = result.decisions
+    if "batch_independent" not in decisions.columns:  # a plain run (no batch order)
+        decisions = decisions.with_columns(
+            batch_independent=pl.lit(False), batch_others=pl.lit(None, pl.List(pl.Utf8))
+        )
     d = (
-        result.decisions.lazy()
+        decisions.lazy()
         .join(rule_frames.entries(rules).lazy(), on="entry_id", how="left", maintain_order="left")
         .join(
             rule_frames.limits(rules).lazy(), on=["entry_id", "limit_id"], how="left", maintain_order="left"
@@ -94,7 +99,7 @@ def _per_award_facts(c: pl.LazyFrame) -> pl.LazyFrame:
     et_out = (C("source") == "employer_tax") & ~C("counted")
     period = pl.concat_str(C("period").fill_null("None"), pl.lit(" "), C("zone").fill_null("None"))
     return c.group_by("idx").agg(
-        n_shown=(C("counted") & (C("source") == "awards")).sum(),
+        n_shown=(C("counted") & (C("source") != "employer_tax")).sum(),
         et_not_aid=pl.when(et_out.any()).then(period.filter(et_out).unique().sort().str.join(", ")),
     )
 
@@ -166,6 +171,7 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
         row=C("row"),
         grantor=C("grantor"),
         reference=C("reference"),
+        sources=C("sources"),
     )
     return _items(c.filter(C("dec")), "counted", item)  # c is sorted by idx, k
 

@@ -118,6 +118,8 @@ def mapped(col: str, table: dict[str, str], default: pl.Expr | None = None) -> V
 
 def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
     """The warnings, in the order the Python renderer gave them."""
+    from deminimis.render.source_findings import near_duplicate
+
     msgs = messages()
     dec = C("dec")
     tf = (
@@ -184,6 +186,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
                 grant_date=day("grant_date"),
             )
         )
+    out.append(near_duplicate(c))
     out += [
         finding(
             d,

@@ -13,6 +13,7 @@ import polars as pl
 from deminimis.render.findings import REASON, Finding, by_lang, day, finding, mapped, money, rate
 from deminimis.render.messages import messages
 from deminimis.render.rule_frames import cite
+from deminimis.render.source_findings import source_reasons
 from deminimis.rules import Rules
 
 C = pl.col
@@ -97,7 +98,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             reason=by_lang("s_reason"),
         ),
     ]
-    shown = dm & C("counted") & (C("source") == "awards")
+    shown = dm & C("counted") & (C("source") != "employer_tax")
     award = dict(
         amount=money("amount_cents"),
         currency=C("currency"),
@@ -115,6 +116,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         finding(c, shown & (C("currency") != "EUR"), REASON, 30, "counted_award", sub_=C("k"), **award),
         finding(c, shown & (C("currency") == "EUR"), REASON, 30, "counted_award_eur", sub_=C("k"), **award),
         finding(d, dm & (C("n_shown") == 0), REASON, 31, "no_prior"),
+        *source_reasons(d, c, shown, award),
     ]
     et = dm & (C("source") == "employer_tax")
     et_values = dict(

@@ -29,6 +29,7 @@ from deminimis.errors import InputError
 from deminimis.models import CountedAward, Decision, RowError
 from deminimis.render.decisions import Decisions
 from deminimis.render.flat import exploded, flat_frame
+from deminimis.render.source_findings import source_labels
 
 SCALARS = (
     "application_id",
@@ -144,8 +145,19 @@ def counted_rows(decisions: Sequence[Decision]) -> pl.DataFrame:
         "assumed": pl.Boolean,
     }
     if isinstance(decisions, Decisions):
-        return exploded(decisions.frame, "counted").select(COUNTED_COLUMNS).cast(schema)  # type: ignore[arg-type]
-    rows = [{"application_id": d.application_id, **a.model_dump()} for d in decisions for a in d.counted]
+        frame = exploded(decisions.frame, "counted").with_columns(sources=source_labels(pl.col("sources")))
+        return frame.select(COUNTED_COLUMNS).cast(schema)  # type: ignore[arg-type]
+    rows = [
+        {
+            "application_id": d.application_id,
+            **a.model_dump(),
+            "sources": ", ".join(f"{x.file}:{x.row}" if x.row is not None else f"{x.file}" for x in a.sources)
+            if a.sources
+            else None,
+        }
+        for d in decisions
+        for a in d.counted
+    ]
     return pl.DataFrame(rows, schema=schema).select(COUNTED_COLUMNS)
 
 

@@ -258,9 +258,7 @@ def _decode(data: bytes) -> str:
     return data.decode("latin-1")  # cp1252 leaves five bytes undefined; latin-1 decodes all
 
 
-def _is_spreadsheet(path: Path) -> bool:
-    with path.open("rb") as fh:
-        head = fh.read(8)
+def _is_spreadsheet(head: bytes, path: Path) -> bool:
     return head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or path.suffix.lower() in (
         ".xlsx",
         ".xlsm",
@@ -274,9 +272,9 @@ def _split(line: str, sep: str) -> list[str]:
     return next(csv.reader([line], delimiter=sep), [])
 
 
-def _csv_grid(path: Path, kind: str | None) -> tuple[pl.DataFrame, int, list[int]]:
+def _csv_grid(data: bytes, path: Path, kind: str | None) -> tuple[pl.DataFrame, int, list[int]]:
     """(grid whose row 0 is the header, spreadsheet row of the header, non-blank rows above it)."""
-    text = _decode(path.read_bytes())
+    text = _decode(data)
     lines = text.split("\n", HEADER_SCAN)  # only the head is scanned: no list of a million lines
     scan = [line.rstrip("\r") for line in lines[:HEADER_SCAN]]
     found = next(
@@ -311,10 +309,12 @@ def _csv_grid(path: Path, kind: str | None) -> tuple[pl.DataFrame, int, list[int
     return grid, idx + 1, above
 
 
-def _excel_grid(path: Path, kind: str | None, sheet: str | None) -> tuple[pl.DataFrame, int, list[int]]:
+def _excel_grid(
+    data: bytes, path: Path, kind: str | None, sheet: str | None
+) -> tuple[pl.DataFrame, int, list[int]]:
     try:
         grid = pl.read_excel(
-            path,
+            data,
             sheet_name=sheet,
             engine="calamine",
             has_header=False,
@@ -338,12 +338,17 @@ def _excel_grid(path: Path, kind: str | None, sheet: str | None) -> tuple[pl.Dat
     return grid.slice(idx), idx + 1, above
 
 
-def _grid(path: Path, kind: str | None, sheet: str | None) -> tuple[pl.DataFrame, int, list[int]]:
-    if not path.is_file():
-        raise InputError(f"{path}: file not found ({kind or 'table'})")
-    if _is_spreadsheet(path):
-        return _excel_grid(path, kind, sheet)
-    return _csv_grid(path, kind)
+def _grid(
+    path: Path, kind: str | None, sheet: str | None, data: bytes | None = None
+) -> tuple[pl.DataFrame, int, list[int]]:
+    """The grid of the file ``path``, or of ``data`` (an upload named ``path``: nothing is written)."""
+    if data is None:
+        if not path.is_file():
+            raise InputError(f"{path}: file not found ({kind or 'table'})")
+        data = path.read_bytes()
+    if _is_spreadsheet(data[:8], path):
+        return _excel_grid(data, path, kind, sheet)
+    return _csv_grid(data, path, kind)
 
 
 # --------------------------------------------------------------------------- grid -> table
@@ -442,11 +447,12 @@ def read_table_report(
 
 
 def read_any(
-    path: Path | str, kind: str | None = None, sheet: str | None = None
+    path: Path | str, kind: str | None = None, sheet: str | None = None, data: bytes | None = None
 ) -> tuple[str, pl.DataFrame, pl.DataFrame]:
-    """Like :func:`read_table_report`, also returning the kind (guessed when None)."""
+    """Like :func:`read_table_report`, also returning the kind (guessed when None). With ``data``
+    the table is read from those bytes (an upload) and ``path`` only names it."""
     path = Path(path)
-    grid, header_row, above = _grid(path, kind, sheet)
+    grid, header_row, above = _grid(path, kind, sheet, data)
     return _table(grid, header_row, above, path, kind)
 
 

@@ -10,7 +10,6 @@ file, row and field, as ``deminimis batch`` does.
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 from collections import Counter
 from pathlib import Path
@@ -22,15 +21,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from deminimis.errors import DeminimisError
-from deminimis.http.inputs import relabel_file
+from deminimis.http.inputs import case_tables
 from deminimis.ledger import LedgerError, batch_with_ledger
-from deminimis.models import RowError
 from deminimis.render.tables import write_xlsx
-from deminimis.sources import tables
+from deminimis.sources.inputs import Upload, read_input
 
 from .forms import Errors, read_prior
 from .i18n import Texts, pick_lang
-from .pages import save_upload
 from .render import page
 from .store import BatchJob
 
@@ -39,36 +36,35 @@ log = logging.getLogger(__name__)
 FILES = ("applications", "awards", "links")
 
 
-def _check_files(paths: dict[str, Path], names: dict[str, str], settings: Any, t: Texts) -> Errors:
-    """Refuse files the engine cannot read (or too many rows) before the run starts."""
+def _check_files(uploads: dict[str, Upload], settings: Any, t: Texts) -> tuple[Errors, dict[str, Any]]:
+    """Read the uploads once and refuse what the engine cannot read (or too many rows) before
+    the run starts; (errors by field, the tables)."""
     errors: Errors = {}
-    if "applications" not in paths:
-        return {"applications": [t("err_required")]}
-    for field, kind in (("applications", "applications"), ("links", "links")):
-        if field not in paths:
+    if "applications" not in uploads:
+        return {"applications": [t("err_required")]}, {}
+    read: dict[str, Any] = {}
+    for field in ("applications", "links"):
+        if field not in uploads:
             continue
         try:
-            count = tables.read_table(paths[field], kind).height
+            read[field] = read_input(uploads[field], field)
         except DeminimisError as exc:
-            message = str(exc).replace(str(paths[field]), names[field])
-            errors[field] = [t("err_upload", file=names[field], message=message)]
+            errors[field] = [t("err_upload", file=uploads[field].name, message=str(exc))]
             continue
-        if count > settings.max_rows:
-            errors[field] = [t("err_too_many", file=names[field], count=count, limit=settings.max_rows)]
-    if (
-        "awards" in paths
-        and (prior := read_prior(paths["awards"], names["awards"], t, settings=settings)).problems
-    ):
-        errors["awards"] = prior.problems
-    return errors
+        if read[field].height > settings.max_rows:
+            count = read[field].height
+            errors[field] = [
+                t("err_too_many", file=uploads[field].name, count=count, limit=settings.max_rows)
+            ]
+    if "awards" in uploads:
+        prior = read_prior(uploads["awards"], uploads["awards"].name, t, settings=settings)
+        if prior.problems:
+            errors["awards"] = prior.problems
+        read["awards"] = prior.rows
+    return errors, read
 
 
-def _label(errors: list[RowError], paths: dict[str, Path], names: dict[str, str]) -> list[RowError]:
-    by_path = {str(p): names[f] for f, p in paths.items()}
-    return [e.model_copy(update={"file": by_path.get(e.file, e.file)}) for e in errors]
-
-
-def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool) -> None:
+def run_job(job: BatchJob, given: dict[str, Any], state: Any, use_ledger: bool) -> None:
     """Decide every row, write the workbook, and keep counts and errors on ``job``."""
     settings = state.settings
 
@@ -76,23 +72,17 @@ def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool)
         job.done, job.total = done, total
 
     try:
+        apps = given.pop("applications")
         result = batch_with_ledger(
             state.ledger if use_ledger else None,
-            paths["applications"],
-            awards_file=paths.get("awards") or settings.awards_file,
-            links=paths.get("links"),
-            firms=settings.firms_file,
-            online=settings.online,
+            apps,
             progress=progress,
-            **settings.engine_options(),
+            **case_tables(settings, **given),
         )
         decisions = result.decisions
-        for field, path in paths.items():
-            decisions = relabel_file(decisions, path, job.names[field])
-        input_errors = _label(result.input_errors, paths, job.names)
-        write_xlsx(decisions, job.xlsx, input_errors)
+        write_xlsx(decisions, job.xlsx, result.input_errors)
         job.counts = dict(Counter(d.route for d in decisions))
-        job.errors = [e for d in decisions for e in d.errors] + input_errors
+        job.errors = [e for d in decisions for e in d.errors] + result.input_errors
         job.total = job.done = len(decisions)
         job.status = "done"
     except (DeminimisError, LedgerError, OSError) as exc:
@@ -113,23 +103,20 @@ async def submit_batch(request: Request) -> Response:
     lang = pick_lang(raw.get("lang") if isinstance(raw.get("lang"), str) else None)
     t = Texts(lang)
     store = request.app.state.web_store
-    key, directory = store.new_job()
-    paths: dict[str, Path] = {}
-    names: dict[str, str] = {}
+    uploads: dict[str, Upload] = {}
     for field in FILES:
         upload = raw.get(field)
         if isinstance(upload, UploadFile) and upload.filename:
-            names[field] = Path(upload.filename).name
-            paths[field] = save_upload(await upload.read(), names[field], directory / field)
+            uploads[field] = Upload(await upload.read(), Path(upload.filename).name)
     settings = request.app.state.settings
-    errors = await run_in_threadpool(_check_files, paths, names, settings, t)
+    errors, given = await run_in_threadpool(_check_files, uploads, settings, t)
     if errors:
-        shutil.rmtree(directory, ignore_errors=True)
         return page(request, "batch.html", lang, status=422, errors=errors)
-    job = BatchJob(directory=directory, names=names)
+    key, directory = store.new_job()
+    job = BatchJob(directory=directory, names={f: u.name for f, u in uploads.items()})
     store.add_job(key, job)
     use_ledger = raw.get("use_ledger") is not None and request.app.state.ledger is not None
-    threading.Thread(target=run_job, args=(job, paths, request.app.state, use_ledger), daemon=True).start()
+    threading.Thread(target=run_job, args=(job, given, request.app.state, use_ledger), daemon=True).start()
     return RedirectResponse(f"/batch/{key}?lang={lang}", status_code=303)
 
 

@@ -1,33 +1,39 @@
-"""The single-check form: its fields, their checks, and prior aid from uploads or pasted rows.
+"""The single-check form: its fields, their checks, and the tables it gives the engine.
 
-Why the engine's own readers: an orgnr, amount, date or award row is accepted here exactly
-when ``deminimis check`` would accept it (:mod:`deminimis.sources.tables`,
-:func:`deminimis.ledger.validate_awards`), so the page and the CLI never disagree. Problems
-come back per field, in the page's language, to be shown next to that field.
+Why the engine's own rules: the typed application is validated by the same rules as a file row
+or an HTTP body (:func:`deminimis.sources.tables.canonical_applications` over the form's real
+values), and uploads and pasted rows are read by the same input layer
+(:mod:`deminimis.sources.inputs`), in memory. Problems come back per field, in the page's
+language, to be shown next to that field.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from deminimis import orgnr as orgnr_mod
+from deminimis.api import application_record
+from deminimis.case import Context, awards_table
+from deminimis.employer_tax import canonical_rows
+from deminimis.employer_tax import load as load_employer_tax
 from deminimis.errors import InputError
-from deminimis.http.inputs import APPLICATION_COLUMNS
-from deminimis.ledger import validate_awards
-from deminimis.ledger.prior import AWARD_COLUMNS, Row, parse_date, user_rows
-from deminimis.models import RowError
+from deminimis.ledger.prior import parse_date
 from deminimis.rules import SCHEMES
 from deminimis.sources import tables
+from deminimis.sources.inputs import TableInput, Upload, read_input
 
 from .i18n import Texts
 
 Errors = dict[str, list[str]]
-PASTE_HEADER = AWARD_COLUMNS
+AWARD_COLUMNS = ("orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference")
+"""The columns of pasted prior-aid rows without a header line, in this order."""
+EMPLOYER_TAX_COLUMNS = ("orgnr", "year", "advantage_nok", "wage_base_nok", "kommunenummer", "area", "month")
+"""The columns of pasted employer-tax rows without a header line, in this order."""
+FIELD_KEYS = {"amount": "err_amount", "nace": "err_nace", "scheme": "err_scheme", "grant_date": "err_date"}
 
 
 @dataclass
@@ -44,6 +50,7 @@ class CheckForm:
     prior_rows: str = ""
     use_ledger: bool = True
     linked: str = ""
+    employer_tax_rows: str = ""
 
     @classmethod
     def from_form(cls, form: Any) -> CheckForm:
@@ -64,6 +71,7 @@ class CheckForm:
             prior_rows=text("prior_rows"),
             use_ledger=form.get("use_ledger") is not None,
             linked=text("linked"),
+            employer_tax_rows=text("employer_tax_rows"),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -72,99 +80,123 @@ class CheckForm:
     def linked_orgnrs(self) -> list[str]:
         return [orgnr_mod.compact(x) for x in re.split(r"[\s,;]+", self.linked) if x.strip()]
 
+    def application(self) -> dict[str, Any]:
+        """The contract's applications row of the form (dates as typed: the engine reads both forms)."""
+        day = parse_date(self.grant_date)
+        return application_record(
+            orgnr=self.orgnr,
+            amount=self.amount,
+            grant_date=day.isoformat() if day else self.grant_date or "",
+            currency=self.currency,
+            scheme=self.scheme,
+            nace=self.nace or None,
+            in_difficulty_2019="yes" if self.in_difficulty else None,
+        )
+
 
 def _add(errors: Errors, name: str, message: str) -> None:
     errors.setdefault(name, []).append(message)
 
 
 def field_errors(form: CheckForm, t: Texts, currencies: list[str]) -> Errors:
-    """Every field the engine would reject, with a message in the page's language."""
+    """Every field the engine rejects (the same rules as a file row or an HTTP body), in the
+    page's language."""
     errors: Errors = {}
-    for name in ("orgnr", "amount", "grant_date"):
-        if not getattr(form, name):
+    raw = read_input([form.application()], "applications", label="form")
+    _, found = tables.canonical_applications(raw, currencies, list(SCHEMES))
+    for e in found.iter_rows(named=True):
+        name, message = e["field"], e["message"]
+        if "is missing" in message or (name == "grant_date" and not form.grant_date):
             _add(errors, name, t("err_required"))
-    if form.orgnr and (problem := orgnr_mod.problem(form.orgnr)):
-        _add(errors, "orgnr", t("err_orgnr_checksum" if "check digit" in problem else "err_orgnr_format"))
-    if form.grant_date and parse_date(form.grant_date) is None:
-        _add(errors, "grant_date", t("err_date"))
-    if form.currency not in currencies:
-        _add(errors, "currency", t("err_currency", value=form.currency))
-    if form.scheme not in SCHEMES:
-        _add(errors, "scheme", t("err_scheme"))
-    row = dict.fromkeys(APPLICATION_COLUMNS) | {
-        "orgnr": "974760673", "amount": form.amount or "1", "currency": "EUR", "grant_date": "2021-01-01",
-        "application_id": "1", "nace": form.nace or None,
-    }  # fmt: skip
-    frame = pl.DataFrame([row], schema={k: pl.Utf8 for k in row}).with_columns(
-        file=pl.lit("form"), row=pl.lit(1, pl.Int64)
-    )
-    _, engine = tables.canonical_applications(frame, currencies, list(SCHEMES))
-    for e in engine.iter_rows(named=True):
-        if e["field"] == "amount" and form.amount:
-            _add(errors, "amount", t("err_amount"))
-        elif e["field"] == "nace" and form.nace:
-            _add(errors, "nace", t("err_nace"))
+        elif name == "orgnr":
+            _add(errors, name, t("err_orgnr_checksum" if "check digit" in message else "err_orgnr_format"))
+        elif name == "currency":
+            _add(errors, name, t("err_currency", value=form.currency))
+        elif name == "amount" and not form.amount:
+            _add(errors, name, t("err_required"))
+        else:
+            _add(errors, name, t(FIELD_KEYS.get(name, "err_engine"), message=message))
     for i, number in enumerate(form.linked_orgnrs(), start=1):
         if problem := orgnr_mod.problem(number):
             _add(errors, "linked", t("err_linked", line=i, message=problem))
     return errors
 
 
+def link_records(form: CheckForm, key: str) -> list[dict[str, str]] | None:
+    """The linked firms and the applicant as one undertaking (links records), or None."""
+    members = form.linked_orgnrs()
+    if not members:
+        return None
+    return [{"orgnr": m, "undertaking_id": key} for m in [orgnr_mod.compact(form.orgnr), *members]]
+
+
 def _separator(line: str) -> str:
     return next((s for s in ("\t", ";") if s in line), ",")
 
 
-def paste_file(text: str, directory: Path) -> tuple[Path, int]:
-    """Pasted rows as a CSV file, with a header line added when the officer left it out.
-
-    Returns the file and the offset from its rows to the pasted lines (1 when a header was added).
-    """
+def pasted(text: str, label: str, columns: tuple[str, ...]) -> TableInput:
+    """Pasted lines as a table: with their own header line as an upload, else as records in
+    ``columns`` order, numbered by line (the numbers the officer sees)."""
     lines = [line for line in text.splitlines() if line.strip()]
     sep = _separator(lines[0]) if lines else ";"
     first = lines[0].split(sep)[0].strip() if lines else ""
-    added = bool(re.fullmatch(r"[\d ]{9,11}", first))
-    body = ([sep.join(PASTE_HEADER)] if added else []) + lines
-    path = directory / "pasted-rows.csv"
-    path.write_text("\n".join(body) + "\n", encoding="utf-8")
-    return path, 1 if added else 0
+    if not re.fullmatch(r"[\d ]{9,11}", first):
+        return Upload("\n".join(lines).encode(), label)
+    cells = [[c.strip() for c in line.split(sep)] for line in lines]
+    return [
+        {"file": label, "row": i, **dict(zip(columns, row, strict=False))} for i, row in enumerate(cells, 1)
+    ]
 
 
 @dataclass
 class PriorRows:
-    """Prior aid read from one upload or paste: text rows for the engine, or what is wrong."""
+    """Prior aid read from one upload or paste: records for the engine, or what is wrong."""
 
-    rows: list[Row] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
-def read_prior(path: Path, label: str, t: Texts, *, settings: Any, row_offset: int = 0) -> PriorRows:
-    """Rows of an awards file named ``label`` to the officer; every broken cell as a message."""
+def _problems(errors: pl.DataFrame, label: str, t: Texts) -> list[str]:
+    return [
+        t("err_file_row", file=label, row=e["row"], field=e["field"], message=e["message"])
+        for e in errors.sort("row", maintain_order=True).iter_rows(named=True)
+    ]
+
+
+def read_prior(value: TableInput, label: str, t: Texts, *, settings: Any, kind: str = "awards") -> PriorRows:
+    """The rows of an awards (or employer-tax) table named ``label`` to the officer; every broken
+    cell as a message."""
+    ctx = Context.load(settings.rules_dir, settings.rates_file)
     try:
-        _, errors, _ = validate_awards(path, rules_dir=settings.rules_dir, rates_file=settings.rates_file)
-        rows = user_rows(path)
+        raw = read_input(value, kind, label=label)
     except InputError as exc:
-        message = str(exc).replace(str(path), label)
-        return PriorRows(problems=[t("err_upload", file=label, message=message)])
-    if len(rows) > settings.max_rows:
-        return PriorRows(problems=[t("err_too_many", file=label, count=len(rows), limit=settings.max_rows)])
-    if errors:
-        return PriorRows(problems=[_row_message(e, label, t, row_offset) for e in errors])
-    return PriorRows(rows=[{**r, "_file": label, "_row": _shift(r["_row"], row_offset)} for r in rows])
+        return PriorRows(problems=[t("err_upload", file=label, message=str(exc))])
+    if raw.height > settings.max_rows:
+        return PriorRows(problems=[t("err_too_many", file=label, count=raw.height, limit=settings.max_rows)])
+    if kind == "awards":
+        _, errors = awards_table(raw, ctx)
+    else:
+        _, errors = canonical_rows(raw, load_employer_tax(ctx.rules.directory))
+    if errors.height:
+        return PriorRows(problems=_problems(errors, label, t))
+    return PriorRows(rows=raw.to_dicts())
 
 
-def _shift(row: Any, offset: int) -> int | None:
-    return None if row is None else int(row) - offset
-
-
-def _row_message(e: RowError, label: str, t: Texts, offset: int) -> str:
-    return t("err_file_row", file=label, row=_shift(e.row, offset), field=e.field, message=e.message)
-
-
-def rows_as_text(rows: list[Row]) -> str:
+def rows_as_text(rows: list[dict[str, Any]]) -> str:
     """Rows as semicolon lines under a header (to show them again in the paste box)."""
-    lines = [";".join(PASTE_HEADER)]
+    lines = [";".join(AWARD_COLUMNS)]
     lines += [";".join(str(r.get(c) or "") for c in AWARD_COLUMNS) for r in rows]
     return "\n".join(lines)
 
 
-__all__ = ["CheckForm", "Errors", "PriorRows", "field_errors", "paste_file", "read_prior", "rows_as_text"]
+__all__ = [
+    "AWARD_COLUMNS",
+    "CheckForm",
+    "Errors",
+    "PriorRows",
+    "field_errors",
+    "link_records",
+    "pasted",
+    "read_prior",
+    "rows_as_text",
+]

@@ -8,9 +8,7 @@ and reloading the page never re-submits. Every problem is a message next to its 
 
 from __future__ import annotations
 
-import re
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +18,22 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from deminimis.errors import DeminimisError
-from deminimis.http.inputs import currencies
+from deminimis.http.inputs import case_tables, currencies
 from deminimis.ledger import LedgerError, check_with_ledger, reserve
-from deminimis.ledger.prior import links_csv, parse_date
+from deminimis.sources.inputs import Upload
 
 from . import firm
-from .forms import CheckForm, Errors, field_errors, paste_file, read_prior, rows_as_text
+from .forms import (
+    AWARD_COLUMNS,
+    EMPLOYER_TAX_COLUMNS,
+    CheckForm,
+    Errors,
+    field_errors,
+    link_records,
+    pasted,
+    read_prior,
+    rows_as_text,
+)
 from .i18n import Texts, day, pick_lang
 from .render import page
 from .store import CheckEntry
@@ -33,66 +41,61 @@ from .views import decision_view
 
 router = APIRouter(include_in_schema=False)
 UNDERTAKING_KEY = "web-form"
+ET_LABEL = "employer_tax_rows"
+"""``file`` of pasted employer-tax rows."""
 
 
 def _upload_name(upload: UploadFile) -> str:
     return Path(upload.filename or "upload").name
 
 
-def save_upload(data: bytes, name: str, directory: Path) -> Path:
-    safe = re.sub(r"[^\w.\-]", "_", name) or "upload.csv"
-    path = directory / "upload" / safe
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
-
-
-def _engine_call(form: CheckForm, state: Any, tmp: Path) -> dict[str, Any]:
-    """Keywords for :func:`check_with_ledger` / :func:`reserve` from a valid form."""
+def engine_call(form: CheckForm, entry_rows: list[dict[str, Any]], state: Any) -> dict[str, Any]:
+    """Keywords for :func:`check_with_ledger` / :func:`reserve` from a valid form: the
+    application, the prior aid read from it, its links and employer-tax rows, and the server's
+    own tables (:func:`deminimis.http.inputs.case_tables`)."""
     settings = state.settings
-    links = None
-    if members := form.linked_orgnrs():
-        links = links_csv([form.orgnr.replace(" ", ""), *members], UNDERTAKING_KEY, tmp / "links.csv")
-    grant_date = parse_date(form.grant_date)
-    return {
-        "orgnr": form.orgnr,
-        "amount": form.amount,
-        "currency": form.currency,
-        "grant_date": grant_date.isoformat() if grant_date else form.grant_date,
-        "scheme": form.scheme,
-        "nace": form.nace or None,
-        "in_difficulty_2019": "yes" if form.in_difficulty else None,
-        "awards_file": settings.awards_file,
-        "links": links,
-        "firms": settings.firms_file,
-        "online": settings.online,
-        **settings.engine_options(),
-    }
+    et = entry_rows_of(form.employer_tax_rows, state)
+    given = case_tables(
+        settings, awards=entry_rows or None, links=link_records(form, UNDERTAKING_KEY), employer_tax=et
+    )
+    return {**form.application(), **given}
+
+
+def entry_rows_of(text: str, state: Any) -> list[dict[str, Any]] | None:
+    """Pasted employer-tax rows as records (already validated by :func:`run_check`)."""
+    if not text:
+        return None
+    table = pasted(text, ET_LABEL, EMPLOYER_TAX_COLUMNS)
+    prior = read_prior(table, ET_LABEL, Texts("en"), settings=state.settings, kind="employer_tax")
+    return prior.rows or None
 
 
 def run_check(form: CheckForm, upload: tuple[bytes, str] | None, state: Any, t: Texts) -> tuple[Errors, Any]:
     """Validate and decide; (errors by field, None) or ({}, the stored entry's id)."""
     settings = state.settings
     errors = field_errors(form, t, currencies(settings))
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="deminimis-web-") as tmp_name:
-        tmp = Path(tmp_name)
-        if upload is not None:
-            prior = read_prior(save_upload(upload[0], upload[1], tmp), upload[1], t, settings=settings)
-            errors.update({"declaration": prior.problems} if prior.problems else {})
-            rows += prior.rows
-        if form.prior_rows:
-            path, offset = paste_file(form.prior_rows, tmp)
-            prior = read_prior(path, t("prior_rows"), t, settings=settings, row_offset=offset)
-            errors.update({"prior_rows": prior.problems} if prior.problems else {})
-            rows += prior.rows
-        if errors:
-            return errors, None
-        ledger = state.ledger if form.use_ledger else None
-        try:
-            result = check_with_ledger(ledger, awards_rows=rows, **_engine_call(form, state, tmp))
-        except (DeminimisError, LedgerError) as exc:
-            return {"_page": [str(exc)]}, None
+    rows: list[dict[str, Any]] = []
+    if upload is not None:
+        prior = read_prior(Upload(upload[0], upload[1]), upload[1], t, settings=settings)
+        errors.update({"declaration": prior.problems} if prior.problems else {})
+        rows += prior.rows
+    if form.prior_rows:
+        label = t("prior_rows")
+        prior = read_prior(pasted(form.prior_rows, label, AWARD_COLUMNS), label, t, settings=settings)
+        errors.update({"prior_rows": prior.problems} if prior.problems else {})
+        rows += prior.rows
+    if form.employer_tax_rows:
+        label = t("employer_tax_rows")
+        et = pasted(form.employer_tax_rows, label, EMPLOYER_TAX_COLUMNS)
+        prior = read_prior(et, label, t, settings=settings, kind="employer_tax")
+        errors.update({"employer_tax_rows": prior.problems} if prior.problems else {})
+    if errors:
+        return errors, None
+    ledger = state.ledger if form.use_ledger else None
+    try:
+        result = check_with_ledger(ledger, **engine_call(form, rows, state))
+    except (DeminimisError, LedgerError) as exc:
+        return {"_page": [str(exc)]}, None
     shown = CheckForm(**{**form.as_dict(), "prior_rows": rows_as_text(rows) if rows else ""})
     entry = CheckEntry(form=shown.as_dict(), rows=rows, decision=result.decisions[0])
     return {}, state.web_store.add_check(entry)
@@ -185,18 +188,16 @@ def decision_json(request: Request, key: str) -> Response:
 
 def _reserve(entry: CheckEntry, state: Any, actor: str, reference: str | None, t: Texts) -> dict[str, Any]:
     form = CheckForm(**entry.form)
-    with tempfile.TemporaryDirectory(prefix="deminimis-web-") as tmp:
-        try:
-            result = reserve(
-                state.ledger,
-                actor=actor,
-                reference=reference,
-                awards_rows=entry.rows,
-                context={"web": entry.form},
-                **_engine_call(form, state, Path(tmp)),
-            )
-        except (DeminimisError, LedgerError) as exc:
-            return {"accepted": False, "text": t("not_reserved", reason=str(exc))}
+    try:
+        result = reserve(
+            state.ledger,
+            actor=actor,
+            reference=reference,
+            context={"web": entry.form},
+            **engine_call(form, entry.rows, state),
+        )
+    except (DeminimisError, LedgerError) as exc:
+        return {"accepted": False, "text": t("not_reserved", reason=str(exc))}
     if result.reservation is not None:
         r = result.reservation
         return {
@@ -239,4 +240,4 @@ def firm_facts(
     return JSONResponse({**facts, "html": html})
 
 
-__all__ = ["router", "run_check", "save_upload"]
+__all__ = ["engine_call", "router", "run_check"]

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deminimis.ledger.prior import Row
 from deminimis.models import Decision, RowError
 
 KEEP = 500
@@ -32,7 +31,8 @@ class CheckEntry:
     """One single check: what was typed, the prior aid used, the decision, a reservation."""
 
     form: dict[str, Any]
-    rows: list[Row]
+    rows: list[dict[str, Any]]
+    """Prior-aid records (contract columns, with the ``file`` and ``row`` they were read from)."""
     decision: Decision
     reservation: dict[str, Any] | None = None
 

@@ -1,0 +1,161 @@
+"""One case: the inputs of a decision assembled once, for every surface.
+
+Why: the CLI, the Python API, the HTTP API, the web page and the ledger all decide through
+:func:`decide`. It takes each table in any form (:mod:`deminimis.sources.inputs`), validates it
+with the engine's rules (:mod:`deminimis.sources.tables`), asks each *award source* (the ledger,
+later the aid register) only for the prior aid of the applicants' single undertakings, and
+runs the pipeline (:mod:`deminimis.batch_order`, :mod:`deminimis.cumulation`).
+
+An award source is ``source(orgnrs, since) -> awards``: the typed awards
+(:data:`deminimis.sources.schemas.TYPED` ``awards``, provenance set by the source) of those
+orgnrs granted on or after ``since`` (None: any date). :func:`decide` asks for every date: a
+window bound would make a single check and a batch list different old awards (``counted``
+shows them, ``before_window``), and the members alone keep the query small.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from deminimis import employer_tax as employer_tax_mod
+from deminimis import fx
+from deminimis.batch_order import run_batch
+from deminimis.cumulation import Inputs
+from deminimis.errors import InputError
+from deminimis.firms import firm_facts
+from deminimis.models import Decision, RowError
+from deminimis.render.columnar import build
+from deminimis.render.decisions import Decisions
+from deminimis.rules import SCHEMES, Rules, load_rules
+from deminimis.sources import schemas, tables
+from deminimis.sources.inputs import TableInput, read_all, read_input, several
+from deminimis.undertaking import undertaking_map
+
+AwardSource = Callable[[list[str], "dt.date | None"], pl.DataFrame]
+Tables = TableInput | Sequence[TableInput] | None
+EMPLOYER_TAX_MISSING = ("warn", "assume-max")
+
+
+@dataclass
+class BatchResult:
+    decisions: Sequence[Decision]
+    """A list, or :class:`~deminimis.render.decisions.Decisions` (objects parsed on access)."""
+    input_errors: list[RowError]
+    """Broken rows of awards/links/firms/employer-tax tables that belong to no application."""
+
+    def routes(self) -> dict[str, int]:
+        """Decisions per route, sorted by route (without parsing rendered decisions)."""
+        if isinstance(self.decisions, Decisions):
+            return self.decisions.routes()
+        counts: dict[str, int] = {}
+        for d in self.decisions:
+            counts[d.route] = counts.get(d.route, 0) + 1
+        return dict(sorted(counts.items()))
+
+    @property
+    def exit_code(self) -> int:
+        """Contract §2: 0 all decided, 3 some rows are errors."""
+        bad = "error" in self.routes() or bool(self.input_errors)
+        return 3 if bad else 0
+
+
+@dataclass(frozen=True)
+class Context:
+    """The law and the rates a decision uses (``--rules``, ``--rates``)."""
+
+    rules: Rules
+    rates: pl.DataFrame
+
+    @classmethod
+    def load(cls, rules_dir: str | Path | None = None, rates_file: str | Path | None = None) -> Context:
+        return cls(
+            load_rules(Path(rules_dir) if rules_dir else None),
+            fx.load_rates(Path(rates_file) if rates_file else None),
+        )
+
+    @property
+    def currencies(self) -> list[str]:
+        return ["EUR", *self.rates.get_column("currency").unique().sort().to_list()]
+
+
+def awards_table(value: TableInput, ctx: Context, **options: object) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(typed awards, their errors) of one awards table in any form."""
+    raw = read_input(value, "awards", **options)  # type: ignore[arg-type]
+    return tables.canonical_awards(raw, ctx.currencies, ctx.rules.basis_aliases())
+
+
+def links_table(values: Tables, **options: object) -> tuple[pl.DataFrame, pl.DataFrame]:
+    raw = read_all(values, "links", **options)
+    if raw is None:
+        return schemas.empty("links"), pl.DataFrame(schema=tables.ERRORS_SCHEMA)
+    return tables.canonical_links(raw)
+
+
+def _members(apps: pl.DataFrame, links: pl.DataFrame) -> list[str]:
+    """The applicants and every firm of their single undertakings."""
+    umap = undertaking_map(links)
+    own = apps.filter(~pl.col("has_error")).select("orgnr").unique()
+    keys = own.join(umap, on="orgnr", how="left").select(pl.coalesce("undertaking_key", "orgnr").alias("k"))
+    linked = umap.filter(pl.col("undertaking_key").is_in(keys["k"].implode())).get_column("orgnr")
+    return sorted({*own.get_column("orgnr").to_list(), *linked.to_list()})
+
+
+def decide(
+    applications: pl.DataFrame,
+    ctx: Context,
+    *,
+    awards: Tables = None,
+    links: Tables = None,
+    firms: Tables = None,
+    employer_tax: Tables = None,
+    employer_tax_missing: str = "warn",
+    online: bool = False,
+    snapshot: str | Path | None = None,
+    sources: Sequence[AwardSource] = (),
+    independent: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchResult:
+    """Decide the applications (a text table from :func:`read_input`) against every input."""
+    if employer_tax_missing not in EMPLOYER_TAX_MISSING:
+        raise InputError(
+            f"--employer-tax-missing '{employer_tax_missing}': use one of {EMPLOYER_TAX_MISSING}"
+        )
+    apps, app_err = tables.canonical_applications(applications, ctx.currencies, list(SCHEMES))
+    typed = [awards_table(v, ctx) for v in several(awards)]
+    typed = [
+        (t.with_columns(origin=pl.lit(f"input {i + 1}"), source=pl.lit("awards")), e)
+        for i, (t, e) in enumerate(typed)
+    ]
+    ln, ln_err = links_table(links)
+    other = [pl.DataFrame(schema=tables.ERRORS_SCHEMA), ln_err]
+    fm = None
+    if (fm_raw := read_all(firms, "firms")) is not None:
+        fm, fm_err = tables.canonical_firms(fm_raw)
+        other.append(fm_err)
+    et = et_err = None
+    if (et_raw := read_all(employer_tax, "employer_tax")) is not None:
+        et, et_err = employer_tax_mod.canonical_rows(et_raw, employer_tax_mod.load(ctx.rules.directory))
+    members = _members(apps, ln)
+    found = [source(members, None) for source in sources]
+    aw = (
+        pl.concat([t for t, _ in typed] + found, how="diagonal_relaxed") if typed or found else pl.DataFrame()
+    )
+    aw_err = (
+        pl.concat([e for _, e in typed], how="diagonal_relaxed")
+        if typed
+        else pl.DataFrame(schema=schemas.ERRORS)
+    )
+    orgnrs = apps.filter(~pl.col("has_error"))["orgnr"].to_list() + ln["orgnr"].to_list()
+    facts = firm_facts(fm, orgnrs, online=online, snapshot_dir=Path(snapshot) if snapshot else None)
+    inputs = Inputs(apps, app_err, aw, aw_err, ln, facts, pl.concat(other), et, et_err, employer_tax_missing)
+    result = run_batch(inputs, ctx.rules, ctx.rates, independent=independent)
+    errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
+    return BatchResult(build(result, ctx.rules, progress), errors)
+
+
+__all__ = ["AwardSource", "BatchResult", "Context", "Tables", "awards_table", "decide", "links_table"]

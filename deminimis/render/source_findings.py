@@ -1,0 +1,83 @@
+"""Findings about where prior aid came from: an award held twice, an earlier application.
+
+Why apart: counted once (:mod:`deminimis.counted_once`) and cumulative batches
+(:mod:`deminimis.batch_order`) explain themselves with a few reasons and one warning; they sit
+beside the reasons of :mod:`deminimis.render.reasons` in the same long frame.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from deminimis.render.findings import REASON, WARNING, Finding, day, finding, money
+from deminimis.render.fmt import Value
+
+C = pl.col
+CONTRACT_3 = "Contract §3 (an award held by two sources)"
+
+
+def source_labels(sources: pl.Expr) -> pl.Expr:
+    """``file:row, file:row`` of an award's ``sources`` (see :mod:`deminimis.counted_once`)."""
+    item = pl.element().struct
+    label = pl.concat_str(item.field("file"), pl.lit(":"), item.field("row").cast(pl.Utf8), ignore_nulls=True)
+    return sources.list.eval(label).list.join(", ")
+
+
+def source_reasons(
+    d: pl.LazyFrame, c: pl.LazyFrame, shown: pl.Expr, award: dict[str, Value]
+) -> list[Finding]:
+    """An award counted once; an earlier application counted; a batch decided ``independent``."""
+    return [
+        finding(
+            c,
+            shown & (C("sources").list.len() > 1) & C("near").is_null(),
+            REASON,
+            32,
+            "counted_once",
+            CONTRACT_3,
+            sub_=C("k"),
+            sources=source_labels(C("sources")),
+            **award,
+        ),
+        finding(
+            c,
+            shown & C("source").str.starts_with("application:"),
+            REASON,
+            33,
+            "batch_earlier_application",
+            "Contract §2 (batch is cumulative)",
+            sub_=C("k"),
+            application=C("reference"),
+            granted_on=day("granted_on"),
+        ),
+        finding(
+            d,
+            C("dec") & C("batch_independent").fill_null(False) & (C("batch_others").list.len() > 0),
+            REASON,
+            34,
+            "batch_independent",
+            "Contract §2 (batch --independent)",
+            others=C("batch_others").list.join(", "),
+        ),
+    ]
+
+
+def near_duplicate(c: pl.LazyFrame) -> Finding:
+    """The warning on an award counted once although its rows differ (amounts within 1 %)."""
+    return finding(
+        c,
+        C("dec") & C("counted") & C("near").is_not_null(),
+        WARNING,
+        33,
+        "near_duplicate_award",
+        CONTRACT_3,
+        sub_=C("k"),
+        kept=pl.concat_str(C("file"), pl.lit(":"), C("row").cast(pl.Utf8), ignore_nulls=True),
+        others=C("near"),
+        amount=money("amount_cents"),
+        currency=C("currency"),
+        granted_on=day("granted_on"),
+    )
+
+
+__all__ = ["near_duplicate", "source_labels", "source_reasons"]
