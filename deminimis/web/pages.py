@@ -63,7 +63,7 @@ def _engine_call(form: CheckForm, state: Any, tmp: Path) -> dict[str, Any]:
         "nace": form.nace or None,
         "in_difficulty_2019": "yes" if form.in_difficulty else None,
         "awards_file": settings.awards_file,
-        "links": links,
+        "links": links or settings.links_file,
         "firms": settings.firms_file,
         "online": settings.online,
         **settings.engine_options(),
