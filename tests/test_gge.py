@@ -173,3 +173,27 @@ def test_the_letter_states_the_loan_and_its_gge_with_the_arithmetic() -> None:
     assert "Art 4(3)(b) of Regulation (EU) 2023/2831" in en
     refused = render_letter(check(**{**LOAN, "collateral_pct": "40"}), "nb")
     assert "under kravet om minst 50 %" in refused
+
+
+def test_a_reserved_loan_holds_its_gge_in_eur_in_the_ledger(tmp_path: Path) -> None:
+    client = TestClient(create_app(ApiSettings(db_url=str(tmp_path / "l.sqlite"), init=True)))
+    held = client.post("/v1/reservations", json=LOAN)
+    assert held.status_code == 201, held.text
+    assert (
+        held.json()["reservation"]["amount"] == LOAN_GGE and held.json()["reservation"]["currency"] == "EUR"
+    )
+    later = client.post("/v1/check", json={**LOAN, "nominal_amount": "1000000"}).json()
+    assert later["prior_de_minimis_eur"] == LOAN_GGE  # the reservation counts its GGE, not NOK 5,000,000
+
+
+def test_the_web_form_decides_a_loan_like_the_api(tmp_path: Path) -> None:
+    client = TestClient(create_app(ApiSettings(db_url=str(tmp_path / "l.sqlite"), init=True)))
+    form = {**LOAN, "grant_date": "02.05.2025", "lang": "nb", "use_ledger": "on"}
+    sent = client.post("/check", data=form, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    html = client.get(sent.headers["location"]).text
+    assert "= EUR 85\u00a0044,86" in html and "artikkel 4 nr. 3 bokstav b" in html
+    bad = client.post("/check", data={**form, "term_years": "fire"}, follow_redirects=False)
+    assert bad.status_code != 303 and 'id="term_years-error"' in bad.text
+    page = client.get("/?lang=en").text
+    assert 'name="instrument"' in page and "recital 10" in page
