@@ -238,6 +238,7 @@ def check_batch(
     rates_file: PathLike | None = None,
     sheet: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    independent: bool = False,
 ) -> BatchResult:
     """Decide every row of an applications file (CSV or XLSX, contract §1).
 

@@ -187,7 +187,7 @@ LAZY_COMMANDS = {
     "letter": "deminimis.files_cli",
     "report": "deminimis.files_cli",
     "ledger": "deminimis.ledger_cli",
-    "serve": "deminimis.ledger_cli",
+    "serve": "deminimis.serve_cli",
 }
 """Sub-commands defined in other modules, imported only when used (``check`` starts faster)."""
 

@@ -143,8 +143,10 @@ class GrantOut(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
-    ledger_backend: str
-    schema_version: int
+    ledger: Literal["on", "off"] = "on"
+    """``off``: the server runs without a ledger (checks only, no reservations)."""
+    ledger_backend: str | None = None
+    schema_version: int | None = None
 
 
 __all__ = [

@@ -18,7 +18,6 @@ import polars as pl
 from deminimis import orgnr as orgnr_mod
 from deminimis.errors import InputError
 from deminimis.gge_input import INSTRUMENTS, NOMINAL_INSTRUMENTS
-from deminimis.http.inputs import APPLICATION_COLUMNS
 from deminimis.ledger import validate_awards
 from deminimis.ledger.prior import AWARD_COLUMNS, Row, parse_date, user_rows
 from deminimis.models import RowError
@@ -27,6 +26,7 @@ from deminimis.sources import tables
 
 from .i18n import Texts
 
+APPLICATION_COLUMNS = (*tables.REQUIRED["applications"], *tables.OPTIONAL["applications"])
 Errors = dict[str, list[str]]
 PASTE_HEADER = AWARD_COLUMNS
 AID_TEXT = (

@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from deminimis import __version__
+from deminimis.fx import currencies
 from deminimis.gge_input import INSTRUMENTS
-from deminimis.http.inputs import currencies
 from deminimis.rules import SCHEMES
 
 from .i18n import Texts
@@ -41,7 +41,7 @@ def page(request: Request, name: str, lang: str, *, status: int = 200, **context
         "t": Texts(lang),
         "other_lang_url": _other_lang_url(request, lang),
         "has_ledger": state.ledger is not None,
-        "currencies": currencies(settings),
+        "currencies": currencies(settings.rates_file),
         "schemes": SCHEMES,
         "instruments": INSTRUMENTS,
         "register": Path(settings.awards_file).name if settings.awards_file else None,
