@@ -66,6 +66,9 @@ def application_row(app: ApplicationIn, index: int | None = None) -> dict[str, s
     row["application_id"] = app.application_id or str((index or 0) + 1)
     if app.in_difficulty_2019 is not None:
         row["in_difficulty_2019"] = "yes" if app.in_difficulty_2019 else "no"
+    for flag in ("via_intermediary", "export_linked", "domestic_preference", "insolvency_proceedings"):
+        if row.get(flag) is not None:
+            row[flag] = "yes" if row[flag] else "no"
     return {c: row.get(c) for c in APPLICATION_COLUMNS}
 
 

@@ -17,6 +17,7 @@ import polars as pl
 
 from deminimis.cumulation import Result
 from deminimis.render import findings, fmt, rule_frames
+from deminimis.render import gge as gge_render
 from deminimis.render.decisions import Decisions
 from deminimis.render.document import document
 from deminimis.render.reasons import reasons as reason_findings
@@ -24,14 +25,18 @@ from deminimis.rules import Rules
 
 C = pl.col
 COLUMNS = ("idx", "application_id", "route", "doc")
+READINGS = ("amount_text", "amount_read", "currency_read", "date_text", "date_read")
+"""How fuzzy spellings were read (:func:`deminimis.sources.tables.canonical_applications`)."""
 """The frame :func:`render` returns."""
 
 
 def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
     """The decisions with the rule texts joined and the branch flags of the explanation."""
     n_errors = result.errors.lazy().group_by("idx").agg(n_errors=pl.len())
+    missing = [c for c in READINGS if c not in result.decisions.columns]
     d = (
         result.decisions.lazy()
+        .with_columns([pl.lit(None, pl.Utf8).alias(c) for c in missing])
         .join(rule_frames.entries(rules).lazy(), on="entry_id", how="left", maintain_order="left")
         .join(
             rule_frames.limits(rules).lazy(), on=["entry_id", "limit_id"], how="left", maintain_order="left"
@@ -49,9 +54,10 @@ def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
             n_errors=C("n_errors").fill_null(0),
             dec=C("route") != "error",
             sec_manual=(C("s_treatment") == "manual_review").fill_null(False),
+            gge_manual=gge_render.manual_flag(),
         )
     )
-    ruled = C("dec") & ~C("sec_manual")
+    ruled = C("dec") & ~C("sec_manual") & ~C("gge_manual")
     has_entry = C("entry_id").is_not_null()
     return d.with_columns(
         no_entry=ruled & ~has_entry,
@@ -172,7 +178,9 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
 
 def _found(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """``idx, reasons`` and ``idx, warnings``."""
-    parts = findings.planned(reason_findings(d, c, rules) + findings.warnings(d, c, rules))
+    found = reason_findings(d, c, rules) + findings.warnings(d, c, rules)
+    found += [*gge_render.findings(d), gge_render.award_warning(c)]
+    parts = findings.planned(found)
     long = pl.concat(parts) if parts else pl.LazyFrame(schema=findings.SCHEMA)
     item = pl.struct("code", "citation", "text_nb", "text_en")
     sorted_long = long.sort("idx", "kind", "order", "sub")
