@@ -92,7 +92,18 @@ def build(result: Result, rules: Rules, progress: Callable[[int, int], None] | N
         if progress is not None and idx % 500 == 0:
             progress(idx, total)
         out.append(_decision(row, counted.get(idx), errors.get(idx), rules, bases, entries, sectors, caps))
-    return out
+    return _register_keys(result, rules, out)
+
+
+def _register_keys(result: Result, rules: Rules, out: list[Decision]) -> list[Decision]:
+    """``sources`` and ``registration`` (issue 14) exist only in the columnar renderer: copied."""
+    from deminimis.render.columnar import render
+
+    new = [Decision.model_validate_json(t) for t in render(result, rules)["doc"].struct.json_encode()]
+    return [
+        d.model_copy(update={"sources": n.sources, "registration": n.registration})
+        for d, n in zip(out, new, strict=True)
+    ]
 
 
 def _decision(
