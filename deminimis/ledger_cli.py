@@ -327,3 +327,14 @@ def serve(
 
 
 __all__ = ["EXIT_REFUSED", "ledger", "serve"]
+
+
+def _register_commands() -> None:
+    """``ledger due`` and ``ledger registered`` (issue 14) live in :mod:`deminimis.register_cli`."""
+    from deminimis.register_cli import ledger_due, ledger_registered
+
+    ledger.add_command(ledger_due)
+    ledger.add_command(ledger_registered)
+
+
+_register_commands()

@@ -117,3 +117,52 @@ def mismatches_cmd(
 
 
 __all__ = ["register"]
+
+
+@click.command("due")
+@click.option("--db", "db", envvar="DEMINIMIS_LEDGER_URL", help="Ledger URL or SQLite file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@errors_to_exit
+def ledger_due(db: str | None, fmt: str) -> None:
+    """List the awards granted here that are not yet registered in Støtteregisteret, by due date."""
+    import json
+
+    from deminimis.ledger import open_ledger
+    from deminimis.ledger.registrations import due
+    from deminimis.money import format_cents
+
+    rows = due(open_ledger(db))
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        flag = "  OVERDUE" if r["overdue"] else ""
+        click.echo(
+            f"award {r['award_id']}: {r['orgnr']} {format_cents(r['amount_cents'])} {r['currency']} granted "
+            f"{r['granted_on']}, register by {r['due_date'] or '?'}{flag}"
+        )
+    click.echo(f"deminimis: {len(rows)} award(s) not yet registered", err=True)
+
+
+@click.command("registered")
+@click.argument("award_id", type=int)
+@click.option("--register-id", help="Støtteregisteret's id of the award (Støttetiltaksnummer).")
+@click.option("--on", "on", help="Date it was registered (default: today).")
+@click.option("--db", "db", envvar="DEMINIMIS_LEDGER_URL", help="Ledger URL or SQLite file.")
+@click.option("--actor", envvar="DEMINIMIS_ACTOR", default="unknown", help="Who acts, for the audit log.")
+@errors_to_exit
+def ledger_registered(
+    award_id: int, register_id: str | None, on: str | None, db: str | None, actor: str
+) -> None:
+    """Record that a granted award was registered in Støtteregisteret (audit log)."""
+    import datetime as dt
+
+    from deminimis.ledger import open_ledger
+    from deminimis.ledger.registrations import mark_registered
+
+    day = dt.date.fromisoformat(on) if on else None
+    mark_registered(open_ledger(db), award_id, actor=actor, register_id=register_id, on=day)
+    click.echo(f"deminimis: award {award_id} marked registered")
+
+
+__all__ += ["ledger_due", "ledger_registered"]

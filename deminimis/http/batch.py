@@ -147,8 +147,9 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
     rows, links = side_tables(batch.awards, batch.links, settings, tmp)
     apps = applications_file(batch.applications, tmp)
     ledger = request.app.state.ledger if batch.use_ledger else None
+    extra = {"register": True} if batch.register else {}
     result = await run_in_threadpool(
-        batch_with_ledger, ledger, apps, awards_rows=rows, links=links, **settings.engine_options()
+        batch_with_ledger, ledger, apps, awards_rows=rows, links=links, **settings.engine_options(), **extra
     )
     return relabel_file(result.decisions, apps, "request", row_offset=-2)
 

@@ -82,6 +82,7 @@ def check(body: CheckIn, ledger: LedgerDep, settings: SettingsDep) -> Decision:
             links=links,
             **application_row(body),
             **settings.engine_options(),
+            **({"register": True} if body.register else {}),
         )
     return result.decisions[0]
 

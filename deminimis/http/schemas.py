@@ -78,6 +78,10 @@ class CheckIn(ApplicationIn):
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
     use_ledger: bool = Field(True, description="count the ledger's awards and live reservations")
+    register: bool = Field(
+        False,
+        description="count Støtteregisteret's awards from the server's snapshot ('deminimis register sync')",
+    )
 
 
 class BatchIn(_In):
@@ -87,6 +91,7 @@ class BatchIn(_In):
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
     use_ledger: bool = True
+    register: bool = False
 
 
 class ReservationIn(ApplicationIn):

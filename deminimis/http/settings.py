@@ -44,6 +44,9 @@ class ApiSettings:
     """Look firms up live in Brønnøysund (else only the firms file and the local snapshot)."""
     awards_file: Path | None = None
     """A default prior-aid register the web page adds to every check (contract §1 awards)."""
+    register: bool = False
+    """Count Støtteregisteret's awards (the local snapshot, ``deminimis register sync``) in every
+    web check; ``$DEMINIMIS_REGISTER=1``. The HTTP API asks per request (``register: true``)."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> ApiSettings:
@@ -53,6 +56,7 @@ class ApiSettings:
             "api_key": os.environ.get("DEMINIMIS_API_KEY") or None,
             "max_body_bytes": _int_env("DEMINIMIS_API_MAX_BODY", MAX_BODY_BYTES),
             "max_rows": _int_env("DEMINIMIS_API_MAX_ROWS", MAX_ROWS),
+            "register": os.environ.get("DEMINIMIS_REGISTER", "").strip().lower() in ("1", "true", "yes"),
         }
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**base)  # type: ignore[arg-type]

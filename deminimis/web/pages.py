@@ -67,6 +67,7 @@ def _engine_call(form: CheckForm, state: Any, tmp: Path) -> dict[str, Any]:
         "firms": settings.firms_file,
         "online": settings.online,
         **settings.engine_options(),
+        **({"register": True} if settings.register else {}),
     }
 
 
