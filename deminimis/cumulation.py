@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from deminimis import employer_tax, fx
+from deminimis import employer_tax, fx, gge
 from deminimis.covid import covid_caps
 from deminimis.employer_tax_window import as_counted, employer_tax_rows, window_pairs
 from deminimis.firms import FIRM_SCHEMA
@@ -84,6 +84,8 @@ def _empty_awards() -> pl.DataFrame:
             "basis": pl.Utf8,
             "grantor": pl.Utf8,
             "reference": pl.Utf8,
+            "instrument": pl.Utf8,
+            "nominal_cents": pl.Int64,
         }
     )
 
@@ -172,6 +174,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
 
     # Prior awards: EUR at their own grant date, undertaking key.
     awards = inputs.awards if not inputs.awards.is_empty() else _empty_awards()
+    awards = gge.with_defaults(awards, gge.AWARD_DEFAULTS)
     awards, register_et = register_combine.combine(
         awards, inputs.register, load_register_rules(rules.directory)
     )
@@ -330,6 +333,9 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     )
     apps = apps.join(binding, on="idx", how="left")
 
+    # The new aid's gross grant equivalent (loans, guarantees, injections, instalments, fixed sums).
+    apps = gge.attach(apps, rules)
+
     # Covid TF 3.1: the scheme cap at the grant date and all TF 3.1 aid since the TF began.
     apps = covid_caps(apps, pairs, covid)
 
@@ -386,6 +392,8 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             "grantor",
             "reference",
             *register_combine.EXTRA,
+            "instrument",
+            "nominal_cents",
         )
         .sort("idx", "granted_on", "file", "row")
     )

@@ -82,6 +82,7 @@ def registration(d: pl.LazyFrame, rules: RegisterRules) -> pl.LazyFrame:
     lo, hi = years.row(0)
     if lo is None:
         return d.select("idx", registration=pl.lit(None, pl.Struct({"due_date": pl.Utf8})))
+    names = d.collect_schema().names()
     due = due_expr(C("grant_date"), reg.working_days, (lo, hi), reg.calendar)
     struct = pl.struct(
         beneficiary_orgnr=C("orgnr"),
@@ -91,7 +92,7 @@ def registration(d: pl.LazyFrame, rules: RegisterRules) -> pl.LazyFrame:
         aid_amount_eur=fmt.money(C("new_cents")),
         grant_date=fmt.iso(C("grant_date")),
         grantor=pl.lit(None, pl.Utf8),
-        aid_instrument=pl.lit("grant"),
+        aid_instrument=C("instrument").fill_null("grant") if "instrument" in names else pl.lit("grant"),
         nace=C("nace"),
         regime=C("regime"),
         due_date=fmt.iso(due),

@@ -16,7 +16,17 @@ CASES = [
     for path in sorted((Path(__file__).parent / "cases").glob("*.toml"))
     for case in tomllib.loads(path.read_text(encoding="utf-8"))["cases"]
 ]
-AWARD_COLUMNS = ["orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference"]
+AWARD_COLUMNS = [
+    "orgnr",
+    "granted_on",
+    "amount",
+    "currency",
+    "basis",
+    "grantor",
+    "reference",
+    "instrument",
+    "nominal_amount",
+]
 
 
 def write_register_csv(path: Path, rows: list[dict]) -> Path:
@@ -43,6 +53,8 @@ def test_case(case: dict, tmp_path: Path) -> None:
         options["links"] = write_csv(tmp_path / "links.csv", case["links"])
     if "register" in case:
         options["register"] = write_register_csv(tmp_path / "stoettetildeling.csv", case["register"])
+    if "firms" in case:
+        options["firms"] = write_csv(tmp_path / "firms.csv", case["firms"])
     decision = check(**options).to_json_dict()
     for key, expected in case["expect"].items():
         if key in ("reasons", "warnings"):

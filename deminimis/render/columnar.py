@@ -18,6 +18,7 @@ import polars as pl
 from deminimis.cumulation import Result
 from deminimis.registration import registration
 from deminimis.render import findings, fmt, register_findings, rule_frames
+from deminimis.render import gge as gge_render
 from deminimis.render.decisions import Decisions
 from deminimis.render.document import document
 from deminimis.render.reasons import reasons as reason_findings
@@ -52,9 +53,10 @@ def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
             n_errors=C("n_errors").fill_null(0),
             dec=C("route") != "error",
             sec_manual=(C("s_treatment") == "manual_review").fill_null(False),
+            gge_manual=gge_render.manual_flag(),
         )
     )
-    ruled = C("dec") & ~C("sec_manual")
+    ruled = C("dec") & ~C("sec_manual") & ~C("gge_manual")
     has_entry = C("entry_id").is_not_null()
     return d.with_columns(
         no_entry=ruled & ~has_entry,
@@ -179,7 +181,9 @@ def _found(
     d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules, extra: list[findings.Finding] | None = None
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """``idx, reasons`` and ``idx, warnings``."""
-    parts = findings.planned(reason_findings(d, c, rules) + findings.warnings(d, c, rules) + (extra or []))
+    found = reason_findings(d, c, rules) + findings.warnings(d, c, rules)
+    found += [*gge_render.findings(d), gge_render.award_warning(c)]
+    parts = findings.planned(found + (extra or []))
     long = pl.concat(parts) if parts else pl.LazyFrame(schema=findings.SCHEMA)
     item = pl.struct("code", "citation", "text_nb", "text_en")
     sorted_long = long.sort("idx", "kind", "order", "sub")
