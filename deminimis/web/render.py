@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from deminimis import __version__
 from deminimis.fx import currencies
+from deminimis.gge_input import INSTRUMENTS
 from deminimis.rules import SCHEMES
 
 from .i18n import Texts
@@ -42,6 +43,7 @@ def page(request: Request, name: str, lang: str, *, status: int = 200, **context
         "has_ledger": state.ledger is not None,
         "currencies": currencies(settings.rates_file),
         "schemes": SCHEMES,
+        "instruments": INSTRUMENTS,
         "register": Path(settings.awards_file).name if settings.awards_file else None,
         "version": __version__,
     }
