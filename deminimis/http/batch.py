@@ -147,6 +147,7 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
     rows, links = side_tables(batch.awards, batch.links, settings, tmp)
     apps = applications_file(batch.applications, tmp)
     ledger = request.app.state.ledger if batch.use_ledger else None
+    extra = {"register": True} if batch.use_register else {}
     result = await run_in_threadpool(
         batch_with_ledger,
         ledger,
@@ -154,7 +155,7 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
         awards_rows=rows,
         awards_file=settings.awards_file,
         links=links or settings.links_file,
-        **settings.engine_options(),
+        **{**settings.engine_options(), **extra},
     )
     return relabel_file(result.decisions, apps, "request", row_offset=-2)
 

@@ -25,6 +25,7 @@ from deminimis.ledger.db import Ledger, utcnow
 from deminimis.ledger.errors import Conflict, NotFound
 from deminimis.ledger.prior import links_csv, parse_date
 from deminimis.ledger.records import AwardRecord, ReservationRecord, award_record, reservation_record
+from deminimis.ledger.registrations import due_date_of
 from deminimis.ledger.reservations import expire_due, get_row
 from deminimis.ledger.schema import awards, reservations
 from deminimis.models import Decision
@@ -156,7 +157,7 @@ def grant(
             outcome="accepted",
             orgnr=row.orgnr,
             reservation_id=row.id,
-            payload={**payload, "award_id": award_id},
+            payload={**payload, "award_id": award_id, "register_due": due_date_of(decision)},
             decision=decision,
         )
         award = award_record(conn.execute(sa.select(awards).where(awards.c.id == award_id)).one())
