@@ -28,7 +28,7 @@ from deminimis.errors import DeminimisError, InputError, SourceError
 from deminimis.ledger import Conflict, Ledger, NotFound, NotInitialised, open_ledger
 from deminimis.web import mount as mount_web
 
-from . import routes
+from . import errors, routes
 from .settings import ApiSettings
 
 DESCRIPTION = """EEA de minimis checks for Norwegian grantors, with a grant ledger.
@@ -109,6 +109,7 @@ def create_app(settings: ApiSettings | None = None, **overrides: Any) -> FastAPI
     app.state.settings = settings
     app.state.ledger = ledger
     _handlers(app)
+    errors.install(app)  # issue 19: every input error a 4xx, never a 500; body shield, headers, load
     app.include_router(routes.public)
     app.include_router(routes.router, dependencies=[Depends(require_api_key)])
     mount_web(app)

@@ -32,6 +32,10 @@ MAX_HEADER_LINE = 10_000
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
+class TooManyRows(InputError):
+    """A file has more rows than :func:`read_limits` allows (HTTP 413)."""
+
+
 @dataclass(frozen=True)
 class ReadLimits:
     """Bounds on one file: rows of the table and the unpacked size of a spreadsheet's sheets."""
@@ -153,7 +157,7 @@ def bound_rows(height: int, path: Path | str) -> None:
     """An error when a table has more rows than :func:`read_limits` allows."""
     most = limits().max_rows
     if most is not None and height > most:
-        raise InputError(f"{path}: more than {most} rows (at most {most} per file here)")
+        raise TooManyRows(f"{path}: more than {most} rows (at most {most} per file here)")
 
 
 # --------------------------------------------------------------------------- spreadsheets
@@ -252,6 +256,16 @@ def formulas_without_value(path: Path, sheet: str | None) -> tuple[int, list[tup
     return first or 0, found
 
 
+def upload_name(name: str | None, default: str) -> str:
+    """A safe file name for an upload: no path, no ``..``, only word characters, dots and
+    dashes, at most 100 characters (the suffix kept), never empty."""
+    base = re.sub(r"[^\w.\-]", "_", Path(str(name or "").replace("\\", "/")).name).lstrip(".")
+    if len(base) > 100:
+        stem, dot, suffix = base.rpartition(".")
+        base = f"{stem[:90]}.{suffix[:9]}" if dot and len(suffix) <= 9 else base[:100]
+    return base or default
+
+
 def duplicate_column(path: Path | str, first: object, second: object, name: str) -> InputError:
     return InputError(f"{path}: columns '{first}' and '{second}' both mean {name}; keep one of them")
 
@@ -259,6 +273,7 @@ def duplicate_column(path: Path | str, first: object, second: object, name: str)
 __all__ = [
     "MAX_HEADER_LINE",
     "ReadLimits",
+    "TooManyRows",
     "bound_rows",
     "check_zip",
     "decode",
@@ -268,4 +283,5 @@ __all__ = [
     "line_ends",
     "read_limits",
     "strict_grid",
+    "upload_name",
 ]
