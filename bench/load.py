@@ -94,8 +94,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--checks", type=int, default=20, help="checks per client")
-    ap.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
-    ap.add_argument("--deadline", type=float, default=600.0, help="seconds for the whole run")
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds per request")
+    ap.add_argument("--deadline", type=float, default=1800.0, help="seconds for the whole run")
     ap.add_argument("--url", help="a running server on loopback (default: start one)")
     args = ap.parse_args()
     if args.clients * args.checks > 100_000:

@@ -31,7 +31,7 @@ MAX_DEPTH = 32
 MAX_DIGITS = 40
 WORKERS = int(os.environ.get("DEMINIMIS_API_WORKERS", "") or max(2, os.cpu_count() or 2))
 QUEUE = int(os.environ.get("DEMINIMIS_API_QUEUE", "") or 200)
-WAIT_S = float(os.environ.get("DEMINIMIS_API_WAIT", "") or 60)
+WAIT_S = float(os.environ.get("DEMINIMIS_API_WAIT", "") or 300)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"

@@ -32,7 +32,7 @@ from deminimis.ledger.errors import Busy, NotInitialised
 DEFAULT_FILE = "deminimis-ledger.sqlite"
 ENV_URL = "DEMINIMIS_LEDGER_URL"
 LOCK_NAME = "ledger"
-BUSY_TIMEOUT_S = float(os.environ.get("DEMINIMIS_LEDGER_BUSY_TIMEOUT", "") or 20.0)
+BUSY_TIMEOUT_S = float(os.environ.get("DEMINIMIS_LEDGER_BUSY_TIMEOUT", "") or 60.0)
 """How long a SQLite writer waits for another writer's lock before :class:`Busy` ("try again")."""
 MAX_ID = {"sqlite": 2**63 - 1, "postgresql": 2**31 - 1}
 """Largest row id the schema's ``Integer`` ids hold per database (SQLite int64, PostgreSQL int4)."""
