@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from deminimis import employer_tax, fx
+from deminimis import employer_tax, fx, gge
 from deminimis.covid import covid_caps
 from deminimis.employer_tax_window import as_counted, employer_tax_rows, window_pairs
 from deminimis.firms import FIRM_SCHEMA
@@ -70,6 +70,8 @@ def _empty_awards() -> pl.DataFrame:
             "basis": pl.Utf8,
             "grantor": pl.Utf8,
             "reference": pl.Utf8,
+            "instrument": pl.Utf8,
+            "nominal_cents": pl.Int64,
         }
     )
 
@@ -153,6 +155,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
 
     # Prior awards: EUR at their own grant date, undertaking key.
     awards = inputs.awards if not inputs.awards.is_empty() else _empty_awards()
+    awards = gge.with_defaults(awards, gge.AWARD_DEFAULTS)
     aw = attach_undertaking(awards.with_row_index("aw_idx"), umap)
     aw = fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on").collect()
     aw = aw.with_columns(
@@ -301,6 +304,9 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     )
     apps = apps.join(binding, on="idx", how="left")
 
+    # The new aid's gross grant equivalent (loans, guarantees, injections, instalments, fixed sums).
+    apps = gge.attach(apps, rules)
+
     # Covid TF 3.1: the scheme cap at the grant date and all TF 3.1 aid since the TF began.
     apps = covid_caps(apps, pairs, covid)
 
@@ -356,6 +362,8 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             "duplicate",
             "grantor",
             "reference",
+            "instrument",
+            "nominal_cents",
         )
         .sort("idx", "granted_on", "file", "row")
     )

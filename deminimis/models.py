@@ -96,6 +96,24 @@ class HeadroomStep(_Model):
     """max(0, headroom_eur) in the application's currency at the grant date's rate (an estimate)."""
 
 
+class GrossGrantEquivalent(_Model):
+    """The form of a new aid that is not a plain grant and the figure that counts (contract §3 ``gge``)."""
+
+    instrument: str
+    nominal: str | None
+    """The loan, the guaranteed amount, the injection (or the aid amount), in ``currency``."""
+    gge_eur: str | None
+    """The gross grant equivalent that counts, in EUR (null when it could not be set)."""
+    method: str | None
+    """``loan_safe_harbour``, ``guarantee_safe_harbour``, ``officer_gge``, ``capital_injection``,
+    ``instalments_discounted``, ``scheme_fixed_sum`` (null: not set, see the reasons)."""
+    citation: str | None
+    currency: str | None = None
+    max_nominal: str | None = None
+    """Safe harbour: the largest nominal amount that still fits at the same terms."""
+    rules_entry: str | None = None
+
+
 class Decision(_Model):
     application_id: str
     orgnr: str | None
@@ -131,6 +149,10 @@ class Decision(_Model):
     rules_entry: str | None = None
     headroom_calendar: list[HeadroomStep] = []
     """When the grant does not fit: the dates earlier aid leaves the window (see headroom.py)."""
+    gge: GrossGrantEquivalent | None = None
+    """Null for a plain grant; else the aid's form and its gross grant equivalent (deminimis.gge)."""
+    signing_date: str | None = None
+    """Through a financial intermediary: the date signed (the grant date is the quarter's end)."""
 
     def to_json_dict(self) -> dict:
         """The contract's JSON object (``window.from`` spelled as in the contract)."""
@@ -143,6 +165,7 @@ __all__ = [
     "Decision",
     "Finding",
     "FxRate",
+    "GrossGrantEquivalent",
     "HeadroomStep",
     "LimitTest",
     "Route",

@@ -15,7 +15,17 @@ CASES = [
     for path in sorted((Path(__file__).parent / "cases").glob("*.toml"))
     for case in tomllib.loads(path.read_text(encoding="utf-8"))["cases"]
 ]
-AWARD_COLUMNS = ["orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference"]
+AWARD_COLUMNS = [
+    "orgnr",
+    "granted_on",
+    "amount",
+    "currency",
+    "basis",
+    "grantor",
+    "reference",
+    "instrument",
+    "nominal_amount",
+]
 
 
 def _null(value: object) -> object:
@@ -31,6 +41,8 @@ def test_case(case: dict, tmp_path: Path) -> None:
         options["employer_tax"] = write_csv(tmp_path / "employer_tax.csv", case["employer_tax"])
     if "links" in case:
         options["links"] = write_csv(tmp_path / "links.csv", case["links"])
+    if "firms" in case:
+        options["firms"] = write_csv(tmp_path / "firms.csv", case["firms"])
     decision = check(**options).to_json_dict()
     for key, expected in case["expect"].items():
         if key in ("reasons", "warnings"):

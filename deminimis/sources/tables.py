@@ -42,6 +42,7 @@ from pathlib import Path
 
 import polars as pl
 
+from deminimis import gge_input
 from deminimis.errors import InputError
 from deminimis.money import amount_problem_expr, cents_expr
 from deminimis.sources import table_guards as guards
@@ -118,6 +119,7 @@ HEADER_ALIASES: dict[str, str] = {
     "foretaksgruppe": "undertaking_id",
     "år": "year",
     "måned": "month",
+    **gge_input.HEADER_ALIASES,
 }
 """Norwegian (and spelling-variant) headers -> contract names. Matching is case-insensitive,
 on the trimmed header with runs of spaces collapsed; a unit in brackets (``Beløp (NOK)``)
@@ -154,8 +156,9 @@ OPTIONAL = {
         "nace",
         "fiscal_year_start",
         "in_difficulty_2019",
+        *gge_input.APPLICATION_COLUMNS,
     ),
-    "awards": ("currency", "grantor", "reference"),
+    "awards": ("currency", "grantor", "reference", *gge_input.AWARD_COLUMNS),
     "links": (),
     "firms": ("name", "nace", "kommunenummer", "status"),
     "employer_tax": ("month", "advantage_nok", "wage_base_nok", "kommunenummer", "area", "sector"),
@@ -823,6 +826,7 @@ def canonical_applications(
             pl.format("in_difficulty_2019 '{}' must be yes/no (ja/nei)", pl.col("in_difficulty_2019"))
         ),
     )
+    frame, gge_problems = gge_input.with_terms(frame)
     frame = frame.with_columns(
         p_dup=pl.when(
             pl.col("application_id").is_duplicated() & (pl.int_range(pl.len()).over("application_id") > 0)
@@ -838,6 +842,7 @@ def canonical_applications(
         "fiscal_year_start": "p_fys",
         "in_difficulty_2019": "p_diff",
         "application_id": "p_dup",
+        **gge_problems,
     }
     errors = errors_of(frame, problems)
     typed = frame.select(
@@ -856,6 +861,7 @@ def canonical_applications(
         .when(diff.is_in(NO) & (diff != ""))
         .then(False)
         .alias("in_difficulty_2019"),
+        *gge_input.TYPED,
         pl.any_horizontal(pl.col(list(problems.values())).is_not_null()).alias("has_error"),
     )
     return typed, errors
@@ -872,12 +878,14 @@ def canonical_awards(
     cur, cur_problem = _currency_exprs(currencies)
     frame = with_amount(with_basis(orgnr_problems(raw), aliases), "amount", "p_amount", "_amount_cents")
     frame = with_date(frame, "granted_on", "p_date", "_granted_on").with_columns(p_currency=cur_problem)
+    frame, gge_problems = gge_input.award_terms(frame)
     problems = {
         "orgnr": "_orgnr_problem",
         "amount": "p_amount",
         "currency": "p_currency",
         "granted_on": "p_date",
         "basis": "_basis_problem",
+        **gge_problems,
     }
     bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
     errors = errors_of(frame, problems).join(
@@ -897,6 +905,7 @@ def canonical_awards(
         pl.col("_basis").alias("basis"),
         "grantor",
         "reference",
+        *gge_input.AWARD_TYPED,
     )
     return typed, errors
 
