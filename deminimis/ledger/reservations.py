@@ -253,13 +253,16 @@ def _insert(
     ttl: dt.timedelta,
     actor: str,
 ) -> ReservationRecord:
-    assert decision.orgnr and decision.amount and decision.currency and decision.grant_date
+    assert decision.orgnr and decision.currency and decision.grant_date
     assert decision.new_aid_eur is not None
+    held, currency = parse_cents(decision.amount or "0"), decision.currency
+    if decision.gge is not None:  # a loan, guarantee, instalments…: hold its GGE (deminimis.gge), in EUR
+        held, currency = parse_cents(decision.new_aid_eur), "EUR"
     values = {
         "orgnr": decision.orgnr,
         "members": list(decision.undertaking),
-        "amount_cents": parse_cents(decision.amount),
-        "currency": decision.currency,
+        "amount_cents": held,
+        "currency": currency,
         "amount_eur_cents": parse_cents(decision.new_aid_eur),
         "grant_date": dt.date.fromisoformat(decision.grant_date),
         "scheme": decision.scheme or "ad_hoc",

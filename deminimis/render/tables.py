@@ -65,6 +65,11 @@ NESTED = (
     "errors",
     "reasons_nb",
     "reasons_en",
+    "gge_instrument",
+    "gge_nominal",
+    "gge_eur",
+    "gge_method",
+    "signing_date",
 )
 FLAT_COLUMNS = (*SCALARS, *NESTED)
 """The columns of :func:`flat_rows` (the CSV and the ``decisions`` sheet)."""
@@ -89,8 +94,10 @@ MONEY = {
     "covid_tf_ceiling_eur",
     "covid_tf_prior_eur",
     "covid_tf_headroom_before_eur",
+    "gge_nominal",
+    "gge_eur",
 }
-DATES = {"grant_date", "window_from", "window_to", "granted_on"}
+DATES = {"grant_date", "window_from", "window_to", "granted_on", "signing_date"}
 MAX_WIDTH = 60
 """Characters; longer cells (reason texts) are cut off in view, not in content."""
 
@@ -114,6 +121,11 @@ def flat_rows(decisions: Sequence[Decision]) -> pl.DataFrame:
             errors="; ".join(f"{e.file}:{e.row} {e.field}: {e.message}" for e in d.errors),
             reasons_nb="\n".join(r.text_nb for r in d.reasons),
             reasons_en="\n".join(r.text_en for r in d.reasons),
+            gge_instrument=d.gge.instrument if d.gge else None,
+            gge_nominal=d.gge.nominal if d.gge else None,
+            gge_eur=d.gge.gge_eur if d.gge else None,
+            gge_method=d.gge.method if d.gge else None,
+            signing_date=d.signing_date,
         )
         rows.append(row)
     return pl.DataFrame(rows, schema=dict.fromkeys(FLAT_COLUMNS, pl.Utf8))

@@ -63,6 +63,7 @@ def _engine_call(form: CheckForm, state: Any, tmp: Path) -> dict[str, Any]:
         "scheme": form.scheme,
         "nace": form.nace or None,
         "in_difficulty_2019": "yes" if form.in_difficulty else None,
+        **form.aid_form(),
         "awards_file": settings.awards_file,
         "links": links,
         "firms": settings.firms_file,

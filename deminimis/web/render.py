@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from deminimis import __version__
 from deminimis.fx import currencies
+from deminimis.gge_input import INSTRUMENTS
 from deminimis.rules import SCHEMES
 
 from .i18n import Texts
@@ -43,6 +44,7 @@ def page(request: Request, name: str, lang: str, *, status: int = 200, **context
         "key_required": bool(settings.api_key),
         "currencies": currencies(settings.rates_file),
         "schemes": SCHEMES,
+        "instruments": INSTRUMENTS,
         "register": Path(settings.awards_file).name if settings.awards_file else None,
         "version": __version__,
     }
