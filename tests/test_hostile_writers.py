@@ -64,6 +64,19 @@ def test_a_firm_name_or_id_starting_with_a_formula_character_is_written_as_text_
     assert "=cmd|' /C calc'!A0" in ids
 
 
+def test_the_web_batch_workbook_in_memory_has_no_formula(tmp_path: Path) -> None:
+    import io
+
+    from deminimis.render.tables import write_xlsx
+
+    result = _batch(tmp_path)
+    buf = io.BytesIO()
+    write_xlsx(result.decisions, buf)
+    path = tmp_path / "download.xlsx"
+    path.write_bytes(buf.getvalue())
+    _no_formula(path)
+
+
 def test_csv_outputs_neutralise_formula_cells_with_a_leading_apostrophe(tmp_path: Path) -> None:
     result = _batch(tmp_path)
     write(result.decisions, tmp_path / "d.csv")

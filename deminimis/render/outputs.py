@@ -17,6 +17,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 import xlsxwriter
@@ -79,10 +80,11 @@ def write_csv(frame: pl.DataFrame, out: Path | str) -> None:
         inert_frame(frame).write_csv(tmp, include_bom=True)
 
 
-def workbook(path: Path | str) -> xlsxwriter.Workbook:
-    """An XLSX workbook whose text cells are never formulas or links."""
+def workbook(path: Path | str | BinaryIO) -> xlsxwriter.Workbook:
+    """An XLSX workbook (to a path or a binary file) whose text cells are never formulas or links."""
+    target = str(path) if isinstance(path, str | Path) else path
     return xlsxwriter.Workbook(
-        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+        target, {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     )
 
 

@@ -210,9 +210,22 @@ def write_sheet(
     )
 
 
-def write_xlsx(decisions: Sequence[Decision], out: Path, input_errors: list[RowError] | None = None) -> None:
-    """The three-sheet workbook described in the module docstring."""
-    with outputs.atomic_path(out) as tmp, outputs.workbook(tmp) as workbook:
+def write_xlsx(
+    decisions: Sequence[Decision], out: Path | BinaryIO, input_errors: list[RowError] | None = None
+) -> None:
+    """The three-sheet workbook described in the module docstring (to a path, atomically, or
+    to a binary file such as the web page's in-memory download)."""
+    if not isinstance(out, str | Path):
+        _workbook(decisions, out, input_errors)
+        return
+    with outputs.atomic_path(out) as tmp:
+        _workbook(decisions, tmp, input_errors)
+
+
+def _workbook(
+    decisions: Sequence[Decision], out: Path | BinaryIO, input_errors: list[RowError] | None
+) -> None:
+    with outputs.workbook(out) as workbook:
         write_sheet(workbook, "decisions", flat_rows(decisions))
         write_sheet(workbook, "errors", error_rows(decisions, input_errors))
         write_sheet(workbook, "counted", counted_rows(decisions))
