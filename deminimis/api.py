@@ -36,9 +36,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from deminimis import gge_input
 from deminimis.case import BatchResult, Context, Tables, decide
-from deminimis.models import Decision
-from deminimis.sources.inputs import TableInput, read_input
+from deminimis.models import Decision, RowError
+from deminimis.sources.inputs import TableInput, read_input, read_report
 
 CHECK_SOURCE = "check options"
 PathLike = str | Path
@@ -57,10 +58,14 @@ def application_record(
     application_id: str | None = None,
     fiscal_year_start: str | None = None,
     in_difficulty_2019: str | bool | None = None,
+    **aid_form: Any,
 ) -> dict[str, Any]:
-    """One application as the contract's applications row (``grant_date`` None: today)."""
+    """One application as the contract's applications row (``grant_date`` None: today);
+    ``aid_form``: the columns of :data:`deminimis.gge_input.APPLICATION_COLUMNS`."""
     if isinstance(in_difficulty_2019, bool):
         in_difficulty_2019 = "yes" if in_difficulty_2019 else "no"
+    if unknown := set(aid_form) - set(gge_input.APPLICATION_COLUMNS):
+        raise TypeError(f"unknown application field(s): {', '.join(sorted(unknown))}")
     return {
         "application_id": application_id or "1",
         "orgnr": orgnr,
@@ -71,6 +76,7 @@ def application_record(
         "nace": nace,
         "fiscal_year_start": fiscal_year_start,
         "in_difficulty_2019": in_difficulty_2019,
+        **{c: gge_input.as_text(aid_form.get(c)) for c in gge_input.APPLICATION_COLUMNS},
     }
 
 
@@ -97,11 +103,26 @@ def check(
     application_id: str | None = None,
     fiscal_year_start: str | None = None,
     in_difficulty_2019: str | bool | None = None,
+    instrument: str | None = None,
+    nominal_amount: str | int | None = None,
+    term_years: str | int | None = None,
+    collateral_pct: str | int | None = None,
+    guarantee_pct: str | int | None = None,
+    gge: str | int | None = None,
+    payments: str | None = None,
+    discount_rate_pct: str | None = None,
+    scheme_max_amount: str | int | None = None,
+    via_intermediary: str | bool | None = None,
+    export_linked: str | bool | None = None,
+    domestic_preference: str | bool | None = None,
+    insolvency_proceedings: str | bool | None = None,
     employer_tax: Tables = None,
     employer_tax_missing: str = "warn",
     ledger: LedgerLike = None,
     online: bool = False,
     snapshot: PathLike | None = None,
+    register: PathLike | bool | None = None,
+    register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
 ) -> Decision:
@@ -124,15 +145,31 @@ def check_one(
     application_id: str | None = None,
     fiscal_year_start: str | None = None,
     in_difficulty_2019: str | bool | None = None,
+    instrument: str | None = None,
+    nominal_amount: str | int | None = None,
+    term_years: str | int | None = None,
+    collateral_pct: str | int | None = None,
+    guarantee_pct: str | int | None = None,
+    gge: str | int | None = None,
+    payments: str | None = None,
+    discount_rate_pct: str | None = None,
+    scheme_max_amount: str | int | None = None,
+    via_intermediary: str | bool | None = None,
+    export_linked: str | bool | None = None,
+    domestic_preference: str | bool | None = None,
+    insolvency_proceedings: str | bool | None = None,
     employer_tax: Tables = None,
     employer_tax_missing: str = "warn",
     ledger: LedgerLike = None,
     online: bool = False,
     snapshot: PathLike | None = None,
+    register: PathLike | bool | None = None,
+    register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
 ) -> BatchResult:
     """Like :func:`check`, with the input errors of the side tables (``input_errors``)."""
+    args = dict(locals())
     row = application_record(
         orgnr=orgnr,
         amount=amount,
@@ -143,6 +180,7 @@ def check_one(
         application_id=application_id,
         fiscal_year_start=fiscal_year_start,
         in_difficulty_2019=in_difficulty_2019,
+        **{c: args[c] for c in gge_input.APPLICATION_COLUMNS},
     )
     raw = read_input([row], "applications", label=CHECK_SOURCE)
     return _run(
@@ -157,6 +195,8 @@ def check_one(
         employer_tax_missing=employer_tax_missing,
         online=online,
         snapshot=snapshot,
+        register=register,
+        register_snapshot=register_snapshot,
     )
 
 
@@ -172,15 +212,19 @@ def check_batch(
     independent: bool = False,
     online: bool = False,
     snapshot: PathLike | None = None,
+    register: PathLike | bool | None = None,
+    register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
     sheet: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BatchResult:
     """Decide every application (contract §1), cumulatively within each single undertaking
-    unless ``independent``. ``progress(done, total)`` is called while rendering."""
-    return _run(
-        read_input(applications, "applications", sheet=sheet),
+    unless ``independent``. ``progress(done, total)`` is called while rendering; ``ignored``
+    lists the rows of an applications file not read as applications."""
+    raw, ignored = read_report(applications, "applications", sheet=sheet)
+    result = _run(
+        raw,
         ledger,
         ctx=Context.load(rules_dir, rates_file),
         awards=awards,
@@ -192,7 +236,14 @@ def check_batch(
         snapshot=snapshot,
         independent=independent,
         progress=progress,
+        register=register,
+        register_snapshot=register_snapshot,
     )
+    result.ignored = [
+        RowError(file=r["file"], row=r["row"], field="(row)", message=r["reason"])
+        for r in ignored.iter_rows(named=True)
+    ]
+    return result
 
 
 __all__ = ["BatchResult", "application_record", "check", "check_batch", "check_one"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -34,6 +34,7 @@ from deminimis.render.decisions import Decisions
 from deminimis.rules import SCHEMES, Rules, load_rules
 from deminimis.sources import schemas, tables
 from deminimis.sources.inputs import TableInput, read_all, read_input, several
+from deminimis.sources.register_evidence import register_evidence
 from deminimis.undertaking import undertaking_map
 
 AwardSource = Callable[[list[str], "dt.date | None"], pl.DataFrame]
@@ -47,6 +48,9 @@ class BatchResult:
     """A list, or :class:`~deminimis.render.decisions.Decisions` (objects parsed on access)."""
     input_errors: list[RowError]
     """Broken rows of awards/links/firms/employer-tax tables that belong to no application."""
+    ignored: list[RowError] = field(default_factory=list)
+    """Rows of the applications file not read as applications (title, blank, totals, a
+    repeated header): ``field`` is ``(row)``, ``message`` says why."""
 
     def routes(self) -> dict[str, int]:
         """Decisions per route, sorted by route (without parsing rendered decisions)."""
@@ -105,6 +109,25 @@ def _members(apps: pl.DataFrame, links: pl.DataFrame) -> list[str]:
     return sorted({*own.get_column("orgnr").to_list(), *linked.to_list()})
 
 
+def _name(typed: pl.DataFrame, value: TableInput) -> str:
+    """How the decision's ``sources`` names an awards table (its file, upload or label)."""
+    if isinstance(value, str | Path):
+        return str(value)
+    files = typed.get_column("file").unique(maintain_order=True).to_list() if typed.height else []
+    return str(files[0]) if files else "awards"
+
+
+def _consulted(names: list[str], kinds: list[str | None], employer_tax: Tables, inputs: Inputs) -> list[dict]:
+    """The sources consulted (the decision's ``sources``), in the order the decision lists them."""
+    out = [{"kind": "declaration", "name": n} for n in names]
+    out += [{"kind": k, "name": k} for k in dict.fromkeys(k for k in kinds if k)]
+    if inputs.register is not None:
+        out.append(inputs.register.source.as_dict())
+    et = [t for t in several(employer_tax) if isinstance(t, str | Path)]
+    out += [{"kind": "employer_tax", "name": str(t)} for t in et]
+    return out
+
+
 def decide(
     applications: pl.DataFrame,
     ctx: Context,
@@ -119,6 +142,8 @@ def decide(
     sources: Sequence[AwardSource] = (),
     independent: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    register: str | Path | bool | None = None,
+    register_snapshot: str | Path | None = None,
 ) -> BatchResult:
     """Decide the applications (a text table from :func:`read_input`) against every input."""
     if employer_tax_missing not in EMPLOYER_TAX_MISSING:
@@ -126,7 +151,9 @@ def decide(
             f"--employer-tax-missing '{employer_tax_missing}': use one of {EMPLOYER_TAX_MISSING}"
         )
     apps, app_err = tables.canonical_applications(applications, ctx.currencies, list(SCHEMES))
-    typed = [awards_table(v, ctx) for v in several(awards)]
+    given = several(awards)
+    typed = [awards_table(v, ctx) for v in given]
+    typed_names = [_name(t, v) for (t, _), v in zip(typed, given, strict=True)]
     typed = [
         (t.with_columns(origin=pl.lit(f"input {i + 1}"), source=pl.lit("awards")), e)
         for i, (t, e) in enumerate(typed)
@@ -153,6 +180,13 @@ def decide(
     orgnrs = apps.filter(~pl.col("has_error"))["orgnr"].to_list() + ln["orgnr"].to_list()
     facts = firm_facts(fm, orgnrs, online=online, snapshot_dir=Path(snapshot) if snapshot else None)
     inputs = Inputs(apps, app_err, aw, aw_err, ln, facts, pl.concat(other), et, et_err, employer_tax_missing)
+    grant_dates = apps.filter(~pl.col("has_error"))["grant_date"].to_list()
+    inputs.register = register_evidence(
+        register, orgnrs, online, register_snapshot, ctx.rules.directory, grant_dates
+    )
+    inputs.sources = _consulted(
+        typed_names, [getattr(s, "kind", None) for s in sources], employer_tax, inputs
+    )
     result = run_batch(inputs, ctx.rules, ctx.rates, independent=independent)
     errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
     return BatchResult(build(result, ctx.rules, progress), errors)

@@ -17,8 +17,9 @@ from typing import Any
 
 import click
 
-from deminimis.cli_errors import errors_to_exit
+from deminimis.cli_errors import errors_to_exit, fail
 from deminimis.errors import InputError
+from deminimis.gge_input import INSTRUMENTS
 
 EXAMPLES_CHECK = """
 \b
@@ -36,6 +37,36 @@ Examples:
       --links fixtures/links.csv --firms fixtures/firms.csv --out decisions.csv
   deminimis batch applications.csv --awards awards.csv --out decisions.json
 """
+
+
+def _amount_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--amount`` by the declaration rules, stricter: a dotted ``200.000`` is refused here."""
+    import polars as pl
+
+    from deminimis.money import amount_note_expr, amount_problem_expr
+
+    if not value:
+        return value
+    frame = pl.DataFrame({"a": [value]}, schema={"a": pl.Utf8})
+    problem, note = frame.select(amount_problem_expr(pl.col("a")), amount_note_expr(pl.col("a"))).row(0)
+    if problem or note:
+        why = problem or "a dot before three digits is ambiguous here"
+        fail(2, f"--amount '{value}': {why} (write e.g. 200000, '200 000' or '200 000,50')")
+    return value
+
+
+def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--grant-date`` by the declaration rules: a date that does not exist is a usage error."""
+    import polars as pl
+
+    from deminimis.sources.tables import date_problem
+
+    if value is None:
+        return value
+    problem = pl.DataFrame({"grant_date": [value]}).select(date_problem("grant_date")).item()
+    if problem:
+        fail(2, f"--grant-date '{value}' is not a real date (write e.g. 2026-11-30 or 30.11.2026)")
+    return value
 
 
 def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -87,6 +118,23 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Brreg snapshot directory from 'deminimis brreg sync' (default: the user data dir).",
         ),
         click.option(
+            "--register",
+            "register",
+            is_flag=False,
+            flag_value="snapshot",
+            default=None,
+            metavar="[FILE]",
+            help="Prior aid from Brønnøysund's aid register (Støtteregisteret): a downloaded award file "
+            "(CSV or JSON), or without FILE the local snapshot ('deminimis register sync'); with "
+            "--online, the live search API.",
+        ),
+        click.option(
+            "--register-snapshot",
+            "register_snapshot",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Register snapshot directory (default: the user data dir, see 'deminimis register info').",
+        ),
+        click.option(
             "--rules",
             "rules_dir",
             type=click.Path(path_type=Path, file_okay=False),
@@ -104,6 +152,87 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+YES_NO = click.Choice(["yes", "no", "ja", "nei"])
+
+
+def _aid_form_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The form of the aid (contract §1 applications; the same columns in a batch file)."""
+    opts = [
+        click.option(
+            "--instrument",
+            type=click.Choice(list(INSTRUMENTS)),
+            help="Form of the aid (default grant). For a loan, guarantee or capital injection --amount "
+            "may be left out: --nominal-amount and the rules give the gross grant equivalent.",
+        ),
+        click.option(
+            "--nominal-amount",
+            "nominal_amount",
+            help="The loan, the guaranteed amount or the capital injection, in --currency.",
+        ),
+        click.option("--term-years", "term_years", help="Term of the loan or guarantee in years."),
+        click.option(
+            "--collateral-pct", "collateral_pct", help="Share of the loan covered by collateral, percent."
+        ),
+        click.option(
+            "--guarantee-pct", "guarantee_pct", help="Share of the underlying loan guaranteed, percent."
+        ),
+        click.option(
+            "--gge",
+            help="Gross grant equivalent computed by the officer (reference rate), in --currency; used as "
+            "given for a loan, guarantee or other instrument.",
+        ),
+        click.option(
+            "--payments",
+            help="Instalments 'YYYY-MM-DD:amount;...' (they must add up to --amount), discounted to the "
+            "grant date (Art 3(6)).",
+        ),
+        click.option(
+            "--discount-rate-pct",
+            "discount_rate_pct",
+            help="Discount rate at the grant date for --payments, percent a year (e.g. 5.30).",
+        ),
+        click.option(
+            "--scheme-max-amount",
+            "scheme_max_amount",
+            help="Fixed sum notified under a de minimis scheme (the scheme's maximum): it counts "
+            "instead of the amount (2831 Art 7(4)).",
+        ),
+        click.option(
+            "--via-intermediary",
+            "via_intermediary",
+            type=YES_NO,
+            help="Granted through a financial intermediary: the grant date becomes the last day of the "
+            "quarter of --grant-date (the signing date; Art 6(5)).",
+        ),
+        click.option(
+            "--export-linked",
+            "export_linked",
+            type=YES_NO,
+            help="Aid linked to exported quantities, a distribution network or other current export "
+            "costs (excluded, Art 1(1)(e)). Trade-fair costs abroad, or studies and consultancy to "
+            "launch a product on a new market, are generally not export aid (recital 10).",
+        ),
+        click.option(
+            "--domestic-preference",
+            "domestic_preference",
+            type=YES_NO,
+            help="Aid contingent upon using domestic over imported goods or services (excluded, "
+            "Art 1(1)(f)).",
+        ),
+        click.option(
+            "--insolvency-proceedings",
+            "insolvency_proceedings",
+            type=YES_NO,
+            help="The borrower or guaranteed firm is subject to collective insolvency proceedings "
+            "(also read from Brreg: konkurs, under avvikling); a loan or guarantee is then not "
+            "transparent (Art 4(3)(a), 4(6)(a)).",
+        ),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
 LAZY_COMMANDS = {
     "firm": "deminimis.brreg_cli",
     "brreg": "deminimis.brreg_cli",
@@ -111,7 +240,8 @@ LAZY_COMMANDS = {
     "letter": "deminimis.files_cli",
     "report": "deminimis.files_cli",
     "ledger": "deminimis.ledger_cli",
-    "serve": "deminimis.ledger_cli",
+    "serve": "deminimis.serve_cli",
+    "register": "deminimis.register_cli",
 }
 """Sub-commands defined in other modules, imported only when used (``check`` starts faster)."""
 
@@ -142,12 +272,20 @@ def main() -> None:
 @main.command(epilog=EXAMPLES_CHECK)
 @click.option("--orgnr", required=True, help="Applicant's organisation number (9 digits, MOD11).")
 @click.option(
-    "--amount", required=True, help="The new aid (gross grant equivalent), e.g. 150000 or '150 000,50'."
+    "--amount",
+    default="",
+    callback=_amount_option,
+    help="The new aid (gross grant equivalent), e.g. 150000, '150 000,50' or 'EUR 10 000'. "
+    "Required for a grant.",
 )
-@click.option("--currency", default="NOK", show_default=True, help="ISO 4217 code of --amount.")
+@click.option(
+    "--currency",
+    help="ISO 4217 code of --amount (NOK, EUR, SEK …). Default: the currency written in --amount, else NOK.",
+)
 @click.option(
     "--grant-date",
     "grant_date",
+    callback=_date_option,
     help="Planned date of the decision conferring the right to the aid (YYYY-MM-DD or "
     "DD.MM.YYYY). Default: today.",
 )
@@ -170,6 +308,7 @@ def main() -> None:
     type=click.Choice(["yes", "no", "ja", "nei"]),
     help="Self-declaration: undertaking in difficulty on 31.12.2019 (closes the Covid TF route).",
 )
+@_aid_form_options
 @click.option(
     "--format",
     "fmt",
@@ -255,6 +394,8 @@ def batch(applications: Path, out: Path, **kwargs: Any) -> None:
     click.echo(f"deminimis: {len(result.decisions)} decisions written to {out} ({summary})", err=True)
     for err in result.input_errors:
         click.echo(f"deminimis: error: {err.file}:{err.row} {err.field}: {err.message}", err=True)
+    for row in result.ignored:
+        click.echo(f"deminimis: ignored: {row.file}:{row.row}: {row.message}", err=True)
     sys.exit(result.exit_code)
 
 

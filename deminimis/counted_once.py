@@ -9,7 +9,7 @@ the same grant. Rows of *different* origins (``origin``: a file, ``ledger``, ``r
 - the same grant date and EUR amounts within 1 % of the larger (a near match).
 
 One row is kept (the larger EUR amount; on a tie the first given); its ``sources`` list every
-row that holds it (``{"file", "row", "source"}``), and ``near`` names the other rows when the
+row that holds it (``file:row``), and ``near`` names the other rows when the
 amounts or dates differ, for the warning. Two equal rows of one origin stay two awards (they
 may be two grants; the duplicate warning asks the officer). A different basis is never merged:
 keeping the wrong one could under-count. Only orgnrs present in two origins are looked at, so
@@ -31,16 +31,23 @@ from __future__ import annotations
 
 import polars as pl
 
-SOURCE_ITEM = pl.Struct({"file": pl.Utf8, "row": pl.Int64, "source": pl.Utf8})
+SOURCE_ITEM = pl.Utf8
+"""A source is named ``file:row`` (``register:<id>`` for the register, as in its ``file``)."""
 NEAR = 0.01
 """Amounts within 1 % of the larger one are a near match."""
 
 
+def _label_expr() -> pl.Expr:
+    row = pl.col("row").cast(pl.Utf8)
+    return pl.when(row.is_null()).then(pl.col("file")).otherwise(pl.format("{}:{}", pl.col("file"), row))
+
+
 def _own_sources(aw: pl.DataFrame) -> pl.DataFrame:
-    return aw.with_columns(
-        sources=pl.concat_list(pl.struct("file", "row", "source").cast(SOURCE_ITEM)),
-        near=pl.lit(None, pl.Utf8),
-    )
+    """Each row's own ``sources`` (kept when an earlier step, the register's, named them)."""
+    own = pl.concat_list(_label_expr())
+    if "sources" in aw.columns:
+        own = pl.when(pl.col("sources").list.len() > 0).then(pl.col("sources")).otherwise(own)
+    return aw.with_columns(sources=own, near=pl.lit(None, pl.Utf8))
 
 
 def _candidates(aw: pl.DataFrame) -> pl.DataFrame:
@@ -95,10 +102,10 @@ def merge_sources(aw: pl.DataFrame) -> pl.DataFrame:
     """``aw`` with each award held by several origins once (see the module docstring).
 
     Needs ``aw_idx, origin, file, row, source, orgnr, granted_on, basis, amount_cents,
-    currency, eur_cents, reference``; adds ``sources`` and ``near``.
+    currency, eur_cents, reference`` (and ``sources`` when known); adds ``sources`` and ``near``.
     """
     out = _own_sources(aw)
-    cand = _candidates(aw)
+    cand = _candidates(out)
     if cand.is_empty():
         return out
     rows = cand.sort("orgnr", "aw_idx").to_dicts()
@@ -121,7 +128,7 @@ def merge_sources(aw: pl.DataFrame) -> pl.DataFrame:
             kept.append(
                 {
                     "aw_idx": keep["aw_idx"],
-                    "sources": [{k: r[k] for k in ("file", "row", "source")} for r in held],
+                    "sources": list(dict.fromkeys(x for r in held for x in r["sources"])),
                     "near": None if exact else ", ".join(_label(r) for r in others),
                 }
             )

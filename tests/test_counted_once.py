@@ -20,7 +20,7 @@ def test_the_same_award_in_two_tables_is_counted_once_with_both_sources() -> Non
     assert d["prior_de_minimis_eur"] == "151430.65"
     assert d["route"] == "de_minimis"
     (counted,) = d["counted"]
-    assert [(s["file"], s["row"]) for s in counted["sources"]] == [("declaration.csv", 2), ("awards", 1)]
+    assert counted["sources"] == ["declaration.csv:2", "awards:1"]
     assert "counted_once" in [r["code"] for r in d["reasons"]]
 
 

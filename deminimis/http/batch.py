@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -29,9 +28,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from deminimis.case import awards_table, links_table
-from deminimis.ledger import NotInitialised, batch_with_ledger
+from deminimis.ledger import batch_with_ledger
 from deminimis.models import Decision
 from deminimis.sources.inputs import Upload, read_input
+from deminimis.sources.table_guards import upload_name
 
 from .inputs import applications_table, body_tables, case_tables, context, limit_rows, raise_if
 from .schemas import ApplicationIn, BatchIn
@@ -80,7 +80,7 @@ async def _upload(form: Any, field: str) -> Upload | None:
         raise RequestValidationError(
             [{"type": "value_error", "loc": ("body", field), "msg": "must be a file"}]
         )
-    return Upload(await upload.read(), Path(upload.filename or f"{field}.csv").name or f"{field}.csv")
+    return Upload(await upload.read(), upload_name(upload.filename, f"{field}.csv"))
 
 
 def _from_upload(settings: ApiSettings, uploads: dict[str, Upload | None]) -> dict[str, pl.DataFrame | None]:
@@ -146,12 +146,13 @@ async def _json(request: Request, settings: ApiSettings) -> Sequence[Decision]:
         return []
     given = body_tables(batch, settings)
     ledger = request.app.state.ledger if batch.use_ledger else None
+    extra = {"register": True} if batch.use_register else {}
     result = await run_in_threadpool(
         batch_with_ledger,
         ledger,
         applications_table(batch.applications),
         independent=batch.independent,
-        **case_tables(settings, **given),
+        **{**case_tables(settings, **given), **extra},
     )
     return result.decisions
 
@@ -160,8 +161,6 @@ async def _json(request: Request, settings: ApiSettings) -> Sequence[Decision]:
 async def batch(request: Request) -> list[Decision]:
     """Decide many applications (JSON list, or an uploaded applications file)."""
     settings: ApiSettings = request.app.state.settings
-    if request.app.state.ledger is None:
-        raise NotInitialised("this server runs without a ledger (run `deminimis ledger init`)")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "multipart/form-data":
         return list(await _multipart(request, settings))

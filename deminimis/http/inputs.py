@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from deminimis import employer_tax as employer_tax_mod
+from deminimis import fx
 from deminimis.api import application_record
 from deminimis.case import Context, awards_table, links_table
 from deminimis.rules import SCHEMES
@@ -58,7 +59,7 @@ def context(settings: ApiSettings) -> Context:
 
 
 def currencies(settings: ApiSettings) -> list[str]:
-    return context(settings).currencies
+    return fx.currencies(settings.rates_file)
 
 
 def application_row(app: ApplicationIn, index: int | None = None) -> dict[str, Any]:
@@ -134,13 +135,10 @@ def case_tables(settings: ApiSettings, **given: TableInput | None) -> dict[str, 
     """Keywords for the engine: the server's tables (firms, awards, links, employer tax, online,
     snapshot, rules, rates) with the request's own ``awards``, ``links`` and ``employer_tax``."""
     return {
+        **settings.engine_options(),
         "awards": _with(settings.awards_file, given.get("awards")),
         "links": _with(settings.links_file, given.get("links")),
         "employer_tax": _with(settings.employer_tax_file, given.get("employer_tax")),
-        "firms": settings.firms_file,
-        "online": settings.online,
-        "snapshot": settings.snapshot_dir,
-        **settings.engine_options(),
     }
 
 

@@ -155,6 +155,7 @@ def ledger_source(
             conn, orgnrs, since, now=now, as_of=as_of, exclude_reservation=exclude_reservation
         )
 
+    source.kind = LEDGER  # type: ignore[attr-defined]  # the decision's ``sources`` lists it
     return source
 
 

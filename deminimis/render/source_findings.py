@@ -18,9 +18,7 @@ CONTRACT_3 = "Contract §3 (an award held by two sources)"
 
 def source_labels(sources: pl.Expr) -> pl.Expr:
     """``file:row, file:row`` of an award's ``sources`` (see :mod:`deminimis.counted_once`)."""
-    item = pl.element().struct
-    label = pl.concat_str(item.field("file"), pl.lit(":"), item.field("row").cast(pl.Utf8), ignore_nulls=True)
-    return sources.list.eval(label).list.join(", ")
+    return sources.list.join(", ")
 
 
 def source_reasons(

@@ -9,14 +9,16 @@ file, row and field, as ``deminimis batch`` does.
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -28,8 +30,8 @@ from deminimis.sources.inputs import Upload, read_input
 
 from .forms import Errors, read_prior
 from .i18n import Texts, pick_lang
-from .render import page
-from .store import BatchJob
+from .render import ledger_allowed, page
+from .store import BatchJob, new_id
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
@@ -66,10 +68,11 @@ def _check_files(uploads: dict[str, Upload], settings: Any, t: Texts) -> tuple[E
 
 def run_job(job: BatchJob, given: dict[str, Any], state: Any, use_ledger: bool) -> None:
     """Decide every row, write the workbook, and keep counts and errors on ``job``."""
-    settings = state.settings
+    settings, store = state.settings, state.web_store
 
     def progress(done: int, total: int) -> None:
         job.done, job.total = done, total
+        store.save_job(job)
 
     try:
         apps = given.pop("applications")
@@ -80,7 +83,9 @@ def run_job(job: BatchJob, given: dict[str, Any], state: Any, use_ledger: bool) 
             **case_tables(settings, **given),
         )
         decisions = result.decisions
-        write_xlsx(decisions, job.xlsx, result.input_errors)
+        workbook = io.BytesIO()
+        write_xlsx(decisions, workbook, result.input_errors)  # type: ignore[arg-type]  # xlsxwriter takes a file
+        job.workbook = workbook.getvalue()
         job.counts = dict(Counter(d.route for d in decisions))
         job.errors = [e for d in decisions for e in d.errors] + result.input_errors
         job.total = job.done = len(decisions)
@@ -90,6 +95,8 @@ def run_job(job: BatchJob, given: dict[str, Any], state: Any, use_ledger: bool) 
     except Exception as exc:  # a background run must end in a state the page can show, not spin on
         log.exception("batch run failed")
         job.message, job.status = f"unexpected error ({type(exc).__name__}); see the server log", "failed"
+    finally:
+        store.save_job(job)
 
 
 @router.get("/batch", response_class=HTMLResponse)
@@ -112,16 +119,16 @@ async def submit_batch(request: Request) -> Response:
     errors, given = await run_in_threadpool(_check_files, uploads, settings, t)
     if errors:
         return page(request, "batch.html", lang, status=422, errors=errors)
-    key, directory = store.new_job()
-    job = BatchJob(directory=directory, names={f: u.name for f, u in uploads.items()})
-    store.add_job(key, job)
-    use_ledger = raw.get("use_ledger") is not None and request.app.state.ledger is not None
+    key = new_id()
+    job = BatchJob(directory=None, names={f: u.name for f, u in uploads.items()}, key=key)
+    await run_in_threadpool(store.save_job, job)
+    use_ledger = raw.get("use_ledger") is not None and ledger_allowed(request.app.state, raw)
     threading.Thread(target=run_job, args=(job, given, request.app.state, use_ledger), daemon=True).start()
     return RedirectResponse(f"/batch/{key}?lang={lang}", status_code=303)
 
 
 def _job(request: Request, key: str) -> BatchJob | None:
-    return request.app.state.web_store.jobs.get(key)
+    return request.app.state.web_store.get_job(key)
 
 
 @router.get("/batch/{key}", response_class=HTMLResponse)
@@ -146,10 +153,14 @@ def batch_status(request: Request, key: str) -> JSONResponse:
 @router.get("/batch/{key}/decisions.xlsx")
 def batch_download(request: Request, key: str) -> Response:
     job = _job(request, key)
-    if job is None or job.status != "done":
+    if job is None or job.status != "done" or job.workbook is None:
         return JSONResponse({"detail": "no workbook for this run"}, status_code=404)
     name = f"decisions-{Path(job.names['applications']).stem}.xlsx"
-    return FileResponse(job.xlsx, filename=name, media_type=XLSX)
+    quoted = quote(name)
+    disposition = f'attachment; filename="{name}"'
+    if quoted != name:  # RFC 6266: a non-ASCII name as filename* (as Starlette's FileResponse)
+        disposition = f"attachment; filename*=utf-8''{quoted}"
+    return Response(job.workbook, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

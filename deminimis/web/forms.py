@@ -21,6 +21,7 @@ from deminimis.case import Context, awards_table
 from deminimis.employer_tax import canonical_rows
 from deminimis.employer_tax import load as load_employer_tax
 from deminimis.errors import InputError
+from deminimis.gge_input import INSTRUMENTS, NOMINAL_INSTRUMENTS
 from deminimis.ledger.prior import parse_date
 from deminimis.rules import SCHEMES
 from deminimis.sources import tables
@@ -28,12 +29,25 @@ from deminimis.sources.inputs import TableInput, Upload, read_input
 
 from .i18n import Texts
 
+APPLICATION_COLUMNS = (*tables.REQUIRED["applications"], *tables.OPTIONAL["applications"])
 Errors = dict[str, list[str]]
 AWARD_COLUMNS = ("orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference")
 """The columns of pasted prior-aid rows without a header line, in this order."""
 EMPLOYER_TAX_COLUMNS = ("orgnr", "year", "advantage_nok", "wage_base_nok", "kommunenummer", "area", "month")
 """The columns of pasted employer-tax rows without a header line, in this order."""
 FIELD_KEYS = {"amount": "err_amount", "nace": "err_nace", "scheme": "err_scheme", "grant_date": "err_date"}
+AID_TEXT = (
+    "nominal_amount",
+    "term_years",
+    "collateral_pct",
+    "guarantee_pct",
+    "gge",
+    "payments",
+    "discount_rate_pct",
+    "scheme_max_amount",
+)
+"""Text fields of the aid's form (contract §1 applications; :mod:`deminimis.gge`)."""
+AID_FLAGS = ("via_intermediary", "export_linked", "domestic_preference", "insolvency_proceedings")
 
 
 @dataclass
@@ -51,6 +65,19 @@ class CheckForm:
     use_ledger: bool = True
     linked: str = ""
     employer_tax_rows: str = ""
+    instrument: str = "grant"
+    nominal_amount: str = ""
+    term_years: str = ""
+    collateral_pct: str = ""
+    guarantee_pct: str = ""
+    gge: str = ""
+    payments: str = ""
+    discount_rate_pct: str = ""
+    scheme_max_amount: str = ""
+    via_intermediary: bool = False
+    export_linked: bool = False
+    domestic_preference: bool = False
+    insolvency_proceedings: bool = False
 
     @classmethod
     def from_form(cls, form: Any) -> CheckForm:
@@ -72,10 +99,23 @@ class CheckForm:
             use_ledger=form.get("use_ledger") is not None,
             linked=text("linked"),
             employer_tax_rows=text("employer_tax_rows"),
+            instrument=text("instrument", "grant") or "grant",
+            **{name: text(name) for name in AID_TEXT},
+            **{name: form.get(name) is not None for name in AID_FLAGS},
         )
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def aid_form(self) -> dict[str, str | None]:
+        """The aid's form as the engine's keywords (blank: not given)."""
+        texts = {name: getattr(self, name) or None for name in AID_TEXT}
+        flags = {name: "yes" if getattr(self, name) else None for name in AID_FLAGS}
+        return {"instrument": self.instrument, **texts, **flags}
+
+    def amount_optional(self) -> bool:
+        """A loan, guarantee or injection, or instalments: the amount may be left blank."""
+        return self.instrument in NOMINAL_INSTRUMENTS or bool(self.payments)
 
     def linked_orgnrs(self) -> list[str]:
         return [orgnr_mod.compact(x) for x in re.split(r"[\s,;]+", self.linked) if x.strip()]
@@ -91,6 +131,7 @@ class CheckForm:
             scheme=self.scheme,
             nace=self.nace or None,
             in_difficulty_2019="yes" if self.in_difficulty else None,
+            **self.aid_form(),
         )
 
 
@@ -102,10 +143,14 @@ def field_errors(form: CheckForm, t: Texts, currencies: list[str]) -> Errors:
     """Every field the engine rejects (the same rules as a file row or an HTTP body), in the
     page's language."""
     errors: Errors = {}
+    if form.instrument not in INSTRUMENTS:
+        _add(errors, "instrument", t("err_aid_field"))
     raw = read_input([form.application()], "applications", label="form")
     _, found = tables.canonical_applications(raw, currencies, list(SCHEMES))
     for e in found.iter_rows(named=True):
         name, message = e["field"], e["message"]
+        if name == "amount" and not form.amount and form.amount_optional():
+            continue
         if "is missing" in message or (name == "grant_date" and not form.grant_date):
             _add(errors, name, t("err_required"))
         elif name == "orgnr":
@@ -114,6 +159,8 @@ def field_errors(form: CheckForm, t: Texts, currencies: list[str]) -> Errors:
             _add(errors, name, t("err_currency", value=form.currency))
         elif name == "amount" and not form.amount:
             _add(errors, name, t("err_required"))
+        elif name in AID_TEXT or name == "instrument":
+            _add(errors, name, t("err_aid_field"))
         else:
             _add(errors, name, t(FIELD_KEYS.get(name, "err_engine"), message=message))
     for i, number in enumerate(form.linked_orgnrs(), start=1):

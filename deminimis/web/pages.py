@@ -9,6 +9,7 @@ and reloading the page never re-submits. Every problem is a message next to its 
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from .forms import (
     rows_as_text,
 )
 from .i18n import Texts, day, pick_lang
-from .render import page
+from .render import ledger_allowed, page
 from .store import CheckEntry
 from .views import decision_view
 
@@ -118,6 +119,8 @@ async def submit_check(request: Request) -> Response:
     raw = await request.form(max_files=2, max_fields=30)
     lang = pick_lang(raw.get("lang") if isinstance(raw.get("lang"), str) else None)
     form = CheckForm.from_form(raw)
+    if form.use_ledger and not ledger_allowed(request.app.state, raw):
+        form = replace(form, use_ledger=False)  # a server with a key: the ledger only with it
     upload = raw.get("declaration")
     data = None
     if isinstance(upload, UploadFile) and upload.filename:
@@ -129,7 +132,7 @@ async def submit_check(request: Request) -> Response:
 
 
 def _entry(request: Request, key: str) -> CheckEntry | None:
-    return request.app.state.web_store.checks.get(key)
+    return request.app.state.web_store.get_check(key)
 
 
 def _missing(request: Request, lang: str) -> HTMLResponse:
@@ -227,6 +230,7 @@ async def reserve_grant(request: Request, key: str) -> Response:
         actor = str(raw.get("actor") or "").strip() or "web"
         reference = str(raw.get("reference") or "").strip() or None
         entry.reservation = await run_in_threadpool(_reserve, entry, state, actor, reference, Texts(lang))
+    await run_in_threadpool(state.web_store.save_check, key, entry)
     return RedirectResponse(f"/result/{key}?lang={lang}#reservation", status_code=303)
 
 
