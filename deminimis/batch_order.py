@@ -109,7 +109,7 @@ def _marked(result: Result, ranks: pl.DataFrame, independent: bool) -> Result:
     decisions = result.decisions.join(ranks.select("idx", "batch_others"), on="idx", how="left").with_columns(
         batch_independent=pl.lit(independent)
     )
-    return Result(decisions, result.counted, result.errors, result.input_errors)
+    return replace(result, decisions=decisions)
 
 
 __all__ = ["COUNTS_FOR_LATER", "run_batch"]

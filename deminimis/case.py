@@ -192,4 +192,29 @@ def decide(
     return BatchResult(build(result, ctx.rules, progress), errors)
 
 
-__all__ = ["AwardSource", "BatchResult", "Context", "Tables", "awards_table", "decide", "links_table"]
+def _with(server: object, given: object) -> list:
+    return [t for t in (server, given) if t is not None]
+
+
+def server_tables(settings: object, **given: object) -> dict[str, object]:
+    """Keywords for the engine from a server's settings (``ApiSettings``: firms, awards, links,
+    employer tax, snapshot, online, register, rules, rates) with a request's own ``awards``,
+    ``links`` and ``employer_tax`` added to the server's (every surface of ``serve``)."""
+    return {
+        **settings.engine_options(),  # type: ignore[attr-defined]
+        "awards": _with(settings.awards_file, given.get("awards")),  # type: ignore[attr-defined]
+        "links": _with(settings.links_file, given.get("links")),  # type: ignore[attr-defined]
+        "employer_tax": _with(settings.employer_tax_file, given.get("employer_tax")),  # type: ignore[attr-defined]
+    }
+
+
+__all__ = [
+    "server_tables",
+    "AwardSource",
+    "BatchResult",
+    "Context",
+    "Tables",
+    "awards_table",
+    "decide",
+    "links_table",
+]

@@ -50,7 +50,7 @@ def _without_origin(decision: dict) -> dict:
                 **c,
                 "file": None,
                 "row": None,
-                "sources": [{**x, "file": None, "row": None} for x in c["sources"] or []],
+                "sources": None,
             }
             for c in decision["counted"]
         ],

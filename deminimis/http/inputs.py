@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from deminimis import employer_tax as employer_tax_mod
 from deminimis import fx
 from deminimis.api import application_record
-from deminimis.case import Context, awards_table, links_table
+from deminimis.case import Context, awards_table, links_table, server_tables
 from deminimis.rules import SCHEMES
 from deminimis.sources import tables
 from deminimis.sources.inputs import TableInput, read_input
@@ -127,19 +127,9 @@ def body_tables(
     return out
 
 
-def _with(server: Any, given: TableInput | None) -> list[TableInput]:
-    return [t for t in (server, given) if t is not None]
-
-
 def case_tables(settings: ApiSettings, **given: TableInput | None) -> dict[str, Any]:
-    """Keywords for the engine: the server's tables (firms, awards, links, employer tax, online,
-    snapshot, rules, rates) with the request's own ``awards``, ``links`` and ``employer_tax``."""
-    return {
-        **settings.engine_options(),
-        "awards": _with(settings.awards_file, given.get("awards")),
-        "links": _with(settings.links_file, given.get("links")),
-        "employer_tax": _with(settings.employer_tax_file, given.get("employer_tax")),
-    }
+    """:func:`deminimis.case.server_tables`: the server's tables with the request's own."""
+    return server_tables(settings, **given)
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from deminimis import gge_input
 from deminimis.api import application_record
 from deminimis.case import BatchResult, Context, Tables, decide
 from deminimis.ledger.db import Ledger, utcnow
@@ -33,6 +34,7 @@ APPLICATION_KEYS = (
     "application_id",
     "fiscal_year_start",
     "in_difficulty_2019",
+    *gge_input.APPLICATION_COLUMNS,
 )
 
 

@@ -22,8 +22,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from deminimis.case import server_tables as case_tables
 from deminimis.errors import DeminimisError
-from deminimis.http.inputs import case_tables
 from deminimis.ledger import LedgerError, batch_with_ledger
 from deminimis.render.tables import write_xlsx
 from deminimis.sources.inputs import Upload, read_input

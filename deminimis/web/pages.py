@@ -18,8 +18,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from deminimis.case import server_tables as case_tables
 from deminimis.errors import DeminimisError
-from deminimis.http.inputs import case_tables, currencies
+from deminimis.fx import currencies
 from deminimis.ledger import LedgerError, check_with_ledger, reserve
 from deminimis.sources.inputs import Upload
 
@@ -53,7 +54,7 @@ def _upload_name(upload: UploadFile) -> str:
 def engine_call(form: CheckForm, entry_rows: list[dict[str, Any]], state: Any) -> dict[str, Any]:
     """Keywords for :func:`check_with_ledger` / :func:`reserve` from a valid form: the
     application, the prior aid read from it, its links and employer-tax rows, and the server's
-    own tables (:func:`deminimis.http.inputs.case_tables`)."""
+    own tables (:func:`deminimis.case.server_tables`)."""
     settings = state.settings
     et = entry_rows_of(form.employer_tax_rows, state)
     given = case_tables(
@@ -74,7 +75,7 @@ def entry_rows_of(text: str, state: Any) -> list[dict[str, Any]] | None:
 def run_check(form: CheckForm, upload: tuple[bytes, str] | None, state: Any, t: Texts) -> tuple[Errors, Any]:
     """Validate and decide; (errors by field, None) or ({}, the stored entry's id)."""
     settings = state.settings
-    errors = field_errors(form, t, currencies(settings))
+    errors = field_errors(form, t, currencies(settings.rates_file))
     rows: list[dict[str, Any]] = []
     if upload is not None:
         prior = read_prior(Upload(upload[0], upload[1]), upload[1], t, settings=settings)
