@@ -184,9 +184,8 @@ def decide(
     inputs.register = register_evidence(
         register, orgnrs, online, register_snapshot, ctx.rules.directory, grant_dates
     )
-    inputs.sources = _consulted(
-        typed_names, [getattr(s, "kind", None) for s in sources], employer_tax, inputs
-    )
+    kinds = [getattr(s, "kind", None) for s, rows in zip(sources, found, strict=True) if rows.height]
+    inputs.sources = _consulted(typed_names, kinds, employer_tax, inputs)
     result = run_batch(inputs, ctx.rules, ctx.rates, independent=independent)
     errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
     return BatchResult(build(result, ctx.rules, progress), errors)

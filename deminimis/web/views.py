@@ -91,7 +91,7 @@ def _counted(d: Decision, t: Texts) -> list[dict[str, Any]]:
                 "is_counted": a.counted,
                 "why": _word(t, "why", a.why),
                 "source": " + ".join(a.sources)
-                if a.sources
+                if a.sources and len(a.sources) > 1
                 else " ".join(str(x) for x in (a.file or a.source, a.row) if x is not None),
                 "grantor": a.grantor or "",
             }
