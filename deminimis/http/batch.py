@@ -109,8 +109,8 @@ async def _multipart(request: Request, settings: ApiSettings, tmp: Path) -> list
         batch_with_ledger,
         request.app.state.ledger,
         apps,
-        awards_file=awards,
-        links=links,
+        awards_file=awards or settings.awards_file,
+        links=links or settings.links_file,
         **settings.engine_options(),
     )
     decisions = relabel_file(result.decisions, apps, apps_name)
@@ -153,7 +153,8 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
         ledger,
         apps,
         awards_rows=rows,
-        links=links,
+        awards_file=settings.awards_file,
+        links=links or settings.links_file,
         **{**settings.engine_options(), **extra},
     )
     return relabel_file(result.decisions, apps, "request", row_offset=-2)
