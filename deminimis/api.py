@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -40,6 +40,9 @@ class BatchResult:
     """A list, or :class:`~deminimis.render.decisions.Decisions` (objects parsed on access)."""
     input_errors: list[RowError]
     """Broken rows of awards/links/firms files that belong to no application."""
+    ignored: list[RowError] = field(default_factory=list)
+    """Rows of the applications file not read as applications (title, blank, totals, a
+    repeated header): ``field`` is ``(row)``, ``message`` says why."""
 
     def routes(self) -> dict[str, int]:
         """Decisions per route, sorted by route (without parsing rendered decisions)."""
@@ -274,8 +277,8 @@ def check_batch(
     ``progress(done, total)`` is called while the decisions are rendered (for a progress bar).
     """
     rules, rates = _context(rules_dir, rates_file)
-    raw = tables.read_table(applications, "applications", sheet)
-    return _decide(
+    raw, ignored = tables.read_table_report(applications, "applications", sheet)
+    result = _decide(
         raw,
         rules,
         rates,
@@ -290,6 +293,11 @@ def check_batch(
         register,
         register_snapshot,
     )
+    result.ignored = [
+        RowError(file=r["file"], row=r["row"], field="(row)", message=r["reason"])
+        for r in ignored.iter_rows(named=True)
+    ]
+    return result
 
 
 __all__ = ["BatchResult", "check", "check_batch", "check_one"]

@@ -382,6 +382,8 @@ def batch(applications: Path, out: Path, **kwargs: Any) -> None:
     click.echo(f"deminimis: {len(result.decisions)} decisions written to {out} ({summary})", err=True)
     for err in result.input_errors:
         click.echo(f"deminimis: error: {err.file}:{err.row} {err.field}: {err.message}", err=True)
+    for row in result.ignored:
+        click.echo(f"deminimis: ignored: {row.file}:{row.row}: {row.message}", err=True)
     sys.exit(result.exit_code)
 
 

@@ -109,10 +109,14 @@ def mismatches_cmd(
         [{**r, "applications": ", ".join(r["applications"])} for r in rows.values()],
         schema=dict.fromkeys((*MISMATCH_COLUMNS, "applications", "sources"), pl.Utf8),
     )
+    from deminimis.render import outputs
+    from deminimis.render.tables import write_sheet
+
     if out.suffix.lower() == ".xlsx":
-        frame.write_excel(out, worksheet="mismatches")
+        with outputs.atomic_path(out) as tmp, outputs.workbook(tmp) as workbook:
+            write_sheet(workbook, "mismatches", frame, money=(), dates=())
     else:
-        out.write_text(frame.write_csv(), encoding="utf-8-sig")
+        outputs.write_csv(frame, out)
     click.echo(f"deminimis: {frame.height} mismatches written to {out}", err=True)
 
 

@@ -25,7 +25,7 @@ def document() -> pl.Expr:
     dec, inf = C("dec"), C("in_force_c")
     covid = dec & (C("scheme") == "covid_tf_3_1")
     has_cap = C("cap_cents").is_not_null()
-    members = C("members")
+    members = C("members").list.drop_nulls()  # a row without an orgnr has no member (not [null])
     undertaking = (
         pl.when(members.list.len() > 0)
         .then(members)

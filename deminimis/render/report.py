@@ -16,10 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 
 from deminimis.errors import InputError
 from deminimis.models import Decision
+from deminimis.render import outputs
 from deminimis.render.tables import write_sheet
 
 KMD_COLUMNS = ("navn", "orgnr", "tilskuddsbeløp", "valuta", "hjemmel", "vedtaksdato")
@@ -89,9 +89,9 @@ def write_report(
         money, dates = ("tilskuddsbeløp",), ("vedtaksdato",)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        frame.write_csv(out, include_bom=True)
+        outputs.write_csv(frame, out)
     else:
-        with xlsxwriter.Workbook(out) as workbook:
+        with outputs.atomic_path(out) as tmp, outputs.workbook(tmp) as workbook:
             write_sheet(workbook, "rapport", frame, money=money, dates=dates)
     return left_out
 
