@@ -4,16 +4,15 @@ Reg. 1407/2013 Art 2(2) and 2023/2831 Art 2(2): entities linked by majority voti
 rights, board control, a dominant-influence contract or a shareholder agreement —
 directly or through other entities — are one "single undertaking". Brreg has no group
 data, so the links come from the user: rows of ``links`` sharing an ``undertaking_id``
-are one undertaking, and chains (A–B in one group, B–C in another) merge into one
-(connected components, found by label propagation in polars, no Python row loop).
+are one undertaking, and chains (A–B in one group, B–C in another) merge into one, however
+long (connected components of the orgnr–group graph, :func:`networkx.connected_components`).
 A firm with no link is its own undertaking.
 """
 
 from __future__ import annotations
 
+import networkx as nx
 import polars as pl
-
-_MAX_ROUNDS = 64
 
 
 def undertaking_map(links: pl.DataFrame) -> pl.DataFrame:
@@ -27,21 +26,16 @@ def undertaking_map(links: pl.DataFrame) -> pl.DataFrame:
     [('1', '1'), ('2', '1'), ('3', '1'), ('9', '9')]
     """
     edges = links.select("orgnr", "undertaking_id").unique()
-    label = edges.group_by("orgnr").agg(pl.col("orgnr").first().alias("key"))
-    for _ in range(_MAX_ROUNDS):
-        group_min = (
-            edges.join(label, on="orgnr").group_by("undertaking_id").agg(pl.col("key").min().alias("gkey"))
-        )
-        new = (
-            edges.join(group_min, on="undertaking_id")
-            .group_by("orgnr")
-            .agg(pl.col("gkey").min().alias("key"))
-        )
-        changed = new.join(label, on="orgnr", suffix="_old").filter(pl.col("key") != pl.col("key_old"))
-        label = new
-        if changed.is_empty():
-            break
-    return label.rename({"key": "undertaking_key"}).select("orgnr", "undertaking_key")
+    graph = nx.Graph()
+    graph.add_edges_from(((0, o), (1, g)) for o, g in edges.iter_rows())
+    orgnr, key = [], []
+    for component in nx.connected_components(graph):
+        firms = [name for side, name in component if side == 0]
+        orgnr += firms
+        key += [min(firms)] * len(firms)
+    return pl.DataFrame(
+        {"orgnr": orgnr, "undertaking_key": key}, schema={"orgnr": pl.Utf8, "undertaking_key": pl.Utf8}
+    )
 
 
 def attach_undertaking(frame: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
