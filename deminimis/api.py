@@ -67,12 +67,17 @@ def _currencies(rates: pl.DataFrame) -> list[str]:
 
 
 def _side_tables(
-    rules: Rules, rates: pl.DataFrame, awards: PathLike | None, links: PathLike | None, firms: PathLike | None
+    rules: Rules,
+    rates: pl.DataFrame,
+    awards: PathLike | None,
+    links: PathLike | None,
+    firms: PathLike | None,
+    unrecognised_basis: str = "count",
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
     empty_err = pl.DataFrame(schema={**ERRORS_SCHEMA, "orgnr": pl.Utf8})
     if awards:
         aw, aw_err = tables.canonical_awards(
-            tables.read_table(awards, "awards"), _currencies(rates), rules.basis_aliases()
+            tables.read_table(awards, "awards"), _currencies(rates), rules.basis_aliases(), unrecognised_basis
         )
     else:
         aw, aw_err = pl.DataFrame(), empty_err
@@ -101,13 +106,18 @@ def _decide(
     online: bool = False,
     snapshot: PathLike | None = None,
     progress: Callable[[int, int], None] | None = None,
+    unrecognised_basis: str = "count",
 ) -> BatchResult:
     if employer_tax_missing not in EMPLOYER_TAX_MISSING:
         raise InputError(
             f"--employer-tax-missing '{employer_tax_missing}': use one of {EMPLOYER_TAX_MISSING}"
         )
+    if unrecognised_basis not in tables.UNRECOGNISED_BASIS:
+        raise InputError(
+            f"--unrecognised-basis '{unrecognised_basis}': use one of {tables.UNRECOGNISED_BASIS}"
+        )
     apps, app_err = tables.canonical_applications(raw_apps, _currencies(rates), list(SCHEMES))
-    aw, aw_err, ln, fm, other_err = _side_tables(rules, rates, awards, links, firms)
+    aw, aw_err, ln, fm, other_err = _side_tables(rules, rates, awards, links, firms, unrecognised_basis)
     et = et_err = None
     if employer_tax_file:
         et_raw = tables.read_table(employer_tax_file, "employer_tax")
@@ -140,6 +150,7 @@ def check(
     snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
+    unrecognised_basis: str = "count",
 ) -> Decision:
     """Decide one grant; the same pipeline as :func:`check_batch`."""
     return check_one(**locals()).decisions[0]
@@ -165,6 +176,7 @@ def check_one(
     snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
+    unrecognised_basis: str = "count",
 ) -> BatchResult:
     """Like :func:`check`, with the input errors of the side files (for the CLI)."""
     rules, rates = _context(rules_dir, rates_file)
@@ -185,7 +197,17 @@ def check_one(
         file=pl.lit(CHECK_SOURCE), row=pl.lit(1, pl.Int64)
     )
     return _decide(
-        raw, rules, rates, awards, links, firms, employer_tax, employer_tax_missing, online, snapshot
+        raw,
+        rules,
+        rates,
+        awards,
+        links,
+        firms,
+        employer_tax,
+        employer_tax_missing,
+        online,
+        snapshot,
+        unrecognised_basis=unrecognised_basis,
     )
 
 
@@ -203,6 +225,7 @@ def check_batch(
     rates_file: PathLike | None = None,
     sheet: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    unrecognised_basis: str = "count",
 ) -> BatchResult:
     """Decide every row of an applications file (CSV or XLSX, contract §1).
 
@@ -222,6 +245,7 @@ def check_batch(
         online,
         snapshot,
         progress,
+        unrecognised_basis=unrecognised_basis,
     )
 
 

@@ -70,6 +70,8 @@ def _empty_awards() -> pl.DataFrame:
             "basis": pl.Utf8,
             "grantor": pl.Utf8,
             "reference": pl.Utf8,
+            "basis_text": pl.Utf8,
+            "basis_nearest": pl.Utf8,
         }
     )
 
@@ -356,6 +358,8 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             "duplicate",
             "grantor",
             "reference",
+            "basis_text",
+            "basis_nearest",
         )
         .sort("idx", "granted_on", "file", "row")
     )

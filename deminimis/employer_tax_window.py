@@ -1,10 +1,10 @@
 """The employer-tax advantage that falls in each application's window (contract §4).
 
 A year's advantage counts in full if its calendar year overlaps the window, whether it is
-given as one yearly row or as monthly rows (so the two agree for a grant in any month).
-Each row's advantage is the one of the latest *cutoff* on or before the grant date
-(:func:`deminimis.employer_tax.scenarios`): other aid granted later does not reduce it. NOK -> EUR at the rate of the year's last publication day, or at
-the grant date's rate for the grant year. Firms known to sit in zone Ia (firms file)
+given as one yearly row or as monthly rows. Each row's advantage is the one of the latest
+*cutoff* on or before the grant date (:func:`deminimis.employer_tax.scenarios`): other aid
+granted later does not reduce it. NOK -> EUR at the rate of the year's last publication
+day, or at the grant date's rate for the grant year. Firms known to sit in zone Ia (firms file)
 with no employer-tax row are flagged (`employer_tax_missing`); with
 ``employer_tax_missing="assume-max"`` the full fribeløp of each Ia year is counted instead.
 """

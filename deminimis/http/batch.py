@@ -148,7 +148,13 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
     apps = applications_file(batch.applications, tmp)
     ledger = request.app.state.ledger if batch.use_ledger else None
     result = await run_in_threadpool(
-        batch_with_ledger, ledger, apps, awards_rows=rows, links=links, **settings.engine_options()
+        batch_with_ledger,
+        ledger,
+        apps,
+        awards_rows=rows,
+        links=links,
+        unrecognised_basis=batch.unrecognised_basis,
+        **settings.engine_options(),
     )
     return relabel_file(result.decisions, apps, "request", row_offset=-2)
 

@@ -80,6 +80,7 @@ def check(body: CheckIn, ledger: LedgerDep, settings: SettingsDep) -> Decision:
             ledger if body.use_ledger else None,
             awards_rows=rows,
             links=links,
+            unrecognised_basis=body.unrecognised_basis,
             **application_row(body),
             **settings.engine_options(),
         )
@@ -108,6 +109,7 @@ def create_reservation(
             awards_rows=rows,
             links=links,
             ttl=dt.timedelta(days=body.ttl_days),
+            unrecognised_basis=body.unrecognised_basis,
             context={"body": body.model_dump()},
             **application_row(body),
             **settings.engine_options(),

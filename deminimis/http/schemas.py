@@ -72,11 +72,20 @@ class ApplicationIn(_In):
     in_difficulty_2019: bool | None = None
 
 
+UnrecognisedBasis = Annotated[
+    Literal["count", "exclude"],
+    Field(
+        description="a prior award whose basis is not known: count it as de minimis (warned) or leave it out"
+    ),
+]
+
+
 class CheckIn(ApplicationIn):
     """A check: the grant, prior aid not in the ledger, and the undertaking's links."""
 
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
+    unrecognised_basis: UnrecognisedBasis = "count"
     use_ledger: bool = Field(True, description="count the ledger's awards and live reservations")
 
 
@@ -86,6 +95,7 @@ class BatchIn(_In):
     applications: list[ApplicationIn]
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
+    unrecognised_basis: UnrecognisedBasis = "count"
     use_ledger: bool = True
 
 
@@ -94,6 +104,7 @@ class ReservationIn(ApplicationIn):
 
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
+    unrecognised_basis: UnrecognisedBasis = "count"
     grantor: Text | None = None
     reference: Text | None = None
     ttl_days: int = Field(14, ge=1, le=365, description="days until the reservation expires")

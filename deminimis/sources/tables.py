@@ -36,6 +36,7 @@ A missing file or a file without the required columns raises
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from pathlib import Path
@@ -614,16 +615,38 @@ def _has_word(text: str, words: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
 
 
-def read_basis(text: str | None, aliases: dict[str, str]) -> tuple[str | None, str | None, str | None]:
+UNRECOGNISED_BASIS = ("count", "exclude")
+"""A basis text that names no known basis: ``count`` it as de minimis with a warning (the safe
+reading, default) or ``exclude`` it (read as ``other``, not counted, as before issue 15)."""
+
+
+def nearest_basis(text: str, aliases: dict[str, str]) -> str | None:
+    """The known basis word closest to ``text`` (difflib), for the warning that names it.
+
+    >>> nearest_basis("bagatelmessig støtte", {"bagatellmessig støtte": "de_minimis", "gruppeunntak": "gber"})
+    'bagatellmessig støtte'
+    """
+    words = [a for a in aliases if "_" not in a] or list(aliases)
+    found = difflib.get_close_matches(" ".join(text.lower().split()), words, n=1, cutoff=0.0)
+    return found[0] if found else None
+
+
+def read_basis(
+    text: str | None, aliases: dict[str, str], unrecognised: str = "count"
+) -> tuple[str | None, str | None, str | None]:
     """One free-text legal basis -> (contract id, error, warning).
 
-    An exact alias wins; else the longest alias found as whole words in the text; else
-    ``other`` with a warning. Text with no letter or digit (or none at all) is an error.
+    An exact alias wins; else the longest alias found as whole words in the text; else the
+    text names no known basis: counted as ``de_minimis`` with a warning naming the nearest
+    known basis (``unrecognised="count"``, the safe reading), or read as ``other`` (not
+    counted) with ``"exclude"``. Text with no letter or digit (or none at all) is an error.
 
     >>> al = {"gruppeunntak": "gber", "de minimis": "de_minimis", "sgei": "de_minimis_sgei"}
     >>> read_basis("Gruppeunntak art. 22", al)
     ('gber', None, None)
-    >>> read_basis("Tilskudd fra fylket", al)[0]
+    >>> b, _, w = read_basis("Tilskudd fra fylket", al); print(b, w)
+    de_minimis basis 'Tilskudd fra fylket' is not a known legal basis; counted as de minimis aid ...
+    >>> read_basis("Tilskudd fra fylket", al, "exclude")[0]
     'other'
     >>> print(read_basis("SGEI de minimis", al)[2])
     basis 'SGEI de minimis' names several legal bases (de_minimis, de_minimis_sgei); read as de_minimis ...
@@ -645,14 +668,30 @@ def read_basis(text: str | None, aliases: dict[str, str]) -> tuple[str | None, s
         return aliases[key], None, None
     found = [a for a in aliases if _has_word(key, a)]
     if not found:
-        why = "not counted as de minimis aid): check whether it was de minimis aid"
-        return "other", None, f"basis '{text}' is not a known legal basis; read as 'other' ({why}"
+        if unrecognised == "exclude":
+            why = "not counted as de minimis aid): check whether it was de minimis aid"
+            return "other", None, f"basis '{text}' is not a known legal basis; read as 'other' ({why}"
+        near = nearest_basis(key, aliases)
+        return (
+            "de_minimis",
+            None,
+            f"basis '{text}' is not a known legal basis; counted as de minimis aid (the safe reading); "
+            f"nearest known basis: '{near}' ({aliases.get(near or '', '?')})",
+        )
     best = min(found, key=lambda a: (-len(a), a))
     rest = key.replace(best, " ", 1)
     others = sorted({aliases[a] for a in found if aliases[a] != aliases[best] and _has_word(rest, a)})
     if not others:
         return aliases[best], None, None
     named = ", ".join([aliases[best], *others])
+    safe = [b for b in (aliases[best], *others) if b.startswith("de_minimis")]
+    if safe and safe[0] != aliases[best]:  # one of them is de minimis: the safe reading counts it
+        return (
+            safe[0],
+            None,
+            f"basis '{text}' names several legal bases ({named}); read as {safe[0]} "
+            "(the safe reading): check it",
+        )
     return (
         aliases[best],
         None,
@@ -663,19 +702,33 @@ def read_basis(text: str | None, aliases: dict[str, str]) -> tuple[str | None, s
     )
 
 
-def with_basis(frame: pl.DataFrame, aliases: dict[str, str], col: str = "basis") -> pl.DataFrame:
-    """Add ``_basis`` (contract id), ``_basis_problem`` (a row error) and ``_basis_warning``
+def with_basis(
+    frame: pl.DataFrame, aliases: dict[str, str], col: str = "basis", unrecognised: str = "count"
+) -> pl.DataFrame:
+    """Add ``_basis`` (contract id), ``_basis_problem`` (a row error), ``_basis_warning`` and
+    ``_basis_nearest`` (set when the text names no known basis and is counted as de minimis)
     to ``frame``, reading ``col`` with :func:`read_basis` once per distinct value."""
     values = frame.get_column(col).unique().to_list()
-    read = [read_basis(v, aliases) for v in values]
+    read = [read_basis(v, aliases, unrecognised) for v in values]
+    nearest = [
+        nearest_basis(v, aliases) if r[2] and "counted as de minimis" in r[2] else None
+        for v, r in zip(values, read, strict=True)
+    ]
     table = pl.DataFrame(
         {
             col: values,
             "_basis": [r[0] for r in read],
             "_basis_problem": [r[1] for r in read],
             "_basis_warning": [r[2] for r in read],
+            "_basis_nearest": nearest,
         },
-        schema={col: pl.Utf8, "_basis": pl.Utf8, "_basis_problem": pl.Utf8, "_basis_warning": pl.Utf8},
+        schema={
+            col: pl.Utf8,
+            "_basis": pl.Utf8,
+            "_basis_problem": pl.Utf8,
+            "_basis_warning": pl.Utf8,
+            "_basis_nearest": pl.Utf8,
+        },
     )
     return frame.join(table, on=col, how="left", nulls_equal=True)
 
@@ -706,11 +759,11 @@ def _compact_orgnr() -> pl.Expr:
     return pl.when(pl.col("_orgnr_problem").is_null()).then(pl.col("_orgnr"))
 
 
-def award_warnings(raw: pl.DataFrame, aliases: dict[str, str]) -> pl.DataFrame:
+def award_warnings(raw: pl.DataFrame, aliases: dict[str, str], unrecognised: str = "count") -> pl.DataFrame:
     """Warnings on usable award rows (file, row, field, message): basis read as ``other`` or
     ambiguous, and duplicates (same orgnr, date, amount, currency and reference as an earlier
     row, named by its file:row). ``raw`` is :func:`read_table` output (one or more files)."""
-    f = with_basis(orgnr_problems(raw), aliases)
+    f = with_basis(orgnr_problems(raw), aliases, unrecognised=unrecognised)
     basis = f.filter(pl.col("_basis_warning").is_not_null()).select(
         "file", "row", pl.lit("basis").alias("field"), pl.col("_basis_warning").alias("message")
     )
@@ -814,15 +867,17 @@ def canonical_applications(
 
 
 def canonical_awards(
-    raw: pl.DataFrame, currencies: list[str], aliases: dict[str, str]
+    raw: pl.DataFrame, currencies: list[str], aliases: dict[str, str], unrecognised: str = "count"
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Valid award rows, typed; and the errors of the others (with their orgnr when valid).
 
-    ``basis`` is read from free text (:func:`with_basis`): unknown words become ``other``
-    (a warning from :func:`award_warnings`, not an error); a missing basis is an error.
+    ``basis`` is read from free text (:func:`with_basis`): text naming no known basis is
+    counted as de minimis (``basis_text``/``basis_nearest`` kept for the decision's warning),
+    or read as ``other`` with ``unrecognised="exclude"``; a missing basis is an error.
     """
     cur, cur_problem = _currency_exprs(currencies)
-    frame = with_amount(with_basis(orgnr_problems(raw), aliases), "amount", "p_amount", "_amount_cents")
+    frame = with_basis(orgnr_problems(raw), aliases, unrecognised=unrecognised)
+    frame = with_amount(frame, "amount", "p_amount", "_amount_cents")
     frame = with_date(frame, "granted_on", "p_date", "_granted_on").with_columns(p_currency=cur_problem)
     problems = {
         "orgnr": "_orgnr_problem",
@@ -849,6 +904,8 @@ def canonical_awards(
         pl.col("_basis").alias("basis"),
         "grantor",
         "reference",
+        pl.when(pl.col("_basis_nearest").is_not_null()).then(pl.col("basis")).alias("basis_text"),
+        pl.col("_basis_nearest").alias("basis_nearest"),
     )
     return typed, errors
 
@@ -886,6 +943,7 @@ __all__ = [
     "KINDS",
     "KIND_ALIASES",
     "OPTIONAL",
+    "UNRECOGNISED_BASIS",
     "REQUIRED",
     "application_warnings",
     "award_warnings",
@@ -898,6 +956,7 @@ __all__ = [
     "date_problem",
     "errors_of",
     "guess_kind",
+    "nearest_basis",
     "orgnr_problems",
     "read_basis",
     "read_any",
