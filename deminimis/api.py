@@ -27,6 +27,7 @@ from deminimis.render.columnar import build
 from deminimis.render.decisions import Decisions
 from deminimis.rules import SCHEMES, Rules, load_rules
 from deminimis.sources import tables
+from deminimis.undertaking import LINK_SCHEMA
 
 CHECK_SOURCE = "check options"
 EMPLOYER_TAX_MISSING = ("warn", "assume-max")
@@ -86,7 +87,7 @@ def _side_tables(
         ln, ln_err = tables.canonical_links(tables.read_table(links, "links"))
         others.append(ln_err)
     else:
-        ln = pl.DataFrame(schema={"orgnr": pl.Utf8, "undertaking_id": pl.Utf8})
+        ln = pl.DataFrame(schema=LINK_SCHEMA)
     fm = None
     if firms:
         fm, fm_err = tables.canonical_firms(tables.read_table(firms, "firms"))

@@ -24,7 +24,7 @@ from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
 from deminimis.routing import route_expr
 from deminimis.rules import EMPLOYER_TAX, Rules
 from deminimis.sources.tables import ERRORS_SCHEMA
-from deminimis.undertaking import attach_undertaking, members, undertaking_map
+from deminimis.undertaking import perimeter_links, perimeters
 from deminimis.windows import window_from_expr
 
 
@@ -56,6 +56,14 @@ class Result:
     """Row errors per application (``idx``, file, row, field, message)."""
     input_errors: pl.DataFrame
     """Errors in awards/links/firms rows that belong to no application."""
+    links: pl.DataFrame | None = None
+    """Every link row of each application's undertaking (``idx``), whether it links and why."""
+
+
+HOME_STATE = "NO"
+"""The granting state whose aid is summed (the ceiling is per Member State, 2831 Art 3(2))."""
+EU_CENTRAL = "eu_central"
+"""EU funds managed centrally by the Commission: not State aid, shown and not summed (recital 14)."""
 
 
 def _empty_awards() -> pl.DataFrame:
@@ -72,6 +80,7 @@ def _empty_awards() -> pl.DataFrame:
             "reference": pl.Utf8,
             "basis_text": pl.Utf8,
             "basis_nearest": pl.Utf8,
+            "country": pl.Utf8,
         }
     )
 
@@ -91,11 +100,7 @@ def _fx_errors(frame: pl.DataFrame, date_field: str, keep: list[str]) -> pl.Data
 
 def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     """Decide every application; see the module docstring for the steps."""
-    umap = undertaking_map(inputs.links)
-    apps = attach_undertaking(inputs.applications.with_row_index("idx"), umap)
-    apps = apps.join(members(umap), on="undertaking_key", how="left").with_columns(
-        members=pl.coalesce("members", pl.concat_list(pl.col("orgnr")))
-    )
+    apps, member = perimeters(inputs.applications.with_row_index("idx"), inputs.links)
 
     # Firm facts (firms file, Brreg): name and NACE when the application gives none.
     firms = inputs.firms if inputs.firms is not None else pl.DataFrame(schema=FIRM_SCHEMA)
@@ -155,7 +160,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
 
     # Prior awards: EUR at their own grant date, undertaking key.
     awards = inputs.awards if not inputs.awards.is_empty() else _empty_awards()
-    aw = attach_undertaking(awards.with_row_index("aw_idx"), umap)
+    aw = awards.with_row_index("aw_idx")
     aw = fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on").collect()
     aw = aw.with_columns(
         eur_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("rate_micro")),
@@ -181,9 +186,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
 
     # Errors per application: its own fields, its rate, and broken award rows of its undertaking.
     app_errs = inputs.application_errors.join(apps.select("idx", "file", "row"), on=["file", "row"])
-    und_errs = attach_undertaking(award_errors.filter(pl.col("orgnr").is_not_null()), umap).join(
-        apps.select("idx", "undertaking_key"), on="undertaking_key"
-    )
+    und_errs = award_errors.filter(pl.col("orgnr").is_not_null()).join(member, on="orgnr")
     errors = (
         pl.concat(
             [
@@ -209,8 +212,9 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     covid = rules.covid
     pairs = (
         apps.filter(~pl.col("has_error"))
-        .select("idx", "undertaking_key", "grant_date", "window_from", "entry_id", "in_force")
-        .join(aw.rename({"fx_status": "aw_fx_status"}), on="undertaking_key")
+        .select("idx", "grant_date", "window_from", "entry_id", "in_force")
+        .join(member, on="idx")
+        .join(aw.rename({"fx_status": "aw_fx_status"}), on="orgnr")
     )
     lim = reg.filter(pl.col("limit_id").is_not_null()).unique(["entry_id", "limit_id"], maintain_order=True)
     lim_bases = lim.select("entry_id", "limit_id", pl.col("limit_counts").alias("basis")).explode("basis")
@@ -218,13 +222,23 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     pairs = pairs.join(dm_bases, on=["entry_id", "basis"], how="left").with_columns(
         in_window=pl.col("granted_on").is_between("window_from", "grant_date").fill_null(False),
         dm=pl.col("dm").fill_null(False),
-        tf=pl.col("basis").is_in(covid.counts)
+        # the ceiling is per Member State (Art 3(2)): aid granted by another state is shown, not summed
+        own_state=pl.col("country").fill_null(HOME_STATE) == HOME_STATE,
+    )
+    pairs = pairs.with_columns(
+        in_window=pl.col("in_window") & pl.col("own_state"),
+        tf=pl.col("own_state")
+        & pl.col("basis").is_in(covid.counts)
         & pl.col("granted_on").is_between(pl.lit(covid.counts_from), "grant_date"),
     )
     pairs = pairs.with_columns(
         counted=pl.col("dm") & pl.col("in_window"),
         why=pl.when(pl.col("granted_on") > pl.col("grant_date"))
         .then(pl.lit("after_grant_date"))
+        .when(~pl.col("own_state"))
+        .then(pl.lit("other_state"))
+        .when(pl.col("basis") == EU_CENTRAL)
+        .then(pl.lit("eu_central"))
         .when(~pl.col("in_force").fill_null(False))
         .then(pl.lit("no_regime"))
         .when(pl.col("dm") & pl.col("in_window"))
@@ -252,7 +266,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         .unnest("sector_ceilings")
         .rename({"cents": "sector_ceiling_cents"})
     )
-    et_pairs = window_pairs(apps.filter(~pl.col("has_error")), et_adv, umap, rates)
+    et_pairs = window_pairs(apps.filter(~pl.col("has_error")), et_adv, member, rates)
     et_sum = (
         et_pairs.filter(pl.col("counted"))
         .group_by("idx")
@@ -360,10 +374,20 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             "reference",
             "basis_text",
             "basis_nearest",
+            "country",
         )
         .sort("idx", "granted_on", "file", "row")
     )
-    return Result(decisions=apps.sort("idx"), counted=counted, errors=errors, input_errors=input_errors)
+    plinks = perimeter_links(apps, inputs.links)
+    natural = (
+        plinks.filter(pl.col("counted") & (pl.col("link_type") == "natural_person"))
+        .group_by("idx")
+        .agg(natural_groups=pl.col("undertaking_id").unique().sort())
+    )
+    apps = apps.join(natural, on="idx", how="left")
+    return Result(
+        decisions=apps.sort("idx"), counted=counted, errors=errors, input_errors=input_errors, links=plinks
+    )
 
 
 __all__ = ["ERRORS_SCHEMA", "Inputs", "Result", "run"]

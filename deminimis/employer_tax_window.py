@@ -15,14 +15,14 @@ import polars as pl
 
 from deminimis import employer_tax, fx
 from deminimis.money import to_eur_cents_expr
-from deminimis.undertaking import attach_undertaking
 
 DE_MINIMIS_PREFIX = "de_minimis"
 
 
 def other_aid_nok(aw: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
     """Other de minimis aid per legal entity, year and month, in NOK øre (for samordning)."""
-    dm = aw.filter(pl.col("basis").str.starts_with(DE_MINIMIS_PREFIX)).with_columns(_nok=pl.lit("NOK"))
+    own = pl.col("country").fill_null("NO") == "NO" if "country" in aw.columns else pl.lit(True)
+    dm = aw.filter(pl.col("basis").str.starts_with(DE_MINIMIS_PREFIX) & own).with_columns(_nok=pl.lit("NOK"))
     dm = fx.attach_rates(dm.lazy(), rates, currency="_nok", on="granted_on", prefix="nok_").collect()
     nok = (
         pl.when(pl.col("currency") == "NOK")
@@ -103,17 +103,16 @@ def assumed_rows(missing: pl.DataFrame, data: employer_tax.EmployerTaxData) -> p
 
 
 def window_pairs(
-    apps: pl.DataFrame, rows: pl.DataFrame, umap: pl.DataFrame, rates: pl.DataFrame
+    apps: pl.DataFrame, rows: pl.DataFrame, member: pl.DataFrame, rates: pl.DataFrame
 ) -> pl.DataFrame:
     """Application x employer-tax row of its undertaking whose year overlaps the window, in EUR,
     each row at the latest cutoff on or before the grant date."""
     start, end = employer_tax.period_bounds(pl.col("year"), pl.col("month"))
-    r = attach_undertaking(rows, umap).with_columns(
-        period_start=start, period_end=end, year_end=pl.date(pl.col("year"), 12, 31)
-    )
+    r = rows.with_columns(period_start=start, period_end=end, year_end=pl.date(pl.col("year"), 12, 31))
     p = (
-        apps.select("idx", "undertaking_key", "grant_date", "window_from")
-        .join(r, on="undertaking_key")
+        apps.select("idx", "grant_date", "window_from")
+        .join(member, on="idx")
+        .join(r, on="orgnr")
         .filter(
             (pl.col("year_end") >= pl.col("window_from"))
             & (pl.date(pl.col("year"), 1, 1) <= pl.col("grant_date"))

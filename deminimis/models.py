@@ -61,6 +61,8 @@ class CountedAward(_Model):
     row: int | None = None
     grantor: str | None = None
     reference: str | None = None
+    country: str | None = None
+    """ISO 3166 alpha-2 of the granting state (awards; ``why`` ``other_state`` when not NO)."""
 
 
 class Finding(_Model):
@@ -94,6 +96,21 @@ class HeadroomStep(_Model):
     """How much of today's counted aid leaves the window on ``date``."""
     max_grant: str
     """max(0, headroom_eur) in the application's currency at the grant date's rate (an estimate)."""
+
+
+class UndertakingLink(_Model):
+    """A link row of a member of the single undertaking, and whether it linked on the grant date."""
+
+    orgnr: str
+    undertaking_id: str
+    link_type: str | None
+    valid_from: str | None
+    valid_to: str | None
+    counted: bool
+    why: str
+    """``linked``, ``public_body`` (never links, recital 5) or ``not_valid_on_grant_date``."""
+    file: str | None = None
+    row: int | None = None
 
 
 class Decision(_Model):
@@ -131,6 +148,8 @@ class Decision(_Model):
     rules_entry: str | None = None
     headroom_calendar: list[HeadroomStep] = []
     """When the grant does not fit: the dates earlier aid leaves the window (see headroom.py)."""
+    undertaking_links: list[UndertakingLink] = []
+    """The perimeter with its link types: every link row of a member (issue 15)."""
 
     def to_json_dict(self) -> dict:
         """The contract's JSON object (``window.from`` spelled as in the contract)."""
@@ -147,5 +166,6 @@ __all__ = [
     "LimitTest",
     "Route",
     "RowError",
+    "UndertakingLink",
     "Window",
 ]

@@ -22,6 +22,7 @@ from deminimis.models import (
     HeadroomStep,
     LimitTest,
     RowError,
+    UndertakingLink,
     Window,
 )
 from deminimis.money import format_cents, format_cents_human
@@ -78,6 +79,10 @@ def build(result: Result, rules: Rules, progress: Callable[[int, int], None] | N
     counted: dict[int, list[dict]] = {}
     for a in result.counted.iter_rows(named=True):  # already sorted by idx, granted_on, file, row
         counted.setdefault(a["idx"], []).append(a)
+    links: dict[int, list[dict]] = {}
+    if result.links is not None:
+        for r in result.links.iter_rows(named=True):  # sorted by idx, orgnr, undertaking_id, row
+            links.setdefault(r["idx"], []).append(r)
     errors: dict[int, list[dict]] = {}
     for e in result.errors.iter_rows(named=True):
         errors.setdefault(e["idx"], []).append(e)
@@ -91,7 +96,10 @@ def build(result: Result, rules: Rules, progress: Callable[[int, int], None] | N
         idx = row["idx"]
         if progress is not None and idx % 500 == 0:
             progress(idx, total)
-        out.append(_decision(row, counted.get(idx), errors.get(idx), rules, bases, entries, sectors, caps))
+        decision = _decision(row, counted.get(idx), errors.get(idx), rules, bases, entries, sectors, caps)
+        if decision.route != "error":
+            decision.undertaking_links = [_link(r) for r in links.get(idx, [])]
+        out.append(decision)
     return out
 
 
@@ -278,6 +286,21 @@ def _counted(a: dict) -> CountedAward:
         row=a["row"],
         grantor=a["grantor"],
         reference=a["reference"],
+        country=a.get("country"),
+    )
+
+
+def _link(r: dict) -> UndertakingLink:
+    return UndertakingLink.model_construct(
+        orgnr=r["orgnr"],
+        undertaking_id=r["undertaking_id"],
+        link_type=r["link_type"],
+        valid_from=r["valid_from"].isoformat() if r["valid_from"] else None,
+        valid_to=r["valid_to"].isoformat() if r["valid_to"] else None,
+        counted=r["counted"],
+        why=r["why"],
+        file=r["file"],
+        row=r["row"],
     )
 
 
@@ -452,6 +475,17 @@ def _warn(row: dict, counted_rows: list[dict], warnings: _Texts, cur: str) -> No
                 date=_day(a["granted_on"]),
                 rate=_rate(a["rate"]),
                 rate_date=_day(a["rate_date"]),
+            )
+    for a in counted_rows:
+        if a["source"] == "awards" and a.get("basis_nearest") is not None:
+            warnings.add(
+                "basis_unrecognised",
+                "Regulation 2023/2831 Art 6(4); Regulation 1407/2013 Art 6(3)",
+                text=a["basis_text"],
+                nearest=a["basis_nearest"],
+                amount=_money(a["amount_cents"]),
+                currency=a["currency"],
+                granted_on=_day(a["granted_on"]),
             )
     for code, n in (
         ("award_after_grant_date", row["n_after"]),

@@ -102,12 +102,13 @@ def _links_file(links: list[LinkIn], directory: Path) -> tuple[Path | None, list
     if not links:
         return None, []
     rows = [link.model_dump() for link in links]
-    _, errors = tables.canonical_links(_frame(rows, ("orgnr", "undertaking_id")))
+    columns = ("orgnr", "undertaking_id", *tables.OPTIONAL["links"])
+    _, errors = tables.canonical_links(_frame(rows, columns))
     path = directory / "links.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["orgnr", "undertaking_id"])
-        writer.writerows([[r["orgnr"], r["undertaking_id"]] for r in rows])
+        writer.writerow(columns)
+        writer.writerows([["" if r.get(c) is None else r[c] for c in columns] for r in rows])
     return path, _row_errors(errors, rows, "links")
 
 
@@ -150,7 +151,13 @@ def relabel_file(decisions: list[Decision], path: Path, label: str, row_offset: 
             for e in d.errors
         ]
         counted = [c.model_copy(update={"file": label}) if c.file == str(path) else c for c in d.counted]
-        out.append(d.model_copy(update={"errors": errors, "counted": counted}))
+        links = [
+            x.model_copy(update={"file": label, "row": None if x.row is None else x.row + row_offset})
+            if x.file == str(path)
+            else x
+            for x in d.undertaking_links
+        ]
+        out.append(d.model_copy(update={"errors": errors, "counted": counted, "undertaking_links": links}))
     return out
 
 

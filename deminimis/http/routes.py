@@ -28,7 +28,7 @@ from deminimis.ledger.prior import parse_date
 from deminimis.models import Decision
 
 from . import batch
-from .inputs import application_errors, application_row, side_tables
+from .inputs import application_errors, application_row, relabel_file, side_tables
 from .schemas import CheckIn, GrantIn, GrantOut, Health, ReservationIn, ReservationOut
 from .settings import ApiSettings
 
@@ -84,7 +84,10 @@ def check(body: CheckIn, ledger: LedgerDep, settings: SettingsDep) -> Decision:
             **application_row(body),
             **settings.engine_options(),
         )
-    return result.decisions[0]
+        decisions = list(result.decisions)
+        if links is not None:  # the body's links: row i is item i (the file's row i + 2)
+            decisions = relabel_file(decisions, links, "request.links", row_offset=-2)
+    return decisions[0]
 
 
 @router.post(

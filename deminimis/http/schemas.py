@@ -49,6 +49,7 @@ class AwardIn(_In):
     basis: Text = Field(examples=["de_minimis", "bagatellmessig støtte"])
     grantor: Text | None = None
     reference: Text | None = None
+    country: Annotated[str, Field(max_length=2, description="ISO 3166 alpha-2 of the granting state")] = "NO"
 
 
 class LinkIn(_In):
@@ -56,6 +57,9 @@ class LinkIn(_In):
 
     orgnr: Text
     undertaking_id: Text
+    link_type: Text | None = Field(None, examples=["a", "public_body", "natural_person"])
+    valid_from: Text | None = Field(None, description="the link counts only from this date")
+    valid_to: Text | None = Field(None, description="the link counts only to this date")
 
 
 class ApplicationIn(_In):

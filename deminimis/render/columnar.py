@@ -19,6 +19,7 @@ from deminimis.cumulation import Result
 from deminimis.render import findings, fmt, rule_frames
 from deminimis.render.decisions import Decisions
 from deminimis.render.document import document
+from deminimis.render.links import link_findings, link_items
 from deminimis.render.reasons import reasons as reason_findings
 from deminimis.rules import Rules
 
@@ -166,13 +167,17 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
         row=C("row"),
         grantor=C("grantor"),
         reference=C("reference"),
+        country=C("country"),
     )
     return _items(c.filter(C("dec")), "counted", item)  # c is sorted by idx, k
 
 
-def _found(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+def _found(
+    d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules, links: pl.LazyFrame
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """``idx, reasons`` and ``idx, warnings``."""
-    parts = findings.planned(reason_findings(d, c, rules) + findings.warnings(d, c, rules))
+    found = reason_findings(d, c, rules) + findings.warnings(d, c, rules) + link_findings(d, links)
+    parts = findings.planned(found)
     long = pl.concat(parts) if parts else pl.LazyFrame(schema=findings.SCHEMA)
     item = pl.struct("code", "citation", "text_nb", "text_en")
     sorted_long = long.sort("idx", "kind", "order", "sub")
@@ -187,7 +192,25 @@ def _errors(result: Result) -> pl.LazyFrame:
     return result.errors.lazy().group_by("idx", maintain_order=True).agg(item.alias("errors"))
 
 
-LISTS = ("fx", "counted", "reasons", "warnings", "errors", "ceiling_tests", "headroom_calendar")
+LISTS = (
+    "fx",
+    "counted",
+    "reasons",
+    "warnings",
+    "errors",
+    "ceiling_tests",
+    "headroom_calendar",
+    "undertaking_links",
+)
+
+
+def link_frame(result: Result) -> pl.LazyFrame:
+    """The link rows of each undertaking, with their order ``k`` (empty when none were given)."""
+    from deminimis.undertaking import LINK_SCHEMA
+
+    empty = {"idx": pl.UInt32, "grant_date": pl.Date, **LINK_SCHEMA, "why": pl.Utf8, "counted": pl.Boolean}
+    links = result.links if result.links is not None else pl.DataFrame(schema=empty)
+    return links.lazy().with_columns(k=pl.int_range(pl.len()).over("idx").cast(pl.Int64))
 
 
 def render(result: Result, rules: Rules) -> pl.DataFrame:
@@ -201,9 +224,10 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
         .collect()
         .lazy()
     )
-    reasons, warnings = _found(d, c, rules)
+    links = link_frame(result)
+    reasons, warnings = _found(d, c, rules, links)
     full = d
-    for part in (_fx(d, c), _counted_items(c), reasons, warnings, _errors(result)):
+    for part in (_fx(d, c), _counted_items(c), reasons, warnings, _errors(result), link_items(links)):
         full = full.join(part, on="idx", how="left", maintain_order="left")
     doc = full.select("idx", "application_id", "route", _doc=document())
     schema = doc.collect_schema()["_doc"]
@@ -223,7 +247,10 @@ def _slice(result: Result, start: int, stop: int) -> Result:
     def part(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.filter(pl.col("idx").is_between(start, stop - 1))
 
-    return Result(part(result.decisions), part(result.counted), part(result.errors), result.input_errors)
+    links = part(result.links) if result.links is not None else None
+    return Result(
+        part(result.decisions), part(result.counted), part(result.errors), result.input_errors, links
+    )
 
 
 def build(result: Result, rules: Rules, progress: Callable[[int, int], None] | None = None) -> Decisions:

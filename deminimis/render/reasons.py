@@ -115,6 +115,27 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         finding(c, shown & (C("currency") != "EUR"), REASON, 30, "counted_award", sub_=C("k"), **award),
         finding(c, shown & (C("currency") == "EUR"), REASON, 30, "counted_award_eur", sub_=C("k"), **award),
         finding(d, dm & (C("n_shown") == 0), REASON, 31, "no_prior"),
+        finding(
+            c,
+            dm & (C("why") == "other_state"),
+            REASON,
+            32,
+            "award_other_state",
+            "Regulation 1407/2013 / 2023/2831, Art 3(2)",
+            sub_=C("k"),
+            country=C("country"),
+            **award,
+        ),
+        finding(
+            c,
+            dm & (C("why") == "eu_central"),
+            REASON,
+            32,
+            "award_eu_central",
+            "Regulation 2023/2831, recital 14",
+            sub_=C("k"),
+            **award,
+        ),
     ]
     et = dm & (C("source") == "employer_tax")
     et_values = dict(

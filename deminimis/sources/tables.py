@@ -118,6 +118,25 @@ HEADER_ALIASES: dict[str, str] = {
     "foretaksgruppe": "undertaking_id",
     "år": "year",
     "måned": "month",
+    # links
+    "koblingstype": "link_type",
+    "tilknytning": "link_type",
+    "type kobling": "link_type",
+    "gyldig fra": "valid_from",
+    "gyldig til": "valid_to",
+    "fra dato": "valid_from",
+    "til dato": "valid_to",
+    # events
+    "hendelse": "event",
+    "overdragende foretak": "predecessor_orgnr",
+    "forgjenger": "predecessor_orgnr",
+    "overtakende foretak": "successor_orgnr",
+    "etterfølger": "successor_orgnr",
+    "virkningsdato": "effective_date",
+    "andel": "share",
+    # awards
+    "land": "country",
+    "støttegivende stat": "country",
 }
 """Norwegian (and spelling-variant) headers -> contract names. Matching is case-insensitive,
 on the trimmed header with runs of spaces collapsed; a unit in brackets (``Beløp (NOK)``)
@@ -145,6 +164,7 @@ REQUIRED = {
     "links": ("orgnr", "undertaking_id"),
     "firms": ("orgnr",),
     "employer_tax": ("orgnr", "year"),
+    "events": ("event", "predecessor_orgnr", "successor_orgnr", "effective_date"),
 }
 OPTIONAL = {
     "applications": (
@@ -155,10 +175,11 @@ OPTIONAL = {
         "fiscal_year_start",
         "in_difficulty_2019",
     ),
-    "awards": ("currency", "grantor", "reference"),
-    "links": (),
+    "awards": ("currency", "grantor", "reference", "country"),
+    "links": ("link_type", "valid_from", "valid_to"),
     "firms": ("name", "nace", "kommunenummer", "status"),
     "employer_tax": ("month", "advantage_nok", "wage_base_nok", "kommunenummer", "area", "sector"),
+    "events": ("share",),
 }
 KINDS = tuple(REQUIRED)
 YES = ("yes", "ja", "y", "j", "true", "1")
@@ -876,15 +897,24 @@ def canonical_awards(
     or read as ``other`` with ``unrecognised="exclude"``; a missing basis is an error.
     """
     cur, cur_problem = _currency_exprs(currencies)
+    if "country" not in raw.columns:
+        raw = raw.with_columns(country=pl.lit(None, pl.Utf8))
+    country = pl.col("country").fill_null("").str.strip_chars().str.to_uppercase().replace("", "NO")
     frame = with_basis(orgnr_problems(raw), aliases, unrecognised=unrecognised)
     frame = with_amount(frame, "amount", "p_amount", "_amount_cents")
-    frame = with_date(frame, "granted_on", "p_date", "_granted_on").with_columns(p_currency=cur_problem)
+    frame = with_date(frame, "granted_on", "p_date", "_granted_on").with_columns(
+        p_currency=cur_problem,
+        p_country=pl.when(~country.str.contains(r"^[A-Z]{2}$")).then(
+            pl.format("country '{}' is not an ISO 3166 alpha-2 code (e.g. NO, SE, DK)", pl.col("country"))
+        ),
+    )
     problems = {
         "orgnr": "_orgnr_problem",
         "amount": "p_amount",
         "currency": "p_currency",
         "granted_on": "p_date",
         "basis": "_basis_problem",
+        "country": "p_country",
     }
     bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
     errors = errors_of(frame, problems).join(
@@ -906,17 +936,71 @@ def canonical_awards(
         "reference",
         pl.when(pl.col("_basis_nearest").is_not_null()).then(pl.col("basis")).alias("basis_text"),
         pl.col("_basis_nearest").alias("basis_nearest"),
+        country.alias("country"),
     )
     return typed, errors
 
 
+LINK_TYPE_ALIASES = {
+    "offentlig organ": "public_body",
+    "offentlig eier": "public_body",
+    "public body": "public_body",
+    "fysisk person": "natural_person",
+    "person": "natural_person",
+    "natural person": "natural_person",
+}
+
+
+def _link_type_expr() -> pl.Expr:
+    """``(a)``, ``A``, ``art 2(2)(b)`` -> ``a``/``b``; Norwegian words -> the contract's ids."""
+    t = pl.col("link_type").fill_null("").str.strip_chars().str.to_lowercase()
+    letter = t.str.extract(r"^(?:art\.?\s*2\s*\(2\)\s*)?\(?([a-d])\)?$", 1)
+    return pl.coalesce(letter, t.replace(LINK_TYPE_ALIASES)).replace("", None)
+
+
 def canonical_links(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frame = orgnr_problems(raw).with_columns(
-        p_und=pl.when(pl.col("undertaking_id").fill_null("") == "").then(pl.lit("undertaking_id is missing"))
+    """Valid link rows (``deminimis.undertaking.LINK_SCHEMA``) and the errors of the others."""
+    from deminimis.undertaking import LINK_TYPES
+
+    for col in ("link_type", "valid_from", "valid_to"):
+        if col not in raw.columns:
+            raw = raw.with_columns(pl.lit(None, pl.Utf8).alias(col))
+    kind = _link_type_expr()
+    frame = with_date(
+        with_date(orgnr_problems(raw), "valid_from", "p_from", "_from"), "valid_to", "p_to", "_to"
     )
-    errors = errors_of(frame, {"orgnr": "_orgnr_problem", "undertaking_id": "p_und"})
-    ok = frame.filter(pl.col("_orgnr_problem").is_null() & pl.col("p_und").is_null())
-    return ok.select(pl.col("_orgnr").alias("orgnr"), "undertaking_id").unique(), errors
+    frame = frame.with_columns(
+        p_und=pl.when(pl.col("undertaking_id").fill_null("") == "").then(pl.lit("undertaking_id is missing")),
+        p_type=pl.when(kind.is_not_null() & ~kind.is_in(LINK_TYPES)).then(
+            pl.format(f"link_type '{{}}' is not one of {', '.join(LINK_TYPES)}", pl.col("link_type"))
+        ),
+        p_from=pl.when(pl.col("valid_from").fill_null("") != "").then("p_from"),
+        p_to=pl.when(pl.col("valid_to").fill_null("") != "")
+        .then("p_to")
+        .when(pl.col("_to") < pl.col("_from"))
+        .then(pl.lit("valid_to is before valid_from")),
+    )
+    problems = {
+        "orgnr": "_orgnr_problem",
+        "undertaking_id": "p_und",
+        "link_type": "p_type",
+        "valid_from": "p_from",
+        "valid_to": "p_to",
+    }
+    errors = errors_of(frame, problems)
+    ok = frame.filter(~pl.any_horizontal(pl.col(list(problems.values())).is_not_null()))
+    typed = ok.select(
+        "file",
+        "row",
+        pl.col("_orgnr").alias("orgnr"),
+        "undertaking_id",
+        kind.alias("link_type"),
+        pl.col("_from").alias("valid_from"),
+        pl.col("_to").alias("valid_to"),
+    ).unique(
+        ["orgnr", "undertaking_id", "link_type", "valid_from", "valid_to"], keep="first", maintain_order=True
+    )
+    return typed, errors
 
 
 def canonical_firms(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
