@@ -21,6 +21,7 @@ from deminimis import employer_tax as employer_tax_mod
 from deminimis import fx
 from deminimis.cumulation import ERRORS_SCHEMA, Inputs, run
 from deminimis.errors import InputError
+from deminimis.events import canonical_events
 from deminimis.firms import firm_facts
 from deminimis.models import Decision, RowError
 from deminimis.render.columnar import build
@@ -108,6 +109,7 @@ def _decide(
     snapshot: PathLike | None = None,
     progress: Callable[[int, int], None] | None = None,
     unrecognised_basis: str = "count",
+    events: PathLike | None = None,
 ) -> BatchResult:
     if employer_tax_missing not in EMPLOYER_TAX_MISSING:
         raise InputError(
@@ -125,7 +127,12 @@ def _decide(
         et, et_err = employer_tax_mod.canonical_rows(et_raw, employer_tax_mod.load(rules.directory))
     orgnrs = apps.filter(~pl.col("has_error"))["orgnr"].to_list() + ln["orgnr"].to_list()
     facts = firm_facts(fm, orgnrs, online=online, snapshot_dir=Path(snapshot) if snapshot else None)
-    inputs = Inputs(apps, app_err, aw, aw_err, ln, facts, other_err, et, et_err, employer_tax_missing)
+    ev = ev_err = None
+    if events:
+        ev, ev_err = canonical_events(tables.read_table(events, "events"))
+    inputs = Inputs(
+        apps, app_err, aw, aw_err, ln, facts, other_err, et, et_err, employer_tax_missing, ev, ev_err
+    )
     result = run(inputs, rules, rates)
     errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
     return BatchResult(build(result, rules, progress), errors)
@@ -152,6 +159,7 @@ def check(
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
     unrecognised_basis: str = "count",
+    events: PathLike | None = None,
 ) -> Decision:
     """Decide one grant; the same pipeline as :func:`check_batch`."""
     return check_one(**locals()).decisions[0]
@@ -178,6 +186,7 @@ def check_one(
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
     unrecognised_basis: str = "count",
+    events: PathLike | None = None,
 ) -> BatchResult:
     """Like :func:`check`, with the input errors of the side files (for the CLI)."""
     rules, rates = _context(rules_dir, rates_file)
@@ -209,6 +218,7 @@ def check_one(
         online,
         snapshot,
         unrecognised_basis=unrecognised_basis,
+        events=events,
     )
 
 
@@ -227,6 +237,7 @@ def check_batch(
     sheet: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     unrecognised_basis: str = "count",
+    events: PathLike | None = None,
 ) -> BatchResult:
     """Decide every row of an applications file (CSV or XLSX, contract §1).
 
@@ -247,6 +258,7 @@ def check_batch(
         snapshot,
         progress,
         unrecognised_basis=unrecognised_basis,
+        events=events,
     )
 
 

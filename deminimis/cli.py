@@ -70,6 +70,12 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "full fribeløp of each year in the window (conservative).",
         ),
         click.option(
+            "--events",
+            type=click.Path(path_type=Path),
+            help="Corporate events (merger, acquisition, split): event, predecessor_orgnr, "
+            "successor_orgnr, effective_date, share; the predecessor's earlier aid counts for the successor.",
+        ),
+        click.option(
             "--unrecognised-basis",
             "unrecognised_basis",
             type=click.Choice(["count", "exclude"]),

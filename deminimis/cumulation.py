@@ -18,6 +18,7 @@ import polars as pl
 from deminimis import employer_tax, fx
 from deminimis.covid import covid_caps
 from deminimis.employer_tax_window import as_counted, employer_tax_rows, window_pairs
+from deminimis.events import copies_in_force, with_transfers
 from deminimis.firms import FIRM_SCHEMA
 from deminimis.headroom import headroom_calendar
 from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
@@ -44,6 +45,10 @@ class Inputs:
     employer_tax_errors: pl.DataFrame | None = None
     employer_tax_missing: str = "warn"
     """``warn`` or ``assume-max`` (count the full fribeløp of each zone Ia year without a row)."""
+    events: pl.DataFrame | None = None
+    """Typed corporate events (:func:`deminimis.events.canonical_events`)."""
+    event_errors: pl.DataFrame | None = None
+    """Their row errors (file, row, field, message, orgnr)."""
 
 
 @dataclass
@@ -174,7 +179,10 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             ),
         ]
     )
+    if inputs.event_errors is not None:
+        award_errors = pl.concat([award_errors, inputs.event_errors.select(award_errors.columns)])
     aw = aw.filter(pl.col("fx_status") != "before_first")
+    aw_all = with_transfers(aw, inputs.events)
 
     # Employer-tax advantage per row (zone Ia and § 4 fribeløp), reduced by other de minimis aid.
     et_data = employer_tax.load(rules.directory)
@@ -213,9 +221,10 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     pairs = (
         apps.filter(~pl.col("has_error"))
         .select("idx", "grant_date", "window_from", "entry_id", "in_force")
-        .join(member, on="idx")
-        .join(aw.rename({"fx_status": "aw_fx_status"}), on="orgnr")
+        .join(member.rename({"orgnr": "holder"}), on="idx")
+        .join(aw_all.rename({"fx_status": "aw_fx_status"}), on="holder")
     )
+    pairs = copies_in_force(pairs, member)
     lim = reg.filter(pl.col("limit_id").is_not_null()).unique(["entry_id", "limit_id"], maintain_order=True)
     lim_bases = lim.select("entry_id", "limit_id", pl.col("limit_counts").alias("basis")).explode("basis")
     dm_bases = lim_bases.select("entry_id", "basis").unique().with_columns(dm=pl.lit(True))
@@ -375,8 +384,10 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             "basis_text",
             "basis_nearest",
             "country",
+            "is_copy",
+            "steps",
         )
-        .sort("idx", "granted_on", "file", "row")
+        .sort("idx", "granted_on", "file", "row", "is_copy")
     )
     plinks = perimeter_links(apps, inputs.links)
     natural = (

@@ -41,6 +41,17 @@ class FxRate(_Model):
     source: str
 
 
+class EventStep(_Model):
+    """A corporate event that passed a predecessor's aid on (Art 3(8)–(9))."""
+
+    event: str
+    predecessor_orgnr: str
+    successor_orgnr: str
+    effective_date: str
+    share: str
+    """The fraction passed on (``1`` for a merger or acquisition)."""
+
+
 class CountedAward(_Model):
     source: str
     """``awards`` or ``employer_tax``."""
@@ -63,6 +74,8 @@ class CountedAward(_Model):
     reference: str | None = None
     country: str | None = None
     """ISO 3166 alpha-2 of the granting state (awards; ``why`` ``other_state`` when not NO)."""
+    events: list[EventStep] | None = None
+    """A predecessor's aid: the events that passed it on to a member (``amount`` × shares)."""
 
 
 class Finding(_Model):
@@ -160,6 +173,7 @@ __all__ = [
     "CountedAward",
     "CovidTF",
     "Decision",
+    "EventStep",
     "Finding",
     "FxRate",
     "HeadroomStep",

@@ -30,7 +30,7 @@ from deminimis.ledger import NotInitialised, batch_with_ledger, validate_awards
 from deminimis.models import Decision, RowError
 from deminimis.sources import tables
 
-from .inputs import applications_file, limit_rows, raise_if, relabel_file, side_tables
+from .inputs import applications_file, events_file, limit_rows, raise_if, relabel_file, side_tables
 from .schemas import ApplicationIn, BatchIn
 from .settings import ApiSettings
 
@@ -145,6 +145,7 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
     if not batch.applications:
         return []
     rows, links = side_tables(batch.awards, batch.links, settings, tmp)
+    events = events_file(batch.events, settings, tmp)
     apps = applications_file(batch.applications, tmp)
     ledger = request.app.state.ledger if batch.use_ledger else None
     result = await run_in_threadpool(
@@ -153,6 +154,7 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
         apps,
         awards_rows=rows,
         links=links,
+        events=events,
         unrecognised_basis=batch.unrecognised_basis,
         **settings.engine_options(),
     )

@@ -28,7 +28,7 @@ from deminimis.ledger.prior import parse_date
 from deminimis.models import Decision
 
 from . import batch
-from .inputs import application_errors, application_row, relabel_file, side_tables
+from .inputs import application_errors, application_row, events_file, relabel_file, side_tables
 from .schemas import CheckIn, GrantIn, GrantOut, Health, ReservationIn, ReservationOut
 from .settings import ApiSettings
 
@@ -76,10 +76,12 @@ def check(body: CheckIn, ledger: LedgerDep, settings: SettingsDep) -> Decision:
     with tempfile.TemporaryDirectory(prefix="deminimis-api-") as tmp:
         errors = application_errors(body, settings)
         rows, links = side_tables(body.awards, body.links, settings, Path(tmp), errors)
+        events = events_file(body.events, settings, Path(tmp))
         result = check_with_ledger(
             ledger if body.use_ledger else None,
             awards_rows=rows,
             links=links,
+            events=events,
             unrecognised_basis=body.unrecognised_basis,
             **application_row(body),
             **settings.engine_options(),
@@ -104,6 +106,7 @@ def create_reservation(
     with tempfile.TemporaryDirectory(prefix="deminimis-api-") as tmp:
         errors = application_errors(body, settings)
         rows, links = side_tables(body.awards, body.links, settings, Path(tmp), errors)
+        events = events_file(body.events, settings, Path(tmp))
         result = reserve(
             ledger,
             actor=_actor(body.actor, x_actor),
@@ -112,6 +115,7 @@ def create_reservation(
             awards_rows=rows,
             links=links,
             ttl=dt.timedelta(days=body.ttl_days),
+            events=events,
             unrecognised_basis=body.unrecognised_basis,
             context={"body": body.model_dump()},
             **application_row(body),

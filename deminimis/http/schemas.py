@@ -62,6 +62,17 @@ class LinkIn(_In):
     valid_to: Text | None = Field(None, description="the link counts only to this date")
 
 
+class EventIn(_In):
+    """A merger, acquisition or split (contract §1 events): the predecessor's earlier aid counts
+    for the successor (× ``share`` for a split; the shares of one split add up to 1)."""
+
+    event: Text = Field(examples=["merger", "acquisition", "split"])
+    predecessor_orgnr: Text
+    successor_orgnr: Text
+    effective_date: Text = Field(examples=["2024-01-01"])
+    share: Text | None = Field(None, examples=["0.75"], description="split only: 0-1")
+
+
 class ApplicationIn(_In):
     """One planned grant (contract §1 applications)."""
 
@@ -89,6 +100,7 @@ class CheckIn(ApplicationIn):
 
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
+    events: list[EventIn] = []
     unrecognised_basis: UnrecognisedBasis = "count"
     use_ledger: bool = Field(True, description="count the ledger's awards and live reservations")
 
@@ -99,6 +111,7 @@ class BatchIn(_In):
     applications: list[ApplicationIn]
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
+    events: list[EventIn] = []
     unrecognised_basis: UnrecognisedBasis = "count"
     use_ledger: bool = True
 
@@ -108,6 +121,7 @@ class ReservationIn(ApplicationIn):
 
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
+    events: list[EventIn] = []
     unrecognised_basis: UnrecognisedBasis = "count"
     grantor: Text | None = None
     reference: Text | None = None
@@ -145,6 +159,7 @@ __all__ = [
     "AwardIn",
     "BatchIn",
     "CheckIn",
+    "EventIn",
     "GrantIn",
     "GrantOut",
     "Health",

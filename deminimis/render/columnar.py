@@ -17,6 +17,7 @@ import polars as pl
 
 from deminimis.cumulation import Result
 from deminimis.render import findings, fmt, rule_frames
+from deminimis.render.corporate import event_findings, event_steps
 from deminimis.render.decisions import Decisions
 from deminimis.render.document import document
 from deminimis.render.links import link_findings, link_items
@@ -168,6 +169,7 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
         grantor=C("grantor"),
         reference=C("reference"),
         country=C("country"),
+        events=pl.when(C("is_copy").fill_null(False)).then(event_steps(C("steps"))),
     )
     return _items(c.filter(C("dec")), "counted", item)  # c is sorted by idx, k
 
@@ -177,6 +179,7 @@ def _found(
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """``idx, reasons`` and ``idx, warnings``."""
     found = reason_findings(d, c, rules) + findings.warnings(d, c, rules) + link_findings(d, links)
+    found += event_findings(d, c)
     parts = findings.planned(found)
     long = pl.concat(parts) if parts else pl.LazyFrame(schema=findings.SCHEMA)
     item = pl.struct("code", "citation", "text_nb", "text_en")

@@ -103,9 +103,21 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         currency=C("currency"),
         granted_on=day("granted_on"),
         basis=by_lang("label"),
-        grantor=pl.when(C("grantor").fill_null("") != "")
-        .then(pl.concat_str(pl.lit(", "), C("grantor")))
-        .otherwise(pl.lit("")),
+        grantor=lambda lang: pl.concat_str(
+            pl.when(C("grantor").fill_null("") != "")
+            .then(pl.concat_str(pl.lit(", "), C("grantor")))
+            .otherwise(pl.lit("")),
+            pl.when(C("is_copy").fill_null(False))
+            .then(
+                pl.concat_str(
+                    pl.lit(", til " if lang == "nb" else ", to "),
+                    C("orgnr"),
+                    pl.lit(", overført til " if lang == "nb" else ", passed on to "),
+                    C("steps").list.last().struct.field("successor_orgnr"),
+                )
+            )
+            .otherwise(pl.lit("")),
+        ),
         eur=money("eur_cents"),
         rate=rate("rate"),
         rate_date=day("rate_date"),

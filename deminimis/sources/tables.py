@@ -405,6 +405,8 @@ def _table(
     data = data.with_columns(pl.all().str.strip_chars()).with_columns(
         file=pl.lit(str(path)), row=pl.int_range(header_row + 1, header_row + 1 + pl.len(), dtype=pl.Int64)
     )
+    if "orgnr" not in data.columns:  # the row rules below key on it (events: the predecessor)
+        data = data.with_columns(orgnr=pl.col(REQUIRED[kind][1] if kind == "events" else REQUIRED[kind][0]))
     keep = [c for c in (*REQUIRED[kind], *OPTIONAL[kind]) if c in names]
     everything = list(names)
     totals = [
