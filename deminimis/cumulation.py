@@ -213,7 +213,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             award_errors.join(used, on=["file", "row"], how="anti").select(*ERRORS_SCHEMA),
             inputs.other_errors.select(*ERRORS_SCHEMA),
         ]
-    )
+    ).unique(maintain_order=True)  # an event's error is given for both of its orgnr
     apps = apps.with_columns(has_error=pl.col("has_error") | pl.col("idx").is_in(errors["idx"].implode()))
 
     # Pairs application x award of the same undertaking.

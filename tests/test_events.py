@@ -89,3 +89,12 @@ def test_events_on_the_cli_and_over_http(tmp_path: Path) -> None:
         ["body", "events", 1, "share"],
     ]
     assert "add up to 0.8, not 1" in r.json()["detail"][0]["msg"]
+
+
+def test_the_letter_names_the_event_that_passed_the_aid_on(tmp_path: Path) -> None:
+    from deminimis.render.letter import render_letter
+
+    events = [_event("split", A, B, "2023-01-01", "0.75"), _event("split", A, C, "2023-01-01", "0.25")]
+    d = check(orgnr=B, **APP, **_files(tmp_path, events))
+    assert "(overført ved fisjon 01.01.2023 (75\u00a0%) til org.nr. 920 000 010)" in render_letter(d, "nb")
+    assert "(passed on by split 1 January 2023 (75%) to 920 000 010)" in render_letter(d, "en")
