@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from deminimis import employer_tax as employer_tax_mod
-from deminimis import fx
+from deminimis import fx, gge_input
 from deminimis.cumulation import ERRORS_SCHEMA, Inputs, run
 from deminimis.errors import InputError
 from deminimis.events import canonical_events
@@ -152,6 +152,19 @@ def check(
     application_id: str | None = None,
     fiscal_year_start: str | None = None,
     in_difficulty_2019: str | bool | None = None,
+    instrument: str | None = None,
+    nominal_amount: str | int | None = None,
+    term_years: str | int | None = None,
+    collateral_pct: str | int | None = None,
+    guarantee_pct: str | int | None = None,
+    gge: str | int | None = None,
+    payments: str | None = None,
+    discount_rate_pct: str | None = None,
+    scheme_max_amount: str | int | None = None,
+    via_intermediary: str | bool | None = None,
+    export_linked: str | bool | None = None,
+    domestic_preference: str | bool | None = None,
+    insolvency_proceedings: str | bool | None = None,
     employer_tax: PathLike | None = None,
     employer_tax_missing: str = "warn",
     online: bool = False,
@@ -161,7 +174,14 @@ def check(
     unrecognised_basis: str = "count",
     events: PathLike | None = None,
 ) -> Decision:
-    """Decide one grant; the same pipeline as :func:`check_batch`."""
+    """Decide one grant; the same pipeline as :func:`check_batch`.
+
+    The aid's form (contract §1 applications): ``instrument`` (``grant`` default, ``loan``,
+    ``guarantee``, ``capital_injection``, ``interest_subsidy``, ``other``) with ``nominal_amount``,
+    ``term_years``, ``collateral_pct``, ``guarantee_pct`` or an officer's ``gge``; ``payments``
+    (``YYYY-MM-DD:amount;…``) with ``discount_rate_pct``; ``scheme_max_amount``; and the yes/no
+    ``via_intermediary``, ``export_linked``, ``domestic_preference``, ``insolvency_proceedings``.
+    """
     return check_one(**locals()).decisions[0]
 
 
@@ -179,6 +199,19 @@ def check_one(
     application_id: str | None = None,
     fiscal_year_start: str | None = None,
     in_difficulty_2019: str | bool | None = None,
+    instrument: str | None = None,
+    nominal_amount: str | int | None = None,
+    term_years: str | int | None = None,
+    collateral_pct: str | int | None = None,
+    guarantee_pct: str | int | None = None,
+    gge: str | int | None = None,
+    payments: str | None = None,
+    discount_rate_pct: str | None = None,
+    scheme_max_amount: str | int | None = None,
+    via_intermediary: str | bool | None = None,
+    export_linked: str | bool | None = None,
+    domestic_preference: str | bool | None = None,
+    insolvency_proceedings: str | bool | None = None,
     employer_tax: PathLike | None = None,
     employer_tax_missing: str = "warn",
     online: bool = False,
@@ -189,6 +222,7 @@ def check_one(
     events: PathLike | None = None,
 ) -> BatchResult:
     """Like :func:`check`, with the input errors of the side files (for the CLI)."""
+    args = dict(locals())
     rules, rates = _context(rules_dir, rates_file)
     if isinstance(in_difficulty_2019, bool):
         in_difficulty_2019 = "yes" if in_difficulty_2019 else "no"
@@ -202,6 +236,7 @@ def check_one(
         "application_id": application_id or "1",
         "fiscal_year_start": fiscal_year_start,
         "in_difficulty_2019": in_difficulty_2019,
+        **{c: gge_input.as_text(args[c]) for c in gge_input.APPLICATION_COLUMNS},
     }
     raw = pl.DataFrame([row], schema={k: pl.Utf8 for k in row}).with_columns(
         file=pl.lit(CHECK_SOURCE), row=pl.lit(1, pl.Int64)
@@ -238,6 +273,7 @@ def check_batch(
     progress: Callable[[int, int], None] | None = None,
     unrecognised_basis: str = "count",
     events: PathLike | None = None,
+    independent: bool = False,
 ) -> BatchResult:
     """Decide every row of an applications file (CSV or XLSX, contract §1).
 

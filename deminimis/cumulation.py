@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from deminimis import employer_tax, fx
+from deminimis import employer_tax, fx, gge
 from deminimis.covid import covid_caps
 from deminimis.employer_tax_window import as_counted, employer_tax_rows, window_pairs
 from deminimis.events import copies_in_force, with_transfers
@@ -71,6 +71,14 @@ EU_CENTRAL = "eu_central"
 """EU funds managed centrally by the Commission: not State aid, shown and not summed (recital 14)."""
 
 
+AWARD_DEFAULTS: dict[str, pl.Expr] = {
+    "basis_text": pl.lit(None, pl.Utf8),
+    "basis_nearest": pl.lit(None, pl.Utf8),
+    "country": pl.lit(HOME_STATE),
+}
+"""Issue 15 award columns, for callers that build the awards table without them."""
+
+
 def _empty_awards() -> pl.DataFrame:
     return pl.DataFrame(
         schema={
@@ -86,6 +94,8 @@ def _empty_awards() -> pl.DataFrame:
             "basis_text": pl.Utf8,
             "basis_nearest": pl.Utf8,
             "country": pl.Utf8,
+            "instrument": pl.Utf8,
+            "nominal_cents": pl.Int64,
         }
     )
 
@@ -165,6 +175,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
 
     # Prior awards: EUR at their own grant date, undertaking key.
     awards = inputs.awards if not inputs.awards.is_empty() else _empty_awards()
+    awards = gge.with_defaults(awards, {**gge.AWARD_DEFAULTS, **AWARD_DEFAULTS})
     aw = awards.with_row_index("aw_idx")
     aw = fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on").collect()
     aw = aw.with_columns(
@@ -326,6 +337,9 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     )
     apps = apps.join(binding, on="idx", how="left")
 
+    # The new aid's gross grant equivalent (loans, guarantees, injections, instalments, fixed sums).
+    apps = gge.attach(apps, rules)
+
     # Covid TF 3.1: the scheme cap at the grant date and all TF 3.1 aid since the TF began.
     apps = covid_caps(apps, pairs, covid)
 
@@ -386,6 +400,8 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             "country",
             "is_copy",
             "steps",
+            "instrument",
+            "nominal_cents",
         )
         .sort("idx", "granted_on", "file", "row", "is_copy")
     )

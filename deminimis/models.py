@@ -126,6 +126,24 @@ class UndertakingLink(_Model):
     row: int | None = None
 
 
+class GrossGrantEquivalent(_Model):
+    """The form of a new aid that is not a plain grant and the figure that counts (contract §3 ``gge``)."""
+
+    instrument: str
+    nominal: str | None
+    """The loan, the guaranteed amount, the injection (or the aid amount), in ``currency``."""
+    gge_eur: str | None
+    """The gross grant equivalent that counts, in EUR (null when it could not be set)."""
+    method: str | None
+    """``loan_safe_harbour``, ``guarantee_safe_harbour``, ``officer_gge``, ``capital_injection``,
+    ``instalments_discounted``, ``scheme_fixed_sum`` (null: not set, see the reasons)."""
+    citation: str | None
+    currency: str | None = None
+    max_nominal: str | None = None
+    """Safe harbour: the largest nominal amount that still fits at the same terms."""
+    rules_entry: str | None = None
+
+
 class Decision(_Model):
     application_id: str
     orgnr: str | None
@@ -163,6 +181,10 @@ class Decision(_Model):
     """When the grant does not fit: the dates earlier aid leaves the window (see headroom.py)."""
     undertaking_links: list[UndertakingLink] = []
     """The perimeter with its link types: every link row of a member (issue 15)."""
+    gge: GrossGrantEquivalent | None = None
+    """Null for a plain grant; else the aid's form and its gross grant equivalent (deminimis.gge)."""
+    signing_date: str | None = None
+    """Through a financial intermediary: the date signed (the grant date is the quarter's end)."""
 
     def to_json_dict(self) -> dict:
         """The contract's JSON object (``window.from`` spelled as in the contract)."""
@@ -176,6 +198,7 @@ __all__ = [
     "EventStep",
     "Finding",
     "FxRate",
+    "GrossGrantEquivalent",
     "HeadroomStep",
     "LimitTest",
     "Route",

@@ -15,7 +15,18 @@ CASES = [
     for path in sorted((Path(__file__).parent / "cases").glob("*.toml"))
     for case in tomllib.loads(path.read_text(encoding="utf-8"))["cases"]
 ]
-AWARD_COLUMNS = ["orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference", "country"]
+AWARD_COLUMNS = [
+    "orgnr",
+    "granted_on",
+    "amount",
+    "currency",
+    "basis",
+    "grantor",
+    "reference",
+    "country",
+    "instrument",
+    "nominal_amount",
+]
 
 
 def _null(value: object) -> object:
@@ -33,6 +44,8 @@ def test_case(case: dict, tmp_path: Path) -> None:
         options["links"] = write_csv(tmp_path / "links.csv", case["links"])
     if "events" in case:
         options["events"] = write_csv(tmp_path / "events.csv", case["events"])
+    if "firms" in case:
+        options["firms"] = write_csv(tmp_path / "firms.csv", case["firms"])
     decision = check(**options).to_json_dict()
     for key, expected in case["expect"].items():
         if key in ("reasons", "warnings"):

@@ -26,7 +26,7 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from deminimis.ledger import NotInitialised, batch_with_ledger, validate_awards
+from deminimis.ledger import batch_with_ledger, validate_awards
 from deminimis.models import Decision, RowError
 from deminimis.sources import tables
 
@@ -165,8 +165,6 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
 async def batch(request: Request) -> list[Decision]:
     """Decide many applications (JSON list, or an uploaded applications file)."""
     settings: ApiSettings = request.app.state.settings
-    if request.app.state.ledger is None:
-        raise NotInitialised("this server runs without a ledger (run `deminimis ledger init`)")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     with tempfile.TemporaryDirectory(prefix="deminimis-api-") as tmp:
         if kind == "multipart/form-data":

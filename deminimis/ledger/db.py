@@ -12,7 +12,9 @@ together exceed the ceiling. So every writer first takes the ledger's write lock
   a READ COMMITTED transaction; the reads that follow see every reservation committed before
   the lock was granted. (Not run in this project's CI; see README "Ledger on PostgreSQL".)
 
-Readers never take the lock.
+Readers never take the lock. A SQLite file runs in WAL mode, so that a long read (a batch
+checked against the ledger) never blocks a writer's commit (a reservation, the page's
+results) and every ``serve`` worker reads while another writes.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
         dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" below emits BEGIN
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        if not memory:  # readers keep reading while a writer commits (a long batch, another worker)
+            cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

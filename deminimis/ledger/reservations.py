@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from deminimis.errors import DeminimisError
-from deminimis.ledger import audit
+from deminimis.ledger import audit, idempotency
 from deminimis.ledger.checking import decide_one
 from deminimis.ledger.db import Ledger, utcnow
 from deminimis.ledger.errors import NotFound
@@ -45,6 +45,8 @@ class ReserveResult:
     decision: Decision
     reservation: ReservationRecord | None
     input_errors: list[RowError]
+    replayed: bool = False
+    """The reservation an earlier request with the same ``Idempotency-Key`` made."""
 
     @property
     def accepted(self) -> bool:
@@ -97,6 +99,8 @@ def reserve(
     ttl: dt.timedelta = DEFAULT_TTL,
     now: dt.datetime | None = None,
     context: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
     **options: Any,
 ) -> ReserveResult:
     """Check a planned grant against the ledger's prior aid and hold it if it fits de minimis.
@@ -104,7 +108,10 @@ def reserve(
     ``awards_file`` / ``awards_rows`` add prior aid the ledger does not hold (e.g. the
     applicant's declaration; rows as :data:`deminimis.ledger.prior.Row`);
     ``options`` are :func:`deminimis.api.check_one` keywords (``links``, ``firms``, ``nace``…);
-    ``context`` is kept in the audit log with the request (e.g. the HTTP body).
+    ``context`` is kept in the audit log with the request (e.g. the HTTP body);
+    ``idempotency_key``: a retry with the same key and the same request (``fingerprint``,
+    default: a digest of the arguments) returns the first reservation, ``replayed``
+    (:mod:`deminimis.ledger.idempotency`).
     """
     now = now or utcnow()
     request = {
@@ -121,8 +128,11 @@ def reserve(
     } | ({"context": context} if context else {})
     failure: DeminimisError | None = None
     record: ReservationRecord | None = None
+    digest = fingerprint or idempotency.fingerprint(request)
     with ledger.write() as conn:
         expire_due(conn, now)
+        if idempotency_key and (earlier := idempotency.earlier_reservation(conn, idempotency_key, digest)):
+            return _replay(conn, earlier, idempotency_key, actor=actor, now=now)
         try:
             result = decide_one(
                 conn,
@@ -151,6 +161,8 @@ def reserve(
         else:
             if decision.route == "de_minimis":
                 record = _insert(conn, decision, request, options, now=now, ttl=ttl, actor=actor)
+                if idempotency_key:
+                    idempotency.remember(conn, idempotency_key, digest, record.id, now)
             rid = record.id if record else None
             audit.record_decision(conn, at=now, actor=actor, decision=decision, reservation_id=rid)
             audit.record(
@@ -167,6 +179,23 @@ def reserve(
     if failure is not None:
         raise failure
     return ReserveResult(decision, record, input_errors)
+
+
+def _replay(conn: sa.Connection, rid: int, key: str, *, actor: str, now: dt.datetime) -> ReserveResult:
+    """The reservation an earlier request with this idempotency key made (audited, held once)."""
+    row = get_row(conn, rid)
+    audit.record(
+        conn,
+        at=now,
+        actor=actor,
+        action="reserve",
+        outcome="replayed",
+        orgnr=row.orgnr,
+        reservation_id=rid,
+        payload={"idempotency_key": key},
+    )
+    decision = Decision.model_validate(row.decision)
+    return ReserveResult(decision, reservation_record(row, now), [], replayed=True)
 
 
 def _insert(

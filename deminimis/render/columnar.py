@@ -17,6 +17,7 @@ import polars as pl
 
 from deminimis.cumulation import Result
 from deminimis.render import findings, fmt, rule_frames
+from deminimis.render import gge as gge_render
 from deminimis.render.corporate import event_findings, event_steps
 from deminimis.render.decisions import Decisions
 from deminimis.render.document import document
@@ -51,9 +52,10 @@ def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
             n_errors=C("n_errors").fill_null(0),
             dec=C("route") != "error",
             sec_manual=(C("s_treatment") == "manual_review").fill_null(False),
+            gge_manual=gge_render.manual_flag(),
         )
     )
-    ruled = C("dec") & ~C("sec_manual")
+    ruled = C("dec") & ~C("sec_manual") & ~C("gge_manual")
     has_entry = C("entry_id").is_not_null()
     return d.with_columns(
         no_entry=ruled & ~has_entry,
@@ -180,6 +182,7 @@ def _found(
     """``idx, reasons`` and ``idx, warnings``."""
     found = reason_findings(d, c, rules) + findings.warnings(d, c, rules) + link_findings(d, links)
     found += event_findings(d, c)
+    found += [*gge_render.findings(d), gge_render.award_warning(c)]
     parts = findings.planned(found)
     long = pl.concat(parts) if parts else pl.LazyFrame(schema=findings.SCHEMA)
     item = pl.struct("code", "citation", "text_nb", "text_en")

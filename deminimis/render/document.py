@@ -11,6 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from deminimis.render import fmt
+from deminimis.render.gge import document_fields
 
 C = pl.col
 
@@ -73,7 +74,9 @@ def document() -> pl.Expr:
         headroom_before_eur=_money_if(inf, "headroom_cents"),
         headroom_after_eur=_money_if(inf, "headroom_after_cents"),
         max_de_minimis_grant_eur=_money_if(inf, "max_cents"),
-        max_de_minimis_grant=_money_if(inf, "max_cur_cents"),
+        max_de_minimis_grant=pl.when(inf).then(
+            fmt.money(pl.coalesce("max_nominal_cur_cents", "max_cur_cents"))  # a loan: its nominal
+        ),
         covid_tf=pl.when(covid).then(
             pl.struct(
                 ceiling_eur=fmt.money(C("cap_cents")),
@@ -99,6 +102,7 @@ def document() -> pl.Expr:
         rules_entry=pl.when(dec).then(C("entry_id")),
         headroom_calendar=pl.when(inf & C("headroom_calendar").is_not_null()).then(calendar),
         undertaking_links=pl.when(dec).then(C("undertaking_links")),
+        **document_fields(),
     )
 
 

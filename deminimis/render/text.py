@@ -38,6 +38,12 @@ LABELS = {
 }
 
 
+def _nominal(decision: Decision) -> str:
+    """A safe-harbour loan or guarantee: ``max_de_minimis_grant`` is its largest nominal amount."""
+    g = decision.gge
+    return f"{g.instrument} " if g is not None and g.max_nominal is not None else ""
+
+
 def render_text(decision: Decision, lang: str = "nb") -> str:
     """Readable lines: route, key figures, then every reason, warning and error."""
     t = LABELS[lang]
@@ -54,7 +60,7 @@ def render_text(decision: Decision, lang: str = "nb") -> str:
             f"EUR: ceiling {decision.ceiling_eur} | counted {decision.counted_total_eur} | "
             f"new {decision.new_aid_eur} | headroom after {decision.headroom_after_eur} | "
             f"max grant {decision.max_de_minimis_grant_eur} "
-            f"({decision.currency} {decision.max_de_minimis_grant})"
+            f"({_nominal(decision)}{decision.currency} {decision.max_de_minimis_grant})"
         )
     for title, items in ((t["reasons"], decision.reasons), (t["warnings"], decision.warnings)):
         if items:

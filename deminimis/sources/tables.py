@@ -43,6 +43,7 @@ from pathlib import Path
 
 import polars as pl
 
+from deminimis import gge_input
 from deminimis.errors import InputError
 from deminimis.money import amount_problem_expr, cents_expr
 
@@ -137,6 +138,7 @@ HEADER_ALIASES: dict[str, str] = {
     # awards
     "land": "country",
     "støttegivende stat": "country",
+    **gge_input.HEADER_ALIASES,
 }
 """Norwegian (and spelling-variant) headers -> contract names. Matching is case-insensitive,
 on the trimmed header with runs of spaces collapsed; a unit in brackets (``Beløp (NOK)``)
@@ -174,8 +176,9 @@ OPTIONAL = {
         "nace",
         "fiscal_year_start",
         "in_difficulty_2019",
+        *gge_input.APPLICATION_COLUMNS,
     ),
-    "awards": ("currency", "grantor", "reference", "country"),
+    "awards": ("currency", "grantor", "reference", "country", *gge_input.AWARD_COLUMNS),
     "links": ("link_type", "valid_from", "valid_to"),
     "firms": ("name", "nace", "kommunenummer", "status"),
     "employer_tax": ("month", "advantage_nok", "wage_base_nok", "kommunenummer", "area", "sector"),
@@ -851,6 +854,7 @@ def canonical_applications(
             pl.format("in_difficulty_2019 '{}' must be yes/no (ja/nei)", pl.col("in_difficulty_2019"))
         ),
     )
+    frame, gge_problems = gge_input.with_terms(frame)
     frame = frame.with_columns(
         p_dup=pl.when(
             pl.col("application_id").is_duplicated() & (pl.int_range(pl.len()).over("application_id") > 0)
@@ -866,6 +870,7 @@ def canonical_applications(
         "fiscal_year_start": "p_fys",
         "in_difficulty_2019": "p_diff",
         "application_id": "p_dup",
+        **gge_problems,
     }
     errors = errors_of(frame, problems)
     typed = frame.select(
@@ -884,6 +889,7 @@ def canonical_applications(
         .when(diff.is_in(NO) & (diff != ""))
         .then(False)
         .alias("in_difficulty_2019"),
+        *gge_input.TYPED,
         pl.any_horizontal(pl.col(list(problems.values())).is_not_null()).alias("has_error"),
     )
     return typed, errors
@@ -910,6 +916,7 @@ def canonical_awards(
             pl.format("country '{}' is not an ISO 3166 alpha-2 code (e.g. NO, SE, DK)", pl.col("country"))
         ),
     )
+    frame, gge_problems = gge_input.award_terms(frame)
     problems = {
         "orgnr": "_orgnr_problem",
         "amount": "p_amount",
@@ -917,6 +924,7 @@ def canonical_awards(
         "granted_on": "p_date",
         "basis": "_basis_problem",
         "country": "p_country",
+        **gge_problems,
     }
     bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
     errors = errors_of(frame, problems).join(
@@ -939,6 +947,7 @@ def canonical_awards(
         pl.when(pl.col("_basis_nearest").is_not_null()).then(pl.col("basis")).alias("basis_text"),
         pl.col("_basis_nearest").alias("basis_nearest"),
         country.alias("country"),
+        *gge_input.AWARD_TYPED,
     )
     return typed, errors
 

@@ -17,7 +17,6 @@ import polars as pl
 
 from deminimis import orgnr as orgnr_mod
 from deminimis.errors import InputError
-from deminimis.http.inputs import APPLICATION_COLUMNS
 from deminimis.ledger import validate_awards
 from deminimis.ledger.prior import AWARD_COLUMNS, Row, parse_date, user_rows
 from deminimis.models import RowError
@@ -26,6 +25,7 @@ from deminimis.sources import tables
 
 from .i18n import Texts
 
+APPLICATION_COLUMNS = (*tables.REQUIRED["applications"], *tables.OPTIONAL["applications"])
 Errors = dict[str, list[str]]
 PASTE_HEADER = AWARD_COLUMNS
 

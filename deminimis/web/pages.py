@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from deminimis.errors import DeminimisError
-from deminimis.http.inputs import currencies
+from deminimis.fx import currencies
 from deminimis.ledger import LedgerError, check_with_ledger, reserve
 from deminimis.ledger.prior import links_csv, parse_date
 
@@ -73,7 +73,7 @@ def _engine_call(form: CheckForm, state: Any, tmp: Path) -> dict[str, Any]:
 def run_check(form: CheckForm, upload: tuple[bytes, str] | None, state: Any, t: Texts) -> tuple[Errors, Any]:
     """Validate and decide; (errors by field, None) or ({}, the stored entry's id)."""
     settings = state.settings
-    errors = field_errors(form, t, currencies(settings))
+    errors = field_errors(form, t, currencies(settings.rates_file))
     rows = []
     with tempfile.TemporaryDirectory(prefix="deminimis-web-") as tmp_name:
         tmp = Path(tmp_name)
@@ -126,7 +126,7 @@ async def submit_check(request: Request) -> Response:
 
 
 def _entry(request: Request, key: str) -> CheckEntry | None:
-    return request.app.state.web_store.checks.get(key)
+    return request.app.state.web_store.get_check(key)
 
 
 def _missing(request: Request, lang: str) -> HTMLResponse:
@@ -226,6 +226,7 @@ async def reserve_grant(request: Request, key: str) -> Response:
         actor = str(raw.get("actor") or "").strip() or "web"
         reference = str(raw.get("reference") or "").strip() or None
         entry.reservation = await run_in_threadpool(_reserve, entry, state, actor, reference, Texts(lang))
+    await run_in_threadpool(state.web_store.save_check, key, entry)
     return RedirectResponse(f"/result/{key}?lang={lang}#reservation", status_code=303)
 
 

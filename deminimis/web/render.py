@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from deminimis import __version__
-from deminimis.http.inputs import currencies
+from deminimis.fx import currencies
 from deminimis.rules import SCHEMES
 
 from .i18n import Texts
@@ -40,7 +40,7 @@ def page(request: Request, name: str, lang: str, *, status: int = 200, **context
         "t": Texts(lang),
         "other_lang_url": _other_lang_url(request, lang),
         "has_ledger": state.ledger is not None,
-        "currencies": currencies(settings),
+        "currencies": currencies(settings.rates_file),
         "schemes": SCHEMES,
         "register": Path(settings.awards_file).name if settings.awards_file else None,
         "version": __version__,
