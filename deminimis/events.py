@@ -220,10 +220,10 @@ def with_transfers(aw: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFram
     at the award's own rate (its original grant date)."""
     from deminimis.money import to_eur_cents_expr
 
-    own = aw.with_columns(
+    own = aw.with_columns(  # null lists: no cost per award row when there are no events
         holder=pl.col("orgnr"),
-        path=pl.lit([], pl.List(pl.Utf8)),
-        steps=pl.lit([], pl.List(STEP)),
+        path=pl.lit(None, pl.List(pl.Utf8)),
+        steps=pl.lit(None, pl.List(STEP)),
         last_event=pl.lit(None, pl.Date),
         is_copy=pl.lit(False),
     )
