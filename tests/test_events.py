@@ -98,3 +98,23 @@ def test_the_letter_names_the_event_that_passed_the_aid_on(tmp_path: Path) -> No
     d = check(orgnr=B, **APP, **_files(tmp_path, events))
     assert "(overført ved fisjon 01.01.2023 (75\u00a0%) til org.nr. 920 000 010)" in render_letter(d, "nb")
     assert "(passed on by split 1 January 2023 (75%) to 920 000 010)" in render_letter(d, "en")
+
+
+def test_a_batch_with_events_writes_every_format(tmp_path: Path) -> None:
+    import openpyxl
+
+    from deminimis import check_batch
+    from deminimis.render.tables import counted_rows, write
+
+    files = _files(
+        tmp_path, [_event("split", A, B, "2023-01-01", "0.75"), _event("split", A, C, "2023-01-01", "0.25")]
+    )
+    apps = write_csv(tmp_path / "apps.csv", [{"orgnr": B, **APP}])
+    result = check_batch(apps, **files)
+    for suffix in (".xlsx", ".csv", ".json", ".jsonl"):
+        write(result.decisions, tmp_path / f"out{suffix}", input_errors=result.input_errors)
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["counted"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(2, header.index("events") + 1).value == f"split 2023-01-01 {A} -> {B} 0.75"
+    objects = counted_rows(list(result.decisions))  # the same table from Decision objects
+    assert objects.equals(counted_rows(result.decisions))

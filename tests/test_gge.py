@@ -52,7 +52,9 @@ def test_every_in_force_regime_has_gge_rules_with_citations() -> None:
     assert {g.regime for g in rules.gge.entries} == in_force
     for g in rules.gge.entries:
         assert "Art" in g.citation.article and g.citation.article_nb.startswith("artikkel"), g.id
-    loans = {g.regime: [(h.years, h.amount_eur) for h in g.loan.harbours] for g in rules.gge.entries if g.loan}
+    loans = {
+        g.regime: [(h.years, h.amount_eur) for h in g.loan.harbours] for g in rules.gge.entries if g.loan
+    }
     assert loans["EU-2023/2831"] == [(5, 1_500_000), (10, 750_000)]
     assert loans["EU-1407/2013"] == [(5, 1_000_000), (10, 500_000)]
 
@@ -112,7 +114,13 @@ def test_term_prorated_in_the_data_reads_the_term_into_the_proportion(tmp_path: 
     path = folder / "gge.toml"
     text = path.read_text(encoding="utf-8").replace("term_prorated = false", "term_prorated = true", 1)
     path.write_text(text, encoding="utf-8")
-    loan = {**LOAN, "currency": "EUR", "grant_date": "2021-06-01", "nominal_amount": "1000000", "term_years": "1"}
+    loan = {
+        **LOAN,
+        "currency": "EUR",
+        "grant_date": "2021-06-01",
+        "nominal_amount": "1000000",
+        "term_years": "1",
+    }
     assert check(**loan, rules_dir=folder).new_aid_eur == "40000.00"
     assert check(**loan).new_aid_eur == "200000.00"
 
@@ -137,7 +145,9 @@ def test_loan_decides_alike_in_the_api_the_cli_a_batch_file_and_http(tmp_path: P
     assert json.loads(cli.output) == api
     rows = [{**LOAN, "application_id": "1"}]
     batch = check_batch(write_csv(tmp_path / "apps.csv", rows)).decisions[0].to_json_dict()
-    assert {k: v for k, v in batch.items() if k != "errors"} == {k: v for k, v in api.items() if k != "errors"}
+    assert {k: v for k, v in batch.items() if k != "errors"} == {
+        k: v for k, v in api.items() if k != "errors"
+    }
     client = TestClient(create_app(ApiSettings(db_url=str(tmp_path / "l.sqlite"), init=True)))
     http = client.post("/v1/check", json={**LOAN, "use_ledger": False})
     assert http.status_code == 200, http.text
@@ -151,7 +161,9 @@ def test_bad_aid_form_cells_give_route_error_naming_the_field() -> None:
     assert bad.route == "error" and [e.field for e in bad.errors] == ["payments"]
     sums = check(orgnr=ORG, amount="1000", currency="EUR", grant_date="2025-06-02", payments="2025-06-02:900")
     assert "add up" in sums.errors[0].message
-    rate = check(orgnr=ORG, amount="1000", currency="EUR", grant_date="2025-06-02", payments="2026-06-02:1000")
+    rate = check(
+        orgnr=ORG, amount="1000", currency="EUR", grant_date="2025-06-02", payments="2026-06-02:1000"
+    )
     assert [e.field for e in rate.errors] == ["discount_rate_pct"]
     kind = check(orgnr=ORG, amount="1000", currency="EUR", grant_date="2025-06-02", instrument="bond")
     assert [e.field for e in kind.errors] == ["instrument"]
