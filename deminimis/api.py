@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -28,6 +28,7 @@ from deminimis.render.columnar import build
 from deminimis.render.decisions import Decisions
 from deminimis.rules import SCHEMES, Rules, load_rules
 from deminimis.sources import tables
+from deminimis.sources.register_evidence import consulted_sources, register_evidence
 from deminimis.undertaking import LINK_SCHEMA
 
 CHECK_SOURCE = "check options"
@@ -41,6 +42,9 @@ class BatchResult:
     """A list, or :class:`~deminimis.render.decisions.Decisions` (objects parsed on access)."""
     input_errors: list[RowError]
     """Broken rows of awards/links/firms files that belong to no application."""
+    ignored: list[RowError] = field(default_factory=list)
+    """Rows of the applications file not read as applications (title, blank, totals, a
+    repeated header): ``field`` is ``(row)``, ``message`` says why."""
 
     def routes(self) -> dict[str, int]:
         """Decisions per route, sorted by route (without parsing rendered decisions)."""
@@ -108,6 +112,8 @@ def _decide(
     online: bool = False,
     snapshot: PathLike | None = None,
     progress: Callable[[int, int], None] | None = None,
+    register: PathLike | bool | None = None,
+    register_snapshot: PathLike | None = None,
     unrecognised_basis: str = "count",
     events: PathLike | None = None,
 ) -> BatchResult:
@@ -133,6 +139,11 @@ def _decide(
     inputs = Inputs(
         apps, app_err, aw, aw_err, ln, facts, other_err, et, et_err, employer_tax_missing, ev, ev_err
     )
+    grant_dates = apps.filter(~pl.col("has_error"))["grant_date"].to_list()
+    inputs.register = register_evidence(
+        register, orgnrs, online, register_snapshot, rules.directory, grant_dates
+    )
+    inputs.sources = consulted_sources(awards, employer_tax_file, inputs.register)
     result = run(inputs, rules, rates)
     errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
     return BatchResult(build(result, rules, progress), errors)
@@ -169,6 +180,8 @@ def check(
     employer_tax_missing: str = "warn",
     online: bool = False,
     snapshot: PathLike | None = None,
+    register: PathLike | bool | None = None,
+    register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
     unrecognised_basis: str = "count",
@@ -181,6 +194,10 @@ def check(
     ``term_years``, ``collateral_pct``, ``guarantee_pct`` or an officer's ``gge``; ``payments``
     (``YYYY-MM-DD:amount;…``) with ``discount_rate_pct``; ``scheme_max_amount``; and the yes/no
     ``via_intermediary``, ``export_linked``, ``domestic_preference``, ``insolvency_proceedings``.
+
+    ``register``: Støtteregisteret as a source of prior aid: a downloaded award file (path), or
+    ``True`` for the local snapshot (``deminimis register sync``; ``register_snapshot`` names
+    another directory), with ``online=True`` the live search API instead.
     """
     return check_one(**locals()).decisions[0]
 
@@ -216,6 +233,8 @@ def check_one(
     employer_tax_missing: str = "warn",
     online: bool = False,
     snapshot: PathLike | None = None,
+    register: PathLike | bool | None = None,
+    register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
     unrecognised_basis: str = "count",
@@ -252,6 +271,8 @@ def check_one(
         employer_tax_missing,
         online,
         snapshot,
+        register=register,
+        register_snapshot=register_snapshot,
         unrecognised_basis=unrecognised_basis,
         events=events,
     )
@@ -267,6 +288,8 @@ def check_batch(
     employer_tax_missing: str = "warn",
     online: bool = False,
     snapshot: PathLike | None = None,
+    register: PathLike | bool | None = None,
+    register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
     sheet: str | None = None,
@@ -280,8 +303,8 @@ def check_batch(
     ``progress(done, total)`` is called while the decisions are rendered (for a progress bar).
     """
     rules, rates = _context(rules_dir, rates_file)
-    raw = tables.read_table(applications, "applications", sheet)
-    return _decide(
+    raw, ignored = tables.read_table_report(applications, "applications", sheet)
+    result = _decide(
         raw,
         rules,
         rates,
@@ -293,9 +316,16 @@ def check_batch(
         online,
         snapshot,
         progress,
+        register,
+        register_snapshot,
         unrecognised_basis=unrecognised_basis,
         events=events,
     )
+    result.ignored = [
+        RowError(file=r["file"], row=r["row"], field="(row)", message=r["reason"])
+        for r in ignored.iter_rows(named=True)
+    ]
+    return result
 
 
 __all__ = ["BatchResult", "check", "check_batch", "check_one"]

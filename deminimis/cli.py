@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from deminimis.cli_errors import errors_to_exit
+from deminimis.cli_errors import errors_to_exit, fail
 from deminimis.errors import InputError
 from deminimis.gge_input import INSTRUMENTS
 
@@ -37,6 +37,36 @@ Examples:
       --links fixtures/links.csv --firms fixtures/firms.csv --out decisions.csv
   deminimis batch applications.csv --awards awards.csv --out decisions.json
 """
+
+
+def _amount_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--amount`` by the declaration rules, stricter: a dotted ``200.000`` is refused here."""
+    import polars as pl
+
+    from deminimis.money import amount_note_expr, amount_problem_expr
+
+    if not value:
+        return value
+    frame = pl.DataFrame({"a": [value]}, schema={"a": pl.Utf8})
+    problem, note = frame.select(amount_problem_expr(pl.col("a")), amount_note_expr(pl.col("a"))).row(0)
+    if problem or note:
+        why = problem or "a dot before three digits is ambiguous here"
+        fail(2, f"--amount '{value}': {why} (write e.g. 200000, '200 000' or '200 000,50')")
+    return value
+
+
+def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--grant-date`` by the declaration rules: a date that does not exist is a usage error."""
+    import polars as pl
+
+    from deminimis.sources.tables import date_problem
+
+    if value is None:
+        return value
+    problem = pl.DataFrame({"grant_date": [value]}).select(date_problem("grant_date")).item()
+    if problem:
+        fail(2, f"--grant-date '{value}' is not a real date (write e.g. 2026-11-30 or 30.11.2026)")
+    return value
 
 
 def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -95,6 +125,23 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--snapshot",
             type=click.Path(path_type=Path, file_okay=False),
             help="Brreg snapshot directory from 'deminimis brreg sync' (default: the user data dir).",
+        ),
+        click.option(
+            "--register",
+            "register",
+            is_flag=False,
+            flag_value="snapshot",
+            default=None,
+            metavar="[FILE]",
+            help="Prior aid from Brønnøysund's aid register (Støtteregisteret): a downloaded award file "
+            "(CSV or JSON), or without FILE the local snapshot ('deminimis register sync'); with "
+            "--online, the live search API.",
+        ),
+        click.option(
+            "--register-snapshot",
+            "register_snapshot",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Register snapshot directory (default: the user data dir, see 'deminimis register info').",
         ),
         click.option(
             "--rules",
@@ -203,6 +250,7 @@ LAZY_COMMANDS = {
     "report": "deminimis.files_cli",
     "ledger": "deminimis.ledger_cli",
     "serve": "deminimis.serve_cli",
+    "register": "deminimis.register_cli",
 }
 """Sub-commands defined in other modules, imported only when used (``check`` starts faster)."""
 
@@ -235,12 +283,18 @@ def main() -> None:
 @click.option(
     "--amount",
     default="",
-    help="The new aid (gross grant equivalent), e.g. 150000 or '150 000,50'. Required for a grant.",
+    callback=_amount_option,
+    help="The new aid (gross grant equivalent), e.g. 150000, '150 000,50' or 'EUR 10 000'. "
+    "Required for a grant.",
 )
-@click.option("--currency", default="NOK", show_default=True, help="ISO 4217 code of --amount.")
+@click.option(
+    "--currency",
+    help="ISO 4217 code of --amount (NOK, EUR, SEK …). Default: the currency written in --amount, else NOK.",
+)
 @click.option(
     "--grant-date",
     "grant_date",
+    callback=_date_option,
     help="Planned date of the decision conferring the right to the aid (YYYY-MM-DD or "
     "DD.MM.YYYY). Default: today.",
 )
@@ -343,6 +397,8 @@ def batch(applications: Path, out: Path, **kwargs: Any) -> None:
     click.echo(f"deminimis: {len(result.decisions)} decisions written to {out} ({summary})", err=True)
     for err in result.input_errors:
         click.echo(f"deminimis: error: {err.file}:{err.row} {err.field}: {err.message}", err=True)
+    for row in result.ignored:
+        click.echo(f"deminimis: ignored: {row.file}:{row.row}: {row.message}", err=True)
     sys.exit(result.exit_code)
 
 

@@ -101,11 +101,12 @@ def check(body: CheckIn, ledger: MaybeLedgerDep, settings: SettingsDep) -> Decis
         result = check_with_ledger(
             ledger if body.use_ledger else None,
             awards_rows=rows,
-            links=links,
+            awards_file=settings.awards_file,
+            links=links or settings.links_file,
             events=events,
             unrecognised_basis=body.unrecognised_basis,
             **application_row(body),
-            **settings.engine_options(),
+            **{**settings.engine_options(), **({"register": True} if body.use_register else {})},
         )
         decisions = list(result.decisions)
         if links is not None:  # the body's links: row i is item i (the file's row i + 2)
@@ -142,7 +143,8 @@ def create_reservation(
             grantor=body.grantor,
             reference=body.reference,
             awards_rows=rows,
-            links=links,
+            awards_file=settings.awards_file,
+            links=links or settings.links_file,
             ttl=dt.timedelta(days=body.ttl_days),
             events=events,
             unrecognised_basis=body.unrecognised_basis,

@@ -125,6 +125,11 @@ class CheckIn(ApplicationIn):
     events: list[EventIn] = []
     unrecognised_basis: UnrecognisedBasis = "count"
     use_ledger: bool = Field(True, description="count the ledger's awards and live reservations")
+    use_register: bool = Field(
+        False,
+        alias="register",
+        description="count Støtteregisteret's awards from the server's snapshot ('deminimis register sync')",
+    )
 
 
 class BatchIn(_In):
@@ -136,6 +141,7 @@ class BatchIn(_In):
     events: list[EventIn] = []
     unrecognised_basis: UnrecognisedBasis = "count"
     use_ledger: bool = True
+    use_register: bool = Field(False, alias="register")
 
 
 class ReservationIn(ApplicationIn):

@@ -16,25 +16,32 @@ from collections.abc import Callable
 import polars as pl
 
 from deminimis.cumulation import Result
-from deminimis.render import findings, fmt, rule_frames
+from deminimis.registration import registration
+from deminimis.render import findings, fmt, register_findings, rule_frames
 from deminimis.render import gge as gge_render
 from deminimis.render.corporate import event_findings, event_steps
 from deminimis.render.decisions import Decisions
 from deminimis.render.document import document
 from deminimis.render.links import link_findings, link_items
 from deminimis.render.reasons import reasons as reason_findings
+from deminimis.render.sources import sources as sources_items
 from deminimis.rules import Rules
+from deminimis.sources.register_rules import load_register_rules
 
 C = pl.col
 COLUMNS = ("idx", "application_id", "route", "doc")
+READINGS = ("amount_text", "amount_read", "currency_read", "date_text", "date_read")
+"""How fuzzy spellings were read (:func:`deminimis.sources.tables.canonical_applications`)."""
 """The frame :func:`render` returns."""
 
 
 def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
     """The decisions with the rule texts joined and the branch flags of the explanation."""
     n_errors = result.errors.lazy().group_by("idx").agg(n_errors=pl.len())
+    missing = [c for c in READINGS if c not in result.decisions.columns]
     d = (
         result.decisions.lazy()
+        .with_columns([pl.lit(None, pl.Utf8).alias(c) for c in missing])
         .join(rule_frames.entries(rules).lazy(), on="entry_id", how="left", maintain_order="left")
         .join(
             rule_frames.limits(rules).lazy(), on=["entry_id", "limit_id"], how="left", maintain_order="left"
@@ -172,18 +179,24 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
         reference=C("reference"),
         country=C("country"),
         events=pl.when(C("is_copy").fill_null(False)).then(event_steps(C("steps"))),
+        sources=C("sources"),
+        mismatch=C("mismatch"),
     )
     return _items(c.filter(C("dec")), "counted", item)  # c is sorted by idx, k
 
 
 def _found(
-    d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules, links: pl.LazyFrame
+    d: pl.LazyFrame,
+    c: pl.LazyFrame,
+    rules: Rules,
+    links: pl.LazyFrame,
+    extra: list[findings.Finding] | None = None,
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """``idx, reasons`` and ``idx, warnings``."""
     found = reason_findings(d, c, rules) + findings.warnings(d, c, rules) + link_findings(d, links)
     found += event_findings(d, c)
     found += [*gge_render.findings(d), gge_render.award_warning(c)]
-    parts = findings.planned(found)
+    parts = findings.planned(found + (extra or []))
     long = pl.concat(parts) if parts else pl.LazyFrame(schema=findings.SCHEMA)
     item = pl.struct("code", "citation", "text_nb", "text_en")
     sorted_long = long.sort("idx", "kind", "order", "sub")
@@ -207,6 +220,7 @@ LISTS = (
     "ceiling_tests",
     "headroom_calendar",
     "undertaking_links",
+    "sources",
 )
 
 
@@ -231,9 +245,21 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
         .lazy()
     )
     links = link_frame(result)
-    reasons, warnings = _found(d, c, rules, links)
+    register_warnings = register_findings.warnings(d, c, result.register_consulted)
+    reasons, warnings = _found(d, c, rules, links, register_warnings)
+    reg_rules = load_register_rules(rules.directory)
     full = d
-    for part in (_fx(d, c), _counted_items(c), reasons, warnings, _errors(result), link_items(links)):
+    parts = (
+        _fx(d, c),
+        _counted_items(c),
+        reasons,
+        warnings,
+        _errors(result),
+        sources_items(d, result.sources, result.register_consulted, reg_rules),
+        registration(d, reg_rules),
+        link_items(links),
+    )
+    for part in parts:
         full = full.join(part, on="idx", how="left", maintain_order="left")
     doc = full.select("idx", "application_id", "route", _doc=document())
     schema = doc.collect_schema()["_doc"]
@@ -255,7 +281,13 @@ def _slice(result: Result, start: int, stop: int) -> Result:
 
     links = part(result.links) if result.links is not None else None
     return Result(
-        part(result.decisions), part(result.counted), part(result.errors), result.input_errors, links
+        part(result.decisions),
+        part(result.counted),
+        part(result.errors),
+        result.input_errors,
+        result.sources,
+        result.register_consulted,
+        links,
     )
 
 

@@ -12,6 +12,7 @@ import polars as pl
 
 from deminimis.gge import INSOLVENT
 from deminimis.render import fmt
+from deminimis.render import gge_values as v
 from deminimis.render.findings import REASON, WARNING, Finding, day, finding, mapped, money
 from deminimis.render.messages import messages
 
@@ -41,124 +42,35 @@ def manual_flag() -> pl.Expr:
     )
 
 
-def _regulation(lang: str) -> pl.Expr:
-    number = C("regime").str.strip_prefix("EU-")
-    long = number.str.contains(r"^20\d{2}/")  # 2023/2831; older acts are "nr." 1407/2013
-    if lang == "nb":
-        return (
-            pl.when(long)
-            .then(pl.format("forordning (EU) {}", number))
-            .otherwise(pl.format("forordning (EU) nr. {}", number))
-        )
-    return (
-        pl.when(long)
-        .then(pl.format("Regulation (EU) {}", number))
-        .otherwise(pl.format("Regulation (EU) No {}", number))
-    )
-
-
-def _art(col: str) -> object:
-    """An article column (``art_<part>``) with its regulation, per language."""
-
-    def pick(lang: str) -> pl.Expr:
-        joiner = " i " if lang == "nb" else " of "
-        art = C(f"{col}_{lang}")
-        return pl.when(art.is_not_null()).then(pl.concat_str(art, pl.lit(joiner), _regulation(lang)))
-
-    return pick
-
-
-def _number(hundredths: str) -> object:
-    """Hundredths (a percentage or a term) as people write them: ``60``, ``52,5`` (nb)."""
-
-    def pick(lang: str) -> pl.Expr:
-        text = fmt.human(C(hundredths), lang).str.replace(r"[.,]00$", "").str.replace(r"([.,]\d)0$", "$1")
-        return text.str.replace_all("\u00a0", " ") if lang == "nb" else text
-
-    return pick
-
-
-def _money_text(cents: str, eur: str) -> object:
-    """``1 000 000,00 NOK = EUR 86 000,00 (kurs 11,6 av 01.03.2026)`` or ``EUR 1 000 000,00``."""
-
-    def pick(lang: str) -> pl.Expr:
-        amount, eur_text = fmt.human(C(cents), lang), fmt.human(C(eur), lang)
-        r, on = fmt.rate(C("app_rate"), lang), fmt.day(C("app_rate_date"), lang)
-        if lang == "nb":
-            foreign = pl.format("{} {} = EUR {} (kurs {} av {})", amount, C("currency"), eur_text, r, on)
-        else:
-            foreign = pl.format("{} {} = EUR {} (rate {} of {})", C("currency"), amount, eur_text, r, on)
-        return pl.when(C("currency") == "EUR").then(pl.format("EUR {}", amount)).otherwise(foreign)
-
-    return pick
-
-
-def _word(col: str, words: dict[str, str], lower: bool = False) -> object:
-    def pick(lang: str) -> pl.Expr:
-        keys = {k[: -len(lang) - 1]: v for k, v in words.items() if k.endswith(f"_{lang}")}
-        out = C(col).replace_strict(keys, default=pl.lit(""), return_dtype=pl.Utf8)
-        return out.str.to_lowercase() if lower else out
-
-    return pick
-
-
-def _formula(lang: str) -> pl.Expr:
-    h = fmt.human
-    base = pl.format(
-        "EUR {} × {} / {}",
-        h(C("gge_ceiling_cents"), lang),
-        h(C("nominal_eur_cents"), lang),
-        h(C("h_cents"), lang),
-    )
-    term = pl.format(" × {} / {}", _number("term_hundredths")(lang), C("h_years"))  # type: ignore[operator]
-    return pl.when(C("term_prorated")).then(pl.concat_str(base, term)).otherwise(base)
-
-
-def _missing(words: dict[str, str]) -> object:
-    def pick(lang: str) -> pl.Expr:
-        keys = {k[: -len(lang) - 1]: v for k, v in words.items() if k.endswith(f"_{lang}")}
-        named = C("gge_missing").list.eval(pl.element().replace_strict(keys, default="?"))
-        n = named.list.len()
-        last = pl.lit(" og " if lang == "nb" else " and ")
-        joined = (
-            pl.when(n > 1)
-            .then(pl.concat_str(named.list.slice(0, n - 1).list.join(", "), last, named.list.last()))
-            .otherwise(named.list.first())
-        )
-        return pl.when(C("instrument") == "other").then(pl.lit(keys["gge"])).otherwise(joined)
-
-    return pick
-
-
 def findings(d: pl.LazyFrame) -> list[Finding]:
     """Reasons and warnings of the aid's form; ``d`` as built by the columnar renderer."""
     msgs = messages()
     words, status = msgs["gge_words"], msgs["firm_status"]
     dm, method = C("dm"), C("gge_method")
     review = C("gge_manual")
-    nominal = _money_text("nominal_cents", "nominal_eur_cents")
-    gge_text = _money_text("gge_cur_cents", "gge_eur_cents")
-    what = _word("instrument", words)
+    nominal = v.money_text("nominal_cents", "nominal_eur_cents")
+    gge_text = v.money_text("gge_cur_cents", "gge_eur_cents")
+    what = v.word("instrument", words)
     common = dict(
         nominal=nominal,
-        term=_number("term_hundredths"),
-        collateral=_number("collateral_hundredths"),
-        cover=_number("guarantee_hundredths"),
+        term=v.number("term_hundredths"),
+        collateral=v.number("collateral_hundredths"),
+        cover=v.number("guarantee_hundredths"),
         min=C("collateral_min_pct"),
         max=C("cover_max_pct"),
         harbour=money("h_cents"),
         years=C("h_years"),
         gge=money("gge_eur_cents"),
-        formula=_formula,
+        formula=v.formula,
         ceiling=money("inj_ceiling_cents"),
     )
     out = [
         finding(
-            d, dm & (method == m), REASON, 50, f"gge_{m}", C("gge_cite"), citation=_art("gge_art"), **common
+            d, dm & (method == m), REASON, 50, f"gge_{m}", C("gge_cite"), citation=v.art("gge_art"), **common
         )
         for m in SAFE_HARBOUR
     ]
-    officer_nominal = _officer_nominal()
+    officer_nominal = v.officer_nominal()
     out += [
         finding(
             d,
@@ -170,7 +82,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             what=what,
             nominal=officer_nominal,
             gge=gge_text,
-            citation=_art("gge_art"),
+            citation=v.art("gge_art"),
         ),
         finding(
             d,
@@ -179,7 +91,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             50,
             "gge_capital_injection",
             C("gge_cite"),
-            citation=_art("gge_art"),
+            citation=v.art("gge_art"),
             **common,
         ),
         finding(
@@ -189,7 +101,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             53,
             "capital_injection_not_transparent",
             C("gge_cite"),
-            citation=_art("gge_art"),
+            citation=v.art("gge_art"),
             **common,
         ),
         finding(
@@ -200,9 +112,9 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             "gge_instalments",
             C("gge_cite"),
             n=C("payments").list.len(),
-            rate=_number("discount_hundredths"),
+            rate=v.number("discount_hundredths"),
             pv=gge_text,
-            citation=_art("gge_art"),
+            citation=v.art("gge_art"),
         ),
         finding(
             _steps(d),
@@ -215,8 +127,8 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             date=day("date"),
             amount=money("cents"),
             currency=C("currency"),
-            rate=_number("discount_hundredths"),
-            years=_years,
+            rate=v.number("discount_hundredths"),
+            years=v.years,
             pv=money("pv_cents"),
         ),
         finding(
@@ -229,7 +141,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             fixed=gge_text,
             amount=money("amount_cents"),
             currency=C("currency"),
-            citation=_art("gge_art"),
+            citation=v.art("gge_art"),
         ),
         finding(
             d,
@@ -238,7 +150,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             53,
             "gge_max_nominal",
             C("gge_cite"),
-            what=_word("instrument", words, lower=True),
+            what=v.word("instrument", words, lower=True),
             max_cur=money("max_nominal_cur_cents"),
             max_eur=money("max_nominal_eur_cents"),
             currency=C("currency"),
@@ -251,7 +163,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             19,
             "intermediary_grant_date",
             C("cite_intermediary"),
-            citation=_art("art_intermediary"),
+            citation=v.art("art_intermediary"),
             signed=day("signing_date"),
             grant_date=day("grant_date"),
         ),
@@ -262,13 +174,13 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             50,
             "gge_term_short",
             C("gge_cite"),
-            term=_number("term_hundredths"),
+            term=v.number("term_hundredths"),
             years=C("h_years"),
         ),
     ]
     review_values = dict(
         what=what,
-        missing=_missing(words),
+        missing=v.missing(words),
         orgnr=C("orgnr"),
         status=mapped("status", status, default=None),
         regime=C("regime"),
@@ -279,13 +191,52 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
         ),
         officer=lambda lang: (
             pl.when(C("instrument") == "loan")
-            .then(_art("art_loan_officer")(lang))  # type: ignore[operator]
-            .otherwise(_art("art_guarantee_officer")(lang))
+            .then(v.art("art_loan_officer")(lang))  # type: ignore[operator]
+            .otherwise(v.art("art_guarantee_officer")(lang))
         ),  # type: ignore[operator]
         **common,
     )
     out += [_review_finding(d, review, value, code, review_values, words) for value, code in REVIEWS]
+    unverified = C("dec") & _unverified_part().is_not_null()
+    out.append(finding(d, unverified, REASON, 83, "unverified", what=_unverified_what(words)))
     return out
+
+
+USED_PART = {
+    "loan_safe_harbour": "loan",
+    "guarantee_safe_harbour": "guarantee",
+    "capital_injection": "capital_injection",
+    "instalments_discounted": "instalments",
+    "scheme_fixed_sum": "fixed_sum",
+}
+"""``gge_method`` -> the rule part of ``gge.toml`` it rests on."""
+
+
+def _unverified_part() -> pl.Expr:
+    """The ``gge.toml`` part the GGE (or the exclusion cited) rests on, when tagged UNVERIFIED."""
+    out = pl.lit(None, pl.Utf8)
+    for m, p in USED_PART.items():
+        hit = (C("gge_method") == m) & (C(f"conf_{p}") == "UNVERIFIED")
+        out = pl.when(hit).then(pl.lit(p)).otherwise(out)
+    for value, p in (
+        ("excluded_export", "export"),
+        ("excluded_domestic", "domestic"),
+        ("insolvent", "insolvency"),
+    ):
+        hit = C("gge_manual") & (C("gge_review") == value) & (C(f"conf_{p}") == "UNVERIFIED")
+        out = pl.when(hit).then(pl.lit(p)).otherwise(out)
+    return out
+
+
+def _unverified_what(words: dict[str, str]) -> object:
+    def pick(lang: str) -> pl.Expr:
+        keys = {
+            k[5 : -len(lang) - 1]: v for k, v in words.items() if k.startswith("part_") and k.endswith(lang)
+        }
+        part = _unverified_part().replace_strict(keys, default=None, return_dtype=pl.Utf8)
+        return pl.format("{} ({})", part, C("gge_entry"))
+
+    return pick
 
 
 PARTS = {
@@ -298,22 +249,17 @@ PARTS = {
 """``gge_review`` -> the rule part it cites (the others cite the instrument's safe harbour)."""
 
 
-def _harbour_art(lang: str) -> pl.Expr:
-    loan = _art("art_loan")(lang)  # type: ignore[operator]
-    return pl.when(C("instrument") == "loan").then(loan).otherwise(_art("art_guarantee")(lang))  # type: ignore[operator]
-
-
 def _review_finding(
     d: pl.LazyFrame, review: pl.Expr, value: str, code: str, values: dict, words: dict[str, str]
 ) -> Finding:
     part = PARTS.get(value)
     if part is None:
         art, cite = (
-            _harbour_art,
+            v.harbour_art,
             pl.when(C("instrument") == "loan").then(C("cite_loan")).otherwise(C("cite_guarantee")),
         )
     else:
-        art, cite = _art(f"art_{part}"), C(f"cite_{part}")
+        art, cite = v.art(f"art_{part}"), C(f"cite_{part}")
     if part in ("export", "domestic"):  # a regulation without the letter in the data: Art 1(1)
         fallback = {"nb": "artikkel 1 nr. 1", "en": "Art 1(1)"}
 
@@ -333,24 +279,6 @@ def _review_finding(
     return finding(d, review & (C("gge_review") == value), REASON, 14, code, cite, **vals)
 
 
-def _officer_nominal() -> object:
-    def pick(lang: str) -> pl.Expr:
-        text = _money_text("nominal_cents", "nominal_eur_cents")(lang)  # type: ignore[operator]
-        word = " på " if lang == "nb" else " of "
-        return (
-            pl.when(C("nominal_cents").is_not_null())
-            .then(pl.concat_str(pl.lit(word), text))
-            .otherwise(pl.lit(""))
-        )
-
-    return pick
-
-
-def _years(lang: str) -> pl.Expr:
-    text = C("years").str.replace(r"\.?0+$", "")
-    return text.str.replace(".", ",", literal=True) if lang == "nb" else text
-
-
 def _steps(d: pl.LazyFrame) -> pl.LazyFrame:
     """One row per discounted payment (``k`` keeps their order)."""
     return (
@@ -362,13 +290,18 @@ def _steps(d: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _register_row() -> pl.Expr:
+    """Støtteregisteret's rows get their own warning (deminimis.render.register_findings)."""
+    return C("file").fill_null("").str.starts_with("register:")
+
+
 def award_warning(c: pl.LazyFrame) -> Finding:
     """A counted loan or guarantee whose amount may be its nominal, not its GGE."""
     loan_like = C("instrument").is_in(["loan", "guarantee"]).fill_null(False)
     unclear = C("nominal_cents").is_null() | (C("nominal_cents") == C("amount_cents"))
     return finding(
         c,
-        C("dec") & C("counted") & (C("source") == "awards") & loan_like & unclear,
+        C("dec") & C("counted") & (C("source") == "awards") & loan_like & unclear & ~_register_row(),
         WARNING,
         51,
         "award_may_be_nominal",

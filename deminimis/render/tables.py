@@ -27,6 +27,7 @@ import xlsxwriter
 
 from deminimis.errors import InputError
 from deminimis.models import CountedAward, Decision, RowError
+from deminimis.render import outputs
 from deminimis.render.decisions import Decisions
 from deminimis.render.flat import exploded, flat_frame
 
@@ -64,6 +65,11 @@ NESTED = (
     "errors",
     "reasons_nb",
     "reasons_en",
+    "gge_instrument",
+    "gge_nominal",
+    "gge_eur",
+    "gge_method",
+    "signing_date",
 )
 FLAT_COLUMNS = (*SCALARS, *NESTED)
 """The columns of :func:`flat_rows` (the CSV and the ``decisions`` sheet)."""
@@ -88,8 +94,10 @@ MONEY = {
     "covid_tf_ceiling_eur",
     "covid_tf_prior_eur",
     "covid_tf_headroom_before_eur",
+    "gge_nominal",
+    "gge_eur",
 }
-DATES = {"grant_date", "window_from", "window_to", "granted_on"}
+DATES = {"grant_date", "window_from", "window_to", "granted_on", "signing_date"}
 MAX_WIDTH = 60
 """Characters; longer cells (reason texts) are cut off in view, not in content."""
 
@@ -113,6 +121,11 @@ def flat_rows(decisions: Sequence[Decision]) -> pl.DataFrame:
             errors="; ".join(f"{e.file}:{e.row} {e.field}: {e.message}" for e in d.errors),
             reasons_nb="\n".join(r.text_nb for r in d.reasons),
             reasons_en="\n".join(r.text_en for r in d.reasons),
+            gge_instrument=d.gge.instrument if d.gge else None,
+            gge_nominal=d.gge.nominal if d.gge else None,
+            gge_eur=d.gge.gge_eur if d.gge else None,
+            gge_method=d.gge.method if d.gge else None,
+            signing_date=d.signing_date,
         )
         rows.append(row)
     return pl.DataFrame(rows, schema=dict.fromkeys(FLAT_COLUMNS, pl.Utf8))
@@ -217,9 +230,22 @@ def write_sheet(
     )
 
 
-def write_xlsx(decisions: Sequence[Decision], out: Path, input_errors: list[RowError] | None = None) -> None:
-    """The three-sheet workbook described in the module docstring."""
-    with xlsxwriter.Workbook(out) as workbook:
+def write_xlsx(
+    decisions: Sequence[Decision], out: Path | BinaryIO, input_errors: list[RowError] | None = None
+) -> None:
+    """The three-sheet workbook described in the module docstring (to a path, atomically, or
+    to a binary file such as the web page's in-memory download)."""
+    if not isinstance(out, str | Path):
+        _workbook(decisions, out, input_errors)
+        return
+    with outputs.atomic_path(out) as tmp:
+        _workbook(decisions, tmp, input_errors)
+
+
+def _workbook(
+    decisions: Sequence[Decision], out: Path | BinaryIO, input_errors: list[RowError] | None
+) -> None:
+    with outputs.workbook(out) as workbook:
         write_sheet(workbook, "decisions", flat_rows(decisions))
         write_sheet(workbook, "errors", error_rows(decisions, input_errors))
         write_sheet(workbook, "counted", counted_rows(decisions))
@@ -250,7 +276,7 @@ def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool) -> None
     """A JSON list (``lines=False``) or JSON lines, one decision per line, written as they
     come (no whole-file string: at national scale that was gigabytes). Rendered decisions
     (:class:`Decisions`) are written by polars from their JSON texts, nothing parsed."""
-    with out.open("wb") as fh:
+    with outputs.atomic_path(out) as tmp, tmp.open("wb") as fh:
         if not lines:
             fh.write(b"[\n")
         if isinstance(decisions, Decisions):
@@ -272,7 +298,7 @@ def write(decisions: Sequence[Decision], out: Path, *, input_errors: list[RowErr
     if suffix in (".json", ".jsonl"):
         write_json(decisions, out, lines=suffix == ".jsonl")
     elif suffix == ".csv":
-        flat_rows(decisions).write_csv(out, include_bom=True)
+        outputs.write_csv(flat_rows(decisions), out)
     else:
         write_xlsx(decisions, out, input_errors)
 

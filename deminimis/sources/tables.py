@@ -36,6 +36,7 @@ A missing file or a file without the required columns raises
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import io
 import re
@@ -45,7 +46,8 @@ import polars as pl
 
 from deminimis import gge_input
 from deminimis.errors import InputError
-from deminimis.money import amount_problem_expr, cents_expr
+from deminimis.money import amount_currency_expr, amount_note_expr, amount_problem_expr, cents_expr
+from deminimis.sources import table_guards as guards
 
 HEADER_ALIASES: dict[str, str] = {
     # orgnr
@@ -272,15 +274,9 @@ def _header_ok(cells: list, kind: str | None) -> bool:
 # --------------------------------------------------------------------------- files -> grid
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")  # cp1252 leaves five bytes undefined; latin-1 decodes all
+def _decode(data: bytes, path: Path | str = "<bytes>") -> str:
+    """One encoding per file (a mixed file is an error naming the line), CR-only line ends as LF."""
+    return guards.line_ends(guards.decode(data, path))
 
 
 def _is_spreadsheet(path: Path) -> bool:
@@ -296,12 +292,17 @@ def _is_spreadsheet(path: Path) -> bool:
 
 
 def _split(line: str, sep: str) -> list[str]:
-    return next(csv.reader([line], delimiter=sep), [])
+    if len(line) > guards.MAX_HEADER_LINE:  # a note or a blob, never the header
+        return []
+    try:
+        return next(csv.reader([line], delimiter=sep), [])
+    except csv.Error:
+        return []
 
 
 def _csv_grid(path: Path, kind: str | None) -> tuple[pl.DataFrame, int, list[int]]:
     """(grid whose row 0 is the header, spreadsheet row of the header, non-blank rows above it)."""
-    text = _decode(path.read_bytes())
+    text = _decode(path.read_bytes(), path)
     lines = text.split("\n", HEADER_SCAN)  # only the head is scanned: no list of a million lines
     scan = [line.rstrip("\r") for line in lines[:HEADER_SCAN]]
     found = next(
@@ -322,21 +323,41 @@ def _csv_grid(path: Path, kind: str | None) -> tuple[pl.DataFrame, int, list[int
         found = (first, max(SEPARATORS, key=lambda s: (counts[s], s == ",")))
     idx, sep = found
     body = text[sum(len(line) + 1 for line in lines[:idx]) :]
+    most = guards.limits().max_rows
     try:
         grid = pl.read_csv(
             io.StringIO(body),
             separator=sep,
             has_header=False,
             infer_schema=False,
-            truncate_ragged_lines=True,
+            n_rows=None if most is None else most + 2,
         )
-    except pl.exceptions.PolarsError as exc:
-        raise InputError(f"{path}: not a readable CSV file ({exc.__class__.__name__})") from exc
+    except pl.exceptions.PolarsError:
+        # a stray quote or a row with extra fields: read again to name the row (or read it)
+        grid = guards.strict_grid(body, sep, path, idx + 1)
+    guards.bound_rows(grid.height - 1, path)
     above = [i + 1 for i, line in enumerate(lines[:idx]) if line.strip()]
     return grid, idx + 1, above
 
 
+def _flag_formulas(grid: pl.DataFrame, path: Path, sheet: str | None) -> pl.DataFrame:
+    """A formula cell without a calculated value reads as its formula (``=SUM(B2:B9)``), which
+    no field accepts: the row gets an error naming the field instead of an amount 0.00."""
+    first, cells = guards.formulas_without_value(path, sheet)
+    if not cells:
+        return grid
+    columns = {name: grid.get_column(name).to_list() for name in grid.columns}
+    for row, col, formula in cells:
+        name = f"column_{col - first}" if 0 <= col - first < grid.width else None
+        if name in columns and 0 <= row < grid.height:
+            columns[name][row] = f"={formula}"
+    return pl.DataFrame(columns, schema=dict.fromkeys(grid.columns, pl.Utf8))
+
+
 def _excel_grid(path: Path, kind: str | None, sheet: str | None) -> tuple[pl.DataFrame, int, list[int]]:
+    guards.check_zip(path)  # unpacked size before parsing: a 5 MB upload can hold 1 GB of XML
+    most = guards.limits().max_rows
+    n_rows = {} if most is None else {"n_rows": most + HEADER_SCAN + 2}
     try:
         grid = pl.read_excel(
             path,
@@ -344,7 +365,8 @@ def _excel_grid(path: Path, kind: str | None, sheet: str | None) -> tuple[pl.Dat
             engine="calamine",
             has_header=False,
             infer_schema_length=0,
-            read_options={"skip_rows": 0},  # keep leading empty rows: row i is spreadsheet row i + 1
+            # keep leading empty rows: row i is spreadsheet row i + 1
+            read_options={"skip_rows": 0, **n_rows},
             drop_empty_rows=False,
             drop_empty_cols=False,
             raise_if_empty=False,
@@ -355,11 +377,12 @@ def _excel_grid(path: Path, kind: str | None, sheet: str | None) -> tuple[pl.Dat
         raise InputError(f"{path}: not a readable spreadsheet ({exc})") from exc
     except Exception as exc:  # calamine/fastexcel errors have no common polars base class
         raise InputError(f"{path}: not a readable spreadsheet ({exc.__class__.__name__})") from exc
-    grid = grid.select(pl.all().cast(pl.Utf8))
+    grid = _flag_formulas(grid.select(pl.all().cast(pl.Utf8)), path, sheet)
     rows = grid.head(HEADER_SCAN).rows()
     nonblank = [i for i, r in enumerate(rows) if any(c is not None and str(c).strip() for c in r)]
     idx = next((i for i in nonblank if _header_ok(list(rows[i]), kind)), nonblank[0] if nonblank else 0)
     above = [i + 1 for i in nonblank if i < idx]
+    guards.bound_rows(grid.height - idx - 1, path)
     return grid.slice(idx), idx + 1, above
 
 
@@ -378,6 +401,23 @@ def _blank(col: str) -> pl.Expr:
     return pl.col(col).is_null() | (pl.col(col) == "")
 
 
+_ID = "application_id"
+_ID_WORDS = sorted(
+    {_squash(k) for t in (HEADER_ALIASES, KIND_ALIASES["applications"]) for k, v in t.items() if v == _ID}
+    | {"applicationid"}
+)
+
+
+def _no_id(has_id: bool, words: str | list[str]) -> pl.Expr:
+    """No application id of its own (blank, or the totals word / header name itself)."""
+    if not has_id:
+        return pl.lit(True)
+    value = pl.col("application_id").str.to_lowercase()
+    if isinstance(words, str):
+        return _blank("application_id") | value.str.contains(words)
+    return _blank("application_id") | value.str.replace_all(r"[\s._\-/()]", "").is_in(words)
+
+
 def _table(
     grid: pl.DataFrame, header_row: int, above: list[int], path: Path, kind: str | None
 ) -> tuple[str, pl.DataFrame, pl.DataFrame]:
@@ -392,8 +432,11 @@ def _table(
             )
     names: list[str] = []
     units: dict[str, str] = {}
+    known = {*REQUIRED[kind], *OPTIONAL[kind]}
     for i, h in enumerate(headers):
         name = canonical_header(h, kind) if h is not None and str(h).strip() else f"__col{i}"
+        if name in names and name in known:
+            raise guards.duplicate_column(path, headers[names.index(name)], h, name)
         if name in names or name in ("file", "row"):
             name = f"__col{i}"
         names.append(name)
@@ -424,13 +467,19 @@ def _table(
         .when(
             (_blank("orgnr") | pl.col("orgnr").str.to_lowercase().str.contains(TOTALS_RE))
             & pl.any_horizontal([t.is_not_null() for t in totals])
+            & _no_id("application_id" in names, TOTALS_RE)  # a row with its own id is an application
         )
         .then(pl.format("totals row ('{}')", pl.coalesce(totals)))
-        .when(pl.col("orgnr").str.to_lowercase().str.replace_all(r"[\s._\-/()]", "").is_in(header_words))
+        .when(
+            pl.col("orgnr").str.to_lowercase().str.replace_all(r"[\s._\-/()]", "").is_in(header_words)
+            & _no_id("application_id" in names, _ID_WORDS)
+        )
         .then(pl.lit("repeated header row"))
     )
     # A row whose orgnr is only digits and spaces is never ignored: the rules run on the others.
     plain = pl.col("orgnr").str.contains(r"^[0-9 ]+$").fill_null(False)
+    if guards.limits().keep_every_row:  # a request body: every item comes back
+        plain = pl.lit(True)
     reasons = data.filter(~plain).select("row", _ignored=reason)
     data = data.join(reasons, on="row", how="left", maintain_order="left")
     ignored = pl.concat(
@@ -529,19 +578,56 @@ def orgnr_problems(frame: pl.DataFrame, column: str = "orgnr") -> pl.DataFrame:
     return frame.join(checked, on=column, how="left", nulls_equal=True)
 
 
-_DATE_ISO = r"^\d{4}-\d{1,2}-\d{1,2}$"
-_DATE_NB = r"^\d{1,2}\.\d{1,2}\.\d{4}$"
-_DATETIME = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
+"""Dates outside these bounds are refused as not real (contract dates are grant dates)."""
+_DATE_ISO = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
+_DATE_NB = r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}$"
+_DATE_SLASH = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
+_DATE_SHORT = r"^[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{2}$"
+_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?$"
+
+
+def _short_year(text: pl.Expr) -> pl.Expr:
+    """``15.03.24`` -> the nearest date on or before today with that day, month and year ending."""
+    parts = text.str.replace_all("/", ".", literal=True).str.split_exact(".", 2)
+    day_month = pl.concat_str(
+        parts.struct.field("field_0"), pl.lit("."), parts.struct.field("field_1"), pl.lit(".")
+    )
+    today = dt.date.today()
+    yy = parts.struct.field("field_2").cast(pl.Int32)
+
+    def in_century(start: int) -> pl.Expr:
+        return pl.concat_str(day_month, (start + yy).cast(pl.Utf8)).str.to_date("%d.%m.%Y", strict=False)
+
+    this = in_century(today.year // 100 * 100)
+    return pl.when(this <= pl.lit(today)).then(this).otherwise(in_century(today.year // 100 * 100 - 100))
 
 
 def date_expr(col: str) -> pl.Expr:
-    """Text -> Date: ``YYYY-MM-DD``, ``DD.MM.YYYY`` (``D.M.YYYY`` too) or a spreadsheet
-    date-time (``2021-05-17 00:00:00``); null otherwise (a two-digit year is refused)."""
+    """Text -> Date: ``YYYY-MM-DD``, ``DD.MM.YYYY`` (``D.M.YYYY`` too), ``DD/MM/YYYY``, a
+    two-digit year ``DD.MM.YY`` (the nearest past date) or a spreadsheet date-time
+    (``2021-05-17 00:00:00``); null otherwise. ASCII digits only."""
     text = pl.col(col).str.strip_chars()
     text = pl.when(text.str.contains(_DATETIME)).then(text.str.slice(0, 10)).otherwise(text)
-    return pl.coalesce(
+    read = pl.coalesce(
         pl.when(text.str.contains(_DATE_ISO)).then(text.str.to_date("%Y-%m-%d", strict=False)),
         pl.when(text.str.contains(_DATE_NB)).then(text.str.to_date("%d.%m.%Y", strict=False)),
+        pl.when(text.str.contains(_DATE_SLASH)).then(text.str.to_date("%d/%m/%Y", strict=False)),
+        pl.when(text.str.contains(_DATE_SHORT)).then(_short_year(text)),
+    )
+    # Year 0000 or 9999 is a typing error, not a date (and Python's date cannot hold year 0).
+    return pl.when(read.is_between(pl.lit(DATE_RANGE[0]), pl.lit(DATE_RANGE[1]))).then(read)
+
+
+def date_note(col: str) -> pl.Expr:
+    """How a date outside ``YYYY-MM-DD`` / ``DD.MM.YYYY`` was read (null for those)."""
+    text = pl.col(col).str.strip_chars()
+    read = date_expr(col).dt.to_string("%d.%m.%Y")
+    return (
+        pl.when(text.str.contains(_DATE_SHORT) & read.is_not_null())
+        .then(pl.format(f"{col} '{{}}' read as {{}} (two-digit year: the nearest past date)", text, read))
+        .when(text.str.contains(_DATE_SLASH) & read.is_not_null())
+        .then(pl.format(f"{col} '{{}}' read as day/month/year, {{}}", text, read))
     )
 
 
@@ -558,19 +644,34 @@ def date_problem(col: str) -> pl.Expr:
 _PLAIN_AMOUNT = r"^[0-9]{1,15}(?:\.[0-9]{1,2})?$"
 
 
-def with_amount(frame: pl.DataFrame, col: str, problem: str, cents: str) -> pl.DataFrame:
-    """Add ``problem`` (:func:`amount_problem_expr`) and ``cents`` (:func:`cents_expr`) for ``col``.
+def with_amount(
+    frame: pl.DataFrame,
+    col: str,
+    problem: str,
+    cents: str,
+    written: str | None = None,
+    note: str | None = None,
+) -> pl.DataFrame:
+    """Add ``problem`` (:func:`amount_problem_expr`) and ``cents`` (:func:`cents_expr`) for ``col``;
+    with ``written`` the currency written in the amount, with ``note`` how a fuzzy one was read.
 
     Same results, faster at national scale: a plain ``1234567.89`` is split, not run through
     the dozen regular expressions of the general rules; the other spellings go through them
     once per distinct value.
     """
     plain = pl.col(col).str.contains(_PLAIN_AMOUNT).fill_null(False)
+    extra = {}
+    if written:
+        extra[written] = amount_currency_expr(pl.col(col))
+    if note:
+        extra[note] = amount_note_expr(pl.col(col))
     odd = (
         frame.filter(~plain)
         .select(pl.col(col))
         .unique()
-        .with_columns(**{problem: amount_problem_expr(pl.col(col)), "_odd_cents": cents_expr(pl.col(col))})
+        .with_columns(
+            **{problem: amount_problem_expr(pl.col(col)), "_odd_cents": cents_expr(pl.col(col))}, **extra
+        )
     )
     parts = pl.col(col).str.split_exact(".", 1)
     units = parts.struct.field("field_0").cast(pl.Int64)
@@ -581,11 +682,17 @@ def with_amount(frame: pl.DataFrame, col: str, problem: str, cents: str) -> pl.D
     ).drop("_odd_cents")
 
 
-def with_date(frame: pl.DataFrame, col: str, problem: str, date: str) -> pl.DataFrame:
-    """Add ``problem`` (:func:`date_problem`) and ``date`` (:func:`date_expr`) for ``col``,
-    computed once per distinct text (a national file has a few thousand dates in a million rows)."""
+def with_date(
+    frame: pl.DataFrame, col: str, problem: str, date: str, note: str | None = None
+) -> pl.DataFrame:
+    """Add ``problem`` (:func:`date_problem`) and ``date`` (:func:`date_expr`) for ``col``
+    (and ``note``, :func:`date_note`), computed once per distinct text (a national file has a
+    few thousand dates in a million rows)."""
+    extra = {note: date_note(col)} if note else {}
     distinct = (
-        frame.select(pl.col(col)).unique().with_columns(**{problem: date_problem(col), date: date_expr(col)})
+        frame.select(pl.col(col))
+        .unique()
+        .with_columns(**{problem: date_problem(col), date: date_expr(col)}, **extra)
     )
     return frame.join(distinct, on=col, how="left", nulls_equal=True, maintain_order="left")
 
@@ -595,15 +702,82 @@ _date_expr = date_expr
 _date_problem = date_problem
 
 
-def _currency_exprs(known: list[str]) -> tuple[pl.Expr, pl.Expr]:
-    cur = pl.col("currency").fill_null("").str.to_uppercase().replace("", "NOK")
-    problem = pl.when(~cur.is_in(known)).then(
-        pl.format(
-            "unknown currency '{}' (use an ISO 4217 code with an ECB rate, e.g. NOK, EUR, SEK)",
-            pl.col("currency"),
+CURRENCY_WORDS = {
+    "KR": "NOK",
+    "KR.": "NOK",
+    "KRONER": "NOK",
+    "NORSKE KRONER": "NOK",
+    "€": "EUR",
+    "EURO": "EUR",
+}
+"""Currency column spellings people use for an ISO code."""
+
+
+def _currency_exprs(known: list[str], written: str | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """(currency, problem): the currency column, else the currency written in the amount
+    (``written``), else NOK; a currency in the amount that differs from the column is an error,
+    never overridden silently."""
+    col = pl.col("currency").fill_null("").str.strip_chars().str.to_uppercase().replace(CURRENCY_WORDS)
+    in_amount = pl.col(written) if written else pl.lit(None, pl.Utf8)
+    cur = pl.when(col != "").then(col).otherwise(pl.coalesce(in_amount, pl.lit("NOK")))
+    problem = (
+        pl.when((col != "") & in_amount.is_not_null() & (in_amount != col))
+        .then(
+            pl.format(
+                "amount '{}' is written in {} but the currency column says '{}'; correct one of them",
+                pl.col("amount"),
+                in_amount,
+                pl.col("currency"),
+            )
+        )
+        .when(~cur.is_in(known))
+        .then(
+            pl.format(
+                "unknown currency '{}' (use an ISO 4217 code with an ECB rate, e.g. NOK, EUR, SEK)",
+                pl.coalesce(pl.col("currency").replace("", None), in_amount),
+            )
         )
     )
     return cur, problem
+
+
+def _readings(cur: pl.Expr, date_col: str) -> dict[str, pl.Expr]:
+    """The typed columns saying how a fuzzy spelling was read (null when it was plain)."""
+    from_amount = (pl.col("currency").fill_null("") == "") & pl.col("_amount_cur").is_not_null()
+    return {
+        "amount_text": pl.when(pl.col("_amount_note").is_not_null() | from_amount).then(pl.col("amount")),
+        "amount_read": pl.when(pl.col("_amount_note").str.contains("dots"))
+        .then(pl.lit("dots"))
+        .when(pl.col("_amount_note").is_not_null())
+        .then(pl.lit("commas")),
+        "currency_read": pl.when(from_amount & (cur != "NOK")).then(cur),
+        "date_text": pl.when(pl.col("_date_note").is_not_null()).then(pl.col(date_col)),
+        "date_read": pl.when(pl.col("_date_note").str.contains("two-digit"))
+        .then(pl.lit("short_year"))
+        .when(pl.col("_date_note").is_not_null())
+        .then(pl.lit("slash")),
+    }
+
+
+def reading_notes(raw: pl.DataFrame, date_col: str) -> pl.DataFrame:
+    """``file, row, field, message``: every amount, currency or date read from a spelling
+    outside the contract's plain forms (``validate`` lists them as warnings)."""
+    frame = with_date(
+        with_amount(raw, "amount", "_p", "_c", written="_amount_cur", note="_amount_note"),
+        date_col,
+        "_pd",
+        "_d",
+        note="_date_note",
+    )
+    from_amount = pl.when(
+        (pl.col("currency").fill_null("") == "")
+        & pl.col("_amount_cur").is_not_null()
+        & (pl.col("_amount_cur") != "NOK")
+    ).then(pl.format("currency {} taken from the amount '{}'", pl.col("_amount_cur"), pl.col("amount")))
+    return errors_of(
+        frame.with_columns(_cur_note=from_amount),
+        {"amount": "_amount_note", "currency": "_cur_note", date_col: "_date_note"},
+    )
 
 
 def errors_of(frame: pl.DataFrame, problems: dict[str, str]) -> pl.DataFrame:
@@ -804,14 +978,14 @@ def award_warnings(raw: pl.DataFrame, aliases: dict[str, str], unrecognised: str
         },
         "orgnr, granted_on, amount, currency and reference",
     )
-    return pl.concat([basis, dups]).sort("file", "row", maintain_order=True)
+    return pl.concat([basis, dups, reading_notes(raw, "granted_on")]).sort("file", "row", maintain_order=True)
 
 
 def application_warnings(raw: pl.DataFrame) -> pl.DataFrame:
     """Duplicate applications (same orgnr, grant_date, amount, currency and scheme as an
     earlier row): (file, row, field, message). They are decided; the warning names the first."""
     f = orgnr_problems(raw)
-    return _duplicates(
+    dups = _duplicates(
         f,
         {
             "_k_orgnr": _compact_orgnr(),
@@ -821,7 +995,8 @@ def application_warnings(raw: pl.DataFrame) -> pl.DataFrame:
             "_k_scheme": pl.col("scheme").fill_null("").str.to_lowercase().replace("", "ad_hoc"),
         },
         "orgnr, grant_date, amount, currency and scheme",
-    ).sort("file", "row", maintain_order=True)
+    )
+    return pl.concat([dups, reading_notes(raw, "grant_date")]).sort("file", "row", maintain_order=True)
 
 
 # --------------------------------------------------------------------------- canonical tables
@@ -831,7 +1006,7 @@ def canonical_applications(
     raw: pl.DataFrame, currencies: list[str], schemes: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """All application rows, typed, with ``has_error``; and their errors."""
-    cur, cur_problem = _currency_exprs(currencies)
+    cur, cur_problem = _currency_exprs(currencies, "_amount_cur")
     scheme = pl.col("scheme").fill_null("").str.to_lowercase().replace("", "ad_hoc")
     fys = pl.col("fiscal_year_start").fill_null("").replace("", "01-01")
     fys_ok = (
@@ -839,8 +1014,10 @@ def canonical_applications(
         & ("2001-" + fys).str.to_date("%Y-%m-%d", strict=False).is_not_null()
     )
     diff = pl.col("in_difficulty_2019").fill_null("").str.to_lowercase()
-    frame = with_amount(orgnr_problems(raw), "amount", "p_amount", "_amount_cents")
-    frame = with_date(frame, "grant_date", "p_grant_date", "_grant_date").with_columns(
+    frame = with_amount(
+        orgnr_problems(raw), "amount", "p_amount", "_amount_cents", written="_amount_cur", note="_amount_note"
+    )
+    frame = with_date(frame, "grant_date", "p_grant_date", "_grant_date", note="_date_note").with_columns(
         application_id=pl.coalesce(pl.col("application_id").replace("", None), pl.col("row").cast(pl.Utf8)),
         p_currency=cur_problem,
         p_scheme=pl.when(~scheme.is_in(schemes)).then(
@@ -891,6 +1068,7 @@ def canonical_applications(
         .alias("in_difficulty_2019"),
         *gge_input.TYPED,
         pl.any_horizontal(pl.col(list(problems.values())).is_not_null()).alias("has_error"),
+        **_readings(cur, "grant_date"),
     )
     return typed, errors
 
@@ -904,12 +1082,18 @@ def canonical_awards(
     counted as de minimis (``basis_text``/``basis_nearest`` kept for the decision's warning),
     or read as ``other`` with ``unrecognised="exclude"``; a missing basis is an error.
     """
-    cur, cur_problem = _currency_exprs(currencies)
+    cur, cur_problem = _currency_exprs(currencies, "_amount_cur")
     if "country" not in raw.columns:
         raw = raw.with_columns(country=pl.lit(None, pl.Utf8))
     country = pl.col("country").fill_null("").str.strip_chars().str.to_uppercase().replace("", "NO")
-    frame = with_basis(orgnr_problems(raw), aliases, unrecognised=unrecognised)
-    frame = with_amount(frame, "amount", "p_amount", "_amount_cents")
+    frame = with_amount(
+        with_basis(orgnr_problems(raw), aliases, unrecognised=unrecognised),
+        "amount",
+        "p_amount",
+        "_amount_cents",
+        written="_amount_cur",
+        note="_amount_note",
+    )
     frame = with_date(frame, "granted_on", "p_date", "_granted_on").with_columns(
         p_currency=cur_problem,
         p_country=pl.when(~country.str.contains(r"^[A-Z]{2}$")).then(
@@ -1048,6 +1232,8 @@ __all__ = [
     "canonical_header",
     "canonical_links",
     "date_expr",
+    "date_note",
+    "reading_notes",
     "date_problem",
     "errors_of",
     "guess_kind",
