@@ -36,11 +36,24 @@ CASES = [
     for path in sorted((Path(__file__).parent / "cases").glob("*.toml"))
     for case in tomllib.loads(path.read_text(encoding="utf-8"))["cases"]
 ]
-AWARD_COLUMNS = ["orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference"]
+AWARD_COLUMNS = [
+    "orgnr",
+    "granted_on",
+    "amount",
+    "currency",
+    "basis",
+    "grantor",
+    "reference",
+    "country",
+    "instrument",
+    "nominal_amount",
+]
 
 
 def _load(name: str) -> Any:
-    return json.loads(gzip.decompress((GOLDEN / f"{name}.json.gz").read_bytes()))
+    """The golden decisions, with the checkout they were written in read as this one."""
+    text = gzip.decompress((GOLDEN / f"{name}.json.gz").read_bytes()).decode()
+    return json.loads(re.sub(r'"[^"]*/fixtures/', lambda _: f'"{FIXTURES}/', text))
 
 
 def _save(name: str, value: Any) -> None:
@@ -123,8 +136,11 @@ def test_readme_checks_are_golden() -> None:
 
 
 def test_behaviour_cases_are_golden(tmp_path: Path) -> None:
+    """The cases captured in the golden file (cases added since are pinned by test_cases.py)."""
     decisions = []
-    for i, case in enumerate(CASES):
+    pinned = None if WRITE else {g["case"] for g in _load("cases")}
+    kept = [case for case in CASES if pinned is None or case["name"] in pinned]
+    for i, case in enumerate(kept):
         options = dict(case["application"])
         for kind in ("awards", "employer_tax", "links"):
             if kind in case:
