@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,26 @@ CASES = [
     for path in sorted((Path(__file__).parent / "cases").glob("*.toml"))
     for case in tomllib.loads(path.read_text(encoding="utf-8"))["cases"]
 ]
-AWARD_COLUMNS = ["orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference"]
+AWARD_COLUMNS = [
+    "orgnr",
+    "granted_on",
+    "amount",
+    "currency",
+    "basis",
+    "grantor",
+    "reference",
+    "instrument",
+    "nominal_amount",
+]
+FIXTURE_DIR = re.compile(r"/[^\"\s]*?/fixtures/")
+"""A checkout's fixtures folder inside a decision (``counted[].file``): golden files hold another one's."""
+CASE_FILE = re.compile(r"(<tmp>/[a-z_]+)-\d+\.csv")
+"""A behaviour case's side file is numbered by its position among the cases (cases added since move it)."""
+
+
+def _neutral(value: Any) -> Any:
+    text = FIXTURE_DIR.sub("<fixtures>/", json.dumps(value, ensure_ascii=False))
+    return json.loads(CASE_FILE.sub(r"\1.csv", text))
 
 
 def _load(name: str) -> Any:
@@ -77,9 +97,13 @@ def _compare(name: str, decisions: list[dict], tmp: Path | None = None) -> None:
     if tmp is not None:  # a temporary directory differs between runs
         text = json.dumps(decisions, ensure_ascii=False).replace(str(tmp), "<tmp>")
         decisions = json.loads(text)
+    decisions = _neutral(decisions)
     if WRITE:
         _save(name, decisions)
-    golden = _load(name)
+    golden = _neutral(_load(name))
+    if name == "cases":  # behaviour cases added since are pinned by tests/test_cases.py, not here
+        names = {g["case"] for g in golden}
+        decisions = [d for d in decisions if d["case"] in names]
     assert len(golden) == len(decisions)
     for g, d in zip(golden, decisions, strict=True):
         assert_holds(g, d, f"{name}:{g.get('application_id')}")
