@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from deminimis.cli_errors import errors_to_exit
+from deminimis.cli_errors import errors_to_exit, fail
 from deminimis.errors import InputError
 from deminimis.gge_input import INSTRUMENTS
 
@@ -37,6 +37,36 @@ Examples:
       --links fixtures/links.csv --firms fixtures/firms.csv --out decisions.csv
   deminimis batch applications.csv --awards awards.csv --out decisions.json
 """
+
+
+def _amount_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--amount`` by the declaration rules, stricter: a dotted ``200.000`` is refused here."""
+    import polars as pl
+
+    from deminimis.money import amount_note_expr, amount_problem_expr
+
+    if not value:
+        return value
+    frame = pl.DataFrame({"a": [value]}, schema={"a": pl.Utf8})
+    problem, note = frame.select(amount_problem_expr(pl.col("a")), amount_note_expr(pl.col("a"))).row(0)
+    if problem or note:
+        why = problem or "a dot before three digits is ambiguous here"
+        fail(2, f"--amount '{value}': {why} (write e.g. 200000, '200 000' or '200 000,50')")
+    return value
+
+
+def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--grant-date`` by the declaration rules: a date that does not exist is a usage error."""
+    import polars as pl
+
+    from deminimis.sources.tables import date_problem
+
+    if value is None:
+        return value
+    problem = pl.DataFrame({"grant_date": [value]}).select(date_problem("grant_date")).item()
+    if problem:
+        fail(2, f"--grant-date '{value}' is not a real date (write e.g. 2026-11-30 or 30.11.2026)")
+    return value
 
 
 def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -220,12 +250,18 @@ def main() -> None:
 @click.option(
     "--amount",
     default="",
-    help="The new aid (gross grant equivalent), e.g. 150000 or '150 000,50'. Required for a grant.",
+    callback=_amount_option,
+    help="The new aid (gross grant equivalent), e.g. 150000, '150 000,50' or 'EUR 10 000'. "
+    "Required for a grant.",
 )
-@click.option("--currency", default="NOK", show_default=True, help="ISO 4217 code of --amount.")
+@click.option(
+    "--currency",
+    help="ISO 4217 code of --amount (NOK, EUR, SEK …). Default: the currency written in --amount, else NOK.",
+)
 @click.option(
     "--grant-date",
     "grant_date",
+    callback=_date_option,
     help="Planned date of the decision conferring the right to the aid (YYYY-MM-DD or "
     "DD.MM.YYYY). Default: today.",
 )

@@ -16,10 +16,12 @@ the EUR headroom.
 123456700
 >>> format_cents(-5)
 '-0.05'
->>> parse_cents("12.345")
+>>> parse_cents("1.234.567,89"), parse_cents("€ 10 000"), parse_cents("10 000 EUR")
+(123456789, 1000000, 1000000)
+>>> parse_cents("12,345")
 Traceback (most recent call last):
 ...
-ValueError: amount '12.345' has more than two decimals
+ValueError: amount '12,345' has more than two decimals
 """
 
 from __future__ import annotations
@@ -31,16 +33,60 @@ import polars as pl
 RATE_SCALE = 10**6
 """Rates are stored as integer millionths of a currency unit per EUR."""
 
-_AMOUNT_RE = r"^(\d+)(?:\.(\d{1,2}))?$"
+_AMOUNT_RE = r"^([0-9]+)(?:\.([0-9]{1,2}))?$"
+"""The normalised amount: ASCII digits only (``\\d`` would take every Unicode digit)."""
+_CURRENCY_WORD = r"(kr\.?|nok|€|eur|euro|sek|dkk|usd|gbp|chf|isk|pln)"
+_WRITTEN = {"kr": "NOK", "kr.": "NOK", "nok": "NOK", "€": "EUR", "eur": "EUR", "euro": "EUR"}
+_DOTTED = r"^[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?$"
+"""``100.000``, ``1.234.567,89``: dots as thousands separators (Norwegian habit)."""
+_COMMAS = r"^[0-9]{1,3}(?:,[0-9]{3}){2,}(?:\.[0-9]{1,2})?$|^[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]{1,2}$"
+"""``1,234,567`` or ``1,234.50``: commas as thousands (one group and no decimals is ambiguous)."""
+
+
+def _lowered(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.Utf8).str.strip_chars().str.to_lowercase()
+
+
+def _number_text(expr: pl.Expr) -> pl.Expr:
+    """The amount with its currency word, ``,-`` and spaces removed (separators still in)."""
+    s = _lowered(expr).str.replace(rf"^{_CURRENCY_WORD}\s*", "")
+    s = s.str.replace(r"\s*,[-–]+$", "").str.replace(rf"\s*{_CURRENCY_WORD}$", "")
+    return s.str.replace(r"\s*,[-–]+$", "").str.replace_all(r"[\s\u00a0\u202f']", "")
 
 
 def _clean_amount_expr(expr: pl.Expr) -> pl.Expr:
-    """Strip currency words and thousand separators; make a decimal comma a point."""
-    s = expr.cast(pl.Utf8).str.strip_chars().str.to_lowercase()
-    s = s.str.replace(r"^(kr\.?|nok|eur)\s*", "").str.replace(r"\s*(kr|,-)$", "")
-    s = s.str.replace_all(r"[\s\u00a0\u202f']", "")
-    # Only the contract's forms: a point or a comma as decimal mark, spaces as thousands.
-    return s.str.replace(",", ".", literal=True)
+    """The amount as ``digits[.dd]`` when it has one of the accepted spellings, else as written."""
+    s = _number_text(expr)
+    return (
+        pl.when(s.str.contains(_DOTTED))
+        .then(s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
+        .when(s.str.contains(_COMMAS))
+        .then(s.str.replace_all(",", "", literal=True))
+        .otherwise(s.str.replace(",", ".", literal=True))
+    )
+
+
+def amount_currency_expr(expr: pl.Expr) -> pl.Expr:
+    """The currency written in the amount (``EUR 250000``, ``10 000 kr``, ``€ 10``), upper-case
+    ISO code; null when none is written."""
+    s = _lowered(expr)
+    word = pl.coalesce(
+        s.str.extract(rf"^{_CURRENCY_WORD}\s*[0-9]", 1),
+        s.str.extract(rf"[0-9.,\-–]\s*{_CURRENCY_WORD}$", 1),
+    )
+    return word.replace_strict(_WRITTEN, default=word.str.to_uppercase(), return_dtype=pl.Utf8)
+
+
+def amount_note_expr(expr: pl.Expr) -> pl.Expr:
+    """How an amount outside the plain forms was read (null for a plain one): listed by
+    ``validate`` and warned in the decision."""
+    s = _number_text(expr)
+    return (
+        pl.when(s.str.contains(_DOTTED))
+        .then(pl.format("amount '{}' read with dots as thousands separators", expr))
+        .when(s.str.contains(_COMMAS))
+        .then(pl.format("amount '{}' read with commas as thousands separators", expr))
+    )
 
 
 def cents_expr(expr: pl.Expr) -> pl.Expr:
@@ -55,12 +101,20 @@ def cents_expr(expr: pl.Expr) -> pl.Expr:
 def amount_problem_expr(expr: pl.Expr) -> pl.Expr:
     """Explain why an amount text is unusable (null when it is fine)."""
     s = _clean_amount_expr(expr)
+    low = _lowered(expr)
+    two = low.str.extract(rf"^{_CURRENCY_WORD}", 1).is_not_null() & low.str.contains(
+        rf"[0-9]\s*{_CURRENCY_WORD}$"
+    )
     return (
         pl.when(expr.is_null() | (s == ""))
         .then(pl.lit("amount is missing"))
+        .when(s.str.contains(r"[\d&&[^0-9]]"))
+        .then(pl.format("amount '{}' has digits other than 0-9", expr))
+        .when(two)
+        .then(pl.format("amount '{}' names a currency twice", expr))
         .when(s.str.starts_with("-"))
         .then(pl.format("amount '{}' is negative; aid amounts must be 0 or more", expr))
-        .when(s.str.contains(r"^\d+\.\d{3,}$"))
+        .when(s.str.contains(r"^[0-9]+\.[0-9]{3,}$"))
         .then(pl.format("amount '{}' has more than two decimals", expr))
         .when(~s.str.contains(_AMOUNT_RE))
         .then(pl.format("amount '{}' is not a number (use 1234567.89 or 1 234 567,89)", expr))
@@ -147,6 +201,8 @@ def from_eur_cents_floor(eur_cents: int, rate_micro: int) -> int:
 
 __all__ = [
     "RATE_SCALE",
+    "amount_currency_expr",
+    "amount_note_expr",
     "amount_problem_expr",
     "cents_expr",
     "contract_cents",

@@ -86,7 +86,7 @@ def test_batch_of_1000_rows_with_10_broken_gives_990_decisions_and_10_errors(tmp
         ("scheme", "mystery"),
         ("grant_date", ""),
         ("orgnr", "12"),
-        ("amount", "1.234"),
+        ("amount", "1,234"),
         ("in_difficulty_2019", "kanskje"),
     ]
     rows = []

@@ -78,7 +78,7 @@ def test_import_of_a_broken_file_exits_2_listing_file_row_field_message(db: str)
     result = CliRunner().invoke(ledger, ["import", str(BROKEN), "--db", db])
     assert result.exit_code == 2
     assert "5 broken row(s), nothing imported" in result.output
-    assert f"{BROKEN}:5 amount: amount '12.345' has more than two decimals" in result.output
+    assert f"{BROKEN}:5 amount: amount '12,345' has more than two decimals" in result.output
     assert "0 award(s)" in run("history", "912346803", "--db", db).output
 
 

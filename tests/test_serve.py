@@ -122,6 +122,17 @@ def test_the_servers_firms_file_applies_to_every_surface(tmp_path: Path, monkeyp
     assert client.post("/v1/batch", json=[FISH]).json()[0]["route"] == expected
 
 
+def test_the_servers_awards_and_links_apply_to_the_api(tmp_path: Path, monkeypatch) -> None:
+    args = ["--no-ledger", "--awards", str(FIXTURES / "awards.csv"), "--links", str(FIXTURES / "links.csv")]
+    _, seen = _served(monkeypatch, *args)
+    client = TestClient(seen["app"])
+    decided = client.post("/v1/check", json=CHECK).json()
+    assert decided["counted"] and all(c["file"].endswith("awards.csv") for c in decided["counted"])
+    linked = client.post("/v1/check", json={**CHECK, "orgnr": "912350169"}).json()
+    assert {"912351289", "912352404"} <= set(linked["undertaking"])
+    assert client.post("/v1/batch", json=[CHECK]).json()[0]["counted"] == decided["counted"]
+
+
 def test_serve_refuses_a_side_file_it_cannot_read(tmp_path: Path, monkeypatch) -> None:
     result, _ = _served(monkeypatch, "--firms", str(tmp_path / "missing.csv"))
     assert result.exit_code == 2 and "missing.csv" in result.output

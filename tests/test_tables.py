@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from freezegun import freeze_time
 
 from deminimis import check, check_batch
 from deminimis.errors import InputError
@@ -236,6 +237,7 @@ def test_spaces_and_no_break_spaces_are_trimmed_and_allowed_in_orgnr(tmp_path: P
     ]
 
 
+@freeze_time("2026-12-01")
 def test_date_formats() -> None:
     frame = pl.DataFrame(
         {
@@ -248,15 +250,24 @@ def test_date_formats() -> None:
                 "2021-02-30",
                 "17/05/2021",
                 "",
+                "15.03.27",
+                "٢٠٢١-٠٥-١٧",
             ]
         }
     )
-    got = frame.select(tables.date_expr("d"), p=tables.date_problem("d"))
+    got = frame.select(tables.date_expr("d"), p=tables.date_problem("d"), n=tables.date_note("d"))
     may17 = dt.date(2021, 5, 17)
-    assert got["d"].to_list() == [may17, may17, dt.date(2021, 5, 7), may17, None, None, None, None]
-    assert got["p"].to_list()[:4] == [None] * 4
-    assert got["p"][4] == "d '17.05.21' is not a real date (use YYYY-MM-DD or DD.MM.YYYY)"
+    assert got["d"].to_list() == [may17, may17, dt.date(2021, 5, 7), may17, may17, None, may17, None] + [
+        dt.date(1927, 3, 15),
+        None,
+    ]
+    assert got["p"].to_list()[:5] == [None] * 5
+    assert got["p"][5] == "d '2021-02-30' is not a real date (use YYYY-MM-DD or DD.MM.YYYY)"
     assert got["p"][7] == "d is missing"
+    assert got["p"][9].startswith("d '٢٠٢١-٠٥-١٧' is not a real date")
+    assert got["n"][4] == "d '17.05.21' read as 17.05.2021 (two-digit year: the nearest past date)"
+    assert got["n"][6] == "d '17/05/2021' read as day/month/year, 17.05.2021"
+    assert got["n"].to_list()[:4] == [None] * 4
 
 
 def test_missing_columns_and_unknown_tables_are_unusable(tmp_path: Path) -> None:

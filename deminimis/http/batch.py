@@ -109,8 +109,8 @@ async def _multipart(request: Request, settings: ApiSettings, tmp: Path) -> list
         batch_with_ledger,
         request.app.state.ledger,
         apps,
-        awards_file=awards,
-        links=links,
+        awards_file=awards or settings.awards_file,
+        links=links or settings.links_file,
         **settings.engine_options(),
     )
     decisions = relabel_file(result.decisions, apps, apps_name)
@@ -148,7 +148,13 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
     apps = applications_file(batch.applications, tmp)
     ledger = request.app.state.ledger if batch.use_ledger else None
     result = await run_in_threadpool(
-        batch_with_ledger, ledger, apps, awards_rows=rows, links=links, **settings.engine_options()
+        batch_with_ledger,
+        ledger,
+        apps,
+        awards_rows=rows,
+        awards_file=settings.awards_file,
+        links=links or settings.links_file,
+        **settings.engine_options(),
     )
     return relabel_file(result.decisions, apps, "request", row_offset=-2)
 

@@ -100,7 +100,8 @@ def check(body: CheckIn, ledger: MaybeLedgerDep, settings: SettingsDep) -> Decis
         result = check_with_ledger(
             ledger if body.use_ledger else None,
             awards_rows=rows,
-            links=links,
+            awards_file=settings.awards_file,
+            links=links or settings.links_file,
             **application_row(body),
             **settings.engine_options(),
         )
@@ -135,7 +136,8 @@ def create_reservation(
             grantor=body.grantor,
             reference=body.reference,
             awards_rows=rows,
-            links=links,
+            awards_file=settings.awards_file,
+            links=links or settings.links_file,
             ttl=dt.timedelta(days=body.ttl_days),
             context={"body": body.model_dump()},
             idempotency_key=idempotency_key,

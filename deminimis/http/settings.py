@@ -80,7 +80,8 @@ class ApiSettings:
     awards_file: Path | None = None
     """A default prior-aid register added to every check (contract §1 awards)."""
     links_file: Path | None = None
-    """Default links (contract §1 links) for every check, besides links given with a request."""
+    """Default links (contract §1 links) for every check that gives none of its own (links
+    given with a request or upload replace them until the input layer merges the two)."""
     employer_tax_file: Path | None = None
     """Employer-tax rows (contract §1 employer_tax) for every check."""
     employer_tax_missing: str = "warn"

@@ -25,14 +25,18 @@ from deminimis.rules import Rules
 
 C = pl.col
 COLUMNS = ("idx", "application_id", "route", "doc")
+READINGS = ("amount_text", "amount_read", "currency_read", "date_text", "date_read")
+"""How fuzzy spellings were read (:func:`deminimis.sources.tables.canonical_applications`)."""
 """The frame :func:`render` returns."""
 
 
 def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
     """The decisions with the rule texts joined and the branch flags of the explanation."""
     n_errors = result.errors.lazy().group_by("idx").agg(n_errors=pl.len())
+    missing = [c for c in READINGS if c not in result.decisions.columns]
     d = (
         result.decisions.lazy()
+        .with_columns([pl.lit(None, pl.Utf8).alias(c) for c in missing])
         .join(rule_frames.entries(rules).lazy(), on="entry_id", how="left", maintain_order="left")
         .join(
             rule_frames.limits(rules).lazy(), on=["entry_id", "limit_id"], how="left", maintain_order="left"

@@ -93,6 +93,13 @@ def money(col: str | pl.Expr) -> Value:
     return lambda lang: fmt.human(expr, lang)
 
 
+def amount(cents: str | pl.Expr, currency: str | pl.Expr = "currency") -> Value:
+    """``kr 1 234 567,89`` / ``EUR 1 234,56`` (nb), ``NOK 1,234,567.89`` (en)."""
+    c = C(cents) if isinstance(cents, str) else cents
+    cur = C(currency) if isinstance(currency, str) else currency
+    return lambda lang: fmt.amount(c, cur, lang)
+
+
 def day(col: str | pl.Expr) -> Value:
     expr = C(col) if isinstance(col, str) else col
     return lambda lang: fmt.day(expr, lang)
@@ -230,13 +237,53 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             problem=C("firm_problem"),
         ),
     ]
+    out += _readings(d)
     return out
+
+
+def _readings(d: pl.LazyFrame) -> list[Finding]:
+    """Warnings for amounts, currencies and dates read from a fuzzy spelling."""
+    msgs = messages()
+    how = mapped("amount_read", msgs["amount_read"])
+    when = mapped("date_read", msgs["date_read"])
+    return [
+        finding(
+            d,
+            C("amount_read").is_not_null(),
+            WARNING,
+            50,
+            "amount_read",
+            text=C("amount_text"),
+            amount=amount("amount_cents"),
+            how=how,
+        ),
+        finding(
+            d,
+            C("currency_read").is_not_null(),
+            WARNING,
+            51,
+            "currency_read",
+            text=C("amount_text"),
+            currency=C("currency"),
+        ),
+        finding(
+            d,
+            C("date_read").is_not_null(),
+            WARNING,
+            52,
+            "date_read",
+            text=C("date_text"),
+            date=day("grant_date"),
+            how=when,
+        ),
+    ]
 
 
 __all__ = [
     "REASON",
     "WARNING",
     "Finding",
+    "amount",
     "planned",
     "by_lang",
     "day",

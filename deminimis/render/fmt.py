@@ -46,6 +46,15 @@ def human(cents: pl.Expr, lang: str) -> pl.Expr:
     return pl.concat_str(sign, grouped, pl.lit("."), part)
 
 
+def amount(cents: pl.Expr, currency: pl.Expr, lang: str) -> pl.Expr:
+    """An amount with its currency as a vedtak writes it: ``kr 1 234 567,89`` and
+    ``EUR 1 234,56`` (nb), ``NOK 1,234,567.89`` (en)."""
+    code = currency.fill_null("NOK")
+    if lang == "nb":
+        code = pl.when(code == "NOK").then(pl.lit("kr")).otherwise(code)
+    return pl.concat_str(code, pl.lit(" "), human(cents, lang))
+
+
 def iso(day: pl.Expr) -> pl.Expr:
     """A date as ``YYYY-MM-DD`` (null stays null)."""
     return day.dt.to_string("%Y-%m-%d")
@@ -88,4 +97,4 @@ def fill(template: str, values: dict[str, Value], lang: str) -> pl.Expr:
     return pl.concat_str(pieces) if pieces else pl.lit("")
 
 
-__all__ = ["LANGS", "Value", "day", "fill", "human", "iso", "money", "rate", "text"]
+__all__ = ["LANGS", "Value", "amount", "day", "fill", "human", "iso", "money", "rate", "text"]

@@ -36,6 +36,7 @@ A missing file or a file without the required columns raises
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -44,7 +45,7 @@ import polars as pl
 
 from deminimis import gge_input
 from deminimis.errors import InputError
-from deminimis.money import amount_problem_expr, cents_expr
+from deminimis.money import amount_currency_expr, amount_note_expr, amount_problem_expr, cents_expr
 
 HEADER_ALIASES: dict[str, str] = {
     # orgnr
@@ -505,19 +506,52 @@ def orgnr_problems(frame: pl.DataFrame, column: str = "orgnr") -> pl.DataFrame:
     return frame.join(checked, on=column, how="left", nulls_equal=True)
 
 
-_DATE_ISO = r"^\d{4}-\d{1,2}-\d{1,2}$"
-_DATE_NB = r"^\d{1,2}\.\d{1,2}\.\d{4}$"
-_DATETIME = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+_DATE_ISO = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
+_DATE_NB = r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}$"
+_DATE_SLASH = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
+_DATE_SHORT = r"^[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{2}$"
+_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?$"
+
+
+def _short_year(text: pl.Expr) -> pl.Expr:
+    """``15.03.24`` -> the nearest date on or before today with that day, month and year ending."""
+    parts = text.str.replace_all("/", ".", literal=True).str.split_exact(".", 2)
+    day_month = pl.concat_str(
+        parts.struct.field("field_0"), pl.lit("."), parts.struct.field("field_1"), pl.lit(".")
+    )
+    today = dt.date.today()
+    yy = parts.struct.field("field_2").cast(pl.Int32)
+
+    def in_century(start: int) -> pl.Expr:
+        return pl.concat_str(day_month, (start + yy).cast(pl.Utf8)).str.to_date("%d.%m.%Y", strict=False)
+
+    this = in_century(today.year // 100 * 100)
+    return pl.when(this <= pl.lit(today)).then(this).otherwise(in_century(today.year // 100 * 100 - 100))
 
 
 def date_expr(col: str) -> pl.Expr:
-    """Text -> Date: ``YYYY-MM-DD``, ``DD.MM.YYYY`` (``D.M.YYYY`` too) or a spreadsheet
-    date-time (``2021-05-17 00:00:00``); null otherwise (a two-digit year is refused)."""
+    """Text -> Date: ``YYYY-MM-DD``, ``DD.MM.YYYY`` (``D.M.YYYY`` too), ``DD/MM/YYYY``, a
+    two-digit year ``DD.MM.YY`` (the nearest past date) or a spreadsheet date-time
+    (``2021-05-17 00:00:00``); null otherwise. ASCII digits only."""
     text = pl.col(col).str.strip_chars()
     text = pl.when(text.str.contains(_DATETIME)).then(text.str.slice(0, 10)).otherwise(text)
     return pl.coalesce(
         pl.when(text.str.contains(_DATE_ISO)).then(text.str.to_date("%Y-%m-%d", strict=False)),
         pl.when(text.str.contains(_DATE_NB)).then(text.str.to_date("%d.%m.%Y", strict=False)),
+        pl.when(text.str.contains(_DATE_SLASH)).then(text.str.to_date("%d/%m/%Y", strict=False)),
+        pl.when(text.str.contains(_DATE_SHORT)).then(_short_year(text)),
+    )
+
+
+def date_note(col: str) -> pl.Expr:
+    """How a date outside ``YYYY-MM-DD`` / ``DD.MM.YYYY`` was read (null for those)."""
+    text = pl.col(col).str.strip_chars()
+    read = date_expr(col).dt.to_string("%d.%m.%Y")
+    return (
+        pl.when(text.str.contains(_DATE_SHORT) & read.is_not_null())
+        .then(pl.format(f"{col} '{{}}' read as {{}} (two-digit year: the nearest past date)", text, read))
+        .when(text.str.contains(_DATE_SLASH) & read.is_not_null())
+        .then(pl.format(f"{col} '{{}}' read as day/month/year, {{}}", text, read))
     )
 
 
@@ -534,19 +568,34 @@ def date_problem(col: str) -> pl.Expr:
 _PLAIN_AMOUNT = r"^[0-9]{1,15}(?:\.[0-9]{1,2})?$"
 
 
-def with_amount(frame: pl.DataFrame, col: str, problem: str, cents: str) -> pl.DataFrame:
-    """Add ``problem`` (:func:`amount_problem_expr`) and ``cents`` (:func:`cents_expr`) for ``col``.
+def with_amount(
+    frame: pl.DataFrame,
+    col: str,
+    problem: str,
+    cents: str,
+    written: str | None = None,
+    note: str | None = None,
+) -> pl.DataFrame:
+    """Add ``problem`` (:func:`amount_problem_expr`) and ``cents`` (:func:`cents_expr`) for ``col``;
+    with ``written`` the currency written in the amount, with ``note`` how a fuzzy one was read.
 
     Same results, faster at national scale: a plain ``1234567.89`` is split, not run through
     the dozen regular expressions of the general rules; the other spellings go through them
     once per distinct value.
     """
     plain = pl.col(col).str.contains(_PLAIN_AMOUNT).fill_null(False)
+    extra = {}
+    if written:
+        extra[written] = amount_currency_expr(pl.col(col))
+    if note:
+        extra[note] = amount_note_expr(pl.col(col))
     odd = (
         frame.filter(~plain)
         .select(pl.col(col))
         .unique()
-        .with_columns(**{problem: amount_problem_expr(pl.col(col)), "_odd_cents": cents_expr(pl.col(col))})
+        .with_columns(
+            **{problem: amount_problem_expr(pl.col(col)), "_odd_cents": cents_expr(pl.col(col))}, **extra
+        )
     )
     parts = pl.col(col).str.split_exact(".", 1)
     units = parts.struct.field("field_0").cast(pl.Int64)
@@ -557,11 +606,17 @@ def with_amount(frame: pl.DataFrame, col: str, problem: str, cents: str) -> pl.D
     ).drop("_odd_cents")
 
 
-def with_date(frame: pl.DataFrame, col: str, problem: str, date: str) -> pl.DataFrame:
-    """Add ``problem`` (:func:`date_problem`) and ``date`` (:func:`date_expr`) for ``col``,
-    computed once per distinct text (a national file has a few thousand dates in a million rows)."""
+def with_date(
+    frame: pl.DataFrame, col: str, problem: str, date: str, note: str | None = None
+) -> pl.DataFrame:
+    """Add ``problem`` (:func:`date_problem`) and ``date`` (:func:`date_expr`) for ``col``
+    (and ``note``, :func:`date_note`), computed once per distinct text (a national file has a
+    few thousand dates in a million rows)."""
+    extra = {note: date_note(col)} if note else {}
     distinct = (
-        frame.select(pl.col(col)).unique().with_columns(**{problem: date_problem(col), date: date_expr(col)})
+        frame.select(pl.col(col))
+        .unique()
+        .with_columns(**{problem: date_problem(col), date: date_expr(col)}, **extra)
     )
     return frame.join(distinct, on=col, how="left", nulls_equal=True, maintain_order="left")
 
@@ -571,15 +626,82 @@ _date_expr = date_expr
 _date_problem = date_problem
 
 
-def _currency_exprs(known: list[str]) -> tuple[pl.Expr, pl.Expr]:
-    cur = pl.col("currency").fill_null("").str.to_uppercase().replace("", "NOK")
-    problem = pl.when(~cur.is_in(known)).then(
-        pl.format(
-            "unknown currency '{}' (use an ISO 4217 code with an ECB rate, e.g. NOK, EUR, SEK)",
-            pl.col("currency"),
+CURRENCY_WORDS = {
+    "KR": "NOK",
+    "KR.": "NOK",
+    "KRONER": "NOK",
+    "NORSKE KRONER": "NOK",
+    "€": "EUR",
+    "EURO": "EUR",
+}
+"""Currency column spellings people use for an ISO code."""
+
+
+def _currency_exprs(known: list[str], written: str | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """(currency, problem): the currency column, else the currency written in the amount
+    (``written``), else NOK; a currency in the amount that differs from the column is an error,
+    never overridden silently."""
+    col = pl.col("currency").fill_null("").str.strip_chars().str.to_uppercase().replace(CURRENCY_WORDS)
+    in_amount = pl.col(written) if written else pl.lit(None, pl.Utf8)
+    cur = pl.when(col != "").then(col).otherwise(pl.coalesce(in_amount, pl.lit("NOK")))
+    problem = (
+        pl.when((col != "") & in_amount.is_not_null() & (in_amount != col))
+        .then(
+            pl.format(
+                "amount '{}' is written in {} but the currency column says '{}'; correct one of them",
+                pl.col("amount"),
+                in_amount,
+                pl.col("currency"),
+            )
+        )
+        .when(~cur.is_in(known))
+        .then(
+            pl.format(
+                "unknown currency '{}' (use an ISO 4217 code with an ECB rate, e.g. NOK, EUR, SEK)",
+                pl.coalesce(pl.col("currency").replace("", None), in_amount),
+            )
         )
     )
     return cur, problem
+
+
+def _readings(cur: pl.Expr, date_col: str) -> dict[str, pl.Expr]:
+    """The typed columns saying how a fuzzy spelling was read (null when it was plain)."""
+    from_amount = (pl.col("currency").fill_null("") == "") & pl.col("_amount_cur").is_not_null()
+    return {
+        "amount_text": pl.when(pl.col("_amount_note").is_not_null() | from_amount).then(pl.col("amount")),
+        "amount_read": pl.when(pl.col("_amount_note").str.contains("dots"))
+        .then(pl.lit("dots"))
+        .when(pl.col("_amount_note").is_not_null())
+        .then(pl.lit("commas")),
+        "currency_read": pl.when(from_amount & (cur != "NOK")).then(cur),
+        "date_text": pl.when(pl.col("_date_note").is_not_null()).then(pl.col(date_col)),
+        "date_read": pl.when(pl.col("_date_note").str.contains("two-digit"))
+        .then(pl.lit("short_year"))
+        .when(pl.col("_date_note").is_not_null())
+        .then(pl.lit("slash")),
+    }
+
+
+def reading_notes(raw: pl.DataFrame, date_col: str) -> pl.DataFrame:
+    """``file, row, field, message``: every amount, currency or date read from a spelling
+    outside the contract's plain forms (``validate`` lists them as warnings)."""
+    frame = with_date(
+        with_amount(raw, "amount", "_p", "_c", written="_amount_cur", note="_amount_note"),
+        date_col,
+        "_pd",
+        "_d",
+        note="_date_note",
+    )
+    from_amount = pl.when(
+        (pl.col("currency").fill_null("") == "")
+        & pl.col("_amount_cur").is_not_null()
+        & (pl.col("_amount_cur") != "NOK")
+    ).then(pl.format("currency {} taken from the amount '{}'", pl.col("_amount_cur"), pl.col("amount")))
+    return errors_of(
+        frame.with_columns(_cur_note=from_amount),
+        {"amount": "_amount_note", "currency": "_cur_note", date_col: "_date_note"},
+    )
 
 
 def errors_of(frame: pl.DataFrame, problems: dict[str, str]) -> pl.DataFrame:
@@ -728,14 +850,14 @@ def award_warnings(raw: pl.DataFrame, aliases: dict[str, str]) -> pl.DataFrame:
         },
         "orgnr, granted_on, amount, currency and reference",
     )
-    return pl.concat([basis, dups]).sort("file", "row", maintain_order=True)
+    return pl.concat([basis, dups, reading_notes(raw, "granted_on")]).sort("file", "row", maintain_order=True)
 
 
 def application_warnings(raw: pl.DataFrame) -> pl.DataFrame:
     """Duplicate applications (same orgnr, grant_date, amount, currency and scheme as an
     earlier row): (file, row, field, message). They are decided; the warning names the first."""
     f = orgnr_problems(raw)
-    return _duplicates(
+    dups = _duplicates(
         f,
         {
             "_k_orgnr": _compact_orgnr(),
@@ -745,7 +867,8 @@ def application_warnings(raw: pl.DataFrame) -> pl.DataFrame:
             "_k_scheme": pl.col("scheme").fill_null("").str.to_lowercase().replace("", "ad_hoc"),
         },
         "orgnr, grant_date, amount, currency and scheme",
-    ).sort("file", "row", maintain_order=True)
+    )
+    return pl.concat([dups, reading_notes(raw, "grant_date")]).sort("file", "row", maintain_order=True)
 
 
 # --------------------------------------------------------------------------- canonical tables
@@ -755,7 +878,7 @@ def canonical_applications(
     raw: pl.DataFrame, currencies: list[str], schemes: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """All application rows, typed, with ``has_error``; and their errors."""
-    cur, cur_problem = _currency_exprs(currencies)
+    cur, cur_problem = _currency_exprs(currencies, "_amount_cur")
     scheme = pl.col("scheme").fill_null("").str.to_lowercase().replace("", "ad_hoc")
     fys = pl.col("fiscal_year_start").fill_null("").replace("", "01-01")
     fys_ok = (
@@ -763,8 +886,10 @@ def canonical_applications(
         & ("2001-" + fys).str.to_date("%Y-%m-%d", strict=False).is_not_null()
     )
     diff = pl.col("in_difficulty_2019").fill_null("").str.to_lowercase()
-    frame = with_amount(orgnr_problems(raw), "amount", "p_amount", "_amount_cents")
-    frame = with_date(frame, "grant_date", "p_grant_date", "_grant_date").with_columns(
+    frame = with_amount(
+        orgnr_problems(raw), "amount", "p_amount", "_amount_cents", written="_amount_cur", note="_amount_note"
+    )
+    frame = with_date(frame, "grant_date", "p_grant_date", "_grant_date", note="_date_note").with_columns(
         application_id=pl.coalesce(pl.col("application_id").replace("", None), pl.col("row").cast(pl.Utf8)),
         p_currency=cur_problem,
         p_scheme=pl.when(~scheme.is_in(schemes)).then(
@@ -815,6 +940,7 @@ def canonical_applications(
         .alias("in_difficulty_2019"),
         *gge_input.TYPED,
         pl.any_horizontal(pl.col(list(problems.values())).is_not_null()).alias("has_error"),
+        **_readings(cur, "grant_date"),
     )
     return typed, errors
 
@@ -827,8 +953,15 @@ def canonical_awards(
     ``basis`` is read from free text (:func:`with_basis`): unknown words become ``other``
     (a warning from :func:`award_warnings`, not an error); a missing basis is an error.
     """
-    cur, cur_problem = _currency_exprs(currencies)
-    frame = with_amount(with_basis(orgnr_problems(raw), aliases), "amount", "p_amount", "_amount_cents")
+    cur, cur_problem = _currency_exprs(currencies, "_amount_cur")
+    frame = with_amount(
+        with_basis(orgnr_problems(raw), aliases),
+        "amount",
+        "p_amount",
+        "_amount_cents",
+        written="_amount_cur",
+        note="_amount_note",
+    )
     frame = with_date(frame, "granted_on", "p_date", "_granted_on").with_columns(p_currency=cur_problem)
     frame, gge_problems = gge_input.award_terms(frame)
     problems = {
@@ -904,6 +1037,8 @@ __all__ = [
     "canonical_header",
     "canonical_links",
     "date_expr",
+    "date_note",
+    "reading_notes",
     "date_problem",
     "errors_of",
     "guess_kind",

@@ -83,7 +83,7 @@ def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool)
             state.ledger if use_ledger else None,
             paths["applications"],
             awards_file=paths.get("awards") or settings.awards_file,
-            links=paths.get("links"),
+            links=paths.get("links") or settings.links_file,
             progress=progress,
             **settings.engine_options(),
         )

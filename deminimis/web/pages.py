@@ -64,7 +64,7 @@ def _engine_call(form: CheckForm, state: Any, tmp: Path) -> dict[str, Any]:
         "in_difficulty_2019": "yes" if form.in_difficulty else None,
         **form.aid_form(),
         "awards_file": settings.awards_file,
-        "links": links,
+        "links": links or settings.links_file,
         "firms": settings.firms_file,
         "online": settings.online,
         **settings.engine_options(),
