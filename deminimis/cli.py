@@ -112,6 +112,23 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Brreg snapshot directory from 'deminimis brreg sync' (default: the user data dir).",
         ),
         click.option(
+            "--register",
+            "register",
+            is_flag=False,
+            flag_value="snapshot",
+            default=None,
+            metavar="[FILE]",
+            help="Prior aid from Brønnøysund's aid register (Støtteregisteret): a downloaded award file "
+            "(CSV or JSON), or without FILE the local snapshot ('deminimis register sync'); with "
+            "--online, the live search API.",
+        ),
+        click.option(
+            "--register-snapshot",
+            "register_snapshot",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Register snapshot directory (default: the user data dir, see 'deminimis register info').",
+        ),
+        click.option(
             "--rules",
             "rules_dir",
             type=click.Path(path_type=Path, file_okay=False),
@@ -218,6 +235,7 @@ LAZY_COMMANDS = {
     "report": "deminimis.files_cli",
     "ledger": "deminimis.ledger_cli",
     "serve": "deminimis.serve_cli",
+    "register": "deminimis.register_cli",
 }
 """Sub-commands defined in other modules, imported only when used (``check`` starts faster)."""
 
@@ -364,6 +382,8 @@ def batch(applications: Path, out: Path, **kwargs: Any) -> None:
     click.echo(f"deminimis: {len(result.decisions)} decisions written to {out} ({summary})", err=True)
     for err in result.input_errors:
         click.echo(f"deminimis: error: {err.file}:{err.row} {err.field}: {err.message}", err=True)
+    for row in result.ignored:
+        click.echo(f"deminimis: ignored: {row.file}:{row.row}: {row.message}", err=True)
     sys.exit(result.exit_code)
 
 

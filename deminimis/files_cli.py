@@ -260,7 +260,15 @@ def letter(decisions_file: Path, application_id: str | None, lang: str) -> None:
 
 @click.command()
 @click.argument("decisions_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["kmd"]), default="kmd", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["kmd", "register"]),
+    default="kmd",
+    show_default=True,
+    help="kmd: the ministry's reporting columns; register: the Art 6(1) fields to register in "
+    "Støtteregisteret, the due date and how long to keep the records.",
+)
 @click.option(
     "--out",
     required=True,

@@ -263,3 +263,14 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["EXIT_REFUSED", "ledger"]
+
+
+def _register_commands() -> None:
+    """``ledger due`` and ``ledger registered`` (issue 14) live in :mod:`deminimis.register_cli`."""
+    from deminimis.register_cli import ledger_due, ledger_registered
+
+    ledger.add_command(ledger_due)
+    ledger.add_command(ledger_registered)
+
+
+_register_commands()

@@ -61,6 +61,50 @@ class CountedAward(_Model):
     row: int | None = None
     grantor: str | None = None
     reference: str | None = None
+    sources: list[str] | None = None
+    """Every source holding this award (``awards.csv:3``, ``register:1000251908``); counted once."""
+    mismatch: str | None = None
+    """``not_declared`` (in the register only) or ``not_in_register`` (declared, missing there)."""
+
+
+class Source(_Model):
+    """One source consulted for the decision and what it cannot contain (contract §3 ``sources``)."""
+
+    kind: str
+    """``declaration``, ``ledger``, ``employer_tax``, ``register_file``, ``register_snapshot``,
+    ``register_online`` or ``register_not_consulted``."""
+    name: str | None = None
+    date: str | None = None
+    url: str | None = None
+    sha256: str | None = None
+    consulted: bool
+    text_nb: str
+    text_en: str
+    limits_nb: str | None = None
+    limits_en: str | None = None
+    unverified: list[str] = []
+    """Coverage entries of register.toml whose source is not verified (an officer's note)."""
+
+
+class Registration(_Model):
+    """What the grantor registers in Støtteregisteret after the grant (2023/2831 Art 6)."""
+
+    beneficiary_orgnr: str | None
+    beneficiary_name: str | None
+    aid_amount: str | None
+    currency: str | None
+    aid_amount_eur: str | None
+    grant_date: str | None
+    grantor: str | None
+    aid_instrument: str
+    nace: str | None
+    regime: str | None
+    due_date: str | None
+    """Grant date + 20 working days (Norwegian public holidays and weekends skipped)."""
+    keep_until: str | None
+    """Records kept until this day (10 years; 10 fiscal years under 1407/2013)."""
+    required: bool
+    citation: str
 
 
 class Finding(_Model):
@@ -153,6 +197,8 @@ class Decision(_Model):
     """Null for a plain grant; else the aid's form and its gross grant equivalent (deminimis.gge)."""
     signing_date: str | None = None
     """Through a financial intermediary: the date signed (the grant date is the quarter's end)."""
+    sources: list[Source] = []
+    registration: Registration | None = None
 
     def to_json_dict(self) -> dict:
         """The contract's JSON object (``window.from`` spelled as in the contract)."""
@@ -169,6 +215,8 @@ __all__ = [
     "HeadroomStep",
     "LimitTest",
     "Route",
+    "Registration",
     "RowError",
+    "Source",
     "Window",
 ]

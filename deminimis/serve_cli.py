@@ -66,8 +66,8 @@ def _side_files(func: Any) -> Any:
 def serve(host: str, port: int, workers: int, **options: Any) -> None:
     """Serve the officer's web page at / and the HTTP JSON API (OpenAPI at /docs).
 
-    API key: set $DEMINIMIS_API_KEY; /v1 calls need header X-API-Key and the page's Reserve asks for it.
-    The page's checks read the ledger without it: serve the page on a trusted network only.
+    API key: set $DEMINIMIS_API_KEY; /v1 calls need header X-API-Key, and the page asks for it
+    before its checks read the ledger or its Reserve writes to it.
 
     \b
     Example:

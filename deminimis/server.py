@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from deminimis import __version__, web
-from deminimis.http import service
+from deminimis.http import errors, service
 from deminimis.http.settings import SETTINGS_ENV, ApiSettings
 from deminimis.ledger import Ledger, NotInitialised, migrate, open_ledger
 from deminimis.ledger.migrations import current_version
@@ -82,6 +82,7 @@ def create_app(settings: ApiSettings | None = None, **overrides: Any) -> FastAPI
     app.state.ledger = ledger
     app.state.web_store = store
     service.mount(app)
+    errors.install(app)  # issue 19: every input error a 4xx, never a 500; body shield, headers, load
     web.mount(app)
     return app
 

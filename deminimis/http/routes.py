@@ -103,7 +103,7 @@ def check(body: CheckIn, ledger: MaybeLedgerDep, settings: SettingsDep) -> Decis
             awards_file=settings.awards_file,
             links=links or settings.links_file,
             **application_row(body),
-            **settings.engine_options(),
+            **{**settings.engine_options(), **({"register": True} if body.use_register else {})},
         )
     return result.decisions[0]
 

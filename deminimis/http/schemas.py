@@ -100,6 +100,11 @@ class CheckIn(ApplicationIn):
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
     use_ledger: bool = Field(True, description="count the ledger's awards and live reservations")
+    use_register: bool = Field(
+        False,
+        alias="register",
+        description="count Støtteregisteret's awards from the server's snapshot ('deminimis register sync')",
+    )
 
 
 class BatchIn(_In):
@@ -109,6 +114,7 @@ class BatchIn(_In):
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
     use_ledger: bool = True
+    use_register: bool = Field(False, alias="register")
 
 
 class ReservationIn(ApplicationIn):

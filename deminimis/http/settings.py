@@ -88,6 +88,9 @@ class ApiSettings:
     """A zone Ia firm with no employer-tax row: ``warn`` or ``assume-max``."""
     events_file: Path | None = None
     """Undertaking events (mergers, splits) for every check, when the engine reads them."""
+    register: bool = False
+    """Count Støtteregisteret's awards (the local snapshot, ``deminimis register sync``) in every
+    check; ``$DEMINIMIS_REGISTER=1``. Without it the HTTP API asks per request (``register: true``)."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> ApiSettings:
@@ -97,6 +100,7 @@ class ApiSettings:
             "api_key": os.environ.get("DEMINIMIS_API_KEY") or None,
             "max_body_bytes": _int_env("DEMINIMIS_API_MAX_BODY", MAX_BODY_BYTES),
             "max_rows": _int_env("DEMINIMIS_API_MAX_ROWS", MAX_ROWS),
+            "register": os.environ.get("DEMINIMIS_REGISTER", "").strip().lower() in ("1", "true", "yes"),
         }
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**base)  # type: ignore[arg-type]
@@ -124,6 +128,8 @@ class ApiSettings:
         }
         if self.online:
             opts["online"] = True
+        if self.register:
+            opts["register"] = True
         if self.employer_tax_missing != "warn":
             opts["employer_tax_missing"] = self.employer_tax_missing
         return opts

@@ -22,10 +22,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from deminimis.errors import DeminimisError
+from deminimis.errors import DeminimisError, InputError
 from deminimis.ledger import audit, idempotency
 from deminimis.ledger.checking import decide_one
-from deminimis.ledger.db import Ledger, utcnow
+from deminimis.ledger.db import MAX_ID, Ledger, utcnow
 from deminimis.ledger.errors import NotFound
 from deminimis.ledger.prior import Row
 from deminimis.ledger.records import ReservationRecord, reservation_record
@@ -126,6 +126,50 @@ def reserve(
         "awards_rows": awards_rows,
         **{k: (str(v) if isinstance(v, Path) else v) for k, v in options.items()},
     } | ({"context": context} if context else {})
+    kw = {
+        "orgnr": orgnr,
+        "amount": amount,
+        "grant_date": grant_date,
+        "currency": currency,
+        "scheme": scheme,
+        "awards_file": awards_file,
+        "awards_rows": awards_rows,
+        "idempotency_key": idempotency_key,
+        "fingerprint": fingerprint,
+    }
+    event = {"at": now, "actor": actor, "action": "reserve", "outcome": "failed", "orgnr": orgnr}
+    if problem := audit.attempt_problem(actor, {**request, "idempotency_key": idempotency_key}):
+        audit.record_alone(ledger, **event, payload={"request": request, "error": problem})
+        raise InputError(problem)
+    try:
+        return _reserve(ledger, request, now=now, actor=actor, ttl=ttl, options=options, **kw)
+    except DeminimisError as exc:
+        if not getattr(exc, "audited", False):  # e.g. ledger busy: its own transaction, after rollback
+            audit.record_alone(ledger, **event, payload={"request": request, "error": str(exc)})
+        raise
+    except Exception as exc:
+        audit.record_alone(ledger, **event, payload={"request": request, "error": repr(exc)})
+        raise
+
+
+def _reserve(
+    ledger: Ledger,
+    request: dict[str, Any],
+    *,
+    now: dt.datetime,
+    actor: str,
+    ttl: dt.timedelta,
+    options: dict[str, Any],
+    orgnr: str,
+    amount: str | int,
+    grant_date: str | dt.date,
+    currency: str,
+    scheme: str | None,
+    awards_file: str | Path | None,
+    awards_rows: list[Row] | None,
+    idempotency_key: str | None,
+    fingerprint: str | None,
+) -> ReserveResult:
     failure: DeminimisError | None = None
     record: ReservationRecord | None = None
     digest = fingerprint or idempotency.fingerprint(request)
@@ -177,6 +221,7 @@ def reserve(
                 decision=decision,
             )
     if failure is not None:
+        failure.audited = True  # type: ignore[attr-defined]
         raise failure
     return ReserveResult(decision, record, input_errors)
 
@@ -235,7 +280,14 @@ def _insert(
     return reservation_record(get_row(conn, rid), now)
 
 
+def id_in_range(conn: sa.Connection, row_id: int) -> bool:
+    """An id the database's ``Integer`` can hold (larger ones are no row, and must not reach SQL)."""
+    return 1 <= row_id <= MAX_ID.get(conn.dialect.name, 2**31 - 1)
+
+
 def get_row(conn: sa.Connection, reservation_id: int) -> sa.Row[Any]:
+    if not id_in_range(conn, reservation_id):
+        raise NotFound(f"reservation {reservation_id} not found (not a valid id)")
     row = conn.execute(sa.select(reservations).where(reservations.c.id == reservation_id)).first()
     if row is None:
         raise NotFound(f"reservation {reservation_id} not found")

@@ -25,7 +25,7 @@ def document() -> pl.Expr:
     dec, inf = C("dec"), C("in_force_c")
     covid = dec & (C("scheme") == "covid_tf_3_1")
     has_cap = C("cap_cents").is_not_null()
-    members = C("members")
+    members = C("members").list.drop_nulls()  # a row without an orgnr has no member (not [null])
     undertaking = (
         pl.when(members.list.len() > 0)
         .then(members)
@@ -101,6 +101,8 @@ def document() -> pl.Expr:
         ceiling_tests=pl.when(inf & C("limits").is_not_null()).then(tests),
         rules_entry=pl.when(dec).then(C("entry_id")),
         headroom_calendar=pl.when(inf & C("headroom_calendar").is_not_null()).then(calendar),
+        sources=C("sources"),
+        registration=C("registration"),
         **document_fields(),
     )
 

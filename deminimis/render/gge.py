@@ -290,13 +290,18 @@ def _steps(d: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _register_row() -> pl.Expr:
+    """Støtteregisteret's rows get their own warning (deminimis.render.register_findings)."""
+    return C("file").fill_null("").str.starts_with("register:")
+
+
 def award_warning(c: pl.LazyFrame) -> Finding:
     """A counted loan or guarantee whose amount may be its nominal, not its GGE."""
     loan_like = C("instrument").is_in(["loan", "guarantee"]).fill_null(False)
     unclear = C("nominal_cents").is_null() | (C("nominal_cents") == C("amount_cents"))
     return finding(
         c,
-        C("dec") & C("counted") & (C("source") == "awards") & loan_like & unclear,
+        C("dec") & C("counted") & (C("source") == "awards") & loan_like & unclear & ~_register_row(),
         WARNING,
         51,
         "award_may_be_nominal",

@@ -27,6 +27,7 @@ import xlsxwriter
 
 from deminimis.errors import InputError
 from deminimis.models import CountedAward, Decision, RowError
+from deminimis.render import outputs
 from deminimis.render.decisions import Decisions
 from deminimis.render.flat import exploded, flat_frame
 
@@ -209,9 +210,22 @@ def write_sheet(
     )
 
 
-def write_xlsx(decisions: Sequence[Decision], out: Path, input_errors: list[RowError] | None = None) -> None:
-    """The three-sheet workbook described in the module docstring."""
-    with xlsxwriter.Workbook(out) as workbook:
+def write_xlsx(
+    decisions: Sequence[Decision], out: Path | BinaryIO, input_errors: list[RowError] | None = None
+) -> None:
+    """The three-sheet workbook described in the module docstring (to a path, atomically, or
+    to a binary file such as the web page's in-memory download)."""
+    if not isinstance(out, str | Path):
+        _workbook(decisions, out, input_errors)
+        return
+    with outputs.atomic_path(out) as tmp:
+        _workbook(decisions, tmp, input_errors)
+
+
+def _workbook(
+    decisions: Sequence[Decision], out: Path | BinaryIO, input_errors: list[RowError] | None
+) -> None:
+    with outputs.workbook(out) as workbook:
         write_sheet(workbook, "decisions", flat_rows(decisions))
         write_sheet(workbook, "errors", error_rows(decisions, input_errors))
         write_sheet(workbook, "counted", counted_rows(decisions))
@@ -242,7 +256,7 @@ def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool) -> None
     """A JSON list (``lines=False``) or JSON lines, one decision per line, written as they
     come (no whole-file string: at national scale that was gigabytes). Rendered decisions
     (:class:`Decisions`) are written by polars from their JSON texts, nothing parsed."""
-    with out.open("wb") as fh:
+    with outputs.atomic_path(out) as tmp, tmp.open("wb") as fh:
         if not lines:
             fh.write(b"[\n")
         if isinstance(decisions, Decisions):
@@ -264,7 +278,7 @@ def write(decisions: Sequence[Decision], out: Path, *, input_errors: list[RowErr
     if suffix in (".json", ".jsonl"):
         write_json(decisions, out, lines=suffix == ".jsonl")
     elif suffix == ".csv":
-        flat_rows(decisions).write_csv(out, include_bom=True)
+        outputs.write_csv(flat_rows(decisions), out)
     else:
         write_xlsx(decisions, out, input_errors)
 

@@ -33,7 +33,7 @@ from deminimis.sources import tables
 from .forms import Errors, read_prior
 from .i18n import Texts, pick_lang
 from .pages import save_upload
-from .render import page
+from .render import ledger_allowed, page
 from .store import BatchJob
 
 router = APIRouter(include_in_schema=False)
@@ -135,7 +135,7 @@ async def submit_batch(request: Request) -> Response:
         return page(request, "batch.html", lang, status=422, errors=errors)
     job = BatchJob(directory=directory, names=names, key=key)
     await run_in_threadpool(store.save_job, job)
-    use_ledger = raw.get("use_ledger") is not None and request.app.state.ledger is not None
+    use_ledger = raw.get("use_ledger") is not None and ledger_allowed(request.app.state, raw)
     threading.Thread(target=run_job, args=(job, paths, request.app.state, use_ledger), daemon=True).start()
     return RedirectResponse(f"/batch/{key}?lang={lang}", status_code=303)
 

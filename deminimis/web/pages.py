@@ -8,9 +8,9 @@ and reloading the page never re-submits. Every problem is a message next to its 
 
 from __future__ import annotations
 
-import re
 import secrets
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,12 @@ from deminimis.errors import DeminimisError
 from deminimis.fx import currencies
 from deminimis.ledger import LedgerError, check_with_ledger, reserve
 from deminimis.ledger.prior import links_csv, parse_date
+from deminimis.sources.table_guards import upload_name
 
 from . import firm
 from .forms import CheckForm, Errors, field_errors, paste_file, read_prior, rows_as_text
 from .i18n import Texts, day, pick_lang
-from .render import page
+from .render import ledger_allowed, page
 from .store import CheckEntry
 from .views import decision_view
 
@@ -40,7 +41,7 @@ def _upload_name(upload: UploadFile) -> str:
 
 
 def save_upload(data: bytes, name: str, directory: Path) -> Path:
-    safe = re.sub(r"[^\w.\-]", "_", name) or "upload.csv"
+    safe = upload_name(name, "upload.csv")
     path = directory / "upload" / safe
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -116,6 +117,8 @@ async def submit_check(request: Request) -> Response:
     raw = await request.form(max_files=2, max_fields=30)
     lang = pick_lang(raw.get("lang") if isinstance(raw.get("lang"), str) else None)
     form = CheckForm.from_form(raw)
+    if form.use_ledger and not ledger_allowed(request.app.state, raw):
+        form = replace(form, use_ledger=False)  # a server with a key: the ledger only with it
     upload = raw.get("declaration")
     data = None
     if isinstance(upload, UploadFile) and upload.filename:

@@ -41,6 +41,7 @@ def page(request: Request, name: str, lang: str, *, status: int = 200, **context
         "t": Texts(lang),
         "other_lang_url": _other_lang_url(request, lang),
         "has_ledger": state.ledger is not None,
+        "key_required": bool(settings.api_key),
         "currencies": currencies(settings.rates_file),
         "schemes": SCHEMES,
         "instruments": INSTRUMENTS,
@@ -50,4 +51,17 @@ def page(request: Request, name: str, lang: str, *, status: int = 200, **context
     return templates.TemplateResponse(request, name, {**shared, **context}, status_code=status)
 
 
-__all__ = ["page", "templates"]
+def ledger_allowed(state: Any, form: Any) -> bool:
+    """Whether a page request may read the ledger: always without a server key, else only
+    with the key in the form (the page must not show what ``/v1`` answers 401 for)."""
+    import secrets
+
+    expected = state.settings.api_key
+    given = form.get("api_key")
+    given = given if isinstance(given, str) else ""
+    return state.ledger is not None and (
+        not expected or secrets.compare_digest(given.encode(), expected.encode())
+    )
+
+
+__all__ = ["ledger_allowed", "page", "templates"]
