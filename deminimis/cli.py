@@ -230,6 +230,8 @@ def check(fmt: str, lang: str, **kwargs: Any) -> None:
     elif fmt == "letter":
         from deminimis.render.letter import render_letter
 
+        if decision.route == "error":
+            click.echo("deminimis: no letter: the input has errors (see --format text)", err=True)
         click.echo(render_letter(decision, lang), nl=False)
     else:
         click.echo(render_text(decision, lang))

@@ -75,6 +75,8 @@ class RowError(_Model):
     row: int | None
     field: str
     message: str
+    message_nb: str | None = None
+    """The message in bokmål, naming the column by its Norwegian name (an addition)."""
 
 
 class LimitTest(_Model):
@@ -131,6 +133,8 @@ class Decision(_Model):
     rules_entry: str | None = None
     headroom_calendar: list[HeadroomStep] = []
     """When the grant does not fit: the dates earlier aid leaves the window (see headroom.py)."""
+    officer_notes: list[Finding] = []
+    """Open legal points and next steps for the officer's case note, never the applicant's letter."""
 
     def to_json_dict(self) -> dict:
         """The contract's JSON object (``window.from`` spelled as in the contract)."""

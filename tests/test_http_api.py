@@ -194,6 +194,7 @@ def test_batch_as_a_json_list_decides_each_row(client: TestClient) -> None:
             "row": 1,
             "field": "orgnr",
             "message": "orgnr '912346804' has a wrong check digit (MOD11)",
+            "message_nb": "organisasjonsnummeret «912346804» har feil kontrollsiffer",
         }
     ]
     assert client.post("/v1/batch", json=[]).json() == []
@@ -226,7 +227,8 @@ def test_batch_as_an_uploaded_file_matches_the_python_batch(client: TestClient) 
     assert [_without_origin(d) for d in got] == [
         _without_origin(d.to_json_dict()) for d in expected.decisions
     ]
-    assert got[-1]["errors"][0] | {"message": ""} == {
+    assert got[-1]["errors"][0] | {"message": "", "message_nb": ""} == {
+        "message_nb": "",
         "file": "applications.csv",
         "row": 9,
         "field": "orgnr",

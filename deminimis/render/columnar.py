@@ -20,6 +20,7 @@ from deminimis.render import findings, fmt, rule_frames
 from deminimis.render.decisions import Decisions
 from deminimis.render.document import document
 from deminimis.render.reasons import reasons as reason_findings
+from deminimis.render.row_errors import message_nb_expr
 from deminimis.rules import Rules
 
 C = pl.col
@@ -174,24 +175,32 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
     return _items(c.filter(C("dec")), "counted", item)  # c is sorted by idx, k
 
 
-def _found(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """``idx, reasons`` and ``idx, warnings``."""
+def _found(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[pl.LazyFrame]:
+    """``idx, reasons``, ``idx, warnings`` and ``idx, officer_notes``."""
     parts = findings.planned(reason_findings(d, c, rules) + findings.warnings(d, c, rules))
     long = pl.concat(parts) if parts else pl.LazyFrame(schema=findings.SCHEMA)
     item = pl.struct("code", "citation", "text_nb", "text_en")
     sorted_long = long.sort("idx", "kind", "order", "sub")
     grouped = sorted_long.group_by("idx", "kind", maintain_order=True).agg(item.alias("_list"))
-    reasons = grouped.filter(C("kind") == findings.REASON).select("idx", reasons=C("_list"))
-    warnings = grouped.filter(C("kind") == findings.WARNING).select("idx", warnings=C("_list"))
-    return reasons, warnings
+    kinds = {"reasons": findings.REASON, "warnings": findings.WARNING, "officer_notes": findings.NOTE}
+    return [grouped.filter(C("kind") == k).select("idx", **{name: C("_list")}) for name, k in kinds.items()]
 
 
 def _errors(result: Result) -> pl.LazyFrame:
-    item = pl.struct("file", "row", "field", "message")
+    item = pl.struct("file", "row", "field", "message", message_nb=message_nb_expr(C("message")))
     return result.errors.lazy().group_by("idx", maintain_order=True).agg(item.alias("errors"))
 
 
-LISTS = ("fx", "counted", "reasons", "warnings", "errors", "ceiling_tests", "headroom_calendar")
+LISTS = (
+    "fx",
+    "counted",
+    "reasons",
+    "warnings",
+    "errors",
+    "ceiling_tests",
+    "headroom_calendar",
+    "officer_notes",
+)
 
 
 def render(result: Result, rules: Rules) -> pl.DataFrame:
@@ -205,9 +214,8 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
         .collect()
         .lazy()
     )
-    reasons, warnings = _found(d, c, rules)
     full = d
-    for part in (_fx(d, c), _counted_items(c), reasons, warnings, _errors(result)):
+    for part in (_fx(d, c), _counted_items(c), *_found(d, c, rules), _errors(result)):
         full = full.join(part, on="idx", how="left", maintain_order="left")
     doc = full.select("idx", "application_id", "route", _doc=document())
     schema = doc.collect_schema()["_doc"]

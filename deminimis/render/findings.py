@@ -22,7 +22,7 @@ from deminimis.render.rule_frames import cite
 from deminimis.rules import Rules
 
 C = pl.col
-REASON, WARNING = 0, 1
+REASON, WARNING, NOTE = 0, 1, 2
 SCHEMA = {
     "idx": pl.UInt32,
     "kind": pl.Int8,
@@ -109,6 +109,17 @@ def rate(col: str) -> Value:
     return lambda lang: fmt.rate(C(col), lang)
 
 
+def plural(code: str, n: str | pl.Expr) -> Value:
+    """``messages.toml [plural]`` ``{code}_one_{lang}`` or ``{code}_many_{lang}`` by the count."""
+    count = C(n) if isinstance(n, str) else n
+    table = messages()["plural"]
+    return lambda lang: (
+        pl.when(count == 1)
+        .then(fmt.fill(table[f"{code}_one_{lang}"], {"n": count}, lang))
+        .otherwise(fmt.fill(table[f"{code}_many_{lang}"], {"n": count}, lang))
+    )
+
+
 def by_lang(prefix: str) -> Value:
     return lambda lang: C(f"{prefix}_{lang}")
 
@@ -188,6 +199,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
                 30 + order,
                 code,
                 n=C(n),
+                awards=plural(code, n),
                 grant_date=day("grant_date"),
             )
         )
@@ -280,6 +292,7 @@ def _readings(d: pl.LazyFrame) -> list[Finding]:
 
 
 __all__ = [
+    "NOTE",
     "REASON",
     "WARNING",
     "Finding",
@@ -290,6 +303,7 @@ __all__ = [
     "finding",
     "mapped",
     "money",
+    "plural",
     "rate",
     "warnings",
 ]
