@@ -34,9 +34,12 @@ def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
     """The decisions with the rule texts joined and the branch flags of the explanation."""
     n_errors = result.errors.lazy().group_by("idx").agg(n_errors=pl.len())
     missing = [c for c in READINGS if c not in result.decisions.columns]
+    unknown = (
+        [] if "prior_source" in result.decisions.columns else [pl.lit(None, pl.Boolean).alias("prior_source")]
+    )
     d = (
         result.decisions.lazy()
-        .with_columns([pl.lit(None, pl.Utf8).alias(c) for c in missing])
+        .with_columns([pl.lit(None, pl.Utf8).alias(c) for c in missing] + unknown)
         .join(rule_frames.entries(rules).lazy(), on="entry_id", how="left", maintain_order="left")
         .join(
             rule_frames.limits(rules).lazy(), on=["entry_id", "limit_id"], how="left", maintain_order="left"

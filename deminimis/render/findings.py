@@ -250,6 +250,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         ),
     ]
     out += _readings(d)
+    out.append(finding(d, dec & ~C("prior_source"), WARNING, 5, "no_prior_aid_source"))
     return out
 
 

@@ -197,12 +197,61 @@ def write_sheet(
     )
 
 
+JSON_COLUMN = "decision_json"
+"""The CSV column holding each whole decision, so ``letter`` and ``report`` read the batch's CSV."""
+JSON_SHEET = "json"
+"""The hidden .xlsx sheet holding each whole decision (``idx, part, json``: parts of 30,000
+characters, a cell holds at most 32,767)."""
+JSON_PART = 30_000
+
+
+def decision_texts(decisions: Sequence[Decision]) -> pl.Series:
+    """Each decision's contract JSON, in order (from the rendered frame when there is one)."""
+    if isinstance(decisions, Decisions):
+        return decisions.frame.select(decisions.json_expr()).to_series().alias(JSON_COLUMN)
+    return pl.Series(JSON_COLUMN, [d.model_dump_json(by_alias=True) for d in decisions], pl.Utf8)
+
+
+def _json_parts(decisions: Sequence[Decision]) -> pl.DataFrame:
+    text = decision_texts(decisions)
+    n = (text.str.len_chars() // JSON_PART + 1).cast(pl.Int64)
+    frame = pl.DataFrame({"idx": pl.int_range(len(text), eager=True), "json": text, "_n": n})
+    frame = frame.with_columns(part=pl.int_ranges(0, pl.col("_n"))).explode("part")
+    return frame.select(
+        "idx", "part", pl.col("json").str.slice(pl.col("part") * JSON_PART, JSON_PART).alias("json")
+    )
+
+
 def write_xlsx(decisions: Sequence[Decision], out: Path, input_errors: list[RowError] | None = None) -> None:
-    """The three-sheet workbook described in the module docstring."""
+    """The three-sheet workbook described in the module docstring (and the hidden JSON sheet)."""
     with xlsxwriter.Workbook(out) as workbook:
         write_sheet(workbook, "decisions", flat_rows(decisions))
         write_sheet(workbook, "errors", error_rows(decisions, input_errors))
         write_sheet(workbook, "counted", counted_rows(decisions))
+        sheet = workbook.add_worksheet(JSON_SHEET)
+        parts = _json_parts(decisions)
+        sheet.write_row(0, 0, parts.columns)
+        for i, row in enumerate(parts.iter_rows(), start=1):
+            sheet.write_row(i, 0, row)
+        sheet.hide()
+
+
+def read_decision_texts(path: Path) -> list[str]:
+    """The decisions' JSON texts of a batch .csv or .xlsx written by :func:`write`."""
+    if path.suffix.lower() == ".xlsx":
+        try:
+            parts = pl.read_excel(path, sheet_name=JSON_SHEET, engine="calamine", infer_schema_length=0)
+        except Exception as exc:  # calamine has no common error class
+            raise InputError(f"{path}: no '{JSON_SHEET}' sheet: not a deminimis batch workbook") from exc
+        parts = parts.with_columns(pl.col("idx").cast(pl.Int64), pl.col("part").cast(pl.Int64))
+        whole = (
+            parts.sort("idx", "part").group_by("idx", maintain_order=True).agg(pl.col("json").str.join(""))
+        )
+        return whole.get_column("json").to_list()
+    frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    if JSON_COLUMN not in frame.columns:
+        raise InputError(f"{path}: no '{JSON_COLUMN}' column: not a deminimis batch CSV")
+    return frame.get_column(JSON_COLUMN).to_list()
 
 
 def _write_objects(decisions: Iterable[Decision], fh: BinaryIO, lines: bool) -> None:
@@ -252,13 +301,16 @@ def write(decisions: Sequence[Decision], out: Path, *, input_errors: list[RowErr
     if suffix in (".json", ".jsonl"):
         write_json(decisions, out, lines=suffix == ".jsonl")
     elif suffix == ".csv":
-        flat_rows(decisions).write_csv(out, include_bom=True)
+        flat_rows(decisions).with_columns(decision_texts(decisions)).write_csv(out, include_bom=True)
     else:
         write_xlsx(decisions, out, input_errors)
 
 
 __all__ = [
     "COUNTED_COLUMNS",
+    "JSON_COLUMN",
+    "decision_texts",
+    "read_decision_texts",
     "ERROR_COLUMNS",
     "FLAT_COLUMNS",
     "FORMATS",
