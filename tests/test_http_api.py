@@ -250,3 +250,9 @@ def test_batch_upload_with_a_broken_awards_file_gives_422_with_rows(client: Test
 
 def test_batch_needs_json_or_multipart(client: TestClient) -> None:
     assert client.post("/v1/batch", content=b"orgnr", headers={"content-type": "text/csv"}).status_code == 415
+
+
+def test_the_api_docs_use_the_packaged_swagger_assets_not_a_cdn(client: TestClient) -> None:
+    html = client.get("/docs").text
+    assert "/docs-assets/swagger-ui-bundle.js" in html and "cdn.jsdelivr" not in html
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200

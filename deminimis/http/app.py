@@ -25,6 +25,7 @@ from fastapi.security import APIKeyHeader
 
 from deminimis import __version__
 from deminimis.errors import DeminimisError, InputError, SourceError
+from deminimis.http.docs import mount_docs
 from deminimis.ledger import Conflict, Ledger, NotFound, NotInitialised, open_ledger
 from deminimis.web import mount as mount_web
 
@@ -104,13 +105,15 @@ def create_app(settings: ApiSettings | None = None, **overrides: Any) -> FastAPI
         description=DESCRIPTION,
         lifespan=lifespan,
         max_body_size=settings.max_body_bytes,
-        docs_url="/docs",
+        docs_url=None,  # served from the package's own assets (deminimis.http.docs)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.ledger = ledger
     _handlers(app)
     app.include_router(routes.public)
     app.include_router(routes.router, dependencies=[Depends(require_api_key)])
+    mount_docs(app)
     mount_web(app)
     return app
 

@@ -16,11 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 
 from deminimis.errors import InputError
 from deminimis.models import Decision
-from deminimis.render.tables import write_sheet
+from deminimis.render.tables import Sheet, write_workbook
 
 KMD_COLUMNS = ("navn", "orgnr", "tilskuddsbeløp", "valuta", "hjemmel", "vedtaksdato")
 REPORT_FORMATS = ("kmd",)
@@ -84,8 +83,7 @@ def write_report(
     if suffix == ".csv":
         frame.write_csv(out, include_bom=True)
     else:
-        with xlsxwriter.Workbook(out) as workbook:
-            write_sheet(workbook, "rapport", frame, money=("tilskuddsbeløp",), dates=("vedtaksdato",))
+        write_workbook(out, [Sheet("rapport", frame, money=("tilskuddsbeløp",), dates=("vedtaksdato",))])
     return left_out
 
 

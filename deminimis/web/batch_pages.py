@@ -68,8 +68,9 @@ def _label(errors: list[RowError], paths: dict[str, Path], names: dict[str, str]
     return [e.model_copy(update={"file": by_path.get(e.file, e.file)}) for e in errors]
 
 
-def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool) -> None:
-    """Decide every row, write the workbook, and keep counts and errors on ``job``."""
+def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool, lang: str = "en") -> None:
+    """Decide every row, write the workbook (Norwegian columns on the nb page), and keep counts
+    and errors on ``job``."""
     settings = state.settings
 
     def progress(done: int, total: int) -> None:
@@ -90,7 +91,7 @@ def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool)
         for field, path in paths.items():
             decisions = relabel_file(decisions, path, job.names[field])
         input_errors = _label(result.input_errors, paths, job.names)
-        write_xlsx(decisions, job.xlsx, input_errors)
+        write_xlsx(decisions, job.xlsx, input_errors, headers="nb" if lang == "nb" else "en")
         job.counts = dict(Counter(d.route for d in decisions))
         job.errors = [e for d in decisions for e in d.errors] + input_errors
         job.total = job.done = len(decisions)
@@ -129,7 +130,9 @@ async def submit_batch(request: Request) -> Response:
     job = BatchJob(directory=directory, names=names)
     store.add_job(key, job)
     use_ledger = raw.get("use_ledger") is not None and request.app.state.ledger is not None
-    threading.Thread(target=run_job, args=(job, paths, request.app.state, use_ledger), daemon=True).start()
+    threading.Thread(
+        target=run_job, args=(job, paths, request.app.state, use_ledger, lang), daemon=True
+    ).start()
     return RedirectResponse(f"/batch/{key}?lang={lang}", status_code=303)
 
 
