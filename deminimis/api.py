@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from deminimis import employer_tax as employer_tax_mod
-from deminimis import fx
+from deminimis import fx, gge_input
 from deminimis.cumulation import ERRORS_SCHEMA, Inputs, run
 from deminimis.errors import InputError
 from deminimis.firms import firm_facts
@@ -27,6 +27,7 @@ from deminimis.render.columnar import build
 from deminimis.render.decisions import Decisions
 from deminimis.rules import SCHEMES, Rules, load_rules
 from deminimis.sources import tables
+from deminimis.sources.register_evidence import consulted_sources, register_evidence
 
 CHECK_SOURCE = "check options"
 EMPLOYER_TAX_MISSING = ("warn", "assume-max")
@@ -39,6 +40,9 @@ class BatchResult:
     """A list, or :class:`~deminimis.render.decisions.Decisions` (objects parsed on access)."""
     input_errors: list[RowError]
     """Broken rows of awards/links/firms files that belong to no application."""
+    ignored: list[RowError] = field(default_factory=list)
+    """Rows of the applications file not read as applications (title, blank, totals, a
+    repeated header): ``field`` is ``(row)``, ``message`` says why."""
 
     def routes(self) -> dict[str, int]:
         """Decisions per route, sorted by route (without parsing rendered decisions)."""
@@ -101,6 +105,8 @@ def _decide(
     online: bool = False,
     snapshot: PathLike | None = None,
     progress: Callable[[int, int], None] | None = None,
+    register: PathLike | bool | None = None,
+    register_snapshot: PathLike | None = None,
 ) -> BatchResult:
     if employer_tax_missing not in EMPLOYER_TAX_MISSING:
         raise InputError(
@@ -116,6 +122,11 @@ def _decide(
     orgnrs = apps.filter(~pl.col("has_error"))["orgnr"].to_list() + ln["orgnr"].to_list()
     facts = firm_facts(fm, orgnrs, online=online, snapshot_dir=Path(snapshot) if snapshot else None)
     inputs = Inputs(apps, app_err, aw, aw_err, ln, facts, other_err, et, et_err, employer_tax_missing)
+    grant_dates = apps.filter(~pl.col("has_error"))["grant_date"].to_list()
+    inputs.register = register_evidence(
+        register, orgnrs, online, register_snapshot, rules.directory, grant_dates
+    )
+    inputs.sources = consulted_sources(awards, employer_tax_file, inputs.register)
     result = run(inputs, rules, rates)
     errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
     return BatchResult(build(result, rules, progress), errors)
@@ -135,14 +146,40 @@ def check(
     application_id: str | None = None,
     fiscal_year_start: str | None = None,
     in_difficulty_2019: str | bool | None = None,
+    instrument: str | None = None,
+    nominal_amount: str | int | None = None,
+    term_years: str | int | None = None,
+    collateral_pct: str | int | None = None,
+    guarantee_pct: str | int | None = None,
+    gge: str | int | None = None,
+    payments: str | None = None,
+    discount_rate_pct: str | None = None,
+    scheme_max_amount: str | int | None = None,
+    via_intermediary: str | bool | None = None,
+    export_linked: str | bool | None = None,
+    domestic_preference: str | bool | None = None,
+    insolvency_proceedings: str | bool | None = None,
     employer_tax: PathLike | None = None,
     employer_tax_missing: str = "warn",
     online: bool = False,
     snapshot: PathLike | None = None,
+    register: PathLike | bool | None = None,
+    register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
 ) -> Decision:
-    """Decide one grant; the same pipeline as :func:`check_batch`."""
+    """Decide one grant; the same pipeline as :func:`check_batch`.
+
+    The aid's form (contract §1 applications): ``instrument`` (``grant`` default, ``loan``,
+    ``guarantee``, ``capital_injection``, ``interest_subsidy``, ``other``) with ``nominal_amount``,
+    ``term_years``, ``collateral_pct``, ``guarantee_pct`` or an officer's ``gge``; ``payments``
+    (``YYYY-MM-DD:amount;…``) with ``discount_rate_pct``; ``scheme_max_amount``; and the yes/no
+    ``via_intermediary``, ``export_linked``, ``domestic_preference``, ``insolvency_proceedings``.
+
+    ``register``: Støtteregisteret as a source of prior aid: a downloaded award file (path), or
+    ``True`` for the local snapshot (``deminimis register sync``; ``register_snapshot`` names
+    another directory), with ``online=True`` the live search API instead.
+    """
     return check_one(**locals()).decisions[0]
 
 
@@ -160,14 +197,30 @@ def check_one(
     application_id: str | None = None,
     fiscal_year_start: str | None = None,
     in_difficulty_2019: str | bool | None = None,
+    instrument: str | None = None,
+    nominal_amount: str | int | None = None,
+    term_years: str | int | None = None,
+    collateral_pct: str | int | None = None,
+    guarantee_pct: str | int | None = None,
+    gge: str | int | None = None,
+    payments: str | None = None,
+    discount_rate_pct: str | None = None,
+    scheme_max_amount: str | int | None = None,
+    via_intermediary: str | bool | None = None,
+    export_linked: str | bool | None = None,
+    domestic_preference: str | bool | None = None,
+    insolvency_proceedings: str | bool | None = None,
     employer_tax: PathLike | None = None,
     employer_tax_missing: str = "warn",
     online: bool = False,
     snapshot: PathLike | None = None,
+    register: PathLike | bool | None = None,
+    register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
 ) -> BatchResult:
     """Like :func:`check`, with the input errors of the side files (for the CLI)."""
+    args = dict(locals())
     rules, rates = _context(rules_dir, rates_file)
     if isinstance(in_difficulty_2019, bool):
         in_difficulty_2019 = "yes" if in_difficulty_2019 else "no"
@@ -181,12 +234,24 @@ def check_one(
         "application_id": application_id or "1",
         "fiscal_year_start": fiscal_year_start,
         "in_difficulty_2019": in_difficulty_2019,
+        **{c: gge_input.as_text(args[c]) for c in gge_input.APPLICATION_COLUMNS},
     }
     raw = pl.DataFrame([row], schema={k: pl.Utf8 for k in row}).with_columns(
         file=pl.lit(CHECK_SOURCE), row=pl.lit(1, pl.Int64)
     )
     return _decide(
-        raw, rules, rates, awards, links, firms, employer_tax, employer_tax_missing, online, snapshot
+        raw,
+        rules,
+        rates,
+        awards,
+        links,
+        firms,
+        employer_tax,
+        employer_tax_missing,
+        online,
+        snapshot,
+        register=register,
+        register_snapshot=register_snapshot,
     )
 
 
@@ -200,6 +265,8 @@ def check_batch(
     employer_tax_missing: str = "warn",
     online: bool = False,
     snapshot: PathLike | None = None,
+    register: PathLike | bool | None = None,
+    register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
     sheet: str | None = None,
@@ -211,8 +278,8 @@ def check_batch(
     ``progress(done, total)`` is called while the decisions are rendered (for a progress bar).
     """
     rules, rates = _context(rules_dir, rates_file)
-    raw = tables.read_table(applications, "applications", sheet)
-    return _decide(
+    raw, ignored = tables.read_table_report(applications, "applications", sheet)
+    result = _decide(
         raw,
         rules,
         rates,
@@ -224,7 +291,14 @@ def check_batch(
         online,
         snapshot,
         progress,
+        register,
+        register_snapshot,
     )
+    result.ignored = [
+        RowError(file=r["file"], row=r["row"], field="(row)", message=r["reason"])
+        for r in ignored.iter_rows(named=True)
+    ]
+    return result
 
 
 __all__ = ["BatchResult", "check", "check_batch", "check_one"]

@@ -19,6 +19,7 @@ import click
 
 from deminimis.cli_errors import errors_to_exit, fail
 from deminimis.errors import InputError
+from deminimis.gge_input import INSTRUMENTS
 
 EXAMPLES_CHECK = """
 \b
@@ -44,7 +45,7 @@ def _amount_option(ctx: click.Context, param: click.Parameter, value: str | None
 
     from deminimis.money import amount_note_expr, amount_problem_expr
 
-    if value is None:
+    if not value:
         return value
     frame = pl.DataFrame({"a": [value]}, schema={"a": pl.Utf8})
     problem, note = frame.select(amount_problem_expr(pl.col("a")), amount_note_expr(pl.col("a"))).row(0)
@@ -111,6 +112,23 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Brreg snapshot directory from 'deminimis brreg sync' (default: the user data dir).",
         ),
         click.option(
+            "--register",
+            "register",
+            is_flag=False,
+            flag_value="snapshot",
+            default=None,
+            metavar="[FILE]",
+            help="Prior aid from Brønnøysund's aid register (Støtteregisteret): a downloaded award file "
+            "(CSV or JSON), or without FILE the local snapshot ('deminimis register sync'); with "
+            "--online, the live search API.",
+        ),
+        click.option(
+            "--register-snapshot",
+            "register_snapshot",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Register snapshot directory (default: the user data dir, see 'deminimis register info').",
+        ),
+        click.option(
             "--rules",
             "rules_dir",
             type=click.Path(path_type=Path, file_okay=False),
@@ -128,6 +146,87 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+YES_NO = click.Choice(["yes", "no", "ja", "nei"])
+
+
+def _aid_form_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The form of the aid (contract §1 applications; the same columns in a batch file)."""
+    opts = [
+        click.option(
+            "--instrument",
+            type=click.Choice(list(INSTRUMENTS)),
+            help="Form of the aid (default grant). For a loan, guarantee or capital injection --amount "
+            "may be left out: --nominal-amount and the rules give the gross grant equivalent.",
+        ),
+        click.option(
+            "--nominal-amount",
+            "nominal_amount",
+            help="The loan, the guaranteed amount or the capital injection, in --currency.",
+        ),
+        click.option("--term-years", "term_years", help="Term of the loan or guarantee in years."),
+        click.option(
+            "--collateral-pct", "collateral_pct", help="Share of the loan covered by collateral, percent."
+        ),
+        click.option(
+            "--guarantee-pct", "guarantee_pct", help="Share of the underlying loan guaranteed, percent."
+        ),
+        click.option(
+            "--gge",
+            help="Gross grant equivalent computed by the officer (reference rate), in --currency; used as "
+            "given for a loan, guarantee or other instrument.",
+        ),
+        click.option(
+            "--payments",
+            help="Instalments 'YYYY-MM-DD:amount;...' (they must add up to --amount), discounted to the "
+            "grant date (Art 3(6)).",
+        ),
+        click.option(
+            "--discount-rate-pct",
+            "discount_rate_pct",
+            help="Discount rate at the grant date for --payments, percent a year (e.g. 5.30).",
+        ),
+        click.option(
+            "--scheme-max-amount",
+            "scheme_max_amount",
+            help="Fixed sum notified under a de minimis scheme (the scheme's maximum): it counts "
+            "instead of the amount (2831 Art 7(4)).",
+        ),
+        click.option(
+            "--via-intermediary",
+            "via_intermediary",
+            type=YES_NO,
+            help="Granted through a financial intermediary: the grant date becomes the last day of the "
+            "quarter of --grant-date (the signing date; Art 6(5)).",
+        ),
+        click.option(
+            "--export-linked",
+            "export_linked",
+            type=YES_NO,
+            help="Aid linked to exported quantities, a distribution network or other current export "
+            "costs (excluded, Art 1(1)(e)). Trade-fair costs abroad, or studies and consultancy to "
+            "launch a product on a new market, are generally not export aid (recital 10).",
+        ),
+        click.option(
+            "--domestic-preference",
+            "domestic_preference",
+            type=YES_NO,
+            help="Aid contingent upon using domestic over imported goods or services (excluded, "
+            "Art 1(1)(f)).",
+        ),
+        click.option(
+            "--insolvency-proceedings",
+            "insolvency_proceedings",
+            type=YES_NO,
+            help="The borrower or guaranteed firm is subject to collective insolvency proceedings "
+            "(also read from Brreg: konkurs, under avvikling); a loan or guarantee is then not "
+            "transparent (Art 4(3)(a), 4(6)(a)).",
+        ),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
 LAZY_COMMANDS = {
     "firm": "deminimis.brreg_cli",
     "brreg": "deminimis.brreg_cli",
@@ -135,7 +234,8 @@ LAZY_COMMANDS = {
     "letter": "deminimis.files_cli",
     "report": "deminimis.files_cli",
     "ledger": "deminimis.ledger_cli",
-    "serve": "deminimis.ledger_cli",
+    "serve": "deminimis.serve_cli",
+    "register": "deminimis.register_cli",
 }
 """Sub-commands defined in other modules, imported only when used (``check`` starts faster)."""
 
@@ -167,9 +267,10 @@ def main() -> None:
 @click.option("--orgnr", required=True, help="Applicant's organisation number (9 digits, MOD11).")
 @click.option(
     "--amount",
-    required=True,
+    default="",
     callback=_amount_option,
-    help="The new aid (gross grant equivalent), e.g. 150000, '150 000,50' or 'EUR 10 000'.",
+    help="The new aid (gross grant equivalent), e.g. 150000, '150 000,50' or 'EUR 10 000'. "
+    "Required for a grant.",
 )
 @click.option(
     "--currency",
@@ -201,6 +302,7 @@ def main() -> None:
     type=click.Choice(["yes", "no", "ja", "nei"]),
     help="Self-declaration: undertaking in difficulty on 31.12.2019 (closes the Covid TF route).",
 )
+@_aid_form_options
 @click.option(
     "--format",
     "fmt",
@@ -314,6 +416,8 @@ def batch(applications: Path, out: Path, headers: str, csv_dialect: str, **kwarg
     click.echo(f"deminimis: {len(result.decisions)} decisions written to {out} ({summary})", err=True)
     for err in result.input_errors:
         click.echo(f"deminimis: error: {err.file}:{err.row} {err.field}: {err.message}", err=True)
+    for row in result.ignored:
+        click.echo(f"deminimis: ignored: {row.file}:{row.row}: {row.message}", err=True)
     sys.exit(result.exit_code)
 
 

@@ -12,10 +12,11 @@ Amounts are Int64 cents (see :mod:`deminimis.money`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from deminimis import employer_tax, fx
+from deminimis import employer_tax, fx, gge
 from deminimis.covid import covid_caps
 from deminimis.employer_tax_window import as_counted, employer_tax_rows, window_pairs
 from deminimis.firms import FIRM_SCHEMA
@@ -23,9 +24,14 @@ from deminimis.headroom import headroom_calendar
 from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
 from deminimis.routing import route_expr
 from deminimis.rules import EMPLOYER_TAX, Rules
+from deminimis.sources import register_combine
+from deminimis.sources.register_rules import load_register_rules
 from deminimis.sources.tables import ERRORS_SCHEMA
 from deminimis.undertaking import attach_undertaking, members, undertaking_map
 from deminimis.windows import window_from_expr
+
+if TYPE_CHECKING:
+    from deminimis.sources.register import RegisterEvidence
 
 
 @dataclass
@@ -44,6 +50,10 @@ class Inputs:
     employer_tax_errors: pl.DataFrame | None = None
     employer_tax_missing: str = "warn"
     """``warn`` or ``assume-max`` (count the full fribeløp of each zone Ia year without a row)."""
+    register: RegisterEvidence | None = None
+    """Støtteregisteret's rows for the firms of the case (:mod:`deminimis.sources.register`)."""
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    """The sources consulted (the decision's ``sources``), see :mod:`deminimis.render.sources`."""
 
 
 @dataclass
@@ -56,6 +66,10 @@ class Result:
     """Row errors per application (``idx``, file, row, field, message)."""
     input_errors: pl.DataFrame
     """Errors in awards/links/firms rows that belong to no application."""
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    """The sources consulted (as :attr:`Inputs.sources`)."""
+    register_consulted: pl.DataFrame | None = None
+    """Online register lookups: ``orgnr, outcome, problem`` (None: no live lookup)."""
 
 
 def _empty_awards() -> pl.DataFrame:
@@ -70,8 +84,15 @@ def _empty_awards() -> pl.DataFrame:
             "basis": pl.Utf8,
             "grantor": pl.Utf8,
             "reference": pl.Utf8,
+            "instrument": pl.Utf8,
+            "nominal_cents": pl.Int64,
         }
     )
+
+
+ERRORS_SCHEMA_ORGNR = [*ERRORS_SCHEMA, "orgnr"]
+summed = pl.col("not_summed").is_null()
+"""Awards that count when in the window (a register row with another status is shown only)."""
 
 
 def _fx_errors(frame: pl.DataFrame, date_field: str, keep: list[str]) -> pl.DataFrame:
@@ -153,6 +174,10 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
 
     # Prior awards: EUR at their own grant date, undertaking key.
     awards = inputs.awards if not inputs.awards.is_empty() else _empty_awards()
+    awards = gge.with_defaults(awards, gge.AWARD_DEFAULTS)
+    awards, register_et = register_combine.combine(
+        awards, inputs.register, load_register_rules(rules.directory)
+    )
     aw = attach_undertaking(awards.with_row_index("aw_idx"), umap)
     aw = fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on").collect()
     aw = aw.with_columns(
@@ -162,6 +187,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     award_errors = pl.concat(
         [
             inputs.award_errors.select("file", "row", "field", "message", "orgnr"),
+            *([inputs.register.errors.select(ERRORS_SCHEMA_ORGNR)] if inputs.register else []),
             _fx_errors(aw, "granted_on", ["file", "row", "orgnr"]).select(
                 "file", "row", "field", "message", "orgnr"
             ),
@@ -172,8 +198,10 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     # Employer-tax advantage per row (zone Ia and § 4 fribeløp), reduced by other de minimis aid.
     et_data = employer_tax.load(rules.directory)
     et_adv, et_missing = employer_tax_rows(
-        inputs.employer_tax, inputs.firms, inputs.employer_tax_missing, aw, rates, et_data
+        inputs.employer_tax, inputs.firms, inputs.employer_tax_missing, aw.filter(summed), rates, et_data
     )
+    et_adv = pl.concat([et_adv, register_et.select(et_adv.columns)], how="vertical_relaxed")
+    et_missing = et_missing.join(register_et.select("orgnr").unique(), on="orgnr", how="anti")
     if inputs.employer_tax_errors is not None:
         award_errors = pl.concat([award_errors, inputs.employer_tax_errors.select(award_errors.columns)])
 
@@ -217,14 +245,17 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         in_window=pl.col("granted_on").is_between("window_from", "grant_date").fill_null(False),
         dm=pl.col("dm").fill_null(False),
         tf=pl.col("basis").is_in(covid.counts)
+        & summed
         & pl.col("granted_on").is_between(pl.lit(covid.counts_from), "grant_date"),
     )
     pairs = pairs.with_columns(
-        counted=pl.col("dm") & pl.col("in_window"),
+        counted=pl.col("dm") & pl.col("in_window") & summed,
         why=pl.when(pl.col("granted_on") > pl.col("grant_date"))
         .then(pl.lit("after_grant_date"))
         .when(~pl.col("in_force").fill_null(False))
         .then(pl.lit("no_regime"))
+        .when(~summed)
+        .then(pl.col("not_summed"))
         .when(pl.col("dm") & pl.col("in_window"))
         .then(pl.lit("in_window"))
         .when(pl.col("dm"))
@@ -238,7 +269,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
 
     # Ceiling tests: every limit of the entry, sector ceiling where one applies.
     sums = (
-        pairs.filter(pl.col("in_window"))
+        pairs.filter(pl.col("in_window") & summed)
         .join(lim_bases, on=["entry_id", "basis"])
         .group_by("idx", "limit_id")
         .agg(pl.col("eur_cents").sum().alias("prior_cents"))
@@ -251,6 +282,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         .rename({"cents": "sector_ceiling_cents"})
     )
     et_pairs = window_pairs(apps.filter(~pl.col("has_error")), et_adv, umap, rates)
+    et_pairs = register_combine.prefer_register(et_pairs)
     et_sum = (
         et_pairs.filter(pl.col("counted"))
         .group_by("idx")
@@ -300,6 +332,9 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         )
     )
     apps = apps.join(binding, on="idx", how="left")
+
+    # The new aid's gross grant equivalent (loans, guarantees, injections, instalments, fixed sums).
+    apps = gge.attach(apps, rules)
 
     # Covid TF 3.1: the scheme cap at the grant date and all TF 3.1 aid since the TF began.
     apps = covid_caps(apps, pairs, covid)
@@ -356,10 +391,14 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             "duplicate",
             "grantor",
             "reference",
+            *register_combine.EXTRA,
+            "instrument",
+            "nominal_cents",
         )
         .sort("idx", "granted_on", "file", "row")
     )
-    return Result(decisions=apps.sort("idx"), counted=counted, errors=errors, input_errors=input_errors)
+    consulted = inputs.register.consulted if inputs.register is not None else None
+    return Result(apps.sort("idx"), counted, errors, input_errors, inputs.sources, consulted)
 
 
 __all__ = ["ERRORS_SCHEMA", "Inputs", "Result", "run"]

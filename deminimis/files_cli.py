@@ -332,7 +332,15 @@ def letter(
 
 @click.command()
 @click.argument("decisions_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["kmd"]), default="kmd", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["kmd", "register"]),
+    default="kmd",
+    show_default=True,
+    help="kmd: the ministry's reporting columns; register: the Art 6(1) fields to register in "
+    "Støtteregisteret, the due date and how long to keep the records.",
+)
 @click.option(
     "--out",
     required=True,

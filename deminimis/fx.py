@@ -184,6 +184,11 @@ def load_rates(path: Path | None = None) -> pl.DataFrame:
     return _load(resolved, (resolved.stat().st_mtime_ns, resolved.stat().st_size))
 
 
+def currencies(path: Path | None = None) -> list[str]:
+    """EUR and every currency of the rate table: the codes an amount may be given in."""
+    return ["EUR", *load_rates(path).get_column("currency").unique().sort().to_list()]
+
+
 def shipped_last_date() -> date:
     """The last fixing in the shipped history."""
     return _span(load_rates(SHIPPED_RATES))[1]

@@ -1,8 +1,7 @@
-"""Command line for the grant ledger (``deminimis ledger …``) and the HTTP API (``deminimis serve``).
+"""Command line for the grant ledger (``deminimis ledger …``); ``serve`` is in :mod:`deminimis.serve_cli`.
 
-Why a separate module: the ledger and the server pull in SQLAlchemy, FastAPI and uvicorn;
-``deminimis check`` stays as light as before. Register with ``main.add_command(ledger)`` and
-``main.add_command(serve)``.
+Why a separate module: the ledger pulls in SQLAlchemy; ``deminimis check`` stays as light as
+before. Register with ``main.add_command(ledger)``.
 
 Exit codes: as ``check`` (0 done, 2 unusable input or ledger, 3 the decision is ``error``),
 plus **4: refused** — ``reserve`` did not reserve (route not ``de_minimis``), or ``grant`` /
@@ -255,75 +254,23 @@ def export(file: Path, db: str | None) -> None:
     click.echo(f"deminimis: {count} row(s) written to {file}")
 
 
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", type=int, default=8000, show_default=True)
-@db_option
-@click.option("--init", "init_db", is_flag=True, help="Create or upgrade the ledger first.")
-@click.option(
-    "--optional-ledger",
-    is_flag=True,
-    help="Start even when there is no ledger: the web page works without Reserve, /v1 answers 503.",
-)
-@click.option(
-    "--firms",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Offline firm facts (orgnr,name,nace,kommunenummer,status) for the page's orgnr lookup and checks.",
-)
-@click.option("--online", is_flag=True, help="Look firms up live in Brønnøysund (web page and checks).")
-@click.option(
-    "--awards",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="A prior-aid register the web page adds to every check (contract awards columns).",
-)
-@click.option("--max-body", "max_body", type=int, help="Largest request body in bytes (default 5 MB).")
-@click.option("--max-rows", "max_rows", type=int, help="Most batch or prior-aid rows per request (10,000).")
-@_errors_to_exit
-def serve(
-    host: str,
-    port: int,
-    db: str | None,
-    init_db: bool,
-    optional_ledger: bool,
-    firms: Path | None,
-    online: bool,
-    awards: Path | None,
-    max_body: int | None,
-    max_rows: int | None,
-) -> None:
-    """Serve the officer's web page at / and the HTTP JSON API (OpenAPI at /docs).
+def __getattr__(name: str) -> Any:
+    if name == "serve":  # moved to deminimis.serve_cli; kept importable from here
+        from deminimis.serve_cli import serve
 
-    API key: set $DEMINIMIS_API_KEY; /v1 calls need header X-API-Key and the page's Reserve asks for it.
-    The page's checks read the ledger without it: serve the page on a trusted network only.
-
-    \b
-    Example:
-      deminimis ledger init && deminimis serve --firms fixtures/firms.csv
-      open http://127.0.0.1:8000/        # the page (bokmål; ?lang=en for English)
-      curl -s localhost:8000/v1/health
-    """
-    import uvicorn
-
-    from deminimis.http import ApiSettings, create_app
-    from deminimis.web.firm import load_firms
-
-    settings = ApiSettings.from_env(
-        db_url=db,
-        init=init_db or None,
-        max_body_bytes=max_body,
-        max_rows=max_rows,
-        ledger_optional=optional_ledger or None,
-        firms_file=firms,
-        online=online or None,
-        awards_file=awards,
-    )
-    load_firms(settings.firms_file)  # a broken firms file stops here, with its message
-    app = create_app(settings)
-    key = "on (X-API-Key)" if settings.api_key else "off"
-    ledger = "on" if app.state.ledger is not None else "off (no Reserve)"
-    where = f"http://{host}:{port}/ (page) and /docs"
-    click.echo(f"deminimis: serving {where} (API key {key}; ledger {ledger})", err=True)
-    uvicorn.run(app, host=host, port=port)
+        return serve
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["EXIT_REFUSED", "ledger", "serve"]
+__all__ = ["EXIT_REFUSED", "ledger"]
+
+
+def _register_commands() -> None:
+    """``ledger due`` and ``ledger registered`` (issue 14) live in :mod:`deminimis.register_cli`."""
+    from deminimis.register_cli import ledger_due, ledger_registered
+
+    ledger.add_command(ledger_due)
+    ledger.add_command(ledger_registered)
+
+
+_register_commands()

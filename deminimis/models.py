@@ -61,6 +61,50 @@ class CountedAward(_Model):
     row: int | None = None
     grantor: str | None = None
     reference: str | None = None
+    sources: list[str] | None = None
+    """Every source holding this award (``awards.csv:3``, ``register:1000251908``); counted once."""
+    mismatch: str | None = None
+    """``not_declared`` (in the register only) or ``not_in_register`` (declared, missing there)."""
+
+
+class Source(_Model):
+    """One source consulted for the decision and what it cannot contain (contract §3 ``sources``)."""
+
+    kind: str
+    """``declaration``, ``ledger``, ``employer_tax``, ``register_file``, ``register_snapshot``,
+    ``register_online`` or ``register_not_consulted``."""
+    name: str | None = None
+    date: str | None = None
+    url: str | None = None
+    sha256: str | None = None
+    consulted: bool
+    text_nb: str
+    text_en: str
+    limits_nb: str | None = None
+    limits_en: str | None = None
+    unverified: list[str] = []
+    """Coverage entries of register.toml whose source is not verified (an officer's note)."""
+
+
+class Registration(_Model):
+    """What the grantor registers in Støtteregisteret after the grant (2023/2831 Art 6)."""
+
+    beneficiary_orgnr: str | None
+    beneficiary_name: str | None
+    aid_amount: str | None
+    currency: str | None
+    aid_amount_eur: str | None
+    grant_date: str | None
+    grantor: str | None
+    aid_instrument: str
+    nace: str | None
+    regime: str | None
+    due_date: str | None
+    """Grant date + 20 working days (Norwegian public holidays and weekends skipped)."""
+    keep_until: str | None
+    """Records kept until this day (10 years; 10 fiscal years under 1407/2013)."""
+    required: bool
+    citation: str
 
 
 class Finding(_Model):
@@ -98,6 +142,24 @@ class HeadroomStep(_Model):
     """max(0, headroom_eur) in the application's currency at the grant date's rate (an estimate)."""
 
 
+class GrossGrantEquivalent(_Model):
+    """The form of a new aid that is not a plain grant and the figure that counts (contract §3 ``gge``)."""
+
+    instrument: str
+    nominal: str | None
+    """The loan, the guaranteed amount, the injection (or the aid amount), in ``currency``."""
+    gge_eur: str | None
+    """The gross grant equivalent that counts, in EUR (null when it could not be set)."""
+    method: str | None
+    """``loan_safe_harbour``, ``guarantee_safe_harbour``, ``officer_gge``, ``capital_injection``,
+    ``instalments_discounted``, ``scheme_fixed_sum`` (null: not set, see the reasons)."""
+    citation: str | None
+    currency: str | None = None
+    max_nominal: str | None = None
+    """Safe harbour: the largest nominal amount that still fits at the same terms."""
+    rules_entry: str | None = None
+
+
 class Decision(_Model):
     application_id: str
     orgnr: str | None
@@ -133,6 +195,12 @@ class Decision(_Model):
     rules_entry: str | None = None
     headroom_calendar: list[HeadroomStep] = []
     """When the grant does not fit: the dates earlier aid leaves the window (see headroom.py)."""
+    gge: GrossGrantEquivalent | None = None
+    """Null for a plain grant; else the aid's form and its gross grant equivalent (deminimis.gge)."""
+    signing_date: str | None = None
+    """Through a financial intermediary: the date signed (the grant date is the quarter's end)."""
+    sources: list[Source] = []
+    registration: Registration | None = None
     officer_notes: list[Finding] = []
     """Open legal points and next steps for the officer's case note, never the applicant's letter."""
 
@@ -147,9 +215,12 @@ __all__ = [
     "Decision",
     "Finding",
     "FxRate",
+    "GrossGrantEquivalent",
     "HeadroomStep",
     "LimitTest",
     "Route",
+    "Registration",
     "RowError",
+    "Source",
     "Window",
 ]

@@ -5,7 +5,9 @@ In this order:
 1. ``error`` — the row (or a prior-aid row of its undertaking) could not be read;
 2. ``manual_review`` — primary agriculture or fishery/aquaculture NACE (Art 1(1)),
    a grant date with no de minimis regulation in force (the 2024 gap) or outside the
-   rules data;
+   rules data; export-linked aid or aid tied to domestic goods (Art 1(1)(e)-(f)); a loan or
+   guarantee whose GGE cannot be set (``gge_review``, :mod:`deminimis.gge`);
+   then ``gber`` for a capital injection above the ceiling (not transparent, Art 4(4));
 3. ``de_minimis`` — counted total + new aid ≤ ceiling for every ceiling test
    (exactly at the ceiling passes; one cent over fails: Art 3(7), all or nothing);
 4. ``covid_tf`` — scheme ``covid_tf_3_1``, the municipal scheme open on the grant date,
@@ -35,6 +37,10 @@ def route_expr() -> pl.Expr:
         .then(pl.lit("manual_review"))
         .when(~pl.col("in_force").fill_null(False))
         .then(pl.lit("manual_review"))
+        .when(pl.col("gge_review").is_not_null())
+        .then(pl.lit("manual_review"))
+        .when(pl.col("gge_block").is_not_null())
+        .then(pl.lit("gber"))
         .when(fits)
         .then(pl.lit("de_minimis"))
         .when(covid_ok)

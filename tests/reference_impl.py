@@ -9,8 +9,10 @@ regime entries, limits, sector prefixes, Covid caps, basis aliases) and the ECB 
 (:func:`deminimis.fx.load_rates`). Windows, conversions, sums, ceilings and routes are computed
 here.
 
-Scope: applications, awards, links, firms (NACE), employer-tax rows with a declared
-``advantage_nok`` (not the wage-base computation), yearly rows only.
+Scope: applications, awards, links, firms (NACE, status), employer-tax rows with a declared
+``advantage_nok`` (not the wage-base computation), yearly rows only; the form of the aid
+(loans, guarantees, injections, instalments, fixed sums, intermediaries, exclusions) in
+:mod:`tests.reference_gge`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
+
+from tests import reference_gge as gge
 
 SCHEMES = ("ad_hoc", "de_minimis_scheme", "covid_tf_3_1", "sgei")
 YES = ("yes", "ja", "y", "j", "true", "1")
@@ -251,10 +255,12 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
             und.union(members[0], o)
 
     firm_nace: dict[str, str | None] = {}
+    firm_status: dict[str, str] = {}
     for row in read_rows(paths["firms"]):
         o = compact_orgnr(row["orgnr"])
         if orgnr_ok(o) and o not in firm_nace:
             firm_nace[o] = parse_nace(row.get("nace", ""))
+            firm_status[o] = row.get("status", "")
 
     awards: dict[str, list[Award]] = {}  # by orgnr
     broken: set[str] = set()  # orgnr (valid) with an unusable prior-aid row
@@ -295,6 +301,9 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
         o = compact_orgnr(row["orgnr"])
         grant = parse_date(row["grant_date"])
         cents = parse_cents(row["amount"])
+        form = gge.parse(row, parse_cents, cents, grant)  # the aid's form (tests/reference_gge.py)
+        if grant is not None and form.flags["via_intermediary"]:
+            grant = gge.quarter_end(grant)
         cur = (row["currency"] or "NOK").upper()
         scheme = (row["scheme"] or "ad_hoc").lower()
         nace = parse_nace(row["nace"])
@@ -305,7 +314,8 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
         bad = (
             not orgnr_ok(o)
             or grant is None
-            or cents is None
+            or (cents is None and not (row["amount"] == "" and gge.amount_optional(form)))
+            or form.bad
             or cur not in known_currencies
             or scheme not in SCHEMES
             or (nace is not None and not re.fullmatch(r"\d{2}(\.\d{1,3})?", nace))
@@ -330,6 +340,7 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
                 "max_de_minimis_grant_eur",
                 "max_de_minimis_grant",
                 "covid_tf",
+                "gge",
             )
         )
         d.update(application_id=app_id, undertaking=members, headroom_calendar=[])
@@ -337,7 +348,6 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
             out.append({**d, "route": "error"})
             continue
 
-        new = rates.to_eur_cents(cents, cur, grant)
         nace = nace or firm_nace.get(o)
         matched = [s for s in sectors for p in s.nace_prefixes if nace and nace.startswith(p)]
         matched.sort(key=lambda s: s.treatment != "manual_review")
@@ -346,6 +356,18 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
             e for e in rules.regimes.entries if scheme in e.schemes and e.valid_from <= grant <= e.valid_to
         ]
         entry = entries[0] if entries else None
+        new, override, method, max_nominal = gge.new_aid(
+            form,
+            cents,
+            cur,
+            grant,
+            rates,
+            rules,
+            entry and entry.regime,
+            sector and sector.id,
+            firm_status.get(o),
+        )
+        d["gge"] = (method, money(new)) if method else None
 
         window_from = None
         if entry is not None and entry.in_force:
@@ -395,6 +417,9 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
         if entry is None or not entry.in_force:
             out.append({**d, "route": "manual_review"})
             continue
+        if override == "manual_review":
+            out.append({**d, "route": "manual_review"})
+            continue
 
         # every ceiling test of the entry; the binding one has the smallest headroom
         tests, items = [], []
@@ -430,9 +455,13 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
             headroom_before_eur=money(headroom),
             headroom_after_eur=money(headroom - new),
             max_de_minimis_grant_eur=money(max_eur),
-            max_de_minimis_grant=money(rates.from_eur_cents_floor(max_eur, cur, grant)),
+            max_de_minimis_grant=money(
+                max_nominal(max_eur) if max_nominal else rates.from_eur_cents_floor(max_eur, cur, grant)
+            ),
         )
-        if new <= headroom:
+        if override == "gber":
+            route = "gber"
+        elif new <= headroom:
             route = "de_minimis"
         elif (
             scheme == "covid_tf_3_1"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from deminimis import check
+from deminimis.sources.register_read import CSV_COLUMNS
 from tests.conftest import write_csv
 
 CASES = [
@@ -15,7 +16,26 @@ CASES = [
     for path in sorted((Path(__file__).parent / "cases").glob("*.toml"))
     for case in tomllib.loads(path.read_text(encoding="utf-8"))["cases"]
 ]
-AWARD_COLUMNS = ["orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference"]
+AWARD_COLUMNS = [
+    "orgnr",
+    "granted_on",
+    "amount",
+    "currency",
+    "basis",
+    "grantor",
+    "reference",
+    "instrument",
+    "nominal_amount",
+]
+
+
+def write_register_csv(path: Path, rows: list[dict]) -> Path:
+    """Register rows (raw column names of :mod:`deminimis.sources.register_read`) as the bulk
+    file is written: UTF-16 with BOM, ``;``, the Norwegian headers."""
+    header = list(CSV_COLUMNS)
+    lines = [";".join(header)] + [";".join(str(r.get(CSV_COLUMNS[h], "")) for h in header) for r in rows]
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-16-le"))
+    return path
 
 
 def _null(value: object) -> object:
@@ -31,6 +51,10 @@ def test_case(case: dict, tmp_path: Path) -> None:
         options["employer_tax"] = write_csv(tmp_path / "employer_tax.csv", case["employer_tax"])
     if "links" in case:
         options["links"] = write_csv(tmp_path / "links.csv", case["links"])
+    if "register" in case:
+        options["register"] = write_register_csv(tmp_path / "stoettetildeling.csv", case["register"])
+    if "firms" in case:
+        options["firms"] = write_csv(tmp_path / "firms.csv", case["firms"])
     decision = check(**options).to_json_dict()
     for key, expected in case["expect"].items():
         if key in ("reasons", "warnings"):
@@ -38,6 +62,11 @@ def test_case(case: dict, tmp_path: Path) -> None:
             assert set(expected) <= set(codes), f"{key}: {codes}"
         elif key == "counted_why":
             assert [a["why"] for a in decision["counted"]] == expected
+        elif key == "counted_sources":
+            names = [[x.rsplit("/", 1)[-1] for x in a["sources"] or []] for a in decision["counted"]]
+            assert names == expected
+        elif key == "warnings_absent":
+            assert not set(expected) & {f["code"] for f in decision["warnings"]}
         elif key == "reason_citation_contains":
             assert any(expected in (r["citation"] or "") for r in decision["reasons"])
         elif isinstance(expected, dict):

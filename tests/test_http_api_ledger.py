@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from deminimis.http import ApiSettings, create_app
+from deminimis.ledger import LATEST
 
 from .test_http_api import FIXTURE_CHECK, locs, make_client
 
@@ -96,7 +97,7 @@ def test_history_of_an_invalid_orgnr_gives_422_on_the_path(client: TestClient) -
 
 def test_health_and_openapi(client: TestClient) -> None:
     h = client.get("/v1/health").json()
-    assert h["status"] == "ok" and h["ledger_backend"] == "sqlite" and h["schema_version"] == 1
+    assert h["status"] == "ok" and h["ledger_backend"] == "sqlite" and h["schema_version"] == LATEST
     spec = client.get("/openapi.json").json()
     assert {
         "/v1/check",

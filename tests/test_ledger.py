@@ -156,7 +156,7 @@ def test_a_crash_in_the_middle_of_an_import_leaves_the_ledger_as_before(
     small.write_text("orgnr,granted_on,amount,currency,basis\n912350002,2020-01-01,1000,EUR,de_minimis\n")
     import_awards(ledger, small, actor="kari")
     before = (_count(ledger, awards), _count(ledger, audit_log))
-    real, calls = imports_mod._insert_award, []
+    real, calls = imports_mod._insert_awards, []
 
     def crash_on_third(*args, **kwargs) -> None:
         calls.append(1)
@@ -164,7 +164,8 @@ def test_a_crash_in_the_middle_of_an_import_leaves_the_ledger_as_before(
             raise RuntimeError("disk unplugged")
         real(*args, **kwargs)
 
-    monkeypatch.setattr(imports_mod, "_insert_award", crash_on_third)
+    monkeypatch.setattr(imports_mod, "CHUNK", 1)
+    monkeypatch.setattr(imports_mod, "_insert_awards", crash_on_third)
     with pytest.raises(RuntimeError, match="disk unplugged"):
         import_awards(ledger, AWARDS, actor="kari")
     assert len(calls) == 3  # two rows were inserted before the crash ...

@@ -9,6 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from deminimis.ledger import LATEST
 from deminimis.ledger_cli import EXIT_REFUSED, ledger, serve
 
 from .conftest import FIXTURES
@@ -49,7 +50,7 @@ def reserve(db: str, amount: str, *extra: str):
 
 def test_init_creates_and_then_reports_up_to_date(tmp_path: Path) -> None:
     path = tmp_path / "l.sqlite"
-    assert "schema version 1 (created)" in run("init", "--db", str(path)).output
+    assert f"schema version {LATEST} (created)" in run("init", "--db", str(path)).output
     assert "(up to date)" in run("init", "--db", str(path)).output
 
 

@@ -54,6 +54,7 @@ def _engine_view(d) -> dict:
     out["window"] = (d.window.from_, d.window.to, d.window.kind) if d.window else None
     c = d.covid_tf
     out["covid_tf"] = (c.ceiling_eur, c.prior_eur, c.headroom_before_eur) if c else None
+    out["gge"] = (d.gge.method, d.gge.gge_eur) if d.gge is not None and d.gge.method else None
     out["headroom_calendar"] = [
         (s.date, s.headroom_eur, s.freed_eur, s.max_grant) for s in d.headroom_calendar
     ]
@@ -117,3 +118,94 @@ def test_engine_agrees_with_reference_on_every_decision(tmp_path: Path, seed: in
     assert sum(e["prior_de_minimis_eur"] not in (None, "0.00") for _, e in decided) >= 50
     calendars = [e["headroom_calendar"] for _, e in decided if e["headroom_calendar"]]
     assert len(calendars) >= 5 and any(len(c) > 1 for c in calendars)  # the headroom calendar is exercised
+
+
+def _with_instruments(paths: dict[str, Path], seed: int) -> None:
+    """Rewrite the generated applications (and firm statuses) so that about half the rows carry a
+    form of aid: loans and guarantees in and outside the safe harbours, officer GGEs, capital
+    injections around the ceiling, instalments, fixed sums, intermediaries, exclusions, and some
+    broken cells; a few firms are in konkurs."""
+    import csv
+    import random
+
+    rnd = random.Random(seed)
+    with paths["applications"].open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        kind = rnd.random()
+        amount = row["amount"]
+        if kind < 0.15:
+            row.update(instrument="loan", amount="", nominal_amount=str(rnd.randrange(1, 25) * 500_000))
+            row.update(term_years=rnd.choice(["1", "4", "5", "7,5", "10", "12", ""]))
+            row.update(collateral_pct=rnd.choice(["40", "50", "75", ""]))
+        elif kind < 0.25:
+            row.update(instrument="guarantee", amount="", nominal_amount=str(rnd.randrange(1, 40) * 500_000))
+            row.update(
+                term_years=rnd.choice(["3", "5", "10"]), guarantee_pct=rnd.choice(["50", "80", "80.01", "90"])
+            )
+            if rnd.random() < 0.3:
+                row["gge"] = str(rnd.randrange(1, 400) * 1000)
+        elif kind < 0.32:
+            row.update(
+                instrument="capital_injection", amount="", nominal_amount=str(rnd.randrange(1, 8) * 500_000)
+            )
+        elif kind < 0.40:
+            cents = int(float(amount) * 100) if amount.replace(".", "").isdigit() else 100_000_00
+            first = cents // 3
+            grant = row["grant_date"]
+            later = f"{int(grant[:4]) + rnd.choice([1, 2])}{grant[4:]}".replace("-02-29", "-02-28")
+            row.update(
+                amount=ref.money(cents),
+                payments=f"{grant}:{ref.money(first)};{later}:{ref.money(cents - first)}",
+                discount_rate_pct=rnd.choice(["5.30", "3", "0"]),
+            )
+        elif kind < 0.44:
+            row["scheme_max_amount"] = str(rnd.randrange(1, 30) * 100_000)
+        elif kind < 0.48:
+            row["via_intermediary"] = "ja"
+        elif kind < 0.50:
+            row[rnd.choice(["export_linked", "domestic_preference", "insolvency_proceedings"])] = "yes"
+        elif kind < 0.51:
+            row[rnd.choice(["instrument", "term_years", "payments"])] = "x?"
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    with paths["applications"].open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    with paths["firms"].open(encoding="utf-8", newline="") as fh:
+        firms = list(csv.DictReader(fh))
+    for firm in firms[::7]:
+        firm["status"] = rnd.choice(["bankrupt", "under_liquidation"])
+    with paths["firms"].open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(firms[0]))
+        writer.writeheader()
+        writer.writerows(firms)
+
+
+@pytest.mark.parametrize("seed", [16, 2831])
+def test_engine_agrees_with_reference_on_loans_guarantees_injections_and_instalments(
+    tmp_path: Path, seed: int
+) -> None:
+    paths = _generator().generate(
+        tmp_path, applications=400, awards=3_000, employer_tax=300, seed=seed, et_declared_only=True
+    )
+    _with_instruments(paths, seed)
+    result = check_batch(
+        paths["applications"],
+        awards=paths["awards"],
+        links=paths["links"],
+        firms=paths["firms"],
+        employer_tax=paths["employer_tax"],
+    )
+    expected = ref.decide(paths, load_rules(), load_rates())
+    mismatches = []
+    for d, e in zip(result.decisions, expected, strict=True):
+        got = _engine_view(d)
+        for key, want in e.items():
+            if key != "application_id" and got[key] != want:
+                mismatches.append(f"{d.application_id} {key}: engine {got[key]!r}, reference {want!r}")
+    assert not mismatches, f"{len(mismatches)} differences:\n" + "\n".join(mismatches[:30])
+    methods = Counter(d.gge.method for d in result.decisions if d.gge is not None)
+    assert {"loan_safe_harbour", "guarantee_safe_harbour", "officer_gge", "capital_injection"} <= set(methods)
+    assert {"instalments_discounted", "scheme_fixed_sum", None} <= set(methods), methods
+    assert sum(d.signing_date is not None for d in result.decisions) >= 5

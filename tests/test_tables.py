@@ -49,6 +49,8 @@ def test_semicolon_cp1252_norwegian_awards_file_is_read_with_its_values() -> Non
         "basis",
         "grantor",
         "reference",
+        "instrument",
+        "nominal_cents",
     ]
     assert typed["row"].to_list() == [2, 3, 4, 5, 7, 8]
     assert typed["orgnr"].to_list() == ["912346803"] * 3 + ["912347915"] + ["912350169"] * 2

@@ -15,7 +15,6 @@ spreadsheet row); prior aid and links sent with the batch must be clean (else 42
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,10 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from deminimis.ledger import NotInitialised, batch_with_ledger, validate_awards
+from deminimis.ledger import batch_with_ledger, validate_awards
 from deminimis.models import Decision, RowError
 from deminimis.sources import tables
+from deminimis.sources.table_guards import upload_name
 
 from .inputs import applications_file, limit_rows, raise_if, relabel_file, side_tables
 from .schemas import ApplicationIn, BatchIn
@@ -73,7 +73,7 @@ async def _save(upload: Any, directory: Path, field: str) -> tuple[Path, str] | 
         raise RequestValidationError(
             [{"type": "value_error", "loc": ("body", field), "msg": "must be a file"}]
         )
-    name = re.sub(r"[^\w.\-]", "_", Path(upload.filename or f"{field}.csv").name) or f"{field}.csv"
+    name = upload_name(upload.filename, f"{field}.csv")
     path = directory / field / name
     path.parent.mkdir()
     path.write_bytes(await upload.read())
@@ -109,8 +109,8 @@ async def _multipart(request: Request, settings: ApiSettings, tmp: Path) -> list
         batch_with_ledger,
         request.app.state.ledger,
         apps,
-        awards_file=awards,
-        links=links,
+        awards_file=awards or settings.awards_file,
+        links=links or settings.links_file,
         **settings.engine_options(),
     )
     decisions = relabel_file(result.decisions, apps, apps_name)
@@ -147,8 +147,15 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
     rows, links = side_tables(batch.awards, batch.links, settings, tmp)
     apps = applications_file(batch.applications, tmp)
     ledger = request.app.state.ledger if batch.use_ledger else None
+    extra = {"register": True} if batch.use_register else {}
     result = await run_in_threadpool(
-        batch_with_ledger, ledger, apps, awards_rows=rows, links=links, **settings.engine_options()
+        batch_with_ledger,
+        ledger,
+        apps,
+        awards_rows=rows,
+        awards_file=settings.awards_file,
+        links=links or settings.links_file,
+        **{**settings.engine_options(), **extra},
     )
     return relabel_file(result.decisions, apps, "request", row_offset=-2)
 
@@ -157,8 +164,6 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
 async def batch(request: Request) -> list[Decision]:
     """Decide many applications (JSON list, or an uploaded applications file)."""
     settings: ApiSettings = request.app.state.settings
-    if request.app.state.ledger is None:
-        raise NotInitialised("this server runs without a ledger (run `deminimis ledger init`)")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     with tempfile.TemporaryDirectory(prefix="deminimis-api-") as tmp:
         if kind == "multipart/form-data":

@@ -20,8 +20,8 @@ from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
 
 from deminimis import fx
+from deminimis.labels import relabel_file
 from deminimis.ledger.prior import Row
-from deminimis.models import Decision
 from deminimis.rules import SCHEMES, load_rules
 from deminimis.sources import tables
 
@@ -50,8 +50,7 @@ def limit_rows(count: int, settings: ApiSettings, what: str) -> None:
 
 
 def currencies(settings: ApiSettings) -> list[str]:
-    rates = fx.load_rates(settings.rates_file)
-    return ["EUR", *rates.get_column("currency").unique().sort().to_list()]
+    return fx.currencies(settings.rates_file)
 
 
 def _frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> pl.DataFrame:
@@ -67,6 +66,9 @@ def application_row(app: ApplicationIn, index: int | None = None) -> dict[str, s
     row["application_id"] = app.application_id or str((index or 0) + 1)
     if app.in_difficulty_2019 is not None:
         row["in_difficulty_2019"] = "yes" if app.in_difficulty_2019 else "no"
+    for flag in ("via_intermediary", "export_linked", "domestic_preference", "insolvency_proceedings"):
+        if row.get(flag) is not None:
+            row[flag] = "yes" if row[flag] else "no"
     return {c: row.get(c) for c in APPLICATION_COLUMNS}
 
 
@@ -137,21 +139,6 @@ def applications_file(apps: list[ApplicationIn], directory: Path) -> Path:
         for i, app in enumerate(apps):
             writer.writerow(["" if v is None else v for v in application_row(app, i).values()])
     return path
-
-
-def relabel_file(decisions: list[Decision], path: Path, label: str, row_offset: int = 0) -> list[Decision]:
-    """Name a temporary file in the decisions' errors and counted awards as the client knows it."""
-    out = []
-    for d in decisions:
-        errors = [
-            e.model_copy(update={"file": label, "row": None if e.row is None else e.row + row_offset})
-            if e.file == str(path)
-            else e
-            for e in d.errors
-        ]
-        counted = [c.model_copy(update={"file": label}) if c.file == str(path) else c for c in d.counted]
-        out.append(d.model_copy(update={"errors": errors, "counted": counted}))
-    return out
 
 
 __all__ = [

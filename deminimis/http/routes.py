@@ -23,6 +23,7 @@ from deminimis.ledger import get_reservation as _get_reservation
 from deminimis.ledger import grant as _grant
 from deminimis.ledger import history as _history
 from deminimis.ledger import release as _release
+from deminimis.ledger.idempotency import fingerprint
 from deminimis.ledger.migrations import require_current
 from deminimis.ledger.prior import parse_date
 from deminimis.models import Decision
@@ -45,11 +46,27 @@ def get_ledger(request: Request) -> Ledger:
     return ledger
 
 
+def maybe_ledger(request: Request) -> Ledger | None:
+    """The app's ledger, or None on a server without one (a check needs none)."""
+    return request.app.state.ledger
+
+
 def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+MaybeLedgerDep = Annotated[Ledger | None, Depends(maybe_ledger)]
+IdempotencyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="a retry with the same key and body returns the first reservation (200); "
+        "the same key with another body is refused (409)",
+    ),
+]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 ActorHeader = Annotated[str | None, Header(alias="X-Actor", description="who acts (audit log)")]
 _REFUSED = {"model": ReservationOut, "description": "refused: the decision says why"}
@@ -60,28 +77,33 @@ def _actor(*candidates: str | None) -> str:
 
 
 @public.get("/health", response_model=Health)
-def health(ledger: LedgerDep) -> Health:
-    """The service is up and its ledger is usable."""
+def health(ledger: MaybeLedgerDep) -> Health:
+    """The service is up and its ledger is usable (``ledger: off`` on a server without one)."""
+    if ledger is None:
+        return Health(status="ok", version=__version__, ledger="off")
     return Health(
         status="ok",
         version=__version__,
+        ledger="on",
         ledger_backend=ledger.backend,
         schema_version=require_current(ledger),
     )
 
 
 @router.post("/check", response_model=Decision, tags=["check"])
-def check(body: CheckIn, ledger: LedgerDep, settings: SettingsDep) -> Decision:
-    """Decide one grant against the ledger's prior aid (+ awards given here). Read-only."""
+def check(body: CheckIn, ledger: MaybeLedgerDep, settings: SettingsDep) -> Decision:
+    """Decide one grant against the ledger's prior aid (+ awards given here). Read-only; on a
+    server without a ledger, against the awards given here only."""
     with tempfile.TemporaryDirectory(prefix="deminimis-api-") as tmp:
         errors = application_errors(body, settings)
         rows, links = side_tables(body.awards, body.links, settings, Path(tmp), errors)
         result = check_with_ledger(
             ledger if body.use_ledger else None,
             awards_rows=rows,
-            links=links,
+            awards_file=settings.awards_file,
+            links=links or settings.links_file,
             **application_row(body),
-            **settings.engine_options(),
+            **{**settings.engine_options(), **({"register": True} if body.use_register else {})},
         )
     return result.decisions[0]
 
@@ -91,12 +113,20 @@ def check(body: CheckIn, ledger: LedgerDep, settings: SettingsDep) -> Decision:
     response_model=ReservationOut,
     status_code=201,
     tags=["reservations"],
-    responses={409: _REFUSED},
+    responses={200: {"model": ReservationOut, "description": "replayed: the key's first reservation"}}
+    | {409: _REFUSED},
 )
 def create_reservation(
-    body: ReservationIn, ledger: LedgerDep, settings: SettingsDep, x_actor: ActorHeader = None
+    body: ReservationIn,
+    ledger: LedgerDep,
+    settings: SettingsDep,
+    x_actor: ActorHeader = None,
+    idempotency_key: IdempotencyHeader = None,
 ) -> Any:
-    """Check the grant and, only if it fits de minimis, hold its amount (201); else 409."""
+    """Check the grant and, only if it fits de minimis, hold its amount (201); else 409.
+
+    With an ``Idempotency-Key`` header, a retry of the same body returns the same reservation
+    (200) and another body under that key gets 409."""
     with tempfile.TemporaryDirectory(prefix="deminimis-api-") as tmp:
         errors = application_errors(body, settings)
         rows, links = side_tables(body.awards, body.links, settings, Path(tmp), errors)
@@ -106,13 +136,18 @@ def create_reservation(
             grantor=body.grantor,
             reference=body.reference,
             awards_rows=rows,
-            links=links,
+            awards_file=settings.awards_file,
+            links=links or settings.links_file,
             ttl=dt.timedelta(days=body.ttl_days),
             context={"body": body.model_dump()},
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint(body.model_dump(mode="json")),
             **application_row(body),
             **settings.engine_options(),
         )
     out = ReservationOut(reservation=result.reservation, decision=result.decision)
+    if result.replayed:
+        return JSONResponse(out.model_dump(mode="json", by_alias=True), status_code=200)
     if result.accepted:
         return out
     d = result.decision

@@ -20,6 +20,7 @@ from deminimis.ledger.records import AwardRecord, ReservationRecord
 from deminimis.models import Decision
 
 Scheme = Literal["ad_hoc", "de_minimis_scheme", "covid_tf_3_1", "sgei"]
+Instrument = Literal["grant", "interest_subsidy", "loan", "guarantee", "capital_injection", "other"]
 Text = Annotated[str, Field(max_length=200)]
 
 
@@ -49,6 +50,8 @@ class AwardIn(_In):
     basis: Text = Field(examples=["de_minimis", "bagatellmessig støtte"])
     grantor: Text | None = None
     reference: Text | None = None
+    instrument: Text | None = Field(None, description="grant (default), loan, guarantee, …")
+    nominal_amount: Amount | None = Field(None, description="loan or guaranteed amount; amount is the GGE")
 
 
 class LinkIn(_In):
@@ -70,6 +73,25 @@ class ApplicationIn(_In):
     application_id: Text | None = None
     fiscal_year_start: Text | None = Field(None, description="MM-DD, default 01-01")
     in_difficulty_2019: bool | None = None
+    # The form of the aid (contract §1; deminimis.gge). ``amount`` may be "" for a loan,
+    # guarantee or capital injection: the nominal amount and the rules give the GGE.
+    instrument: Instrument | None = None
+    nominal_amount: Amount | None = None
+    term_years: Annotated[str, BeforeValidator(_amount), Field(max_length=20)] | None = None
+    collateral_pct: Annotated[str, BeforeValidator(_amount), Field(max_length=20)] | None = None
+    guarantee_pct: Annotated[str, BeforeValidator(_amount), Field(max_length=20)] | None = None
+    gge: Amount | None = Field(None, description="gross grant equivalent computed by the officer")
+    payments: Annotated[str, Field(max_length=2000)] | None = Field(
+        None, description="instalments YYYY-MM-DD:amount;… discounted to the grant date"
+    )
+    discount_rate_pct: Annotated[str, BeforeValidator(_amount), Field(max_length=20)] | None = None
+    scheme_max_amount: Amount | None = Field(None, description="fixed sum under a scheme (Art 7(4))")
+    via_intermediary: bool | None = None
+    export_linked: bool | None = Field(
+        None, description="export aid (Art 1(1)(e)); trade-fair costs abroad are not export aid (recital 10)"
+    )
+    domestic_preference: bool | None = None
+    insolvency_proceedings: bool | None = None
 
 
 class CheckIn(ApplicationIn):
@@ -78,6 +100,11 @@ class CheckIn(ApplicationIn):
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
     use_ledger: bool = Field(True, description="count the ledger's awards and live reservations")
+    use_register: bool = Field(
+        False,
+        alias="register",
+        description="count Støtteregisteret's awards from the server's snapshot ('deminimis register sync')",
+    )
 
 
 class BatchIn(_In):
@@ -87,6 +114,7 @@ class BatchIn(_In):
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
     use_ledger: bool = True
+    use_register: bool = Field(False, alias="register")
 
 
 class ReservationIn(ApplicationIn):
@@ -121,8 +149,10 @@ class GrantOut(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
-    ledger_backend: str
-    schema_version: int
+    ledger: Literal["on", "off"] = "on"
+    """``off``: the server runs without a ledger (checks only, no reservations)."""
+    ledger_backend: str | None = None
+    schema_version: int | None = None
 
 
 __all__ = [

@@ -20,7 +20,7 @@ import os
 
 from deminimis.ledger.checking import batch_with_ledger, check_with_ledger
 from deminimis.ledger.db import DEFAULT_FILE, ENV_URL, Ledger, resolve_url
-from deminimis.ledger.errors import Conflict, ImportRejected, LedgerError, NotFound, NotInitialised
+from deminimis.ledger.errors import Busy, Conflict, ImportRejected, LedgerError, NotFound, NotInitialised
 from deminimis.ledger.history import export_awards, history
 from deminimis.ledger.imports import ImportResult, import_awards, validate_awards
 from deminimis.ledger.lifecycle import GrantResult, grant, release
@@ -45,6 +45,7 @@ def open_ledger(url: str | os.PathLike[str] | None = None, *, create: bool = Fal
 
 
 __all__ = [
+    "Busy",
     "DEFAULT_FILE",
     "DEFAULT_TTL",
     "ENV_URL",

@@ -12,7 +12,9 @@ together exceed the ceiling. So every writer first takes the ledger's write lock
   a READ COMMITTED transaction; the reads that follow see every reservation committed before
   the lock was granted. (Not run in this project's CI; see README "Ledger on PostgreSQL".)
 
-Readers never take the lock.
+Readers never take the lock. A SQLite file runs in WAL mode, so that a long read (a batch
+checked against the ledger) never blocks a writer's commit (a reservation, the page's
+results) and every ``serve`` worker reads while another writes.
 """
 
 from __future__ import annotations
@@ -27,13 +29,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from deminimis.ledger.errors import NotInitialised
+from deminimis.ledger.errors import Busy, NotInitialised
 
 DEFAULT_FILE = "deminimis-ledger.sqlite"
 ENV_URL = "DEMINIMIS_LEDGER_URL"
 LOCK_NAME = "ledger"
-BUSY_TIMEOUT_S = 60.0
-"""How long a SQLite writer waits for another writer's lock before failing."""
+BUSY_TIMEOUT_S = float(os.environ.get("DEMINIMIS_LEDGER_BUSY_TIMEOUT", "") or 60.0)
+"""How long a SQLite writer waits for another writer's lock before :class:`Busy` ("try again")."""
+MAX_ID = {"sqlite": 2**63 - 1, "postgresql": 2**31 - 1}
+"""Largest row id the schema's ``Integer`` ids hold per database (SQLite int64, PostgreSQL int4)."""
+_BUSY_WORDS = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock")
 
 
 def resolve_url(url: str | os.PathLike[str] | None = None) -> str:
@@ -67,6 +72,8 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
         dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" below emits BEGIN
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        if not memory:  # readers keep reading while a writer commits (a long batch, another worker)
+            cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -83,6 +90,17 @@ def make_engine(url: str) -> sa.Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
     return sa.create_engine(parsed, pool_pre_ping=True)
+
+
+@contextmanager
+def _busy() -> Iterator[None]:
+    """A lock wait that ran out -> :class:`Busy` ("ledger busy, try again"), not a traceback."""
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        if any(w in str(exc.orig).lower() for w in _BUSY_WORDS):
+            raise Busy("ledger busy (another write holds it), try again in a few seconds") from exc
+        raise
 
 
 class Ledger:
@@ -103,16 +121,21 @@ class Ledger:
         """The URL without its password, for messages and /v1/health."""
         return sa.make_url(self.url).render_as_string(hide_password=True)
 
+    def valid_id(self, row_id: int) -> bool:
+        """Whether ``row_id`` can be a row id of this database (an id beyond int4/int8 is no row)."""
+        return 1 <= row_id <= MAX_ID.get(self.backend, 2**31 - 1)
+
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
         """A read transaction (no lock)."""
-        with self.engine.begin() as conn:
+        with _busy(), self.engine.begin() as conn:
             yield conn
 
     @contextmanager
     def write(self, *, locked: bool = True) -> Iterator[sa.Connection]:
-        """A transaction holding the ledger's write lock; commits on success, rolls back on error."""
-        with self.engine.connect() as conn:
+        """A transaction holding the ledger's write lock; commits on success, rolls back on error
+        (:class:`Busy` when another writer holds the lock past the busy timeout)."""
+        with _busy(), self.engine.connect() as conn:
             if self.backend == "sqlite":
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             elif self.backend == "postgresql":
@@ -128,4 +151,13 @@ class Ledger:
         self.engine.dispose()
 
 
-__all__ = ["DEFAULT_FILE", "ENV_URL", "Ledger", "make_engine", "resolve_url", "utcnow"]
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "MAX_ID",
+    "DEFAULT_FILE",
+    "ENV_URL",
+    "Ledger",
+    "make_engine",
+    "resolve_url",
+    "utcnow",
+]

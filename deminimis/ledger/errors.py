@@ -8,7 +8,8 @@
      └── LedgerError              the ledger cannot do what was asked (CLI exit 2)
           ├── NotInitialised      no ledger schema at the URL, or an older one (run `ledger init`)
           ├── NotFound            no reservation with that id (HTTP 404)
-          └── Conflict            the reservation is not pending, or no longer fits (HTTP 409)
+          ├── Conflict            the reservation is not pending, or no longer fits (HTTP 409)
+          └── Busy                another writer holds the lock past the busy timeout (HTTP 503)
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class Conflict(LedgerError):
         self.decision = decision
 
 
+class Busy(LedgerError):
+    """Another writer held the ledger's lock longer than the busy timeout: try again."""
+
+
 class ImportRejected(InputError):
     """An awards file has broken rows; the import was rolled back as a whole.
 
@@ -51,4 +56,4 @@ class ImportRejected(InputError):
         super().__init__(f"{path}: {len(errors)} broken row(s), nothing imported:\n{lines}")
 
 
-__all__ = ["Conflict", "ImportRejected", "LedgerError", "NotFound", "NotInitialised"]
+__all__ = ["Busy", "Conflict", "ImportRejected", "LedgerError", "NotFound", "NotInitialised"]

@@ -21,10 +21,11 @@ import sqlalchemy as sa
 from deminimis.errors import InputError
 from deminimis.ledger import audit
 from deminimis.ledger.checking import decide_one
-from deminimis.ledger.db import Ledger, utcnow
+from deminimis.ledger.db import MAX_ID, Ledger, utcnow
 from deminimis.ledger.errors import Conflict, NotFound
 from deminimis.ledger.prior import links_csv, parse_date
 from deminimis.ledger.records import AwardRecord, ReservationRecord, award_record, reservation_record
+from deminimis.ledger.registrations import due_date_of
 from deminimis.ledger.reservations import expire_due, get_row
 from deminimis.ledger.schema import awards, reservations
 from deminimis.models import Decision
@@ -75,7 +76,18 @@ def _attempt(
     work: Any,
     payload: dict[str, Any],
 ) -> Any:
-    """Run ``work(conn)`` under the write lock; audit success, and audit a refusal after rollback."""
+    """Run ``work(conn)`` under the write lock; audit success, and audit a refusal or failure
+    after the rollback, in its own transaction (every attempt leaves an audit row)."""
+    valid = 1 <= reservation_id <= MAX_ID.get(ledger.backend, 2**31 - 1)
+    event = {
+        "at": now,
+        "actor": actor,
+        "action": action,
+        "reservation_id": reservation_id if valid else None,
+    }
+    if problem := audit.attempt_problem(actor, payload):
+        audit.record_alone(ledger, **event, outcome="failed", payload={**payload, "error": problem})
+        raise InputError(problem)
     try:
         with ledger.write() as conn:
             expire_due(conn, now)
@@ -83,20 +95,22 @@ def _attempt(
     except (NotFound, Conflict) as exc:
         with ledger.write() as conn:
             expire_due(conn, now)
-            orgnr = conn.execute(
-                sa.select(reservations.c.orgnr).where(reservations.c.id == reservation_id)
-            ).scalar_one_or_none()
+            orgnr = None
+            if valid:
+                orgnr = conn.execute(
+                    sa.select(reservations.c.orgnr).where(reservations.c.id == reservation_id)
+                ).scalar_one_or_none()
             audit.record(
                 conn,
-                at=now,
-                actor=actor,
-                action=action,
+                **event,
                 outcome="refused",
                 orgnr=orgnr,
-                reservation_id=reservation_id,
-                payload={**payload, "error": str(exc)},
+                payload={**payload, "error": str(exc), **({} if valid else {"id": str(reservation_id)})},
                 decision=exc.decision if isinstance(exc, Conflict) else None,
             )
+        raise
+    except Exception as exc:
+        audit.record_alone(ledger, **event, outcome="failed", payload={**payload, "error": repr(exc)})
         raise
 
 
@@ -156,7 +170,7 @@ def grant(
             outcome="accepted",
             orgnr=row.orgnr,
             reservation_id=row.id,
-            payload={**payload, "award_id": award_id},
+            payload={**payload, "award_id": award_id, "register_due": due_date_of(decision)},
             decision=decision,
         )
         award = award_record(conn.execute(sa.select(awards).where(awards.c.id == award_id)).one())

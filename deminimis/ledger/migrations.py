@@ -21,7 +21,16 @@ import sqlalchemy as sa
 
 from deminimis.ledger.db import LOCK_NAME, Ledger, utcnow
 from deminimis.ledger.errors import NotInitialised
-from deminimis.ledger.schema import audit_log, locks, metadata, schema_version
+from deminimis.ledger.schema import (
+    audit_log,
+    awards_by_undertaking,
+    idempotency_keys,
+    locks,
+    metadata,
+    schema_version,
+    web_batches,
+    web_checks,
+)
 
 _SQLITE_APPEND_ONLY = [
     f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
@@ -51,6 +60,12 @@ def _baseline(conn: sa.Connection) -> None:
     conn.execute(sa.insert(locks).values(name=LOCK_NAME))
 
 
+def _v2(conn: sa.Connection) -> None:
+    for table in (idempotency_keys, web_checks, web_batches):
+        table.create(conn)
+    awards_by_undertaking.create(conn)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -61,6 +76,7 @@ class Migration:
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "awards, reservations, decisions, append-only audit log", _baseline),
+    Migration(2, "idempotency keys, web page results and batch runs, awards index (orgnr, granted_on)", _v2),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -30,7 +30,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from deminimis.ledger.schema import awards, reservations
-from deminimis.models import Decision, RowError
+from deminimis.models import Decision, RowError, Source
 from deminimis.money import format_cents
 from deminimis.sources import tables
 
@@ -135,11 +135,46 @@ class PriorAid:
         counted = []
         for c in decision.counted:
             file, row = self._where(c.file, c.row)
-            counted.append(c.model_copy(update={"file": file, "row": row}))
+            sources = [self._label(x) for x in c.sources] if c.sources else c.sources
+            counted.append(c.model_copy(update={"file": file, "row": row, "sources": sources}))
         counted.sort(key=lambda c: (c.granted_on, c.file or "", c.row if c.row is not None else -1))
         return decision.model_copy(
-            update={"counted": counted, "errors": [self.relabel_error(e) for e in decision.errors]}
+            update={
+                "counted": counted,
+                "errors": [self.relabel_error(e) for e in decision.errors],
+                "sources": self._sources(decision.sources),
+            }
         )
+
+    def _label(self, source: str) -> str:
+        """``<prior-aid.csv>:7`` -> the real ``file:row`` of that row."""
+        head, _, tail = source.rpartition(":")
+        if head == str(self.path) and tail.isdigit():
+            file, row = self._where(head, int(tail))
+            return f"{file}:{row}" if row is not None else str(file)
+        return source
+
+    def _sources(self, sources: list[Source]) -> list[Source]:
+        """The temporary file's ``declaration`` entry -> the ledger and the user's own files."""
+        from deminimis.render.messages import messages
+
+        out: list[Source] = []
+        for s in sources:
+            if s.kind != "declaration" or s.name != str(self.path):
+                out.append(s)
+                continue
+            files = dict.fromkeys(f for f, _ in self.origins.values())
+            kinds = dict.fromkeys(
+                ("ledger", "ledger") if f.startswith("ledger") else ("declaration", f) for f in files
+            )
+            for kind, name in kinds:
+                m = messages()[f"source_{kind}"]
+                texts = {k: m[k].format(name=name) for k in ("nb", "en", "limits_nb", "limits_en")}
+                out.append(
+                    Source(kind=kind, name=name, consulted=True, text_nb=texts["nb"], text_en=texts["en"],
+                           limits_nb=texts["limits_nb"], limits_en=texts["limits_en"])
+                )  # fmt: skip
+        return out
 
     def relabel_error(self, error: RowError) -> RowError:
         file, row = self._where(error.file, error.row)

@@ -22,10 +22,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from deminimis.errors import DeminimisError
-from deminimis.ledger import audit
+from deminimis.errors import DeminimisError, InputError
+from deminimis.ledger import audit, idempotency
 from deminimis.ledger.checking import decide_one
-from deminimis.ledger.db import Ledger, utcnow
+from deminimis.ledger.db import MAX_ID, Ledger, utcnow
 from deminimis.ledger.errors import NotFound
 from deminimis.ledger.prior import Row
 from deminimis.ledger.records import ReservationRecord, reservation_record
@@ -45,6 +45,8 @@ class ReserveResult:
     decision: Decision
     reservation: ReservationRecord | None
     input_errors: list[RowError]
+    replayed: bool = False
+    """The reservation an earlier request with the same ``Idempotency-Key`` made."""
 
     @property
     def accepted(self) -> bool:
@@ -97,6 +99,8 @@ def reserve(
     ttl: dt.timedelta = DEFAULT_TTL,
     now: dt.datetime | None = None,
     context: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
     **options: Any,
 ) -> ReserveResult:
     """Check a planned grant against the ledger's prior aid and hold it if it fits de minimis.
@@ -104,7 +108,10 @@ def reserve(
     ``awards_file`` / ``awards_rows`` add prior aid the ledger does not hold (e.g. the
     applicant's declaration; rows as :data:`deminimis.ledger.prior.Row`);
     ``options`` are :func:`deminimis.api.check_one` keywords (``links``, ``firms``, ``nace``…);
-    ``context`` is kept in the audit log with the request (e.g. the HTTP body).
+    ``context`` is kept in the audit log with the request (e.g. the HTTP body);
+    ``idempotency_key``: a retry with the same key and the same request (``fingerprint``,
+    default: a digest of the arguments) returns the first reservation, ``replayed``
+    (:mod:`deminimis.ledger.idempotency`).
     """
     now = now or utcnow()
     request = {
@@ -119,10 +126,57 @@ def reserve(
         "awards_rows": awards_rows,
         **{k: (str(v) if isinstance(v, Path) else v) for k, v in options.items()},
     } | ({"context": context} if context else {})
+    kw = {
+        "orgnr": orgnr,
+        "amount": amount,
+        "grant_date": grant_date,
+        "currency": currency,
+        "scheme": scheme,
+        "awards_file": awards_file,
+        "awards_rows": awards_rows,
+        "idempotency_key": idempotency_key,
+        "fingerprint": fingerprint,
+    }
+    event = {"at": now, "actor": actor, "action": "reserve", "outcome": "failed", "orgnr": orgnr}
+    if problem := audit.attempt_problem(actor, {**request, "idempotency_key": idempotency_key}):
+        audit.record_alone(ledger, **event, payload={"request": request, "error": problem})
+        raise InputError(problem)
+    try:
+        return _reserve(ledger, request, now=now, actor=actor, ttl=ttl, options=options, **kw)
+    except DeminimisError as exc:
+        if not getattr(exc, "audited", False):  # e.g. ledger busy: its own transaction, after rollback
+            audit.record_alone(ledger, **event, payload={"request": request, "error": str(exc)})
+        raise
+    except Exception as exc:
+        audit.record_alone(ledger, **event, payload={"request": request, "error": repr(exc)})
+        raise
+
+
+def _reserve(
+    ledger: Ledger,
+    request: dict[str, Any],
+    *,
+    now: dt.datetime,
+    actor: str,
+    ttl: dt.timedelta,
+    options: dict[str, Any],
+    orgnr: str,
+    amount: str | int,
+    grant_date: str | dt.date,
+    currency: str,
+    scheme: str | None,
+    awards_file: str | Path | None,
+    awards_rows: list[Row] | None,
+    idempotency_key: str | None,
+    fingerprint: str | None,
+) -> ReserveResult:
     failure: DeminimisError | None = None
     record: ReservationRecord | None = None
+    digest = fingerprint or idempotency.fingerprint(request)
     with ledger.write() as conn:
         expire_due(conn, now)
+        if idempotency_key and (earlier := idempotency.earlier_reservation(conn, idempotency_key, digest)):
+            return _replay(conn, earlier, idempotency_key, actor=actor, now=now)
         try:
             result = decide_one(
                 conn,
@@ -151,6 +205,8 @@ def reserve(
         else:
             if decision.route == "de_minimis":
                 record = _insert(conn, decision, request, options, now=now, ttl=ttl, actor=actor)
+                if idempotency_key:
+                    idempotency.remember(conn, idempotency_key, digest, record.id, now)
             rid = record.id if record else None
             audit.record_decision(conn, at=now, actor=actor, decision=decision, reservation_id=rid)
             audit.record(
@@ -165,8 +221,26 @@ def reserve(
                 decision=decision,
             )
     if failure is not None:
+        failure.audited = True  # type: ignore[attr-defined]
         raise failure
     return ReserveResult(decision, record, input_errors)
+
+
+def _replay(conn: sa.Connection, rid: int, key: str, *, actor: str, now: dt.datetime) -> ReserveResult:
+    """The reservation an earlier request with this idempotency key made (audited, held once)."""
+    row = get_row(conn, rid)
+    audit.record(
+        conn,
+        at=now,
+        actor=actor,
+        action="reserve",
+        outcome="replayed",
+        orgnr=row.orgnr,
+        reservation_id=rid,
+        payload={"idempotency_key": key},
+    )
+    decision = Decision.model_validate(row.decision)
+    return ReserveResult(decision, reservation_record(row, now), [], replayed=True)
 
 
 def _insert(
@@ -179,13 +253,16 @@ def _insert(
     ttl: dt.timedelta,
     actor: str,
 ) -> ReservationRecord:
-    assert decision.orgnr and decision.amount and decision.currency and decision.grant_date
+    assert decision.orgnr and decision.currency and decision.grant_date
     assert decision.new_aid_eur is not None
+    held, currency = parse_cents(decision.amount or "0"), decision.currency
+    if decision.gge is not None:  # a loan, guarantee, instalments…: hold its GGE (deminimis.gge), in EUR
+        held, currency = parse_cents(decision.new_aid_eur), "EUR"
     values = {
         "orgnr": decision.orgnr,
         "members": list(decision.undertaking),
-        "amount_cents": parse_cents(decision.amount),
-        "currency": decision.currency,
+        "amount_cents": held,
+        "currency": currency,
         "amount_eur_cents": parse_cents(decision.new_aid_eur),
         "grant_date": dt.date.fromisoformat(decision.grant_date),
         "scheme": decision.scheme or "ad_hoc",
@@ -203,7 +280,14 @@ def _insert(
     return reservation_record(get_row(conn, rid), now)
 
 
+def id_in_range(conn: sa.Connection, row_id: int) -> bool:
+    """An id the database's ``Integer`` can hold (larger ones are no row, and must not reach SQL)."""
+    return 1 <= row_id <= MAX_ID.get(conn.dialect.name, 2**31 - 1)
+
+
 def get_row(conn: sa.Connection, reservation_id: int) -> sa.Row[Any]:
+    if not id_in_range(conn, reservation_id):
+        raise NotFound(f"reservation {reservation_id} not found (not a valid id)")
     row = conn.execute(sa.select(reservations).where(reservations.c.id == reservation_id)).first()
     if row is None:
         raise NotFound(f"reservation {reservation_id} not found")

@@ -104,6 +104,47 @@ awards = sa.Table(
     sa.CheckConstraint("amount_cents >= 0", name="award_amount_not_negative"),
     sa.CheckConstraint(f"source IN {AWARD_SOURCES!r}", name="award_source"),
 )
+awards_by_undertaking = sa.Index("awards_orgnr_granted_on", awards.c.orgnr, awards.c.granted_on)
+"""Prior aid is read per undertaking member and window, never the whole ledger."""
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True, comment="the client's Idempotency-Key header"),
+    sa.Column("fingerprint", sa.String(64), nullable=False, comment="sha256 of the request"),
+    sa.Column("reservation_id", sa.Integer, sa.ForeignKey("reservations.id"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    comment="A retried reservation request gets the reservation its first attempt made.",
+)
+
+web_checks = sa.Table(
+    "web_checks",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("form", sa.JSON, nullable=False, comment="what the officer typed"),
+    sa.Column("rows", sa.JSON, nullable=False, comment="prior aid given with the check"),
+    sa.Column("decision", sa.JSON, nullable=False),
+    sa.Column("reservation", sa.JSON, comment="the outcome of the page's Reserve"),
+    comment="The web page's single checks (deminimis.web.store).",
+)
+
+web_batches = sa.Table(
+    "web_batches",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("names", sa.JSON, nullable=False, comment="uploaded file names by field"),
+    sa.Column("status", sa.String(10), nullable=False, comment="running, done or failed"),
+    sa.Column("done", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False, comment="decisions per route"),
+    sa.Column("errors", sa.JSON, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("workbook", sa.LargeBinary, comment="the decisions .xlsx once done"),
+    comment="The web page's batch runs (deminimis.web.store).",
+)
 
 decisions = sa.Table(
     "decisions",
@@ -140,9 +181,13 @@ __all__ = [
     "UTCDateTime",
     "audit_log",
     "awards",
+    "awards_by_undertaking",
     "decisions",
+    "idempotency_keys",
     "locks",
     "metadata",
     "reservations",
     "schema_version",
+    "web_batches",
+    "web_checks",
 ]

@@ -16,12 +16,16 @@ from collections.abc import Callable
 import polars as pl
 
 from deminimis.cumulation import Result
-from deminimis.render import findings, fmt, rule_frames
+from deminimis.registration import registration
+from deminimis.render import findings, fmt, register_findings, rule_frames
+from deminimis.render import gge as gge_render
 from deminimis.render.decisions import Decisions
 from deminimis.render.document import document
 from deminimis.render.reasons import reasons as reason_findings
 from deminimis.render.row_errors import message_nb_expr
+from deminimis.render.sources import sources as sources_items
 from deminimis.rules import Rules
+from deminimis.sources.register_rules import load_register_rules
 
 C = pl.col
 COLUMNS = ("idx", "application_id", "route", "doc")
@@ -57,9 +61,10 @@ def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
             n_errors=C("n_errors").fill_null(0),
             dec=C("route") != "error",
             sec_manual=(C("s_treatment") == "manual_review").fill_null(False),
+            gge_manual=gge_render.manual_flag(),
         )
     )
-    ruled = C("dec") & ~C("sec_manual")
+    ruled = C("dec") & ~C("sec_manual") & ~C("gge_manual")
     has_entry = C("entry_id").is_not_null()
     return d.with_columns(
         no_entry=ruled & ~has_entry,
@@ -174,13 +179,19 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
         row=C("row"),
         grantor=C("grantor"),
         reference=C("reference"),
+        sources=C("sources"),
+        mismatch=C("mismatch"),
     )
     return _items(c.filter(C("dec")), "counted", item)  # c is sorted by idx, k
 
 
-def _found(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[pl.LazyFrame]:
+def _found(
+    d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules, extra: list[findings.Finding] | None = None
+) -> list[pl.LazyFrame]:
     """``idx, reasons``, ``idx, warnings`` and ``idx, officer_notes``."""
-    parts = findings.planned(reason_findings(d, c, rules) + findings.warnings(d, c, rules))
+    found = reason_findings(d, c, rules) + findings.warnings(d, c, rules)
+    found += [*gge_render.findings(d), gge_render.award_warning(c)]
+    parts = findings.planned(found + (extra or []))
     long = pl.concat(parts) if parts else pl.LazyFrame(schema=findings.SCHEMA)
     item = pl.struct("code", "citation", "text_nb", "text_en")
     sorted_long = long.sort("idx", "kind", "order", "sub")
@@ -202,6 +213,7 @@ LISTS = (
     "errors",
     "ceiling_tests",
     "headroom_calendar",
+    "sources",
     "officer_notes",
 )
 
@@ -217,8 +229,18 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
         .collect()
         .lazy()
     )
+    found = _found(d, c, rules, register_findings.warnings(d, c, result.register_consulted))
+    reg_rules = load_register_rules(rules.directory)
     full = d
-    for part in (_fx(d, c), _counted_items(c), *_found(d, c, rules), _errors(result)):
+    parts = (
+        _fx(d, c),
+        _counted_items(c),
+        *found,
+        _errors(result),
+        sources_items(d, result.sources, result.register_consulted, reg_rules),
+        registration(d, reg_rules),
+    )
+    for part in parts:
         full = full.join(part, on="idx", how="left", maintain_order="left")
     doc = full.select("idx", "application_id", "route", _doc=document())
     schema = doc.collect_schema()["_doc"]
@@ -238,7 +260,14 @@ def _slice(result: Result, start: int, stop: int) -> Result:
     def part(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.filter(pl.col("idx").is_between(start, stop - 1))
 
-    return Result(part(result.decisions), part(result.counted), part(result.errors), result.input_errors)
+    return Result(
+        part(result.decisions),
+        part(result.counted),
+        part(result.errors),
+        result.input_errors,
+        result.sources,
+        result.register_consulted,
+    )
 
 
 def build(result: Result, rules: Rules, progress: Callable[[int, int], None] | None = None) -> Decisions:

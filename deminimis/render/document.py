@@ -11,6 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from deminimis.render import fmt
+from deminimis.render.gge import document_fields
 
 C = pl.col
 
@@ -24,7 +25,7 @@ def document() -> pl.Expr:
     dec, inf = C("dec"), C("in_force_c")
     covid = dec & (C("scheme") == "covid_tf_3_1")
     has_cap = C("cap_cents").is_not_null()
-    members = C("members")
+    members = C("members").list.drop_nulls()  # a row without an orgnr has no member (not [null])
     undertaking = (
         pl.when(members.list.len() > 0)
         .then(members)
@@ -73,7 +74,9 @@ def document() -> pl.Expr:
         headroom_before_eur=_money_if(inf, "headroom_cents"),
         headroom_after_eur=_money_if(inf, "headroom_after_cents"),
         max_de_minimis_grant_eur=_money_if(inf, "max_cents"),
-        max_de_minimis_grant=_money_if(inf, "max_cur_cents"),
+        max_de_minimis_grant=pl.when(inf).then(
+            fmt.money(pl.coalesce("max_nominal_cur_cents", "max_cur_cents"))  # a loan: its nominal
+        ),
         covid_tf=pl.when(covid).then(
             pl.struct(
                 ceiling_eur=fmt.money(C("cap_cents")),
@@ -98,6 +101,9 @@ def document() -> pl.Expr:
         ceiling_tests=pl.when(inf & C("limits").is_not_null()).then(tests),
         rules_entry=pl.when(dec).then(C("entry_id")),
         headroom_calendar=pl.when(inf & C("headroom_calendar").is_not_null()).then(calendar),
+        sources=C("sources"),
+        registration=C("registration"),
+        **document_fields(),
         officer_notes=C("officer_notes"),
     )
 

@@ -44,6 +44,9 @@ def flat_frame(frame: pl.DataFrame, scalars: tuple[str, ...], columns: tuple[str
         _join("errors", error, "; ").alias("errors"),
         _join("reasons", field("text_nb"), "\n").alias("reasons_nb"),
         _join("reasons", field("text_en"), "\n").alias("reasons_en"),
+        *(_doc("gge").struct.field(k).alias(f"gge_{k}") for k in ("instrument", "nominal", "method")),
+        _doc("gge").struct.field("gge_eur").alias("gge_eur"),
+        _doc("signing_date").alias("signing_date"),
     ]
     return frame.select(exprs).select(columns)
 

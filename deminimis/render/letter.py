@@ -26,7 +26,13 @@ import jinja2
 
 from deminimis import orgnr
 from deminimis.models import Decision
-from deminimis.money import contract_cents, format_cents_human, from_eur_cents_floor, rate_to_micro
+from deminimis.money import (
+    contract_cents,
+    format_cents,
+    format_cents_human,
+    from_eur_cents_floor,
+    rate_to_micro,
+)
 
 TEMPLATES = Path(__file__).with_name("templates")
 LANGS = ("nb", "en")
@@ -41,8 +47,29 @@ DECISIVE = (
     "covid_tf_exceeds",
     "covid_tf_fits",
     "gber",
+    "excluded_export",
+    "excluded_domestic",
+    "gge_insolvent",
+    "gge_missing",
+    "loan_collateral_low",
+    "guarantee_cover_high",
+    "outside_safe_harbour",
+    "no_gge_rule",
+    "capital_injection_not_transparent",
 )
 """Reason codes that say why a grant is not de minimis aid (the letter quotes these)."""
+GGE_LINES = (
+    "intermediary_grant_date",
+    "gge_loan_safe_harbour",
+    "gge_guarantee_safe_harbour",
+    "gge_officer",
+    "gge_capital_injection",
+    "gge_instalments",
+    "gge_instalment",
+    "gge_fixed_sum",
+)
+"""Reasons the letter of a granted aid repeats: the aid's form and its GGE with the arithmetic
+(Art 6(1): the notice states the aid amount as a gross grant equivalent)."""
 MONTHS_EN = (
     "January",
     "February",
@@ -86,6 +113,16 @@ def _orgnr(number: str | None) -> str:
     if number and len(number) == 9 and number.isdigit():
         return orgnr.format(number)
     return number or "?"
+
+
+def _max_aid(d: Decision, fx: Any) -> str | None:
+    """The largest aid that fits, in the currency: for a safe-harbour loan or guarantee the decision's
+    ``max_de_minimis_grant`` is the nominal amount; the letter states the aid (GGE) instead."""
+    if d.gge is None or d.gge.max_nominal is None or d.max_de_minimis_grant_eur is None:
+        return d.max_de_minimis_grant
+    eur = contract_cents(d.max_de_minimis_grant_eur)
+    cur = eur if fx is None else from_eur_cents_floor(eur, rate_to_micro(fx.rate))
+    return format_cents(cur)
 
 
 def _context(decision: Decision, lang: str) -> dict[str, Any]:
@@ -135,11 +172,12 @@ def _context(decision: Decision, lang: str) -> dict[str, Any]:
         "members": [_orgnr(m) for m in d.undertaking if m != d.orgnr],
         "currency": d.currency or "NOK",
         "cur": cur(d.currency),
-        "amount": money(d.amount),
-        "gge": money(d.amount),
+        "amount": money(d.gge.nominal if d.gge and d.amount is None else d.amount),
+        "gge": money(d.amount) if d.gge is None else None,
         "declaration_only": any(w.code == "no_prior_aid_source" for w in d.warnings),
         "new_aid_eur": money(d.new_aid_eur),
-        "fx": fx is not None,
+        "fx": fx is not None and d.gge is None,
+        "gge_lines": [getattr(r, f"text_{lang}") for r in d.reasons if r.code in GGE_LINES],
         "rate": rate(fx.rate) if fx else None,
         "rate_date": _day(fx.rate_date, lang) if fx else None,
         "grant_date": _day(d.grant_date, lang),
@@ -154,7 +192,7 @@ def _context(decision: Decision, lang: str) -> dict[str, Any]:
         "total_eur": total,
         "headroom_after_eur": money(d.headroom_after_eur),
         "after_cur": format_cents_human(after_cur, lang) if after_cur is not None else None,
-        "max_grant": money(d.max_de_minimis_grant),
+        "max_grant": money(_max_aid(d, fx)),
         "max_grant_eur": money(d.max_de_minimis_grant_eur),
         "max_positive": bool(d.max_de_minimis_grant_eur and _cents(d.max_de_minimis_grant_eur) > 0),
         "counted": counted,

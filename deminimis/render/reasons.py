@@ -193,9 +193,10 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         ceiling=money("ceiling_cents"),
     )
     fits = C("new_cents") <= C("headroom_cents")
+    plain = C("gge_method").is_null()  # otherwise deminimis.render.gge shows the GGE's arithmetic
     out += [
-        finding(d, dm & (C("currency") != "EUR"), REASON, 50, "new_aid", **new),
-        finding(d, dm & (C("currency") == "EUR"), REASON, 50, "new_aid_eur", **new),
+        finding(d, dm & plain & (C("currency") != "EUR"), REASON, 50, "new_aid", **new),
+        finding(d, dm & plain & (C("currency") == "EUR"), REASON, 50, "new_aid_eur", **new),
         finding(
             d,
             dm,

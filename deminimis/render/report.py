@@ -19,10 +19,11 @@ import polars as pl
 
 from deminimis.errors import InputError
 from deminimis.models import Decision
-from deminimis.render.tables import Sheet, write_workbook
+from deminimis.render import outputs
+from deminimis.render.tables import write_sheet
 
 KMD_COLUMNS = ("navn", "orgnr", "tilskuddsbeløp", "valuta", "hjemmel", "vedtaksdato")
-REPORT_FORMATS = ("kmd",)
+REPORT_FORMATS = ("kmd", "register")
 GRANTED = ("de_minimis", "covid_tf")
 SGEI = "Bagatellmessig støtte til tjenester av allmenn økonomisk betydning"
 REGULATIONS = {
@@ -78,12 +79,20 @@ def write_report(
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise InputError(f"{out}: unknown report file type '{suffix}' (use .csv or .xlsx)")
-    frame, left_out = report_rows(decisions, include_all=include_all)
+    if fmt == "register":
+        from deminimis.render.register_report import register_rows
+
+        frame, left_out = register_rows(decisions, include_all=include_all)
+        money, dates = ("tildelt beløp", "tildelt beløp i euro"), ("tildelingsdato", "frist for registrering")
+    else:
+        frame, left_out = report_rows(decisions, include_all=include_all)
+        money, dates = ("tilskuddsbeløp",), ("vedtaksdato",)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        frame.write_csv(out, include_bom=True)
+        outputs.write_csv(frame, out)
     else:
-        write_workbook(out, [Sheet("rapport", frame, money=("tilskuddsbeløp",), dates=("vedtaksdato",))])
+        with outputs.atomic_path(out) as tmp, outputs.workbook(tmp) as workbook:
+            write_sheet(workbook, "rapport", frame, money=money, dates=dates)
     return left_out
 
 

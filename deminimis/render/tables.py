@@ -19,14 +19,15 @@ column widths fitted to the content (capped for the long reason texts).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import polars as pl
+import xlsxwriter
 
 from deminimis.errors import InputError
 from deminimis.models import CountedAward, Decision, RowError
+from deminimis.render import outputs
 from deminimis.render.decisions import Decisions
 from deminimis.render.flat import exploded, flat_frame
 
@@ -64,6 +65,11 @@ NESTED = (
     "errors",
     "reasons_nb",
     "reasons_en",
+    "gge_instrument",
+    "gge_nominal",
+    "gge_eur",
+    "gge_method",
+    "signing_date",
 )
 FLAT_COLUMNS = (*SCALARS, *NESTED)
 """The columns of :func:`flat_rows` (the CSV and the ``decisions`` sheet)."""
@@ -88,8 +94,10 @@ MONEY = {
     "covid_tf_ceiling_eur",
     "covid_tf_prior_eur",
     "covid_tf_headroom_before_eur",
+    "gge_nominal",
+    "gge_eur",
 }
-DATES = {"grant_date", "window_from", "window_to", "granted_on"}
+DATES = {"grant_date", "window_from", "window_to", "granted_on", "signing_date"}
 MAX_WIDTH = 60
 """Characters; longer cells (reason texts) are cut off in view, not in content."""
 
@@ -113,6 +121,11 @@ def flat_rows(decisions: Sequence[Decision]) -> pl.DataFrame:
             errors="; ".join(f"{e.file}:{e.row} {e.field}: {e.message}" for e in d.errors),
             reasons_nb="\n".join(r.text_nb for r in d.reasons),
             reasons_en="\n".join(r.text_en for r in d.reasons),
+            gge_instrument=d.gge.instrument if d.gge else None,
+            gge_nominal=d.gge.nominal if d.gge else None,
+            gge_eur=d.gge.gge_eur if d.gge else None,
+            gge_method=d.gge.method if d.gge else None,
+            signing_date=d.signing_date,
         )
         rows.append(row)
     return pl.DataFrame(rows, schema=dict.fromkeys(FLAT_COLUMNS, pl.Utf8))
@@ -157,8 +170,8 @@ def _typed(frame: pl.DataFrame, money: set[str], dates: set[str]) -> pl.DataFram
     )
 
 
-def _widths(frame: pl.DataFrame, money: set[str], dates: set[str]) -> dict[str, float]:
-    """Character widths from the longest first line of each column (header included), capped."""
+def _widths(frame: pl.DataFrame, money: set[str], dates: set[str]) -> dict[str, int]:
+    """Pixel widths from the longest first line of each column (header included), capped."""
     widths = {}
     for c in frame.columns:
         if c in dates:
@@ -168,43 +181,76 @@ def _widths(frame: pl.DataFrame, money: set[str], dates: set[str]) -> dict[str, 
         else:
             lengths = frame.get_column(c).cast(pl.Utf8).str.split("\n").list.first().str.len_chars()
             chars = max(len(c), int(lengths.max() or 0))
-        widths[c] = float(min(chars + 2, MAX_WIDTH))
+        widths[c] = min(chars + 2, MAX_WIDTH) * 7 + 5
     return widths
 
 
-@dataclass
-class Sheet:
-    """One sheet of text columns: money columns (the decision's names, plus ``money``) as numbers
-    with :data:`MONEY_FORMAT`, ISO dates (plus ``dates``) as date cells; frozen header, filter,
-    widths; ``hidden`` for the machine-readable sheet."""
+def write_sheet(
+    workbook: xlsxwriter.Workbook,
+    name: str,
+    frame: pl.DataFrame,
+    *,
+    money: tuple[str, ...] = (),
+    dates: tuple[str, ...] = (),
+) -> None:
+    """One sheet of text columns: money columns (the decision's names, plus ``money``) as
+    numbers with :data:`MONEY_FORMAT`, ISO dates (plus ``dates``) as date cells; frozen
+    header, filter, widths."""
+    money_cols, date_cols = MONEY | set(money), DATES | set(dates)
+    frame = _typed(frame, money_cols, date_cols)
+    frame.write_excel(
+        workbook,
+        worksheet=name,
+        column_formats={c: MONEY_FORMAT for c in frame.columns if c in money_cols},
+        dtype_formats={pl.Date: DATE_FORMAT},
+        header_format={"bold": True},
+        column_widths=_widths(frame, money_cols, date_cols),
+        freeze_panes=(1, 0),
+        table_style="Table Style Light 1",
+    )
 
-    name: str
-    frame: pl.DataFrame
+
+def write_xlsx(
+    decisions: Sequence[Decision],
+    out: Path | BinaryIO,
+    input_errors: list[RowError] | None = None,
+    headers: str = "en",
+) -> None:
+    """The three-sheet workbook described in the module docstring, and the hidden ``json`` sheet
+    (to a path, atomically, or to a binary file such as the web page's in-memory download);
+    ``headers="nb"``: Norwegian sheet and column names and route words."""
+    if not isinstance(out, str | Path):
+        _workbook(decisions, out, input_errors, headers)
+        return
+    with outputs.atomic_path(out) as tmp:
+        _workbook(decisions, tmp, input_errors, headers)
+
+
+def _workbook(
+    decisions: Sequence[Decision],
+    out: Path | BinaryIO,
+    input_errors: list[RowError] | None,
+    headers: str = "en",
+) -> None:
+    sheets = {
+        "decisions": flat_rows(decisions),
+        "errors": error_rows(decisions, input_errors),
+        "counted": counted_rows(decisions),
+    }
     money: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
-    hidden: bool = False
-
-
-def write_workbook(out: Path | BinaryIO, sheets: Sequence[Sheet]) -> None:
-    """The sheets into one .xlsx, written by rustpy-xlsxwriter (Rust), several times faster than
-    xlsxwriter (bench/xlsx.py). Text cells are written as text, never as formulas."""
-    from rustpy_xlsxwriter import FastExcel, Format
-
-    book = FastExcel(out if not isinstance(out, Path) else str(out))
-    book.format(bold_headers=True, datetime_format=DATE_FORMAT).freeze(row=1, col=0)
-    money_format = Format().set_num_format(MONEY_FORMAT)
-    for sheet in sheets:
-        money_cols, date_cols = MONEY | set(sheet.money), DATES | set(sheet.dates)
-        frame = _typed(sheet.frame, money_cols, date_cols)
-        book.sheet(
-            sheet.name,
-            frame,
-            column_formats={c: money_format for c in frame.columns if c in money_cols},
-            column_widths=_widths(frame, money_cols, date_cols),
-            autofilter=frame.width > 0,
-            sheet_view={"hidden": True} if sheet.hidden else None,
-        )
-    book.save()
+    if headers == "nb":
+        sheets = {SHEETS_NB[k]: in_norwegian(v) for k, v in sheets.items()}
+        money, dates = _nb_typed(MONEY), _nb_typed(DATES)
+    with outputs.workbook(out) as workbook:
+        for name, frame in sheets.items():
+            write_sheet(workbook, name, frame, money=money, dates=dates)
+        json_sheet = workbook.add_worksheet(JSON_SHEET)
+        parts = _json_parts(decisions)
+        json_sheet.write_row(0, 0, parts.columns)
+        for i, row in enumerate(parts.iter_rows(), start=1):
+            json_sheet.write_row(i, 0, row)
+        json_sheet.hide()
 
 
 JSON_COLUMN = "decision_json"
@@ -213,6 +259,9 @@ JSON_SHEET = "json"
 """The hidden .xlsx sheet holding each whole decision (``idx, part, json``: parts of 30,000
 characters, a cell holds at most 32,767)."""
 JSON_PART = 30_000
+HEADERS = ("en", "nb")
+CSV_DIALECTS = ("excel", "excel-nb")
+SHEETS_NB = {"decisions": "vedtak", "errors": "feil", "counted": "tidligere støtte"}
 
 
 def decision_texts(decisions: Sequence[Decision]) -> pl.Series:
@@ -230,11 +279,6 @@ def _json_parts(decisions: Sequence[Decision]) -> pl.DataFrame:
     return frame.select(
         "idx", "part", pl.col("json").str.slice(pl.col("part") * JSON_PART, JSON_PART).alias("json")
     )
-
-
-HEADERS = ("en", "nb")
-CSV_DIALECTS = ("excel", "excel-nb")
-SHEETS_NB = {"decisions": "vedtak", "errors": "feil", "counted": "tidligere støtte"}
 
 
 def in_norwegian(frame: pl.DataFrame) -> pl.DataFrame:
@@ -255,25 +299,6 @@ def _nb_typed(names: set[str]) -> tuple[str, ...]:
     return tuple(header.get(f"{c}_nb", c) for c in sorted(names))
 
 
-def write_xlsx(
-    decisions: Sequence[Decision], out: Path, input_errors: list[RowError] | None = None, headers: str = "en"
-) -> None:
-    """The three-sheet workbook described in the module docstring (and the hidden JSON sheet);
-    ``headers="nb"``: Norwegian sheet and column names and route words."""
-    sheets = {
-        "decisions": flat_rows(decisions),
-        "errors": error_rows(decisions, input_errors),
-        "counted": counted_rows(decisions),
-    }
-    money: tuple[str, ...] = ()
-    dates: tuple[str, ...] = ()
-    if headers == "nb":
-        sheets = {SHEETS_NB[k]: in_norwegian(v) for k, v in sheets.items()}
-        money, dates = _nb_typed(MONEY), _nb_typed(DATES)
-    parts = [Sheet(name, frame, money=money, dates=dates) for name, frame in sheets.items()]
-    write_workbook(out, [*parts, Sheet(JSON_SHEET, _json_parts(decisions), hidden=True)])
-
-
 def write_csv(decisions: Sequence[Decision], out: Path, headers: str = "en", dialect: str = "excel") -> None:
     """The decisions sheet as CSV (UTF-8 with BOM) with each whole decision in its last column;
     ``excel-nb``: semicolons and a decimal comma in the money columns (a Norwegian Excel)."""
@@ -284,11 +309,13 @@ def write_csv(decisions: Sequence[Decision], out: Path, headers: str = "en", dia
         )
     if headers == "nb":
         frame = in_norwegian(frame)
-    frame.write_csv(out, include_bom=True, separator=";" if dialect == "excel-nb" else ",")
+    outputs.write_csv(frame, out, separator=";" if dialect == "excel-nb" else ",")
 
 
 def read_decision_texts(path: Path) -> list[str]:
     """The decisions' JSON texts of a batch .csv or .xlsx written by :func:`write`."""
+    from deminimis.render.messages import messages
+
     if path.suffix.lower() == ".xlsx":
         try:
             parts = pl.read_excel(path, sheet_name=JSON_SHEET, engine="calamine", infer_schema_length=0)
@@ -299,8 +326,6 @@ def read_decision_texts(path: Path) -> list[str]:
             parts.sort("idx", "part").group_by("idx", maintain_order=True).agg(pl.col("json").str.join(""))
         )
         return whole.get_column("json").to_list()
-    from deminimis.render.messages import messages
-
     with path.open(encoding="utf-8-sig") as fh:
         first = fh.readline()
     separator = ";" if first.count(";") > first.count(",") else ","
@@ -337,7 +362,7 @@ def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool) -> None
     """A JSON list (``lines=False``) or JSON lines, one decision per line, written as they
     come (no whole-file string: at national scale that was gigabytes). Rendered decisions
     (:class:`Decisions`) are written by polars from their JSON texts, nothing parsed."""
-    with out.open("wb") as fh:
+    with outputs.atomic_path(out) as tmp, tmp.open("wb") as fh:
         if not lines:
             fh.write(b"[\n")
         if isinstance(decisions, Decisions):
@@ -376,9 +401,6 @@ def write(
 
 __all__ = [
     "COUNTED_COLUMNS",
-    "JSON_COLUMN",
-    "decision_texts",
-    "read_decision_texts",
     "ERROR_COLUMNS",
     "FLAT_COLUMNS",
     "FORMATS",
@@ -387,9 +409,9 @@ __all__ = [
     "error_rows",
     "flat_rows",
     "write",
-    "Sheet",
     "in_norwegian",
+    "read_decision_texts",
     "write_csv",
-    "write_workbook",
+    "write_sheet",
     "write_xlsx",
 ]

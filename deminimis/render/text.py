@@ -90,6 +90,12 @@ def error_line(e: object, lang: str) -> str:
     return f"{where}, kolonne «{column_nb(e.field)}»: {text}"  # type: ignore[attr-defined]
 
 
+def _nominal(decision: Decision) -> str:
+    """A safe-harbour loan or guarantee: ``max_de_minimis_grant`` is its largest nominal amount."""
+    g = decision.gge
+    return f"{g.instrument} " if g is not None and g.max_nominal is not None else ""
+
+
 def _figures(d: Decision, lang: str) -> str:
     t = LABELS[lang]
     figures = (
@@ -100,7 +106,7 @@ def _figures(d: Decision, lang: str) -> str:
         (t["max"], d.max_de_minimis_grant_eur),
     )
     line = " | ".join(f"{label} {money(value, 'EUR', lang)}" for label, value in figures)
-    return f"{line} ({money(d.max_de_minimis_grant, d.currency, lang)})"
+    return f"{line} ({_nominal(d)}{money(d.max_de_minimis_grant, d.currency, lang)})"
 
 
 def render_text(decision: Decision, lang: str = "nb") -> str:

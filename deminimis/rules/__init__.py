@@ -22,6 +22,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from deminimis.errors import RuleDataError
+from deminimis.rules.gge_model import GgeFile
 
 RULES_DIR = Path(__file__).parent
 SCHEMES = ("ad_hoc", "de_minimis_scheme", "covid_tf_3_1", "sgei")
@@ -180,6 +181,7 @@ class Rules(_Strict):
     covid: CovidFile
     sectors: SectorFile
     bases: BasisFile
+    gge: GgeFile
 
     def regime_at(self, day: dt.date, scheme: str = "ad_hoc") -> RegimeEntry | None:
         """The regime entry governing a grant on ``day`` under ``scheme`` (None if no data)."""
@@ -264,6 +266,12 @@ class Rules(_Strict):
                     )
         if bad := set(self.covid.counts) - known:
             raise ValueError(f"covid_tf.toml: counts unknown basis {sorted(bad)}")
+        regimes = {e.regime for e in self.regimes.entries if e.regime}
+        for g in self.gge.entries:
+            if g.regime not in regimes:
+                raise ValueError(f"gge.toml: entry '{g.id}' names unknown regime '{g.regime}'")
+            if bad := set(g.sector_ceilings_eur) - sectors:
+                raise ValueError(f"gge.toml: entry '{g.id}' names unknown sector {sorted(bad)}")
         return self
 
 
@@ -272,6 +280,7 @@ _FILES = {
     "covid": ("covid_tf.toml", CovidFile),
     "sectors": ("sectors.toml", SectorFile),
     "bases": ("bases.toml", BasisFile),
+    "gge": ("gge.toml", GgeFile),
 }
 
 

@@ -29,6 +29,8 @@ raises :class:`~deminimis.errors.SourceError` at once.
 from __future__ import annotations
 
 import json
+import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,18 +55,31 @@ except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare 
 USER_AGENT = f"deminimis/{VERSION} (+https://github.com/deminimis)"
 TRIES, BACKOFF, TIMEOUT = 3, 0.5, 10.0
 MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After is shortened to this
+MAX_BYTES = 8 * 1024**2
+"""Largest answer read (an enhet is a few kB, a page of 1000 underenheter about 1.5 MB)."""
+MAX_REDIRECTS = 3
+BATCH_DEADLINE = float(os.environ.get("DEMINIMIS_BRREG_DEADLINE", "") or 900.0)
+"""Seconds one client (one batch) may spend on Brreg, retries and waits included; later
+lookups are then flagged unavailable instead of waiting for hours on 429s."""
 PAGE_SIZE, MAX_DEPTH = 1000, 10_000  # Brreg answers 400 beyond page × size = 10 000
 
 Outcome = Literal["found", "deleted", "not_found", "removed", "bad_request", "malformed"]
 T = TypeVar("T")
 _CACHED = {200, 404, 410}
 _sleep: Callable[[float], None] = time.sleep  # tests replace this
+_clock: Callable[[], float] = time.monotonic  # tests replace this (with a clock their sleep advances)
 _transport: httpx.BaseTransport | None = None  # tests replace this (a MockTransport for own clients)
 
 
 def new_http_client(timeout: float) -> httpx.Client:
-    """The ``httpx.Client`` built when none is injected."""
-    return httpx.Client(timeout=timeout, follow_redirects=True, transport=_transport)
+    """The ``httpx.Client`` built when none is injected (redirects are followed by hand:
+    same host only, see :meth:`BrregClient._once`)."""
+    return httpx.Client(timeout=timeout, follow_redirects=False, transport=_transport)
+
+
+class BadAnswer(SourceError):
+    """An answer that cannot be Brreg's: another host, a redirect loop, too large, false
+    gzip. The row is flagged ``malformed``; nothing is cached."""
 
 
 class BrregUnavailable(SourceError):
@@ -126,6 +141,8 @@ def retry_after(response: httpx.Response) -> float | None:
         seconds = float(response.headers.get("Retry-After", ""))
     except ValueError:
         return None
+    if math.isnan(seconds):
+        return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
@@ -160,6 +177,38 @@ def check_retryable(response: httpx.Response) -> None:
         raise Retry(f"HTTP {response.status_code}", response.status_code, wait)
 
 
+def _read(resp: httpx.Response, ends: float, url: str) -> bytes:
+    """The body, within the deadline (a dripping answer is a timeout) and :data:`MAX_BYTES`."""
+    if int(resp.headers.get("Content-Length", "0") or 0) > MAX_BYTES:
+        raise BadAnswer(f"an answer larger than {MAX_BYTES} bytes", url=url)
+    chunks, size = [], 0
+    try:
+        for chunk in resp.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BYTES:
+                raise BadAnswer(f"an answer larger than {MAX_BYTES} bytes", url=url)
+            if _clock() > ends:
+                raise Retry("timeout (the whole answer took too long)")
+    except httpx.DecodingError as exc:
+        raise BadAnswer(f"an answer that does not decode ({exc})", url=url) from exc
+    return b"".join(chunks)
+
+
+def _page(data: Any) -> tuple[list[dict[str, Any]] | None, int | None]:
+    """(underenheter, total pages) of one page; None where the shape is not Brreg's."""
+    if not isinstance(data, dict):
+        return None, None
+    embedded, meta = data.get("_embedded", {}), data.get("page") or {}
+    if not isinstance(embedded, dict) or not isinstance(meta, dict):
+        return None, None
+    found = embedded.get("underenheter", [])
+    total = meta.get("totalPages") or 0
+    if not isinstance(found, list) or not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        return None, None
+    return [u for u in found if isinstance(u, dict)], total
+
+
 class BrregClient:
     """Enhetsregisteret over ``httpx``; use as a context manager."""
 
@@ -173,7 +222,9 @@ class BrregClient:
         backoff: float = BACKOFF,
         sleep: Callable[[float], None] | None = None,
         cache: DiskCache | bool = True,
+        deadline: float | None = None,
     ) -> None:
+        self._ends = _clock() + (BATCH_DEADLINE if deadline is None else deadline)
         self._own = client is None
         self.http = client if client is not None else new_http_client(timeout)
         self.base_url, self.timeout, self.tries, self.backoff = base_url.rstrip("/"), timeout, tries, backoff
@@ -195,11 +246,33 @@ class BrregClient:
 
     def _get(self, url: str, accept: str) -> tuple[int, bytes]:
         def attempt() -> tuple[int, bytes]:
-            resp = self.http.get(url, headers=self.headers(accept), timeout=self.timeout)
-            check_retryable(resp)
-            return resp.status_code, resp.content
+            return self._once(url, accept)
 
-        return with_retries(attempt, url=url, tries=self.tries, backoff=self.backoff, sleep=self.sleep)
+        return with_retries(attempt, url=url, tries=self.tries, backoff=self.backoff, sleep=self._pause)
+
+    def _pause(self, seconds: float) -> None:
+        if _clock() + seconds > self._ends:
+            raise BrregUnavailable("the batch's time for Brreg is spent", url="")
+        (self.sleep or _sleep)(seconds)
+
+    def _once(self, url: str, accept: str) -> tuple[int, bytes]:
+        """One try: same-host redirects, a total deadline of ``timeout`` and :data:`MAX_BYTES`."""
+        if _clock() > self._ends:
+            raise BrregUnavailable("the batch's time for Brreg is spent", url=url)
+        ends = min(_clock() + self.timeout, self._ends)
+        home, current = httpx.URL(self.base_url), httpx.URL(url)
+        for _ in range(MAX_REDIRECTS + 1):
+            with self.http.stream(
+                "GET", current, headers=self.headers(accept), timeout=self.timeout, follow_redirects=False
+            ) as resp:
+                if resp.is_redirect:
+                    current = current.join(resp.headers.get("Location", ""))
+                    if (current.scheme, current.host) != (home.scheme, home.host):
+                        raise BadAnswer(f"Brreg redirected to another host ({current.host})", url=url)
+                    continue
+                check_retryable(resp)
+                return resp.status_code, _read(resp, ends, url)
+        raise BadAnswer(f"more than {MAX_REDIRECTS} redirects (a redirect loop)", url=url)
 
     def _answer(self, url: str, accept: str) -> Answer:
         """GET ``url`` (cache first), classify it; raise :class:`SourceError` when unusable."""
@@ -208,7 +281,11 @@ class BrregClient:
             if outcome is None:
                 outcome, body = outcome_of(hit.body)
             return Answer(outcome, url, hit.status, body, hit.fetched_at, from_cache=True)
-        status, content = self._get(url, accept)
+        try:
+            status, content = self._get(url, accept)
+        except BadAnswer as exc:
+            now = self.cache.clock() if self.cache else utcnow()
+            return Answer("malformed", url, 0, None, now, problem=f"{exc} ({url})")
         if status not in (200, 400, 404, 410):
             raise SourceError(
                 f"Brreg refused the request (HTTP {status})", method="GET", url=url, status=status
@@ -244,16 +321,15 @@ class BrregClient:
             if ans.outcome not in ("found", "deleted"):
                 problem = ans.problem or f"Brreg answered {ans.outcome} ({ans.status}) for the underenheter"
                 return Answer(ans.outcome, url, ans.status, None, ans.fetched_at, ans.from_cache, problem)
-            found = ans.data.get("_embedded", {}).get("underenheter", []) if ans.data else []
-            meta = ans.data.get("page") or {}
-            if not isinstance(found, list) or not isinstance(meta, dict):
+            found, pages = _page(ans.data)
+            if found is None or pages is None:
                 problem = f"Brreg answered a page without the expected underenheter list ({url})"
                 return Answer("malformed", url, ans.status, None, ans.fetched_at, ans.from_cache, problem)
-            items += [u for u in found if isinstance(u, dict)]
+            items += found
             from_cache = from_cache and ans.from_cache
             oldest = min(oldest or ans.fetched_at, ans.fetched_at)
             page += 1
-            if page >= int(meta.get("totalPages") or 0):
+            if page >= pages:
                 return Answer("found", first, 200, items, oldest, from_cache)
             if page * PAGE_SIZE >= MAX_DEPTH:
                 problem = f"more than {MAX_DEPTH} underenheter; only the first {MAX_DEPTH} were read"
@@ -262,6 +338,6 @@ class BrregClient:
 
 __all__ = [
     "ACCEPT_ENHET", "ACCEPT_ENHET_GZIP", "ACCEPT_UNDERENHET", "ACCEPT_UNDERENHET_GZIP", "BASE_URL",
-    "Answer", "BrregClient", "BrregUnavailable", "Outcome", "Retry", "USER_AGENT", "check_retryable",
-    "classify", "new_http_client", "outcome_of", "retry_after", "with_retries",
+    "Answer", "BadAnswer", "BrregClient", "BrregUnavailable", "Outcome", "Retry", "USER_AGENT",
+    "check_retryable", "classify", "new_http_client", "outcome_of", "retry_after", "with_retries",
 ]  # fmt: skip

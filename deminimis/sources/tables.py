@@ -43,8 +43,10 @@ from pathlib import Path
 
 import polars as pl
 
+from deminimis import gge_input
 from deminimis.errors import InputError
 from deminimis.money import amount_currency_expr, amount_note_expr, amount_problem_expr, cents_expr
+from deminimis.sources import table_guards as guards
 
 HEADER_ALIASES: dict[str, str] = {
     # orgnr
@@ -118,6 +120,7 @@ HEADER_ALIASES: dict[str, str] = {
     "foretaksgruppe": "undertaking_id",
     "år": "year",
     "måned": "month",
+    **gge_input.HEADER_ALIASES,
 }
 """Norwegian (and spelling-variant) headers -> contract names. Matching is case-insensitive,
 on the trimmed header with runs of spaces collapsed; a unit in brackets (``Beløp (NOK)``)
@@ -154,8 +157,9 @@ OPTIONAL = {
         "nace",
         "fiscal_year_start",
         "in_difficulty_2019",
+        *gge_input.APPLICATION_COLUMNS,
     ),
-    "awards": ("currency", "grantor", "reference"),
+    "awards": ("currency", "grantor", "reference", *gge_input.AWARD_COLUMNS),
     "links": (),
     "firms": ("name", "nace", "kommunenummer", "status"),
     "employer_tax": ("month", "advantage_nok", "wage_base_nok", "kommunenummer", "area", "sector"),
@@ -248,15 +252,9 @@ def _header_ok(cells: list, kind: str | None) -> bool:
 # --------------------------------------------------------------------------- files -> grid
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")  # cp1252 leaves five bytes undefined; latin-1 decodes all
+def _decode(data: bytes, path: Path | str = "<bytes>") -> str:
+    """One encoding per file (a mixed file is an error naming the line), CR-only line ends as LF."""
+    return guards.line_ends(guards.decode(data, path))
 
 
 def _is_spreadsheet(path: Path) -> bool:
@@ -272,12 +270,17 @@ def _is_spreadsheet(path: Path) -> bool:
 
 
 def _split(line: str, sep: str) -> list[str]:
-    return next(csv.reader([line], delimiter=sep), [])
+    if len(line) > guards.MAX_HEADER_LINE:  # a note or a blob, never the header
+        return []
+    try:
+        return next(csv.reader([line], delimiter=sep), [])
+    except csv.Error:
+        return []
 
 
 def _csv_grid(path: Path, kind: str | None) -> tuple[pl.DataFrame, int, list[int]]:
     """(grid whose row 0 is the header, spreadsheet row of the header, non-blank rows above it)."""
-    text = _decode(path.read_bytes())
+    text = _decode(path.read_bytes(), path)
     lines = text.split("\n", HEADER_SCAN)  # only the head is scanned: no list of a million lines
     scan = [line.rstrip("\r") for line in lines[:HEADER_SCAN]]
     found = next(
@@ -298,21 +301,41 @@ def _csv_grid(path: Path, kind: str | None) -> tuple[pl.DataFrame, int, list[int
         found = (first, max(SEPARATORS, key=lambda s: (counts[s], s == ",")))
     idx, sep = found
     body = text[sum(len(line) + 1 for line in lines[:idx]) :]
+    most = guards.limits().max_rows
     try:
         grid = pl.read_csv(
             io.StringIO(body),
             separator=sep,
             has_header=False,
             infer_schema=False,
-            truncate_ragged_lines=True,
+            n_rows=None if most is None else most + 2,
         )
-    except pl.exceptions.PolarsError as exc:
-        raise InputError(f"{path}: not a readable CSV file ({exc.__class__.__name__})") from exc
+    except pl.exceptions.PolarsError:
+        # a stray quote or a row with extra fields: read again to name the row (or read it)
+        grid = guards.strict_grid(body, sep, path, idx + 1)
+    guards.bound_rows(grid.height - 1, path)
     above = [i + 1 for i, line in enumerate(lines[:idx]) if line.strip()]
     return grid, idx + 1, above
 
 
+def _flag_formulas(grid: pl.DataFrame, path: Path, sheet: str | None) -> pl.DataFrame:
+    """A formula cell without a calculated value reads as its formula (``=SUM(B2:B9)``), which
+    no field accepts: the row gets an error naming the field instead of an amount 0.00."""
+    first, cells = guards.formulas_without_value(path, sheet)
+    if not cells:
+        return grid
+    columns = {name: grid.get_column(name).to_list() for name in grid.columns}
+    for row, col, formula in cells:
+        name = f"column_{col - first}" if 0 <= col - first < grid.width else None
+        if name in columns and 0 <= row < grid.height:
+            columns[name][row] = f"={formula}"
+    return pl.DataFrame(columns, schema=dict.fromkeys(grid.columns, pl.Utf8))
+
+
 def _excel_grid(path: Path, kind: str | None, sheet: str | None) -> tuple[pl.DataFrame, int, list[int]]:
+    guards.check_zip(path)  # unpacked size before parsing: a 5 MB upload can hold 1 GB of XML
+    most = guards.limits().max_rows
+    n_rows = {} if most is None else {"n_rows": most + HEADER_SCAN + 2}
     try:
         grid = pl.read_excel(
             path,
@@ -320,7 +343,8 @@ def _excel_grid(path: Path, kind: str | None, sheet: str | None) -> tuple[pl.Dat
             engine="calamine",
             has_header=False,
             infer_schema_length=0,
-            read_options={"skip_rows": 0},  # keep leading empty rows: row i is spreadsheet row i + 1
+            # keep leading empty rows: row i is spreadsheet row i + 1
+            read_options={"skip_rows": 0, **n_rows},
             drop_empty_rows=False,
             drop_empty_cols=False,
             raise_if_empty=False,
@@ -331,11 +355,12 @@ def _excel_grid(path: Path, kind: str | None, sheet: str | None) -> tuple[pl.Dat
         raise InputError(f"{path}: not a readable spreadsheet ({exc})") from exc
     except Exception as exc:  # calamine/fastexcel errors have no common polars base class
         raise InputError(f"{path}: not a readable spreadsheet ({exc.__class__.__name__})") from exc
-    grid = grid.select(pl.all().cast(pl.Utf8))
+    grid = _flag_formulas(grid.select(pl.all().cast(pl.Utf8)), path, sheet)
     rows = grid.head(HEADER_SCAN).rows()
     nonblank = [i for i, r in enumerate(rows) if any(c is not None and str(c).strip() for c in r)]
     idx = next((i for i in nonblank if _header_ok(list(rows[i]), kind)), nonblank[0] if nonblank else 0)
     above = [i + 1 for i in nonblank if i < idx]
+    guards.bound_rows(grid.height - idx - 1, path)
     return grid.slice(idx), idx + 1, above
 
 
@@ -354,6 +379,23 @@ def _blank(col: str) -> pl.Expr:
     return pl.col(col).is_null() | (pl.col(col) == "")
 
 
+_ID = "application_id"
+_ID_WORDS = sorted(
+    {_squash(k) for t in (HEADER_ALIASES, KIND_ALIASES["applications"]) for k, v in t.items() if v == _ID}
+    | {"applicationid"}
+)
+
+
+def _no_id(has_id: bool, words: str | list[str]) -> pl.Expr:
+    """No application id of its own (blank, or the totals word / header name itself)."""
+    if not has_id:
+        return pl.lit(True)
+    value = pl.col("application_id").str.to_lowercase()
+    if isinstance(words, str):
+        return _blank("application_id") | value.str.contains(words)
+    return _blank("application_id") | value.str.replace_all(r"[\s._\-/()]", "").is_in(words)
+
+
 def _table(
     grid: pl.DataFrame, header_row: int, above: list[int], path: Path, kind: str | None
 ) -> tuple[str, pl.DataFrame, pl.DataFrame]:
@@ -368,8 +410,11 @@ def _table(
             )
     names: list[str] = []
     units: dict[str, str] = {}
+    known = {*REQUIRED[kind], *OPTIONAL[kind]}
     for i, h in enumerate(headers):
         name = canonical_header(h, kind) if h is not None and str(h).strip() else f"__col{i}"
+        if name in names and name in known:
+            raise guards.duplicate_column(path, headers[names.index(name)], h, name)
         if name in names or name in ("file", "row"):
             name = f"__col{i}"
         names.append(name)
@@ -398,13 +443,19 @@ def _table(
         .when(
             (_blank("orgnr") | pl.col("orgnr").str.to_lowercase().str.contains(TOTALS_RE))
             & pl.any_horizontal([t.is_not_null() for t in totals])
+            & _no_id("application_id" in names, TOTALS_RE)  # a row with its own id is an application
         )
         .then(pl.format("totals row ('{}')", pl.coalesce(totals)))
-        .when(pl.col("orgnr").str.to_lowercase().str.replace_all(r"[\s._\-/()]", "").is_in(header_words))
+        .when(
+            pl.col("orgnr").str.to_lowercase().str.replace_all(r"[\s._\-/()]", "").is_in(header_words)
+            & _no_id("application_id" in names, _ID_WORDS)
+        )
         .then(pl.lit("repeated header row"))
     )
     # A row whose orgnr is only digits and spaces is never ignored: the rules run on the others.
     plain = pl.col("orgnr").str.contains(r"^[0-9 ]+$").fill_null(False)
+    if guards.limits().keep_every_row:  # a request body: every item comes back
+        plain = pl.lit(True)
     reasons = data.filter(~plain).select("row", _ignored=reason)
     data = data.join(reasons, on="row", how="left", maintain_order="left")
     ignored = pl.concat(
@@ -503,6 +554,8 @@ def orgnr_problems(frame: pl.DataFrame, column: str = "orgnr") -> pl.DataFrame:
     return frame.join(checked, on=column, how="left", nulls_equal=True)
 
 
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
+"""Dates outside these bounds are refused as not real (contract dates are grant dates)."""
 _DATE_ISO = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
 _DATE_NB = r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}$"
 _DATE_SLASH = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
@@ -532,12 +585,14 @@ def date_expr(col: str) -> pl.Expr:
     (``2021-05-17 00:00:00``); null otherwise. ASCII digits only."""
     text = pl.col(col).str.strip_chars()
     text = pl.when(text.str.contains(_DATETIME)).then(text.str.slice(0, 10)).otherwise(text)
-    return pl.coalesce(
+    read = pl.coalesce(
         pl.when(text.str.contains(_DATE_ISO)).then(text.str.to_date("%Y-%m-%d", strict=False)),
         pl.when(text.str.contains(_DATE_NB)).then(text.str.to_date("%d.%m.%Y", strict=False)),
         pl.when(text.str.contains(_DATE_SLASH)).then(text.str.to_date("%d/%m/%Y", strict=False)),
         pl.when(text.str.contains(_DATE_SHORT)).then(_short_year(text)),
     )
+    # Year 0000 or 9999 is a typing error, not a date (and Python's date cannot hold year 0).
+    return pl.when(read.is_between(pl.lit(DATE_RANGE[0]), pl.lit(DATE_RANGE[1]))).then(read)
 
 
 def date_note(col: str) -> pl.Expr:
@@ -900,6 +955,7 @@ def canonical_applications(
             pl.format("in_difficulty_2019 '{}' must be yes/no (ja/nei)", pl.col("in_difficulty_2019"))
         ),
     )
+    frame, gge_problems = gge_input.with_terms(frame)
     frame = frame.with_columns(
         p_dup=pl.when(
             pl.col("application_id").is_duplicated() & (pl.int_range(pl.len()).over("application_id") > 0)
@@ -915,6 +971,7 @@ def canonical_applications(
         "fiscal_year_start": "p_fys",
         "in_difficulty_2019": "p_diff",
         "application_id": "p_dup",
+        **gge_problems,
     }
     errors = errors_of(frame, problems)
     typed = frame.select(
@@ -933,6 +990,7 @@ def canonical_applications(
         .when(diff.is_in(NO) & (diff != ""))
         .then(False)
         .alias("in_difficulty_2019"),
+        *gge_input.TYPED,
         pl.any_horizontal(pl.col(list(problems.values())).is_not_null()).alias("has_error"),
         **_readings(cur, "grant_date"),
     )
@@ -957,12 +1015,14 @@ def canonical_awards(
         note="_amount_note",
     )
     frame = with_date(frame, "granted_on", "p_date", "_granted_on").with_columns(p_currency=cur_problem)
+    frame, gge_problems = gge_input.award_terms(frame)
     problems = {
         "orgnr": "_orgnr_problem",
         "amount": "p_amount",
         "currency": "p_currency",
         "granted_on": "p_date",
         "basis": "_basis_problem",
+        **gge_problems,
     }
     bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
     errors = errors_of(frame, problems).join(
@@ -982,6 +1042,7 @@ def canonical_awards(
         pl.col("_basis").alias("basis"),
         "grantor",
         "reference",
+        *gge_input.AWARD_TYPED,
     )
     return typed, errors
 

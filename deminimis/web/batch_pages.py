@@ -9,20 +9,22 @@ file, row and field, as ``deminimis batch`` does.
 
 from __future__ import annotations
 
+import io
 import logging
 import shutil
 import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from deminimis.errors import DeminimisError
-from deminimis.http.inputs import relabel_file
+from deminimis.labels import relabel_file
 from deminimis.ledger import LedgerError, batch_with_ledger
 from deminimis.models import RowError
 from deminimis.render.tables import write_xlsx
@@ -31,7 +33,7 @@ from deminimis.sources import tables
 from .forms import Errors, read_prior
 from .i18n import Texts, pick_lang
 from .pages import save_upload
-from .render import page
+from .render import ledger_allowed, page
 from .store import BatchJob
 
 router = APIRouter(include_in_schema=False)
@@ -71,19 +73,18 @@ def _label(errors: list[RowError], paths: dict[str, Path], names: dict[str, str]
 def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool, lang: str = "en") -> None:
     """Decide every row, write the workbook (Norwegian columns on the nb page), and keep counts
     and errors on ``job``."""
-    settings = state.settings
+    settings, store = state.settings, state.web_store
 
     def progress(done: int, total: int) -> None:
         job.done, job.total = done, total
+        store.save_job(job)
 
     try:
         result = batch_with_ledger(
             state.ledger if use_ledger else None,
             paths["applications"],
             awards_file=paths.get("awards") or settings.awards_file,
-            links=paths.get("links"),
-            firms=settings.firms_file,
-            online=settings.online,
+            links=paths.get("links") or settings.links_file,
             progress=progress,
             **settings.engine_options(),
         )
@@ -91,7 +92,10 @@ def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool,
         for field, path in paths.items():
             decisions = relabel_file(decisions, path, job.names[field])
         input_errors = _label(result.input_errors, paths, job.names)
-        write_xlsx(decisions, job.xlsx, input_errors, headers="nb" if lang == "nb" else "en")
+        workbook = io.BytesIO()
+        headers = "nb" if lang == "nb" else "en"
+        write_xlsx(decisions, workbook, input_errors, headers)  # type: ignore[arg-type]  # xlsxwriter takes a file
+        job.workbook = workbook.getvalue()
         job.counts = dict(Counter(d.route for d in decisions))
         job.errors = [e for d in decisions for e in d.errors] + input_errors
         job.total = job.done = len(decisions)
@@ -101,6 +105,10 @@ def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool,
     except Exception as exc:  # a background run must end in a state the page can show, not spin on
         log.exception("batch run failed")
         job.message, job.status = f"unexpected error ({type(exc).__name__}); see the server log", "failed"
+    finally:
+        if job.directory is not None:
+            shutil.rmtree(job.directory, ignore_errors=True)
+        store.save_job(job)
 
 
 @router.get("/batch", response_class=HTMLResponse)
@@ -127,9 +135,9 @@ async def submit_batch(request: Request) -> Response:
     if errors:
         shutil.rmtree(directory, ignore_errors=True)
         return page(request, "batch.html", lang, status=422, errors=errors)
-    job = BatchJob(directory=directory, names=names)
-    store.add_job(key, job)
-    use_ledger = raw.get("use_ledger") is not None and request.app.state.ledger is not None
+    job = BatchJob(directory=directory, names=names, key=key)
+    await run_in_threadpool(store.save_job, job)
+    use_ledger = raw.get("use_ledger") is not None and ledger_allowed(request.app.state, raw)
     threading.Thread(
         target=run_job, args=(job, paths, request.app.state, use_ledger, lang), daemon=True
     ).start()
@@ -137,7 +145,7 @@ async def submit_batch(request: Request) -> Response:
 
 
 def _job(request: Request, key: str) -> BatchJob | None:
-    return request.app.state.web_store.jobs.get(key)
+    return request.app.state.web_store.get_job(key)
 
 
 @router.get("/batch/{key}", response_class=HTMLResponse)
@@ -162,10 +170,14 @@ def batch_status(request: Request, key: str) -> JSONResponse:
 @router.get("/batch/{key}/decisions.xlsx")
 def batch_download(request: Request, key: str) -> Response:
     job = _job(request, key)
-    if job is None or job.status != "done":
+    if job is None or job.status != "done" or job.workbook is None:
         return JSONResponse({"detail": "no workbook for this run"}, status_code=404)
     name = f"decisions-{Path(job.names['applications']).stem}.xlsx"
-    return FileResponse(job.xlsx, filename=name, media_type=XLSX)
+    quoted = quote(name)
+    disposition = f'attachment; filename="{name}"'
+    if quoted != name:  # RFC 6266: a non-ASCII name as filename* (as Starlette's FileResponse)
+        disposition = f"attachment; filename*=utf-8''{quoted}"
+    return Response(job.workbook, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

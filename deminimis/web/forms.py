@@ -17,7 +17,7 @@ import polars as pl
 
 from deminimis import orgnr as orgnr_mod
 from deminimis.errors import InputError
-from deminimis.http.inputs import APPLICATION_COLUMNS
+from deminimis.gge_input import INSTRUMENTS, NOMINAL_INSTRUMENTS
 from deminimis.ledger import validate_awards
 from deminimis.ledger.prior import AWARD_COLUMNS, Row, parse_date, user_rows
 from deminimis.models import RowError
@@ -26,8 +26,21 @@ from deminimis.sources import tables
 
 from .i18n import Texts
 
+APPLICATION_COLUMNS = (*tables.REQUIRED["applications"], *tables.OPTIONAL["applications"])
 Errors = dict[str, list[str]]
 PASTE_HEADER = AWARD_COLUMNS
+AID_TEXT = (
+    "nominal_amount",
+    "term_years",
+    "collateral_pct",
+    "guarantee_pct",
+    "gge",
+    "payments",
+    "discount_rate_pct",
+    "scheme_max_amount",
+)
+"""Text fields of the aid's form (contract §1 applications; :mod:`deminimis.gge`)."""
+AID_FLAGS = ("via_intermediary", "export_linked", "domestic_preference", "insolvency_proceedings")
 
 
 @dataclass
@@ -44,6 +57,19 @@ class CheckForm:
     prior_rows: str = ""
     use_ledger: bool = True
     linked: str = ""
+    instrument: str = "grant"
+    nominal_amount: str = ""
+    term_years: str = ""
+    collateral_pct: str = ""
+    guarantee_pct: str = ""
+    gge: str = ""
+    payments: str = ""
+    discount_rate_pct: str = ""
+    scheme_max_amount: str = ""
+    via_intermediary: bool = False
+    export_linked: bool = False
+    domestic_preference: bool = False
+    insolvency_proceedings: bool = False
 
     @classmethod
     def from_form(cls, form: Any) -> CheckForm:
@@ -64,10 +90,23 @@ class CheckForm:
             prior_rows=text("prior_rows"),
             use_ledger=form.get("use_ledger") is not None,
             linked=text("linked"),
+            instrument=text("instrument", "grant") or "grant",
+            **{name: text(name) for name in AID_TEXT},
+            **{name: form.get(name) is not None for name in AID_FLAGS},
         )
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def aid_form(self) -> dict[str, str | None]:
+        """The aid's form as the engine's keywords (blank: not given)."""
+        texts = {name: getattr(self, name) or None for name in AID_TEXT}
+        flags = {name: "yes" if getattr(self, name) else None for name in AID_FLAGS}
+        return {"instrument": self.instrument, **texts, **flags}
+
+    def amount_optional(self) -> bool:
+        """A loan, guarantee or injection, or instalments: the amount may be left blank."""
+        return self.instrument in NOMINAL_INSTRUMENTS or bool(self.payments)
 
     def linked_orgnrs(self) -> list[str]:
         return [orgnr_mod.compact(x) for x in re.split(r"[\s,;]+", self.linked) if x.strip()]
@@ -81,8 +120,10 @@ def field_errors(form: CheckForm, t: Texts, currencies: list[str]) -> Errors:
     """Every field the engine would reject, with a message in the page's language."""
     errors: Errors = {}
     for name in ("orgnr", "amount", "grant_date"):
-        if not getattr(form, name):
+        if not getattr(form, name) and not (name == "amount" and form.amount_optional()):
             _add(errors, name, t("err_required"))
+    if form.instrument not in INSTRUMENTS:
+        _add(errors, "instrument", t("err_aid_field"))
     if form.orgnr and (problem := orgnr_mod.problem(form.orgnr)):
         _add(errors, "orgnr", t("err_orgnr_checksum" if "check digit" in problem else "err_orgnr_format"))
     if form.grant_date and parse_date(form.grant_date) is None:
@@ -92,8 +133,8 @@ def field_errors(form: CheckForm, t: Texts, currencies: list[str]) -> Errors:
     if form.scheme not in SCHEMES:
         _add(errors, "scheme", t("err_scheme"))
     row = dict.fromkeys(APPLICATION_COLUMNS) | {
-        "orgnr": "974760673", "amount": form.amount or "1", "currency": "EUR", "grant_date": "2021-01-01",
-        "application_id": "1", "nace": form.nace or None,
+        "orgnr": "974760673", "amount": form.amount or None, "currency": "EUR", "grant_date": "2021-01-01",
+        "application_id": "1", "nace": form.nace or None, **form.aid_form(),
     }  # fmt: skip
     frame = pl.DataFrame([row], schema={k: pl.Utf8 for k in row}).with_columns(
         file=pl.lit("form"), row=pl.lit(1, pl.Int64)
@@ -104,6 +145,8 @@ def field_errors(form: CheckForm, t: Texts, currencies: list[str]) -> Errors:
             _add(errors, "amount", t("err_amount"))
         elif e["field"] == "nace" and form.nace:
             _add(errors, "nace", t("err_nace"))
+        elif e["field"] in AID_TEXT:
+            _add(errors, e["field"], t("err_aid_field"))
     for i, number in enumerate(form.linked_orgnrs(), start=1):
         if problem := orgnr_mod.problem(number):
             _add(errors, "linked", t("err_linked", line=i, message=problem))

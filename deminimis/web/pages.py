@@ -8,9 +8,9 @@ and reloading the page never re-submits. Every problem is a message next to its 
 
 from __future__ import annotations
 
-import re
 import secrets
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +20,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from deminimis.errors import DeminimisError
-from deminimis.http.inputs import currencies
+from deminimis.fx import currencies
 from deminimis.ledger import LedgerError, check_with_ledger, reserve
 from deminimis.ledger.prior import links_csv, parse_date
+from deminimis.sources.table_guards import upload_name
 
 from . import firm
 from .forms import CheckForm, Errors, field_errors, paste_file, read_prior, rows_as_text
 from .i18n import Texts, day, pick_lang
-from .render import page
+from .render import ledger_allowed, page
 from .store import CheckEntry
 from .views import decision_view
 
@@ -40,7 +41,7 @@ def _upload_name(upload: UploadFile) -> str:
 
 
 def save_upload(data: bytes, name: str, directory: Path) -> Path:
-    safe = re.sub(r"[^\w.\-]", "_", name) or "upload.csv"
+    safe = upload_name(name, "upload.csv")
     path = directory / "upload" / safe
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -62,8 +63,9 @@ def _engine_call(form: CheckForm, state: Any, tmp: Path) -> dict[str, Any]:
         "scheme": form.scheme,
         "nace": form.nace or None,
         "in_difficulty_2019": "yes" if form.in_difficulty else None,
+        **form.aid_form(),
         "awards_file": settings.awards_file,
-        "links": links,
+        "links": links or settings.links_file,
         "firms": settings.firms_file,
         "online": settings.online,
         **settings.engine_options(),
@@ -73,7 +75,7 @@ def _engine_call(form: CheckForm, state: Any, tmp: Path) -> dict[str, Any]:
 def run_check(form: CheckForm, upload: tuple[bytes, str] | None, state: Any, t: Texts) -> tuple[Errors, Any]:
     """Validate and decide; (errors by field, None) or ({}, the stored entry's id)."""
     settings = state.settings
-    errors = field_errors(form, t, currencies(settings))
+    errors = field_errors(form, t, currencies(settings.rates_file))
     rows = []
     with tempfile.TemporaryDirectory(prefix="deminimis-web-") as tmp_name:
         tmp = Path(tmp_name)
@@ -115,6 +117,8 @@ async def submit_check(request: Request) -> Response:
     raw = await request.form(max_files=2, max_fields=30)
     lang = pick_lang(raw.get("lang") if isinstance(raw.get("lang"), str) else None)
     form = CheckForm.from_form(raw)
+    if form.use_ledger and not ledger_allowed(request.app.state, raw):
+        form = replace(form, use_ledger=False)  # a server with a key: the ledger only with it
     upload = raw.get("declaration")
     data = None
     if isinstance(upload, UploadFile) and upload.filename:
@@ -126,7 +130,7 @@ async def submit_check(request: Request) -> Response:
 
 
 def _entry(request: Request, key: str) -> CheckEntry | None:
-    return request.app.state.web_store.checks.get(key)
+    return request.app.state.web_store.get_check(key)
 
 
 def _missing(request: Request, lang: str) -> HTMLResponse:
@@ -226,6 +230,7 @@ async def reserve_grant(request: Request, key: str) -> Response:
         actor = str(raw.get("actor") or "").strip() or "web"
         reference = str(raw.get("reference") or "").strip() or None
         entry.reservation = await run_in_threadpool(_reserve, entry, state, actor, reference, Texts(lang))
+    await run_in_threadpool(state.web_store.save_check, key, entry)
     return RedirectResponse(f"/result/{key}?lang={lang}#reservation", status_code=303)
 
 

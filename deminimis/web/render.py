@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from deminimis import __version__
-from deminimis.http.inputs import currencies
+from deminimis.fx import currencies
+from deminimis.gge_input import INSTRUMENTS
 from deminimis.rules import SCHEMES
 
 from .i18n import Texts
@@ -40,12 +41,27 @@ def page(request: Request, name: str, lang: str, *, status: int = 200, **context
         "t": Texts(lang),
         "other_lang_url": _other_lang_url(request, lang),
         "has_ledger": state.ledger is not None,
-        "currencies": currencies(settings),
+        "key_required": bool(settings.api_key),
+        "currencies": currencies(settings.rates_file),
         "schemes": SCHEMES,
+        "instruments": INSTRUMENTS,
         "register": Path(settings.awards_file).name if settings.awards_file else None,
         "version": __version__,
     }
     return templates.TemplateResponse(request, name, {**shared, **context}, status_code=status)
 
 
-__all__ = ["page", "templates"]
+def ledger_allowed(state: Any, form: Any) -> bool:
+    """Whether a page request may read the ledger: always without a server key, else only
+    with the key in the form (the page must not show what ``/v1`` answers 401 for)."""
+    import secrets
+
+    expected = state.settings.api_key
+    given = form.get("api_key")
+    given = given if isinstance(given, str) else ""
+    return state.ledger is not None and (
+        not expected or secrets.compare_digest(given.encode(), expected.encode())
+    )
+
+
+__all__ = ["ledger_allowed", "page", "templates"]

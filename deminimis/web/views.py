@@ -92,7 +92,9 @@ def _counted(d: Decision, t: Texts) -> list[dict[str, Any]]:
                 "counted": t("yes") if a.counted else t("no"),
                 "is_counted": a.counted,
                 "why": _word(t, "why", a.why),
-                "source": " ".join(str(x) for x in (a.file or a.source, a.row) if x is not None),
+                "source": " + ".join(a.sources)
+                if a.sources
+                else " ".join(str(x) for x in (a.file or a.source, a.row) if x is not None),
                 "grantor": a.grantor or "",
             }
         )

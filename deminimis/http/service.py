@@ -1,36 +1,29 @@
-"""The HTTP API application: ``create_app()`` for uvicorn, tests and embedding.
+"""The JSON API's pieces for the server to mount: its routers, the API-key guard, error handlers.
 
-Why a factory: the ledger URL, API key and limits come from the caller (``deminimis serve``,
-a test, a portal's own ASGI server), not from import-time globals.
+Why here and not in the app: :mod:`deminimis.server` builds the one ASGI app and mounts this
+package and the web page (:mod:`deminimis.web`) side by side; neither imports the other.
 
 Status codes: 200/201 a decision or record; 401 missing or wrong ``X-API-Key`` (only when
 ``DEMINIMIS_API_KEY`` is set); 404 unknown reservation; 409 a reservation refused (the grant
-does not fit de minimis) or not pending; 413 body larger than the limit or too many rows;
-415 a batch that is neither JSON nor multipart; 422 invalid input, with the field path in
-``loc``; 503 no usable ledger. Input never causes a 500.
-
-The officer's web page (:mod:`deminimis.web`) is mounted at ``/``, its assets at ``/static``.
+does not fit de minimis) or not pending, or an ``Idempotency-Key`` reused with another body;
+413 body larger than the limit or too many rows; 415 a batch that is neither JSON nor
+multipart; 422 invalid input, with the field path in ``loc``; 503 an endpoint that needs the
+ledger on a server without one. Input never causes a 500.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
-from deminimis import __version__
 from deminimis.errors import DeminimisError, InputError, SourceError
-from deminimis.http.docs import mount_docs
-from deminimis.ledger import Conflict, Ledger, NotFound, NotInitialised, open_ledger
-from deminimis.web import mount as mount_web
+from deminimis.ledger import Conflict, NotFound, NotInitialised
 
 from . import routes
-from .settings import ApiSettings
 
 DESCRIPTION = """EEA de minimis checks for Norwegian grantors, with a grant ledger.
 
@@ -54,7 +47,9 @@ def _json(status: int, detail: Any, **extra: Any) -> JSONResponse:
     return JSONResponse({"detail": detail, **extra}, status_code=status)
 
 
-def _handlers(app: FastAPI) -> None:
+def add_handlers(app: FastAPI) -> None:
+    """Map the program's errors to status codes (see the module docstring)."""
+
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return _json(404, str(exc))
@@ -81,41 +76,11 @@ def _handlers(app: FastAPI) -> None:
         return _json(500, str(exc))
 
 
-def create_app(settings: ApiSettings | None = None, **overrides: Any) -> FastAPI:
-    """The FastAPI app over one ledger; ``overrides`` are :class:`ApiSettings` fields."""
-    settings = settings or ApiSettings.from_env(**overrides)
-    ledger: Ledger | None
-    try:
-        ledger = open_ledger(settings.db_url, create=settings.init)
-    except NotInitialised:
-        if not settings.ledger_optional:
-            raise
-        ledger = None
-
-    @asynccontextmanager
-    async def lifespan(running: FastAPI) -> AsyncIterator[None]:
-        yield
-        running.state.web_store.close()
-        if ledger is not None:
-            ledger.close()
-
-    app = FastAPI(
-        title="deminimis",
-        version=__version__,
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
-        docs_url=None,  # served from the package's own assets (deminimis.http.docs)
-        redoc_url=None,
-    )
-    app.state.settings = settings
-    app.state.ledger = ledger
-    _handlers(app)
+def mount(app: FastAPI) -> None:
+    """Add the ``/v1`` routes and error handlers to ``app`` (its state holds settings and ledger)."""
+    add_handlers(app)
     app.include_router(routes.public)
     app.include_router(routes.router, dependencies=[Depends(require_api_key)])
-    mount_docs(app)
-    mount_web(app)
-    return app
 
 
-__all__ = ["create_app", "require_api_key"]
+__all__ = ["DESCRIPTION", "add_handlers", "mount", "require_api_key"]

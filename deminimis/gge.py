@@ -1,0 +1,291 @@
+"""Gross grant equivalent (GGE) of the new aid: the step of the pipeline that turns a loan, a
+guarantee, a capital injection, instalments or a scheme's fixed sum into the EUR figure that
+counts (Art 3(5)-(6), 4, 7(4)); and the exclusions of Art 1(1)(e)-(f).
+
+Only transparent aid is de minimis aid (Art 4(1)). The rules are data (``rules/gge.toml``):
+
+- **loan**: collateral >= the minimum and nominal within a safe harbour (amount, term) ->
+  ``ceiling x nominal / harbour amount``; an officer's ``gge`` (reference rate) is used as given;
+  otherwise ``manual_review`` naming what is missing;
+- **guarantee**: cover <= the maximum and guaranteed amount within a safe harbour -> the same
+  proportion; above the cover, ``gge`` is required;
+- a borrower in collective insolvency (Brreg ``konkurs``/``underAvvikling``/forced liquidation,
+  or declared): loans and guarantees are not transparent -> ``manual_review``;
+- **capital injection**: transparent only up to the ceiling, then counted in full; above it the
+  aid is not de minimis (route ``gber``);
+- **instalments**: discounted to the grant date (:mod:`deminimis.instalments`);
+- **fixed sum** (``scheme_max_amount``): counts instead of the amount.
+
+All money is Int64 cents, proportions exact in Int128 and rounded half-up to the cent.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from deminimis.instalments import discount_table
+from deminimis.money import RATE_SCALE, to_eur_cents_expr
+from deminimis.rules import Rules
+
+C = pl.col
+INSOLVENT = (
+    "bankrupt",
+    "under_liquidation",
+    "forced_liquidation",
+    "konkurs",
+    "underavvikling",
+    "under avvikling",
+    "tvangsavvikling",
+)
+"""Firm statuses (:mod:`deminimis.sources.brreg_facts`, or Brreg's words in a firms file) read
+as collective insolvency proceedings (the conservative reading: a liquidation counts too)."""
+HARBOURED = ("loan", "guarantee")
+TYPED_DEFAULTS: dict[str, pl.Expr] = {
+    "instrument": pl.lit("grant"),
+    "nominal_cents": pl.lit(None, pl.Int64),
+    "term_hundredths": pl.lit(None, pl.Int64),
+    "collateral_hundredths": pl.lit(None, pl.Int64),
+    "guarantee_hundredths": pl.lit(None, pl.Int64),
+    "gge_cents": pl.lit(None, pl.Int64),
+    "payments": pl.lit([], pl.List(pl.Struct({"date": pl.Date, "cents": pl.Int64}))),
+    "discount_hundredths": pl.lit(None, pl.Int64),
+    "scheme_max_cents": pl.lit(None, pl.Int64),
+    "via_intermediary": pl.lit(False),
+    "export_linked": pl.lit(False),
+    "domestic_preference": pl.lit(False),
+    "insolvency_declared": pl.lit(False),
+    "signing_date": pl.lit(None, pl.Date),
+}
+"""The application columns of :data:`deminimis.gge_input.TYPED`, for frames built without them."""
+AWARD_DEFAULTS: dict[str, pl.Expr] = {"instrument": pl.lit("grant"), "nominal_cents": pl.lit(None, pl.Int64)}
+
+
+def with_defaults(frame: pl.DataFrame, defaults: dict[str, pl.Expr] = TYPED_DEFAULTS) -> pl.DataFrame:
+    return frame.with_columns([e.alias(c) for c, e in defaults.items() if c not in frame.columns])
+
+
+def _i128(col: str | pl.Expr) -> pl.Expr:
+    return (C(col) if isinstance(col, str) else col).cast(pl.Int128)
+
+
+def _half_up(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    """num / den rounded half-up (both positive), as Int64."""
+    return ((2 * num + den) // (2 * den)).cast(pl.Int64)
+
+
+def _harbour(apps: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """``idx``, ``h_years``, ``h_cents``: the shortest safe harbour of ``kind`` covering the term."""
+    return (
+        apps.filter((C("instrument") == kind) & C("term_hundredths").is_not_null())
+        .select("idx", "term_hundredths", h=C(f"{kind}_harbours"))
+        .explode("h")
+        .drop_nulls("h")
+        .unnest("h")
+        .filter(C("years") * 100 >= C("term_hundredths"))
+        .sort("idx", "years")
+        .group_by("idx", maintain_order=True)
+        .first()
+        .select("idx", h_years=C("years"), h_cents=C("amount_eur") * 100)
+    )
+
+
+def _missing() -> pl.Expr:
+    """What a safe-harbour test lacks, as a list of the contract's column names."""
+    inst = C("instrument")
+    need = {
+        "nominal_amount": inst.is_in([*HARBOURED, "capital_injection"]) & C("nominal_cents").is_null(),
+        "term_years": inst.is_in(HARBOURED) & C("term_hundredths").is_null(),
+        "collateral_pct": (inst == "loan") & C("collateral_hundredths").is_null(),
+        "guarantee_pct": (inst == "guarantee") & C("guarantee_hundredths").is_null(),
+    }
+    return pl.concat_list([pl.when(w).then(pl.lit(k)) for k, w in need.items()]).list.drop_nulls()
+
+
+def _review() -> pl.Expr:
+    """The reason the new aid cannot be decided here (null when it can): route manual_review."""
+    inst, harboured = C("instrument"), C("instrument").is_in(HARBOURED)
+    officer = C("gge_cents").is_not_null()
+    over_cover = (inst == "guarantee") & (C("guarantee_hundredths") > C("cover_max_pct") * 100)
+    low_collateral = (inst == "loan") & (C("collateral_hundredths") < C("collateral_min_pct") * 100)
+    rule_missing = ((inst == "loan") & C("collateral_min_pct").is_null()) | (
+        (inst == "guarantee") & C("cover_max_pct").is_null()
+    )
+    outside = C("h_cents").is_null() | (C("nominal_eur_cents") > C("h_cents"))
+    return (
+        pl.when(C("export_linked"))
+        .then(pl.lit("excluded_export"))
+        .when(C("domestic_preference"))
+        .then(pl.lit("excluded_domestic"))
+        .when(harboured & C("insolvent"))
+        .then(pl.lit("insolvent"))
+        .when(C("scheme_max_cents").is_not_null())
+        .then(None)
+        .when((harboured | (inst == "other")) & officer)
+        .then(None)
+        .when(inst == "other")
+        .then(pl.lit("gge_missing"))
+        .when(C("gge_missing").list.len() > 0)
+        .then(pl.lit("gge_missing"))
+        .when((inst == "capital_injection") & C("cite_capital_injection").is_null())
+        .then(pl.lit("no_gge_rule"))
+        .when(harboured & rule_missing)
+        .then(pl.lit("no_gge_rule"))
+        .when(low_collateral)
+        .then(pl.lit("loan_collateral_low"))
+        .when(over_cover)
+        .then(pl.lit("guarantee_cover_high"))
+        .when(harboured & outside)
+        .then(pl.lit("outside_safe_harbour"))
+    )
+
+
+def _method() -> pl.Expr:
+    """How the GGE was found (null: a plain grant, or not found)."""
+    inst = C("instrument")
+    return (
+        pl.when(C("gge_review").is_not_null())
+        .then(None)
+        .when(C("scheme_max_cents").is_not_null())
+        .then(pl.lit("scheme_fixed_sum"))
+        .when(inst.is_in([*HARBOURED, "other"]) & C("gge_cents").is_not_null())
+        .then(pl.lit("officer_gge"))
+        .when(inst == "loan")
+        .then(pl.lit("loan_safe_harbour"))
+        .when(inst == "guarantee")
+        .then(pl.lit("guarantee_safe_harbour"))
+        .when(inst == "capital_injection")
+        .then(pl.lit("capital_injection"))
+        .when(C("payments").list.len() > 0)
+        .then(pl.lit("instalments_discounted"))
+    )
+
+
+def _citation(kind: str) -> pl.Expr:
+    """The rule that set the GGE: ``kind`` ``cite`` (title, article), ``art_en`` or ``art_nb``."""
+
+    def col(part: str) -> pl.Expr:
+        return C(f"cite_{part}") if kind == "cite" else C(f"art_{part}_{kind[4:]}")
+
+    method, inst = C("gge_method"), C("instrument")
+    harbour = pl.when(inst == "loan").then(col("loan")).otherwise(col("guarantee"))
+    officer = (
+        pl.when(inst == "loan")
+        .then(col("loan_officer"))
+        .when(inst == "guarantee")
+        .then(col("guarantee_officer"))
+        .otherwise(col("entry"))
+    )
+    return (
+        pl.when(method == "scheme_fixed_sum")
+        .then(pl.coalesce(col("fixed_sum"), col("entry")))
+        .when(method == "officer_gge")
+        .then(pl.coalesce(officer, col("entry")))
+        .when(method.is_in(["loan_safe_harbour", "guarantee_safe_harbour"]))
+        .then(harbour)
+        .when(method == "capital_injection")
+        .then(col("capital_injection"))
+        .when(method == "instalments_discounted")
+        .then(pl.coalesce(col("instalments"), col("entry")))
+    )
+
+
+def attach(apps: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """Add the GGE columns (``gge_*``) and replace ``new_cents`` by the GGE in EUR.
+
+    Needs the pipeline's ``idx``, ``regime``, ``grant_date``, ``app_rate_micro``, ``status``,
+    ``sector``, ``headroom_cents`` and the typed application columns (defaults when absent).
+    ``gge_review`` (route ``manual_review``) and ``gge_block`` (route ``gber``) feed the router.
+    """
+    apps = with_defaults(apps)
+    g = rules.gge.frame()
+    hit = (
+        apps.select("idx", "regime", "grant_date")
+        .join(g, on="regime")
+        .filter(C("grant_date").is_between("gge_from", "gge_to"))
+        .drop("regime", "grant_date")
+    )
+    apps = apps.join(hit, on="idx", how="left")
+    apps = apps.with_columns(
+        nominal_eur_cents=to_eur_cents_expr(C("nominal_cents"), C("app_rate_micro")),
+        insolvent=C("insolvency_declared") | C("status").str.to_lowercase().is_in(INSOLVENT).fill_null(False),
+        gge_missing=_missing(),
+    )
+    harbours = pl.concat([_harbour(apps, "loan"), _harbour(apps, "guarantee")])
+    apps = apps.join(harbours, on="idx", how="left").join(discount_table(apps), on="idx", how="left")
+    apps = _with_sector_ceiling(apps).with_columns(gge_review=_review())
+    apps = apps.with_columns(gge_method=_method())
+    return _figures(apps)
+
+
+def _with_sector_ceiling(apps: pl.DataFrame) -> pl.DataFrame:
+    """``inj_ceiling_cents``: the ceiling a capital injection is held to (the sector's, if any)."""
+    found = (
+        apps.select("idx", app_sector=C("sector"), s=C("gge_sector_ceilings"))
+        .explode("s")
+        .drop_nulls("s")
+        .unnest("s")
+        .filter(C("app_sector") == C("sector"))
+        .select("idx", inj_ceiling_cents=C("cents"))
+    )
+    return apps.join(found, on="idx", how="left").with_columns(
+        inj_ceiling_cents=pl.coalesce("inj_ceiling_cents", "gge_ceiling_cents")
+    )
+
+
+def _figures(apps: pl.DataFrame) -> pl.DataFrame:
+    """The GGE in EUR per method, the route flags and the largest nominal that still fits."""
+    rate = C("app_rate_micro")
+    years = _i128("h_years") * 100
+    term = pl.when(C("term_prorated")).then(pl.min_horizontal("term_hundredths", years)).otherwise(years)
+    num = _i128("gge_ceiling_cents") * _i128("nominal_eur_cents") * _i128(term)
+    den = _i128("h_cents") * years
+    harbour_gge = _half_up(num, den)
+    method = C("gge_method")
+    cur_gge = (
+        pl.when(method == "scheme_fixed_sum")
+        .then(C("scheme_max_cents"))
+        .when(method == "officer_gge")
+        .then(C("gge_cents"))
+        .when(method == "instalments_discounted")
+        .then(C("instalments_pv_cents"))
+    )
+    apps = apps.with_columns(gge_cur_cents=cur_gge)
+    gge_eur = (
+        pl.when(method.is_in(["loan_safe_harbour", "guarantee_safe_harbour"]))
+        .then(harbour_gge)
+        .when(method == "capital_injection")
+        .then(C("nominal_eur_cents"))
+        .otherwise(to_eur_cents_expr(C("gge_cur_cents"), rate))
+    )
+    block = (method == "capital_injection") & (C("nominal_eur_cents") > C("inj_ceiling_cents"))
+    apps = apps.with_columns(
+        gge_eur_cents=pl.when(method.is_not_null()).then(gge_eur),
+        gge_block=pl.when(block).then(pl.lit("capital_injection_not_transparent")),
+        gge_cite=_citation("cite"),
+        gge_art_en=_citation("art_en"),
+        gge_art_nb=_citation("art_nb"),
+        gge_term_short=method.is_in(["loan_safe_harbour", "guarantee_safe_harbour"])
+        & ~C("term_prorated")
+        & (C("term_hundredths") < years),
+    )
+    apps = apps.with_columns(
+        new_cents=pl.when(C("gge_review").is_not_null())
+        .then(pl.lit(None, pl.Int64))
+        .when(method.is_not_null())
+        .then(C("gge_eur_cents"))
+        .otherwise(C("new_cents"))
+    )
+    room = _i128(pl.max_horizontal(C("headroom_cents"), pl.lit(0)))
+    n_max = pl.min_horizontal(
+        (room * _i128("h_cents") * years) // (_i128("gge_ceiling_cents") * _i128(term)), _i128("h_cents")
+    )
+    return apps.with_columns(
+        max_nominal_eur_cents=pl.when(method.is_in(["loan_safe_harbour", "guarantee_safe_harbour"])).then(
+            n_max.cast(pl.Int64)
+        ),
+    ).with_columns(
+        max_nominal_cur_cents=(_i128("max_nominal_eur_cents") * _i128(rate) // RATE_SCALE).cast(pl.Int64)
+    )
+
+
+__all__ = ["AWARD_DEFAULTS", "INSOLVENT", "TYPED_DEFAULTS", "attach", "with_defaults"]

@@ -1,0 +1,224 @@
+"""An ASGI middleware in front of every route: hostile bodies, file limits, headers, load.
+
+Why one middleware: each concern must hold for every route, including the ones other
+modules add later, without each route remembering it.
+
+- **JSON bodies** are parsed once here, strictly: ``NaN``/``Infinity``, numbers of more than
+  40 digits, lone surrogates and nesting deeper than :data:`MAX_DEPTH` are a 422 naming the
+  field path, before any route sees them (the route then parses the same bytes again).
+- **Files read during the request** are bounded (:func:`deminimis.sources.table_guards.read_limits`):
+  rows, and the unpacked size of a spreadsheet, checked before it is parsed. Rows of a JSON
+  body are never ignored as titles or totals: every item comes back.
+- **Security headers** on every response; a Content-Security-Policy on pages.
+- **Load**: at most :data:`WORKERS` requests that decide (``POST``) run at once; others wait
+  in a bounded queue, and past :data:`QUEUE` waiting or :data:`WAIT_S` seconds get 503 with
+  ``Retry-After`` instead of an unbounded wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from deminimis.sources.table_guards import ReadLimits, read_limits
+
+MAX_DEPTH = 32
+MAX_DIGITS = 40
+WORKERS = int(os.environ.get("DEMINIMIS_API_WORKERS", "") or max(2, os.cpu_count() or 2))
+QUEUE = int(os.environ.get("DEMINIMIS_API_QUEUE", "") or 200)
+WAIT_S = float(os.environ.get("DEMINIMIS_API_WAIT", "") or 300)
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+_NO_CSP = ("/docs", "/redoc")  # the API docs page loads its own scripts
+
+
+class _Bad:
+    def __init__(self, why: str):
+        self.why = why
+
+
+def _int(text: str) -> Any:
+    return _Bad(f"a number of {len(text)} digits") if len(text) > MAX_DIGITS else int(text)
+
+
+def _float(text: str) -> Any:
+    if len(text) > MAX_DIGITS:
+        return _Bad(f"a number of {len(text)} characters")
+    value = float(text)
+    return value if math.isfinite(value) else _Bad(f"{text} is not a finite number")
+
+
+def _walk(value: Any, loc: list[Any], depth: int, out: list[dict[str, Any]]) -> None:
+    if len(out) >= 20:
+        return
+    if depth > MAX_DEPTH:
+        out.append({"type": "json_invalid", "loc": loc, "msg": f"nested deeper than {MAX_DEPTH} levels"})
+    elif isinstance(value, _Bad):
+        out.append({"type": "value_error", "loc": loc, "msg": value.why})
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            out.append(
+                {"type": "string_unicode", "loc": loc, "msg": "text with a lone surrogate (not Unicode)"}
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _walk(key, [*loc, "(key)"], depth + 1, out)
+            _walk(item, [*loc, key.encode("utf-8", "backslashreplace").decode()], depth + 1, out)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _walk(item, [*loc, i], depth + 1, out)
+
+
+def body_problems(raw: bytes) -> list[dict[str, Any]]:
+    """422 errors of a JSON body that would crash or mislead later; [] when it is fine or
+    not JSON at all (the route reports malformed JSON its own way)."""
+    try:
+        value = json.loads(
+            raw, parse_constant=lambda c: _Bad(f"{c} is not a number"), parse_int=_int, parse_float=_float
+        )
+    except RecursionError:
+        return [{"type": "json_invalid", "loc": ["body"], "msg": f"nested deeper than {MAX_DEPTH} levels"}]
+    except ValueError:
+        return []
+    out: list[dict[str, Any]] = []
+    _walk(value, ["body"], 0, out)
+    return out
+
+
+async def _send_json(
+    send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]
+) -> None:
+    data = json.dumps(body, ensure_ascii=True).encode()
+    head = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()), *headers]
+    await send({"type": "http.response.start", "status": status, "headers": head + HEADERS})
+    await send({"type": "http.response.body", "body": data})
+
+
+class Shield:
+    """The middleware described in the module docstring."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.waiting = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._running = asyncio.Semaphore(WORKERS)
+
+    @property
+    def running(self) -> asyncio.Semaphore:
+        """The semaphore of the running event loop (a test client may start several loops)."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop, self._running = loop, asyncio.Semaphore(WORKERS)
+        return self._running
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        send = self._with_headers(scope, send)
+        settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+        kind = dict(scope.get("headers") or []).get(b"content-type", b"").split(b";")[0].strip().lower()
+        is_json = kind == b"application/json"
+        if is_json and scope["method"] in ("POST", "PUT", "PATCH"):
+            most = int(getattr(settings, "max_body_bytes", 5_000_000))
+            raw, receive = await _buffer(receive, most)
+            if raw is None:
+                await _send_json(send, 413, {"detail": f"request body larger than {most} bytes"}, [])
+                return
+            if problems := body_problems(raw):
+                await _send_json(send, 422, {"detail": problems}, [])
+                return
+        limits = _limits(settings, keep_every_row=is_json)
+        if scope["method"] != "POST":
+            with read_limits(limits):
+                await self.app(scope, receive, send)
+            return
+        if self.waiting >= QUEUE:
+            await _busy(send)
+            return
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(self.running.acquire(), WAIT_S)
+        except TimeoutError:
+            await _busy(send)
+            return
+        finally:
+            self.waiting -= 1
+        try:
+            with read_limits(limits):
+                await self.app(scope, receive, send)
+        finally:
+            self.running.release()
+
+    @staticmethod
+    def _with_headers(scope: Scope, send: Send) -> Send:
+        page = not str(scope.get("path", "")).startswith(_NO_CSP)
+
+        async def sender(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                names = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in HEADERS if k not in names]
+                if page and b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return sender
+
+
+async def _busy(send: Send) -> None:
+    detail = "the server is busy deciding other requests; try again shortly"
+    await _send_json(send, 503, {"detail": detail}, [(b"retry-after", b"5")])
+
+
+async def _buffer(receive: Receive, most: int) -> tuple[bytes | None, Receive]:
+    """The whole request body (None past ``most`` bytes), and a ``receive`` that replays it."""
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > most:
+            return None, receive
+        more = message.get("more_body", False)
+    raw = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+        return await receive()
+
+    return raw, replay
+
+
+def _limits(settings: Any, *, keep_every_row: bool) -> ReadLimits:
+    if settings is None:
+        return ReadLimits(keep_every_row=keep_every_row)
+    rows = int(getattr(settings, "max_rows", 10_000))
+    body = int(getattr(settings, "max_body_bytes", 5_000_000))
+    sheet = max(32 * 1024**2, rows * 4096, body * 8)  # ample for a real file of max_rows rows
+    return ReadLimits(max_rows=rows, max_sheet_bytes=sheet, max_ratio=100, keep_every_row=keep_every_row)
+
+
+__all__ = ["CSP", "QUEUE", "WAIT_S", "WORKERS", "Shield", "body_problems"]

@@ -1,0 +1,338 @@
+"""Reasons, warnings and the ``gge`` decision key for the form of the aid (see :mod:`deminimis.gge`).
+
+The reasons show the arithmetic (nominal -> EUR at the grant date's rate, the safe-harbour
+proportion, each discounted instalment) and cite the rule in the language of the text:
+«artikkel 4 nr. 3 bokstav b i forordning (EU) 2023/2831» in nb, "Art 4(3)(b) of Regulation (EU)
+2023/2831" in en. The findings' ``citation`` field is the rules data's title and article.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from deminimis.gge import INSOLVENT
+from deminimis.render import fmt
+from deminimis.render import gge_values as v
+from deminimis.render.findings import REASON, WARNING, Finding, day, finding, mapped, money
+from deminimis.render.messages import messages
+
+C = pl.col
+SAFE_HARBOUR = ("loan_safe_harbour", "guarantee_safe_harbour")
+REVIEWS = (
+    ("excluded_export", "excluded_export"),
+    ("excluded_domestic", "excluded_domestic"),
+    ("insolvent", "gge_insolvent"),
+    ("gge_missing", "gge_missing"),
+    ("loan_collateral_low", "loan_collateral_low"),
+    ("guarantee_cover_high", "guarantee_cover_high"),
+    ("outside_safe_harbour", "outside_safe_harbour"),
+    ("no_gge_rule", "no_gge_rule"),
+)
+"""``gge_review`` value -> message code."""
+
+
+def manual_flag() -> pl.Expr:
+    """The decision went to manual review because of the aid's form (not a sector or a gap)."""
+    return (
+        (C("route") == "manual_review")
+        & C("gge_review").is_not_null()
+        & C("entry_id").is_not_null()
+        & C("in_force").fill_null(False)
+        & (C("s_treatment").fill_null("") != "manual_review")
+    )
+
+
+def findings(d: pl.LazyFrame) -> list[Finding]:
+    """Reasons and warnings of the aid's form; ``d`` as built by the columnar renderer."""
+    msgs = messages()
+    words, status = msgs["gge_words"], msgs["firm_status"]
+    dm, method = C("dm"), C("gge_method")
+    review = C("gge_manual")
+    nominal = v.money_text("nominal_cents", "nominal_eur_cents")
+    gge_text = v.money_text("gge_cur_cents", "gge_eur_cents")
+    what = v.word("instrument", words)
+    common = dict(
+        nominal=nominal,
+        term=v.number("term_hundredths"),
+        collateral=v.number("collateral_hundredths"),
+        cover=v.number("guarantee_hundredths"),
+        min=C("collateral_min_pct"),
+        max=C("cover_max_pct"),
+        harbour=money("h_cents"),
+        years=C("h_years"),
+        gge=money("gge_eur_cents"),
+        formula=v.formula,
+        ceiling=money("inj_ceiling_cents"),
+    )
+    out = [
+        finding(
+            d, dm & (method == m), REASON, 50, f"gge_{m}", C("gge_cite"), citation=v.art("gge_art"), **common
+        )
+        for m in SAFE_HARBOUR
+    ]
+    officer_nominal = v.officer_nominal()
+    out += [
+        finding(
+            d,
+            dm & (method == "officer_gge"),
+            REASON,
+            50,
+            "gge_officer",
+            C("gge_cite"),
+            what=what,
+            nominal=officer_nominal,
+            gge=gge_text,
+            citation=v.art("gge_art"),
+        ),
+        finding(
+            d,
+            dm & (method == "capital_injection") & C("gge_block").is_null(),
+            REASON,
+            50,
+            "gge_capital_injection",
+            C("gge_cite"),
+            citation=v.art("gge_art"),
+            **common,
+        ),
+        finding(
+            d,
+            dm & C("gge_block").is_not_null(),
+            REASON,
+            53,
+            "capital_injection_not_transparent",
+            C("gge_cite"),
+            citation=v.art("gge_art"),
+            **common,
+        ),
+        finding(
+            d,
+            dm & (method == "instalments_discounted"),
+            REASON,
+            50,
+            "gge_instalments",
+            C("gge_cite"),
+            n=C("payments").list.len(),
+            rate=v.number("discount_hundredths"),
+            pv=gge_text,
+            citation=v.art("gge_art"),
+        ),
+        finding(
+            _steps(d),
+            pl.lit(True),
+            REASON,
+            50,
+            "gge_instalment",
+            C("gge_cite"),
+            sub_=C("k"),
+            date=day("date"),
+            amount=money("cents"),
+            currency=C("currency"),
+            rate=v.number("discount_hundredths"),
+            years=v.years,
+            pv=money("pv_cents"),
+        ),
+        finding(
+            d,
+            dm & (method == "scheme_fixed_sum"),
+            REASON,
+            50,
+            "gge_fixed_sum",
+            C("gge_cite"),
+            fixed=gge_text,
+            amount=money("amount_cents"),
+            currency=C("currency"),
+            citation=v.art("gge_art"),
+        ),
+        finding(
+            d,
+            dm & C("max_nominal_cur_cents").is_not_null() & (C("route") != "de_minimis"),
+            REASON,
+            53,
+            "gge_max_nominal",
+            C("gge_cite"),
+            what=v.word("instrument", words, lower=True),
+            max_cur=money("max_nominal_cur_cents"),
+            max_eur=money("max_nominal_eur_cents"),
+            currency=C("currency"),
+            room=money("max_cents"),
+        ),
+        finding(
+            d,
+            C("dec") & C("signing_date").is_not_null(),
+            REASON,
+            19,
+            "intermediary_grant_date",
+            C("cite_intermediary"),
+            citation=v.art("art_intermediary"),
+            signed=day("signing_date"),
+            grant_date=day("grant_date"),
+        ),
+        finding(
+            d,
+            dm & C("gge_term_short"),
+            WARNING,
+            50,
+            "gge_term_short",
+            C("gge_cite"),
+            term=v.number("term_hundredths"),
+            years=C("h_years"),
+        ),
+    ]
+    review_values = dict(
+        what=what,
+        missing=v.missing(words),
+        orgnr=C("orgnr"),
+        status=mapped("status", status, default=None),
+        regime=C("regime"),
+        harbours=lambda lang: (
+            pl.when(C("instrument") == "loan")
+            .then(C(f"loan_harbours_{lang}"))
+            .otherwise(C(f"guarantee_harbours_{lang}"))
+        ),
+        officer=lambda lang: (
+            pl.when(C("instrument") == "loan")
+            .then(v.art("art_loan_officer")(lang))  # type: ignore[operator]
+            .otherwise(v.art("art_guarantee_officer")(lang))
+        ),  # type: ignore[operator]
+        **common,
+    )
+    out += [_review_finding(d, review, value, code, review_values, words) for value, code in REVIEWS]
+    unverified = C("dec") & _unverified_part().is_not_null()
+    out.append(finding(d, unverified, REASON, 83, "unverified", what=_unverified_what(words)))
+    return out
+
+
+USED_PART = {
+    "loan_safe_harbour": "loan",
+    "guarantee_safe_harbour": "guarantee",
+    "capital_injection": "capital_injection",
+    "instalments_discounted": "instalments",
+    "scheme_fixed_sum": "fixed_sum",
+}
+"""``gge_method`` -> the rule part of ``gge.toml`` it rests on."""
+
+
+def _unverified_part() -> pl.Expr:
+    """The ``gge.toml`` part the GGE (or the exclusion cited) rests on, when tagged UNVERIFIED."""
+    out = pl.lit(None, pl.Utf8)
+    for m, p in USED_PART.items():
+        hit = (C("gge_method") == m) & (C(f"conf_{p}") == "UNVERIFIED")
+        out = pl.when(hit).then(pl.lit(p)).otherwise(out)
+    for value, p in (
+        ("excluded_export", "export"),
+        ("excluded_domestic", "domestic"),
+        ("insolvent", "insolvency"),
+    ):
+        hit = C("gge_manual") & (C("gge_review") == value) & (C(f"conf_{p}") == "UNVERIFIED")
+        out = pl.when(hit).then(pl.lit(p)).otherwise(out)
+    return out
+
+
+def _unverified_what(words: dict[str, str]) -> object:
+    def pick(lang: str) -> pl.Expr:
+        keys = {
+            k[5 : -len(lang) - 1]: v for k, v in words.items() if k.startswith("part_") and k.endswith(lang)
+        }
+        part = _unverified_part().replace_strict(keys, default=None, return_dtype=pl.Utf8)
+        return pl.format("{} ({})", part, C("gge_entry"))
+
+    return pick
+
+
+PARTS = {
+    "excluded_export": "export",
+    "excluded_domestic": "domestic",
+    "insolvent": "insolvency",
+    "loan_collateral_low": "loan",
+    "guarantee_cover_high": "guarantee",
+}
+"""``gge_review`` -> the rule part it cites (the others cite the instrument's safe harbour)."""
+
+
+def _review_finding(
+    d: pl.LazyFrame, review: pl.Expr, value: str, code: str, values: dict, words: dict[str, str]
+) -> Finding:
+    part = PARTS.get(value)
+    if part is None:
+        art, cite = (
+            v.harbour_art,
+            pl.when(C("instrument") == "loan").then(C("cite_loan")).otherwise(C("cite_guarantee")),
+        )
+    else:
+        art, cite = v.art(f"art_{part}"), C(f"cite_{part}")
+    if part in ("export", "domestic"):  # a regulation without the letter in the data: Art 1(1)
+        fallback = {"nb": "artikkel 1 nr. 1", "en": "Art 1(1)"}
+
+        def citation(lang: str) -> pl.Expr:
+            return pl.coalesce(art(lang), pl.lit(fallback[lang]))  # type: ignore[operator]
+    else:
+        citation = art  # type: ignore[assignment]
+    vals = dict(values, citation=citation)
+    if value == "insolvent":
+
+        def status(lang: str) -> pl.Expr:
+            found = mapped("status", messages()["firm_status"], default=C("status"))(lang)
+            registered = C("status").str.to_lowercase().is_in(INSOLVENT).fill_null(False)
+            return pl.when(registered).then(found).otherwise(pl.lit(words[f"declared_{lang}"]))
+
+        vals["status"] = status
+    return finding(d, review & (C("gge_review") == value), REASON, 14, code, cite, **vals)
+
+
+def _steps(d: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per discounted payment (``k`` keeps their order)."""
+    return (
+        d.filter(C("dm") & (C("gge_method") == "instalments_discounted"))
+        .select("idx", "currency", "discount_hundredths", "gge_cite", "instalments")
+        .explode("instalments")
+        .unnest("instalments")
+        .with_columns(k=pl.int_range(pl.len()).over("idx").cast(pl.Int64))
+    )
+
+
+def _register_row() -> pl.Expr:
+    """Støtteregisteret's rows get their own warning (deminimis.render.register_findings)."""
+    return C("file").fill_null("").str.starts_with("register:")
+
+
+def award_warning(c: pl.LazyFrame) -> Finding:
+    """A counted loan or guarantee whose amount may be its nominal, not its GGE."""
+    loan_like = C("instrument").is_in(["loan", "guarantee"]).fill_null(False)
+    unclear = C("nominal_cents").is_null() | (C("nominal_cents") == C("amount_cents"))
+    return finding(
+        c,
+        C("dec") & C("counted") & (C("source") == "awards") & loan_like & unclear & ~_register_row(),
+        WARNING,
+        51,
+        "award_may_be_nominal",
+        "Reg. 2023/2831 Art 3(5) (the amount counted is the gross grant equivalent)",
+        sub_=C("k"),
+        granted_on=day("granted_on"),
+        amount=money("amount_cents"),
+        currency=C("currency"),
+    )
+
+
+def document_fields() -> dict[str, pl.Expr]:
+    """The decision keys added by the aid's form: ``gge`` (null for a plain grant) and ``signing_date``."""
+    dec = C("dec")
+    shown = dec & ((C("instrument").fill_null("grant") != "grant") | C("gge_method").is_not_null())
+    decided = C("gge_method").is_not_null() & C("gge_review").is_null()
+    return {
+        "gge": pl.when(shown).then(
+            pl.struct(
+                instrument=C("instrument"),
+                nominal=fmt.money(pl.coalesce("nominal_cents", "amount_cents")),
+                gge_eur=pl.when(decided).then(fmt.money(C("gge_eur_cents"))),
+                method=C("gge_method"),
+                citation=C("gge_cite"),
+                currency=C("currency"),
+                max_nominal=fmt.money(C("max_nominal_cur_cents")),
+                rules_entry=C("gge_entry"),
+            )
+        ),
+        "signing_date": pl.when(dec).then(fmt.iso(C("signing_date"))),
+    }
+
+
+__all__ = ["award_warning", "document_fields", "findings", "manual_flag"]

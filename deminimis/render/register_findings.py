@@ -1,0 +1,136 @@
+"""Warnings about Støtteregisteret's rows (see :mod:`deminimis.sources.register_combine`).
+
+Per counted award (``sub`` keeps its order in ``counted``): a register award not declared, a
+declared award missing from the register, a register status other than registered, a possibly
+nominal amount (loan, guarantee, equity), an interval counted at its upper bound, a legal basis
+the rules do not name; per employer-tax period counted once although two sources gave it; per
+decision, the live register not answering for a member of the undertaking.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from deminimis.render.findings import WARNING, Finding, day, finding, mapped, money
+from deminimis.render.messages import messages
+
+C = pl.col
+CITE = "Støtteregisteret (Brønnøysundregistrene); Regulation 2023/2831 Art 6-7"
+
+
+def _unavailable(d: pl.LazyFrame, consulted: pl.DataFrame | None) -> pl.LazyFrame:
+    bad = consulted if consulted is not None else pl.DataFrame(schema={"orgnr": pl.Utf8, "outcome": pl.Utf8})
+    bad = bad.lazy().filter(C("outcome") != "found").select(m="orgnr")
+    return (
+        d.filter(C("dec"))
+        .select("idx", m=C("members"))
+        .explode("m")
+        .join(bad, on="m")
+        .group_by("idx")
+        .agg(down=C("m").unique().sort().str.join(", "))
+    )
+
+
+def warnings(d: pl.LazyFrame, c: pl.LazyFrame, consulted: pl.DataFrame | None) -> list[Finding]:
+    """The register warnings, after the general ones (orders 50-59)."""
+    msgs = messages()
+    dec = C("dec") & (C("source") == "awards")
+    award = dict(
+        amount=money("amount_cents"),
+        currency=C("currency"),
+        granted_on=day("granted_on"),
+        reference=C("reference").fill_null("-"),
+        grantor=pl.when(C("grantor").fill_null("") != "")
+        .then(pl.concat_str(pl.lit(", "), C("grantor")))
+        .otherwise(pl.lit("")),
+    )
+    sub = C("k")
+    once = C("why").is_in(["in_register", "in_employer_tax_file"])
+    return [
+        finding(
+            c,
+            dec & (C("mismatch") == "not_declared"),
+            WARNING,
+            50,
+            "register_not_declared",
+            CITE,
+            sub_=sub,
+            **award,
+        ),
+        finding(
+            c,
+            dec & (C("mismatch") == "not_in_register"),
+            WARNING,
+            51,
+            "register_missing",
+            CITE,
+            sub_=sub,
+            **award,
+        ),
+        finding(
+            c,
+            dec & (C("why") == "register_status"),
+            WARNING,
+            52,
+            "register_status",
+            CITE,
+            sub_=sub,
+            status=C("reg_status"),
+            **award,
+        ),
+        finding(
+            c,
+            dec & C("reg_nominal").is_not_null() & C("counted"),
+            WARNING,
+            53,
+            "register_nominal",
+            "Regulation 2023/2831 Art 3(5), Art 4",
+            sub_=sub,
+            instrument=C("reg_nominal"),
+            **award,
+        ),
+        finding(
+            c,
+            dec & C("reg_interval").fill_null(False),
+            WARNING,
+            54,
+            "register_interval",
+            CITE,
+            sub_=sub,
+            **award,
+        ),
+        finding(
+            c,
+            dec & C("reg_unclassified").is_not_null(),
+            WARNING,
+            55,
+            "register_unclassified",
+            CITE,
+            sub_=sub,
+            text=C("reg_unclassified"),
+            **award,
+        ),
+        finding(
+            c,
+            C("dec") & (C("source") == "employer_tax") & once,
+            WARNING,
+            56,
+            "register_employer_tax_once",
+            CITE,
+            sub_=sub,
+            period=C("period"),
+            which=mapped("why", msgs["register_employer_tax_once"]),
+        ),
+        finding(
+            _unavailable(d, consulted),
+            pl.lit(True),
+            WARNING,
+            57,
+            "register_unavailable",
+            CITE,
+            orgnr=C("down"),
+        ),
+    ]
+
+
+__all__ = ["warnings"]
