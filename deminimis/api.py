@@ -126,6 +126,7 @@ def _decide(
             f"--unrecognised-basis '{unrecognised_basis}': use one of {tables.UNRECOGNISED_BASIS}"
         )
     apps, app_err = tables.canonical_applications(raw_apps, _currencies(rates), list(SCHEMES))
+    apps = apps.with_columns(prior_source=pl.lit(bool(awards)))  # warning no_prior_aid_source
     aw, aw_err, ln, fm, other_err = _side_tables(rules, rates, awards, links, firms, unrecognised_basis)
     et = et_err = None
     if employer_tax_file:

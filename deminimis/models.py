@@ -134,6 +134,8 @@ class RowError(_Model):
     row: int | None
     field: str
     message: str
+    message_nb: str | None = None
+    """The message in bokmål, naming the column by its Norwegian name (an addition)."""
 
 
 class LimitTest(_Model):
@@ -231,6 +233,8 @@ class Decision(_Model):
     """Through a financial intermediary: the date signed (the grant date is the quarter's end)."""
     sources: list[Source] = []
     registration: Registration | None = None
+    officer_notes: list[Finding] = []
+    """Open legal points and next steps for the officer's case note, never the applicant's letter."""
 
     def to_json_dict(self) -> dict:
         """The contract's JSON object (``window.from`` spelled as in the contract)."""

@@ -187,7 +187,7 @@ def test_letter_command_prints_one_or_every_decision(decisions_json: Path) -> No
     assert code == 0 and out.startswith(
         "Tilskudd til KAFE BRYGGA AS (org.nr. 912 346 803) – bagatellmessig støtte"
     )
-    assert "Kommisjonsforordning (EU) nr. 1407/2013" in out and "-" * 72 not in out
+    assert "kommisjonsforordning (EU) nr. 1407/2013" in out and "-" * 72 not in out
     code, out, _ = _run("letter", decisions_json, "--application-id", "A6", "--lang", "en")
     assert code == 0 and "Commission Regulation (EU) 2023/2831" in out
     code, out, _ = _run("letter", decisions_json)

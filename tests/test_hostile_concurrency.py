@@ -58,9 +58,7 @@ def test_32_processes_reserving_at_once_never_pass_the_ceiling_and_every_attempt
     open_ledger(url, create=True).close()
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
-    procs = [
-        ctx.Process(target=_worker, args=(url, i < BROKEN, barrier, results)) for i in range(PROCESSES)
-    ]
+    procs = [ctx.Process(target=_worker, args=(url, i < BROKEN, barrier, results)) for i in range(PROCESSES)]
     for p in procs:
         p.start()
     outcomes = []

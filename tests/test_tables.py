@@ -419,7 +419,8 @@ def test_xlsx_output_has_three_sheets_with_headers_numbers_and_input_order(tmp_p
     extra = [RowError(file="fixtures/awards.csv", row=99, field="basis", message="basis is missing")]
     write(result.decisions, out, input_errors=extra)
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["decisions", "errors", "counted"]
+    assert wb.sheetnames == ["decisions", "errors", "counted", "json"]  # json: hidden, for letter/report
+    assert wb["json"].sheet_state == "hidden"
 
     sheet = wb["decisions"]
     rows = list(sheet.iter_rows(values_only=True))
@@ -465,6 +466,11 @@ def test_csv_output_stays_utf8_with_bom_and_write_keeps_its_old_call(tmp_path: P
     data = (tmp_path / "d.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     frame = pl.read_csv(tmp_path / "d.csv", infer_schema=False)
-    assert frame.columns == list(FLAT_COLUMNS) and frame["application_id"][0] == "A1"
+    assert frame.columns == [*FLAT_COLUMNS, "decision_json"] and frame["application_id"][0] == "A1"
     write([], tmp_path / "empty.xlsx")
-    assert openpyxl.load_workbook(tmp_path / "empty.xlsx").sheetnames == ["decisions", "errors", "counted"]
+    assert openpyxl.load_workbook(tmp_path / "empty.xlsx").sheetnames == [
+        "decisions",
+        "errors",
+        "counted",
+        "json",
+    ]

@@ -53,7 +53,7 @@ def test_a_batch_upload_counts_routes_lists_row_errors_and_gives_the_workbook(cl
     workbook = client.get(link)
     assert workbook.status_code == 200 and "attachment" in workbook.headers["content-disposition"]
     book = openpyxl.load_workbook(io.BytesIO(workbook.content))
-    assert book.sheetnames == ["decisions", "errors", "counted"]
+    assert book.sheetnames == ["decisions", "errors", "counted", "json"]
     assert book["decisions"].max_row == 9
 
 

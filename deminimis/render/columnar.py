@@ -24,6 +24,7 @@ from deminimis.render.decisions import Decisions
 from deminimis.render.document import document
 from deminimis.render.links import link_findings, link_items
 from deminimis.render.reasons import reasons as reason_findings
+from deminimis.render.row_errors import message_nb_expr
 from deminimis.render.sources import sources as sources_items
 from deminimis.rules import Rules
 from deminimis.sources.register_rules import load_register_rules
@@ -39,9 +40,12 @@ def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
     """The decisions with the rule texts joined and the branch flags of the explanation."""
     n_errors = result.errors.lazy().group_by("idx").agg(n_errors=pl.len())
     missing = [c for c in READINGS if c not in result.decisions.columns]
+    unknown = (
+        [] if "prior_source" in result.decisions.columns else [pl.lit(None, pl.Boolean).alias("prior_source")]
+    )
     d = (
         result.decisions.lazy()
-        .with_columns([pl.lit(None, pl.Utf8).alias(c) for c in missing])
+        .with_columns([pl.lit(None, pl.Utf8).alias(c) for c in missing] + unknown)
         .join(rule_frames.entries(rules).lazy(), on="entry_id", how="left", maintain_order="left")
         .join(
             rule_frames.limits(rules).lazy(), on=["entry_id", "limit_id"], how="left", maintain_order="left"
@@ -191,8 +195,8 @@ def _found(
     rules: Rules,
     links: pl.LazyFrame,
     extra: list[findings.Finding] | None = None,
-) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """``idx, reasons`` and ``idx, warnings``."""
+) -> list[pl.LazyFrame]:
+    """``idx, reasons``, ``idx, warnings`` and ``idx, officer_notes``."""
     found = reason_findings(d, c, rules) + findings.warnings(d, c, rules) + link_findings(d, links)
     found += event_findings(d, c)
     found += [*gge_render.findings(d), gge_render.award_warning(c)]
@@ -201,13 +205,12 @@ def _found(
     item = pl.struct("code", "citation", "text_nb", "text_en")
     sorted_long = long.sort("idx", "kind", "order", "sub")
     grouped = sorted_long.group_by("idx", "kind", maintain_order=True).agg(item.alias("_list"))
-    reasons = grouped.filter(C("kind") == findings.REASON).select("idx", reasons=C("_list"))
-    warnings = grouped.filter(C("kind") == findings.WARNING).select("idx", warnings=C("_list"))
-    return reasons, warnings
+    kinds = {"reasons": findings.REASON, "warnings": findings.WARNING, "officer_notes": findings.NOTE}
+    return [grouped.filter(C("kind") == k).select("idx", **{name: C("_list")}) for name, k in kinds.items()]
 
 
 def _errors(result: Result) -> pl.LazyFrame:
-    item = pl.struct("file", "row", "field", "message")
+    item = pl.struct("file", "row", "field", "message", message_nb=message_nb_expr(C("message")))
     return result.errors.lazy().group_by("idx", maintain_order=True).agg(item.alias("errors"))
 
 
@@ -221,6 +224,7 @@ LISTS = (
     "headroom_calendar",
     "undertaking_links",
     "sources",
+    "officer_notes",
 )
 
 
@@ -246,14 +250,13 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
     )
     links = link_frame(result)
     register_warnings = register_findings.warnings(d, c, result.register_consulted)
-    reasons, warnings = _found(d, c, rules, links, register_warnings)
+    found = _found(d, c, rules, links, register_warnings)
     reg_rules = load_register_rules(rules.directory)
     full = d
     parts = (
         _fx(d, c),
         _counted_items(c),
-        reasons,
-        warnings,
+        *found,
         _errors(result),
         sources_items(d, result.sources, result.register_consulted, reg_rules),
         registration(d, reg_rules),

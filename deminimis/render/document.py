@@ -105,6 +105,7 @@ def document() -> pl.Expr:
         sources=C("sources"),
         registration=C("registration"),
         **document_fields(),
+        officer_notes=C("officer_notes"),
     )
 
 

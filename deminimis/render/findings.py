@@ -22,7 +22,7 @@ from deminimis.render.rule_frames import cite
 from deminimis.rules import Rules
 
 C = pl.col
-REASON, WARNING = 0, 1
+REASON, WARNING, NOTE = 0, 1, 2
 SCHEMA = {
     "idx": pl.UInt32,
     "kind": pl.Int8,
@@ -107,6 +107,17 @@ def day(col: str | pl.Expr) -> Value:
 
 def rate(col: str) -> Value:
     return lambda lang: fmt.rate(C(col), lang)
+
+
+def plural(code: str, n: str | pl.Expr) -> Value:
+    """``messages.toml [plural]`` ``{code}_one_{lang}`` or ``{code}_many_{lang}`` by the count."""
+    count = C(n) if isinstance(n, str) else n
+    table = messages()["plural"]
+    return lambda lang: (
+        pl.when(count == 1)
+        .then(fmt.fill(table[f"{code}_one_{lang}"], {"n": count}, lang))
+        .otherwise(fmt.fill(table[f"{code}_many_{lang}"], {"n": count}, lang))
+    )
 
 
 def by_lang(prefix: str) -> Value:
@@ -204,6 +215,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
                 30 + order,
                 code,
                 n=C(n),
+                awards=plural(code, n),
                 grant_date=day("grant_date"),
             )
         )
@@ -254,6 +266,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         ),
     ]
     out += _readings(d)
+    out.append(finding(d, dec & ~C("prior_source"), WARNING, 5, "no_prior_aid_source"))
     return out
 
 
@@ -296,6 +309,7 @@ def _readings(d: pl.LazyFrame) -> list[Finding]:
 
 
 __all__ = [
+    "NOTE",
     "REASON",
     "WARNING",
     "Finding",
@@ -306,6 +320,7 @@ __all__ = [
     "finding",
     "mapped",
     "money",
+    "plural",
     "rate",
     "warnings",
 ]

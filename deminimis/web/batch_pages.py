@@ -70,8 +70,9 @@ def _label(errors: list[RowError], paths: dict[str, Path], names: dict[str, str]
     return [e.model_copy(update={"file": by_path.get(e.file, e.file)}) for e in errors]
 
 
-def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool) -> None:
-    """Decide every row, write the workbook, and keep counts and errors on ``job``."""
+def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool, lang: str = "en") -> None:
+    """Decide every row, write the workbook (Norwegian columns on the nb page), and keep counts
+    and errors on ``job``."""
     settings, store = state.settings, state.web_store
 
     def progress(done: int, total: int) -> None:
@@ -93,7 +94,8 @@ def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool)
             decisions = relabel_file(decisions, path, job.names[field])
         input_errors = _label(result.input_errors, paths, job.names)
         workbook = io.BytesIO()
-        write_xlsx(decisions, workbook, input_errors)  # type: ignore[arg-type]  # xlsxwriter takes a file
+        headers = "nb" if lang == "nb" else "en"
+        write_xlsx(decisions, workbook, input_errors, headers)  # type: ignore[arg-type]  # xlsxwriter takes a file
         job.workbook = workbook.getvalue()
         job.counts = dict(Counter(d.route for d in decisions))
         job.errors = [e for d in decisions for e in d.errors] + input_errors
@@ -137,7 +139,9 @@ async def submit_batch(request: Request) -> Response:
     job = BatchJob(directory=directory, names=names, key=key)
     await run_in_threadpool(store.save_job, job)
     use_ledger = raw.get("use_ledger") is not None and ledger_allowed(request.app.state, raw)
-    threading.Thread(target=run_job, args=(job, paths, request.app.state, use_ledger), daemon=True).start()
+    threading.Thread(
+        target=run_job, args=(job, paths, request.app.state, use_ledger, lang), daemon=True
+    ).start()
     return RedirectResponse(f"/batch/{key}?lang={lang}", status_code=303)
 
 

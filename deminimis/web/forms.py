@@ -200,7 +200,12 @@ def _shift(row: Any, offset: int) -> int | None:
 
 
 def _row_message(e: RowError, label: str, t: Texts, offset: int) -> str:
-    return t("err_file_row", file=label, row=_shift(e.row, offset), field=e.field, message=e.message)
+    from deminimis.render.row_errors import column_nb, message_nb
+
+    nb = t.lang == "nb"
+    field = column_nb(e.field) if nb else e.field
+    message = (e.message_nb or message_nb(e.message)) if nb else e.message
+    return t("err_file_row", file=label, row=_shift(e.row, offset), field=field, message=message)
 
 
 def rows_as_text(rows: list[Row]) -> str:
