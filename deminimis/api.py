@@ -125,6 +125,8 @@ def check(
     register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
+    unrecognised_basis: str = "count",
+    events: Tables = None,
 ) -> Decision:
     """Decide one grant; the same pipeline as :func:`check_batch`. Broken rows of the side
     tables that concern no applicant are in :func:`check_one`'s ``input_errors``."""
@@ -167,6 +169,8 @@ def check_one(
     register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
+    unrecognised_basis: str = "count",
+    events: Tables = None,
 ) -> BatchResult:
     """Like :func:`check`, with the input errors of the side tables (``input_errors``)."""
     args = dict(locals())
@@ -197,6 +201,8 @@ def check_one(
         snapshot=snapshot,
         register=register,
         register_snapshot=register_snapshot,
+        unrecognised_basis=unrecognised_basis,
+        events=events,
     )
 
 
@@ -218,6 +224,8 @@ def check_batch(
     rates_file: PathLike | None = None,
     sheet: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    unrecognised_basis: str = "count",
+    events: Tables = None,
 ) -> BatchResult:
     """Decide every application (contract §1), cumulatively within each single undertaking
     unless ``independent``. ``progress(done, total)`` is called while rendering; ``ignored``
@@ -238,6 +246,8 @@ def check_batch(
         progress=progress,
         register=register,
         register_snapshot=register_snapshot,
+        unrecognised_basis=unrecognised_basis,
+        events=events,
     )
     result.ignored = [
         RowError(file=r["file"], row=r["row"], field="(row)", message=r["reason"])

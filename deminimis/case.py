@@ -27,6 +27,7 @@ from deminimis import fx
 from deminimis.batch_order import run_batch
 from deminimis.cumulation import Inputs
 from deminimis.errors import InputError
+from deminimis.events import canonical_events
 from deminimis.firms import firm_facts
 from deminimis.models import Decision, RowError
 from deminimis.render.columnar import build
@@ -35,7 +36,7 @@ from deminimis.rules import SCHEMES, Rules, load_rules
 from deminimis.sources import schemas, tables
 from deminimis.sources.inputs import TableInput, read_all, read_input, several
 from deminimis.sources.register_evidence import register_evidence
-from deminimis.undertaking import undertaking_map
+from deminimis.undertaking import LINK_SCHEMA, undertaking_map
 
 AwardSource = Callable[[list[str], "dt.date | None"], pl.DataFrame]
 Tables = TableInput | Sequence[TableInput] | None
@@ -87,26 +88,40 @@ class Context:
         return ["EUR", *self.rates.get_column("currency").unique().sort().to_list()]
 
 
-def awards_table(value: TableInput, ctx: Context, **options: object) -> tuple[pl.DataFrame, pl.DataFrame]:
+def awards_table(
+    value: TableInput, ctx: Context, unrecognised_basis: str = "count", **options: object
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(typed awards, their errors) of one awards table in any form."""
     raw = read_input(value, "awards", **options)  # type: ignore[arg-type]
-    return tables.canonical_awards(raw, ctx.currencies, ctx.rules.basis_aliases())
+    return tables.canonical_awards(raw, ctx.currencies, ctx.rules.basis_aliases(), unrecognised_basis)
 
 
 def links_table(values: Tables, **options: object) -> tuple[pl.DataFrame, pl.DataFrame]:
     raw = read_all(values, "links", **options)
     if raw is None:
-        return schemas.empty("links"), pl.DataFrame(schema=tables.ERRORS_SCHEMA)
+        return pl.DataFrame(schema=LINK_SCHEMA), pl.DataFrame(schema=tables.ERRORS_SCHEMA)
     return tables.canonical_links(raw)
 
 
-def _members(apps: pl.DataFrame, links: pl.DataFrame) -> list[str]:
-    """The applicants and every firm of their single undertakings."""
+def events_table(values: Tables) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """(typed corporate events, their errors), or (None, None) when none were given."""
+    raw = read_all(values, "events")
+    return (None, None) if raw is None else canonical_events(raw)
+
+
+def _members(apps: pl.DataFrame, links: pl.DataFrame, events: pl.DataFrame | None = None) -> list[str]:
+    """The applicants, every firm linked to them on any date, and the predecessors whose aid
+    events pass to those firms (a superset: the engine decides what counts on the grant date)."""
     umap = undertaking_map(links)
     own = apps.filter(~pl.col("has_error")).select("orgnr").unique()
     keys = own.join(umap, on="orgnr", how="left").select(pl.coalesce("undertaking_key", "orgnr").alias("k"))
     linked = umap.filter(pl.col("undertaking_key").is_in(keys["k"].implode())).get_column("orgnr")
-    return sorted({*own.get_column("orgnr").to_list(), *linked.to_list()})
+    found = {*own.get_column("orgnr").to_list(), *linked.to_list()}
+    if events is not None and not events.is_empty():
+        edges = events.select("predecessor_orgnr", "successor_orgnr").unique().rows()
+        while more := {p for p, s in edges if s in found and p not in found}:  # chains of events
+            found |= more
+    return sorted(found)
 
 
 def _name(typed: pl.DataFrame, value: TableInput) -> str:
@@ -144,15 +159,21 @@ def decide(
     progress: Callable[[int, int], None] | None = None,
     register: str | Path | bool | None = None,
     register_snapshot: str | Path | None = None,
+    unrecognised_basis: str = "count",
+    events: Tables = None,
 ) -> BatchResult:
     """Decide the applications (a text table from :func:`read_input`) against every input."""
     if employer_tax_missing not in EMPLOYER_TAX_MISSING:
         raise InputError(
             f"--employer-tax-missing '{employer_tax_missing}': use one of {EMPLOYER_TAX_MISSING}"
         )
+    if unrecognised_basis not in tables.UNRECOGNISED_BASIS:
+        raise InputError(
+            f"--unrecognised-basis '{unrecognised_basis}': use one of {tables.UNRECOGNISED_BASIS}"
+        )
     apps, app_err = tables.canonical_applications(applications, ctx.currencies, list(SCHEMES))
     given = several(awards)
-    typed = [awards_table(v, ctx) for v in given]
+    typed = [awards_table(v, ctx, unrecognised_basis) for v in given]
     typed_names = [_name(t, v) for (t, _), v in zip(typed, given, strict=True)]
     typed = [
         (t.with_columns(origin=pl.lit(f"input {i + 1}"), source=pl.lit("awards")), e)
@@ -167,7 +188,8 @@ def decide(
     et = et_err = None
     if (et_raw := read_all(employer_tax, "employer_tax")) is not None:
         et, et_err = employer_tax_mod.canonical_rows(et_raw, employer_tax_mod.load(ctx.rules.directory))
-    members = _members(apps, ln)
+    ev, ev_err = events_table(events)
+    members = _members(apps, ln, ev)
     found = [source(members, None) for source in sources]
     aw = (
         pl.concat([t for t, _ in typed] + found, how="diagonal_relaxed") if typed or found else pl.DataFrame()
@@ -179,7 +201,11 @@ def decide(
     )
     orgnrs = apps.filter(~pl.col("has_error"))["orgnr"].to_list() + ln["orgnr"].to_list()
     facts = firm_facts(fm, orgnrs, online=online, snapshot_dir=Path(snapshot) if snapshot else None)
-    inputs = Inputs(apps, app_err, aw, aw_err, ln, facts, pl.concat(other), et, et_err, employer_tax_missing)
+    # warning no_prior_aid_source: no declaration, ledger or register gave prior aid
+    apps = apps.with_columns(prior_source=pl.lit(bool(given) or bool(sources) or bool(register)))
+    inputs = Inputs(
+        apps, app_err, aw, aw_err, ln, facts, pl.concat(other), et, et_err, employer_tax_missing, ev, ev_err
+    )
     grant_dates = apps.filter(~pl.col("has_error"))["grant_date"].to_list()
     inputs.register = register_evidence(
         register, orgnrs, online, register_snapshot, ctx.rules.directory, grant_dates
@@ -204,6 +230,7 @@ def server_tables(settings: object, **given: object) -> dict[str, object]:
         "awards": _with(settings.awards_file, given.get("awards")),  # type: ignore[attr-defined]
         "links": _with(settings.links_file, given.get("links")),  # type: ignore[attr-defined]
         "employer_tax": _with(settings.employer_tax_file, given.get("employer_tax")),  # type: ignore[attr-defined]
+        "events": _with(settings.events_file, given.get("events")),  # type: ignore[attr-defined]
     }
 
 

@@ -107,6 +107,21 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "(a database URL or SQLite file, as for 'deminimis ledger'); read-only.",
         ),
         click.option(
+            "--events",
+            type=click.Path(path_type=Path),
+            help="Corporate events (merger, acquisition, split): event, predecessor_orgnr, "
+            "successor_orgnr, effective_date, share; the predecessor's earlier aid counts for the successor.",
+        ),
+        click.option(
+            "--unrecognised-basis",
+            "unrecognised_basis",
+            type=click.Choice(["count", "exclude"]),
+            default="count",
+            show_default=True,
+            help="A prior award whose basis text names no known legal basis: count it as de minimis "
+            "with a warning naming the nearest known basis (the safe reading), or leave it out.",
+        ),
+        click.option(
             "--online",
             is_flag=True,
             help="Look up firm facts live in Brønnøysund (Brreg) when the firms file and the local "
@@ -338,6 +353,8 @@ def check(fmt: str, lang: str, **kwargs: Any) -> None:
     elif fmt == "letter":
         from deminimis.render.letter import render_letter
 
+        if decision.route == "error":
+            click.echo("deminimis: no letter: the input has errors (see --format text)", err=True)
         click.echo(render_letter(decision, lang), nl=False)
     else:
         click.echo(render_text(decision, lang))
@@ -350,15 +367,28 @@ PROGRESS_FROM_ROWS = 2000
 
 
 def _progress_bar() -> Callable[[int, int], None] | None:
-    """A one-line progress counter on stderr for big batches; off when stderr is not a terminal."""
+    """A rich progress bar on stderr for big batches; silent when stderr is not a terminal."""
     if not sys.stderr.isatty():
         return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress(
+        "deminimis: deciding", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    )  # fmt: skip
+    task = None
 
     def show(done: int, total: int) -> None:
-        if total >= PROGRESS_FROM_ROWS:
-            end = "\n" if done + 500 >= total else ""
-            click.echo(f"\rdeminimis: deciding {done:,}/{total:,} rows", err=True, nl=False)
-            click.echo(end, err=True, nl=False)
+        nonlocal task
+        if total < PROGRESS_FROM_ROWS:
+            return
+        if task is None:
+            bar.start()
+            task = bar.add_task("batch", total=total)
+        bar.update(task, completed=done)
+        if done >= total:
+            bar.stop()
 
     return show
 
@@ -379,16 +409,35 @@ def _progress_bar() -> Callable[[int, int], None] | None:
     help="Decide each application alone. Default: cumulative, an earlier application of the same "
     "single undertaking (grant date, then input order) routed de_minimis counts for the later ones.",
 )
+@click.option(
+    "--headers",
+    type=click.Choice(["en", "nb"]),
+    default="en",
+    show_default=True,
+    help="Column names of .csv/.xlsx: the contract's field names (en), or Norwegian names and route "
+    "words (nb).",
+)
+@click.option(
+    "--csv-dialect",
+    "csv_dialect",
+    type=click.Choice(["excel", "excel-nb"]),
+    default="excel",
+    show_default=True,
+    help="excel: commas, decimal point; excel-nb: semicolons and decimal comma (Norwegian Excel).",
+)
 @errors_to_exit
-def batch(applications: Path, out: Path, **kwargs: Any) -> None:
+def batch(applications: Path, out: Path, headers: str, csv_dialect: str, **kwargs: Any) -> None:
     """Decide every row of an applications file; write one decision per row, in input order."""
     from deminimis.api import check_batch
     from deminimis.render.tables import FORMATS, write
 
     if out.suffix.lower() not in FORMATS:
         raise InputError(f"{out}: unknown output format '{out.suffix}' (use {', '.join(FORMATS)})")
-    result = check_batch(applications, progress=_progress_bar(), **kwargs)
-    write(result.decisions, out, input_errors=result.input_errors)
+    progress = _progress_bar()
+    result = check_batch(applications, progress=progress, **kwargs)
+    if progress is not None:
+        progress(len(result.decisions), len(result.decisions))
+    write(result.decisions, out, input_errors=result.input_errors, headers=headers, csv_dialect=csv_dialect)
     routes = result.routes()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(routes.items()))
     click.echo(f"deminimis: {len(result.decisions)} decisions written to {out} ({summary})", err=True)

@@ -133,6 +133,12 @@ def validate_files(
             errors = tables.canonical_links(raw)[1]
         elif file_kind == "firms":
             errors = tables.canonical_firms(raw)[1]
+        elif file_kind == "events":
+            from deminimis.events import canonical_events
+
+            errors = (
+                canonical_events(raw)[1].drop("orgnr").unique(["file", "row", "field"], maintain_order=True)
+            )
         else:
             errors = employer_tax.canonical_rows(raw, employer_tax.load(rules.directory))[1]
         parts.append(_with(errors, "error"))
@@ -215,9 +221,14 @@ def validate(
 
 
 def load_decisions(path: Path) -> list[Decision]:
-    """Decisions from a JSON list, a single JSON object, or JSON lines (``batch --out``)."""
+    """Decisions from what ``batch --out`` wrote: a JSON list, a single JSON object, JSON lines,
+    or the batch's .csv / .xlsx (whose JSON column / hidden sheet holds each whole decision)."""
     if not path.is_file():
         raise InputError(f"{path}: file not found (decisions)")
+    if path.suffix.lower() in (".csv", ".xlsx"):
+        from deminimis.render.tables import read_decision_texts
+
+        return _validated(path, [json.loads(t) for t in read_decision_texts(path)])
     text = path.read_text(encoding="utf-8-sig")
     try:
         data = json.loads(text)
@@ -226,7 +237,10 @@ def load_decisions(path: Path) -> list[Decision]:
             data = [json.loads(line) for line in text.splitlines() if line.strip()]
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: not JSON or JSON lines ({exc.msg}, line {exc.lineno})") from exc
-    items = data if isinstance(data, list) else [data]
+    return _validated(path, data if isinstance(data, list) else [data])
+
+
+def _validated(path: Path, items: list) -> list[Decision]:
     try:
         return [Decision.model_validate(item) for item in items]
     except ValidationError as exc:
@@ -235,19 +249,68 @@ def load_decisions(path: Path) -> list[Decision]:
         raise InputError(f"{path}: not a deminimis decision ({where}: {first['msg']})") from exc
 
 
+LETTERHEAD = ("kommune", "adresse", "saksnummer", "saksbehandler", "dato", "klageadgang")
+
+
+def _letterhead_options(func):  # type: ignore[no-untyped-def]
+    for name in reversed(LETTERHEAD):
+        func = click.option(f"--{name}", help=f"Letterhead: {name} (overrides --settings).")(func)
+    return func
+
+
 @click.command()
 @click.argument("decisions_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--application-id", "application_id", help="Only this decision (default: every one).")
 @click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder: one letter (DOCX and text) and one case note per application. Without it the "
+    "letter texts are printed.",
+)
+@click.option(
+    "--all",
+    "all_routes",
+    is_flag=True,
+    help="Also write letters for gber and manual_review (on request; never for error).",
+)
+@click.option(
+    "--settings",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Letterhead settings (TOML): kommune, adresse, saksnummer, saksbehandler, dato, klageadgang.",
+)
+@click.option(
+    "--template",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The municipality's own template: Jinja text (.txt/.j2) or DOCX with {{ kommune }} … and "
+    "{{ brødtekst }} where the letter goes.",
+)
+@_letterhead_options
 @errors_to_exit
-def letter(decisions_file: Path, application_id: str | None, lang: str) -> None:
-    """Print the decision-letter text for decisions JSON (from check --format json or batch).
+def letter(
+    decisions_file: Path,
+    application_id: str | None,
+    lang: str,
+    out_dir: Path | None,
+    all_routes: bool,
+    settings: Path | None,
+    template: Path | None,
+    **head: str | None,
+) -> None:
+    """Write the applicant's letters and the officer's case notes from a batch's output
+    (.json, .jsonl, .csv or .xlsx, as `batch --out` wrote it) or a `check --format json`.
+
+    Letters for de_minimis and covid_tf; gber and manual_review only with --all; none for
+    error (the case note says what to fix).
 
     \b
     Example:
-      deminimis batch apps.csv --awards awards.csv --out d.json
-      deminimis letter d.json --application-id A1 --lang nb
+      deminimis batch soknader.xlsx --awards tidligere.xlsx --out vedtak.xlsx
+      deminimis letter vedtak.xlsx --out brev/ --kommune "Bodø kommune" \\
+          --saksbehandler "Kari Nordmann" --saksnummer 2026/123
     """
+    from deminimis.render.casefile import load_letterhead, write_casefile
     from deminimis.render.letter import render_letter
 
     decisions = load_decisions(decisions_file)
@@ -255,7 +318,22 @@ def letter(decisions_file: Path, application_id: str | None, lang: str) -> None:
         decisions = [d for d in decisions if d.application_id == application_id]
         if not decisions:
             raise InputError(f"{decisions_file}: no decision with application_id '{application_id}'")
-    click.echo(("\n" + "-" * 72 + "\n\n").join(render_letter(d, lang) for d in decisions), nl=False)
+    if out_dir is None:
+        click.echo(("\n" + "-" * 72 + "\n\n").join(render_letter(d, lang) for d in decisions), nl=False)
+        return
+    letterhead = load_letterhead(settings, **head)
+    written = write_casefile(
+        decisions,
+        out_dir,
+        letterhead,
+        lang=lang,
+        letters_for="all" if all_routes else "granted",
+        template=template,
+    )
+    letters = sum(1 for p in written if p.name.endswith("_vedtak.docx"))
+    click.echo(
+        f"deminimis: {letters} letter(s) and {len(decisions)} case note(s) written to {out_dir}", err=True
+    )
 
 
 @click.command()
@@ -280,7 +358,8 @@ def letter(decisions_file: Path, application_id: str | None, lang: str) -> None:
 )
 @errors_to_exit
 def report(decisions_file: Path, fmt: str, out: Path, include_all: bool) -> None:
-    """Write the reporting export: navn, orgnr, tilskuddsbeløp, valuta, hjemmel, vedtaksdato.
+    """Write the reporting export: navn, orgnr, tilskuddsbeløp, valuta, hjemmel, vedtaksdato,
+    from a batch's output (.json, .jsonl, .csv or .xlsx).
 
     Only grants routed de_minimis or covid_tf are reported unless --all; the others are
     named on stderr.

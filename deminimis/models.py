@@ -41,12 +41,15 @@ class FxRate(_Model):
     source: str
 
 
-class AwardSource(_Model):
-    """One row that holds a counted award (a file and row, the ledger, a request, a register)."""
+class EventStep(_Model):
+    """A corporate event that passed a predecessor's aid on (Art 3(8)–(9))."""
 
-    file: str | None
-    row: int | None
-    source: str
+    event: str
+    predecessor_orgnr: str
+    successor_orgnr: str
+    effective_date: str
+    share: str
+    """The fraction passed on (``1`` for a merger or acquisition)."""
 
 
 class CountedAward(_Model):
@@ -69,6 +72,10 @@ class CountedAward(_Model):
     row: int | None = None
     grantor: str | None = None
     reference: str | None = None
+    country: str | None = None
+    """ISO 3166 alpha-2 of the granting state (awards; ``why`` ``other_state`` when not NO)."""
+    events: list[EventStep] | None = None
+    """A predecessor's aid: the events that passed it on to a member (``amount`` × shares)."""
     sources: list[str] | None = None
     """Every source holding this award (``awards.csv:3``, ``register:1000251908``); counted once."""
     mismatch: str | None = None
@@ -127,6 +134,8 @@ class RowError(_Model):
     row: int | None
     field: str
     message: str
+    message_nb: str | None = None
+    """The message in bokmål, naming the column by its Norwegian name (an addition)."""
 
 
 class LimitTest(_Model):
@@ -146,6 +155,21 @@ class HeadroomStep(_Model):
     """How much of today's counted aid leaves the window on ``date``."""
     max_grant: str
     """max(0, headroom_eur) in the application's currency at the grant date's rate (an estimate)."""
+
+
+class UndertakingLink(_Model):
+    """A link row of a member of the single undertaking, and whether it linked on the grant date."""
+
+    orgnr: str
+    undertaking_id: str
+    link_type: str | None
+    valid_from: str | None
+    valid_to: str | None
+    counted: bool
+    why: str
+    """``linked``, ``public_body`` (never links, recital 5) or ``not_valid_on_grant_date``."""
+    file: str | None = None
+    row: int | None = None
 
 
 class GrossGrantEquivalent(_Model):
@@ -201,12 +225,16 @@ class Decision(_Model):
     rules_entry: str | None = None
     headroom_calendar: list[HeadroomStep] = []
     """When the grant does not fit: the dates earlier aid leaves the window (see headroom.py)."""
+    undertaking_links: list[UndertakingLink] = []
+    """The perimeter with its link types: every link row of a member (issue 15)."""
     gge: GrossGrantEquivalent | None = None
     """Null for a plain grant; else the aid's form and its gross grant equivalent (deminimis.gge)."""
     signing_date: str | None = None
     """Through a financial intermediary: the date signed (the grant date is the quarter's end)."""
     sources: list[Source] = []
     registration: Registration | None = None
+    officer_notes: list[Finding] = []
+    """Open legal points and next steps for the officer's case note, never the applicant's letter."""
 
     def to_json_dict(self) -> dict:
         """The contract's JSON object (``window.from`` spelled as in the contract)."""
@@ -214,10 +242,10 @@ class Decision(_Model):
 
 
 __all__ = [
-    "AwardSource",
     "CountedAward",
     "CovidTF",
     "Decision",
+    "EventStep",
     "Finding",
     "FxRate",
     "GrossGrantEquivalent",
@@ -226,6 +254,7 @@ __all__ = [
     "Route",
     "Registration",
     "RowError",
+    "UndertakingLink",
     "Source",
     "Window",
 ]

@@ -13,7 +13,6 @@ from deminimis import fx
 from deminimis.counted_once import merge_sources
 from deminimis.money import to_eur_cents_expr
 from deminimis.sources import schemas
-from deminimis.undertaking import attach_undertaking
 
 ERROR_COLUMNS = ("file", "row", "field", "message", "orgnr")
 
@@ -43,11 +42,12 @@ def with_origin(awards: pl.DataFrame) -> pl.DataFrame:
 
 
 def prior_awards(
-    awards: pl.DataFrame, award_errors: pl.DataFrame, umap: pl.DataFrame, rates: pl.DataFrame
+    awards: pl.DataFrame, award_errors: pl.DataFrame, rates: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(awards with ``aw_idx``, ``undertaking_key``, rate, ``eur_cents``, ``sources``, ``near``
-    and ``duplicate``; the award errors with those before the first ECB rate)."""
-    aw = attach_undertaking(with_origin(awards).with_row_index("aw_idx"), umap)
+    """(awards with ``aw_idx``, rate, ``eur_cents``, ``sources``, ``near`` and ``duplicate``;
+    the award errors with those before the first ECB rate). The single undertaking of each
+    application is joined later, by member (:func:`deminimis.undertaking.perimeters`)."""
+    aw = with_origin(awards).with_row_index("aw_idx")
     aw = fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on").collect()
     aw = aw.with_columns(eur_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("rate_micro")))
     aw = merge_sources(aw).with_columns(

@@ -11,6 +11,7 @@ and says so on stderr; ``--no-ledger`` runs checks without one. The side files (
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,18 @@ def serve(host: str, port: int, workers: int, **options: Any) -> None:
         uvicorn.run(app, host=host, port=port)
         return
     os.environ[SETTINGS_ENV] = settings.to_json()
-    uvicorn.run("deminimis.server:app_from_env", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "deminimis.server:app_from_env", factory=True, host=host, port=port, workers=workers, **_patience()
+    )
+
+
+def _patience() -> dict[str, int]:
+    """A longer worker health check where uvicorn has one: a worker importing the engine on a
+    busy machine can take more than uvicorn's default 5 s to answer, and would be restarted."""
+    import uvicorn
+
+    known = inspect.signature(uvicorn.Config).parameters
+    return {"timeout_worker_healthcheck": 60} if "timeout_worker_healthcheck" in known else {}
 
 
 def settings_from_options(**options: Any) -> Any:

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 
 from deminimis import __version__, web
 from deminimis.http import errors, service
+from deminimis.http.docs import mount_docs
 from deminimis.http.settings import SETTINGS_ENV, ApiSettings
 from deminimis.ledger import Ledger, NotInitialised, migrate, open_ledger
 from deminimis.ledger.migrations import current_version
@@ -76,12 +77,14 @@ def create_app(settings: ApiSettings | None = None, **overrides: Any) -> FastAPI
         description=service.DESCRIPTION,
         lifespan=lifespan,
         max_body_size=settings.max_body_bytes,
-        docs_url="/docs",
+        docs_url=None,  # served from the package's own assets (deminimis.http.docs): works offline
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.ledger = ledger
     app.state.web_store = store
     service.mount(app)
+    mount_docs(app)
     errors.install(app)  # issue 19: every input error a 4xx, never a 500; body shield, headers, load
     web.mount(app)
     return app

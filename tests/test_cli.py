@@ -89,7 +89,8 @@ def test_check_text_in_both_languages() -> None:
     base = ["check", "--orgnr", "912346803", "--amount", "150000", "--grant-date", "2021-05-17", *SIDE]
     _, nb, _ = _run(*base, "--lang", "nb")
     _, en, _ = _run(*base, "--lang", "en")
-    assert "Resultat: DE_MINIMIS" in nb and "Perioden er 01.01.2019 til og med 17.05.2021" in nb
+    assert "Resultat: bagatellmessig støtte" in nb and "DE_MINIMIS" not in nb
+    assert "Beregningsperioden er 01.01.2019 til og med 17.05.2021" in nb
     assert "Result: DE_MINIMIS" in en and "The period is 2019-01-01 to 2021-05-17 inclusive" in en
 
 
@@ -107,7 +108,7 @@ def test_check_that_does_not_fit_lists_when_room_frees_up_in_json_and_text() -> 
     _, nb, _ = _run(*base)
     _, en, _ = _run(*base, "--lang", "en")
     plain_nb = nb.replace("\xa0", " ")
-    assert "fra 01.01.2022 er det plass til EUR 120 000,00 (om lag 1 207 980,00 NOK" in plain_nb
+    assert "Fra 01.01.2022 er det plass til EUR 120 000,00 (om lag kr 1 207 980,00" in plain_nb
     assert "from 2023-01-01, EUR 200,000.00 fits (about NOK 2,013,300.00" in en
     assert nb.count("01.01.2022") == 1  # once, as a reason
 

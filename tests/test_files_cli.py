@@ -64,9 +64,11 @@ def test_validate_lists_ignored_rows_and_warnings_and_exits_0_unless_strict() ->
     assert out.splitlines() == [
         f"{path}:6 ignored: blank row",
         f"{path}:7 basis: warning: basis 'Tilskudd fra fylket – «næringsfond»' is not a known legal basis; "
-        "read as 'other' (not counted as de minimis aid): check whether it was de minimis aid",
+        "counted as de minimis aid (the safe reading); nearest known basis: "
+        "'eu-midler forvaltet av kommisjonen' (eu_central)",
         f"{path}:8 basis: warning: basis 'Tilskudd fra fylket – «næringsfond»' is not a known legal basis; "
-        "read as 'other' (not counted as de minimis aid): check whether it was de minimis aid",
+        "counted as de minimis aid (the safe reading); nearest known basis: "
+        "'eu-midler forvaltet av kommisjonen' (eu_central)",
         f"{path}:8 duplicate: warning: same orgnr, granted_on, amount, currency and reference as {path}:7; "
         "both rows are kept",
         f"{path}:9 ignored: totals row ('Sum')",
@@ -185,7 +187,7 @@ def test_letter_command_prints_one_or_every_decision(decisions_json: Path) -> No
     assert code == 0 and out.startswith(
         "Tilskudd til KAFE BRYGGA AS (org.nr. 912 346 803) – bagatellmessig støtte"
     )
-    assert "Kommisjonsforordning (EU) nr. 1407/2013" in out and "-" * 72 not in out
+    assert "kommisjonsforordning (EU) nr. 1407/2013" in out and "-" * 72 not in out
     code, out, _ = _run("letter", decisions_json, "--application-id", "A6", "--lang", "en")
     assert code == 0 and "Commission Regulation (EU) 2023/2831" in out
     code, out, _ = _run("letter", decisions_json)

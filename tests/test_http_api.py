@@ -55,6 +55,7 @@ def _without_origin(decision: dict) -> dict:
             for c in decision["counted"]
         ],
         "errors": [{**e, "file": None} for e in decision["errors"]],
+        "undertaking_links": [{**x, "file": None} for x in decision.get("undertaking_links", [])],
         # the ledger's imported rows are listed as the ledger (issue 13), the same rows in a file
         # as a declaration: the kind of source differs by surface, the decision does not
         "sources": [s["kind"].replace("ledger", "declaration") for s in decision["sources"]],
@@ -210,6 +211,7 @@ def test_batch_as_a_json_list_decides_each_row(client: TestClient) -> None:
             "row": 1,
             "field": "orgnr",
             "message": "orgnr '912346804' has a wrong check digit (MOD11)",
+            "message_nb": "organisasjonsnummeret «912346804» har feil kontrollsiffer",
         }
     ]
     assert client.post("/v1/batch", json=[]).json() == []
@@ -242,7 +244,8 @@ def test_batch_as_an_uploaded_file_matches_the_python_batch(client: TestClient) 
     assert [_without_origin(d) for d in got] == [
         _without_origin(d.to_json_dict()) for d in expected.decisions
     ]
-    assert got[-1]["errors"][0] | {"message": ""} == {
+    assert got[-1]["errors"][0] | {"message": "", "message_nb": ""} == {
+        "message_nb": "",
         "file": "applications.csv",
         "row": 9,
         "field": "orgnr",
@@ -264,3 +267,9 @@ def test_batch_upload_with_a_broken_awards_file_gives_422_with_rows(client: Test
 
 def test_batch_needs_json_or_multipart(client: TestClient) -> None:
     assert client.post("/v1/batch", content=b"orgnr", headers={"content-type": "text/csv"}).status_code == 415
+
+
+def test_the_api_docs_use_the_packaged_swagger_assets_not_a_cdn(client: TestClient) -> None:
+    html = client.get("/docs").text
+    assert "/docs-assets/swagger-ui-bundle.js" in html and "cdn.jsdelivr" not in html
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200

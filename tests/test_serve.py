@@ -5,6 +5,7 @@ honours Idempotency-Key on reservations, and keeps the page's results across a r
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -216,6 +217,21 @@ def test_a_restart_keeps_a_batch_run_and_its_workbook(tmp_path: Path) -> None:
         workbook = second.get(f"/batch/{key}/decisions.xlsx")
         assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
         assert "s%C3%B8knader" in workbook.headers["content-disposition"]
+
+
+def test_a_run_whose_server_stopped_is_shown_as_failed(tmp_path: Path) -> None:
+    from deminimis.web.store import STALE_AFTER, STOPPED, BatchJob, LedgerStore
+
+    led = Ledger(tmp_path / "l.sqlite", must_exist=False)
+    migrate(led)
+    store = LedgerStore(led)
+    store.save_job(BatchJob(directory=None, names={"applications": "a.csv"}, key="run1", done=5, total=9))
+    assert store.get_job("run1").status == "running"
+    with led.write(locked=False) as conn:  # no progress since long before the limit
+        conn.execute(sa.update(web_batches).values(updated_at=dt.datetime.now(dt.UTC) - 2 * STALE_AFTER))
+    stopped = store.get_job("run1")
+    assert (stopped.status, stopped.message, stopped.done) == ("failed", STOPPED, 5)
+    led.close()
 
 
 def test_without_a_ledger_results_live_in_memory(tmp_path: Path) -> None:

@@ -49,6 +49,9 @@ def test_semicolon_cp1252_norwegian_awards_file_is_read_with_its_values() -> Non
         "basis",
         "grantor",
         "reference",
+        "basis_text",
+        "basis_nearest",
+        "country",
         "instrument",
         "nominal_cents",
     ]
@@ -71,7 +74,14 @@ def test_semicolon_cp1252_norwegian_awards_file_is_read_with_its_values() -> Non
         6_000_000,
     ]
     assert typed["currency"].to_list() == ["NOK", "EUR", "NOK", "NOK", "NOK", "NOK"]
-    assert typed["basis"].to_list() == ["de_minimis", "de_minimis", "covid_tf_3_1", "gber", "other", "other"]
+    # «Tilskudd fra fylket – «næringsfond»» names no known basis: counted as de minimis (issue 15)
+    assert typed["basis"].to_list() == ["de_minimis"] * 2 + [
+        "covid_tf_3_1",
+        "gber",
+        "de_minimis",
+        "de_minimis",
+    ]
+    assert typed["basis_text"].to_list()[4:] == ["Tilskudd fra fylket – «næringsfond»"] * 2
     assert typed["grantor"].to_list()[:2] == ["Bodø kommune", "Innovasjon Norge"]
     assert ignored.select("row", "reason").rows() == [(6, "blank row"), (9, "totals row ('Sum')")]
     warnings = tables.award_warnings(raw, ALIASES)
@@ -309,8 +319,8 @@ def test_the_kind_is_guessed_from_the_headers() -> None:
         ("Bagatellmessig støtte til tjenester av allmenn økonomisk betydning", "de_minimis_sgei", False),
         ("Bagatellmessig støtte i landbruket", "de_minimis_agriculture", False),
         ("SGEI de minimis", "de_minimis_sgei", False),
-        ("de minimis / gruppeunntak", "gber", True),
-        ("Tilskudd fra fylket", "other", True),
+        ("de minimis / gruppeunntak", "de_minimis", True),  # the safe reading (issue 15)
+        ("Tilskudd fra fylket", "de_minimis", True),
         ("Annen støtte", "other", False),
     ],
 )
@@ -409,7 +419,8 @@ def test_xlsx_output_has_three_sheets_with_headers_numbers_and_input_order(tmp_p
     extra = [RowError(file="fixtures/awards.csv", row=99, field="basis", message="basis is missing")]
     write(result.decisions, out, input_errors=extra)
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["decisions", "errors", "counted"]
+    assert wb.sheetnames == ["decisions", "errors", "counted", "json"]  # json: hidden, for letter/report
+    assert wb["json"].sheet_state == "hidden"
 
     sheet = wb["decisions"]
     rows = list(sheet.iter_rows(values_only=True))
@@ -455,6 +466,11 @@ def test_csv_output_stays_utf8_with_bom_and_write_keeps_its_old_call(tmp_path: P
     data = (tmp_path / "d.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     frame = pl.read_csv(tmp_path / "d.csv", infer_schema=False)
-    assert frame.columns == list(FLAT_COLUMNS) and frame["application_id"][0] == "A1"
+    assert frame.columns == [*FLAT_COLUMNS, "decision_json"] and frame["application_id"][0] == "A1"
     write([], tmp_path / "empty.xlsx")
-    assert openpyxl.load_workbook(tmp_path / "empty.xlsx").sheetnames == ["decisions", "errors", "counted"]
+    assert openpyxl.load_workbook(tmp_path / "empty.xlsx").sheetnames == [
+        "decisions",
+        "errors",
+        "counted",
+        "json",
+    ]

@@ -81,9 +81,10 @@ def test_a_fixture_check_shows_route_figures_window_and_counted_awards(client) -
     assert "01.01.2019 til og med 17.05.2021" in text
     assert "EUR 115\u00a0780,00" in text and "EUR 14\u00a0900,91" in text and "EUR 69\u00a0319,09" in text
     assert "awards.csv 2" in text and "9,782" in text  # counted award: file, row and its ECB rate
-    assert "kompensasjonsordningen (TF 3.1)" in text and "telles under kompensasjonsordningen" in text
+    assert "kompensasjonsordningen (den midlertidige rammen punkt 3.1)" in text
+    assert "telles under kompensasjonsordningen" in text
     assert "KAFE BRYGGA AS" in text and "Bodø" in text  # firm facts from the firms file
-    assert "Tildelingsdato 17.05.2021" in text  # the reasons text
+    assert "For tildelingsdato 17.05.2021 gjelder" in text  # the reasons text
     assert 'id="reserve"' in html  # the ledger is on and the grant fits
 
 
@@ -152,7 +153,7 @@ def test_a_broken_declaration_row_names_file_row_and_field(client) -> None:
         "912346803;2019-06-12;350000;NOK;de_minimis\n912346803;x;1;NOK;de_minimis\n"
     )
     status, html = check(client, files={"declaration": ("mine.csv", data.encode(), "text/csv")})
-    assert status == 422 and "mine.csv, rad 3, felt granted_on" in field_errors(html)["declaration"]
+    assert status == 422 and "mine.csv, rad 3, kolonne «tildelingsdato»" in field_errors(html)["declaration"]
 
 
 def test_the_declaration_template_reads_back(client, tmp_path: Path) -> None:

@@ -152,6 +152,7 @@ async def _json(request: Request, settings: ApiSettings) -> Sequence[Decision]:
         ledger,
         applications_table(batch.applications),
         independent=batch.independent,
+        unrecognised_basis=batch.unrecognised_basis,
         **{**case_tables(settings, **given), **extra},
     )
     return result.decisions

@@ -25,6 +25,7 @@ from deminimis import employer_tax as employer_tax_mod
 from deminimis import fx
 from deminimis.api import application_record
 from deminimis.case import Context, awards_table, links_table, server_tables
+from deminimis.events import canonical_events
 from deminimis.rules import SCHEMES
 from deminimis.sources import tables
 from deminimis.sources.inputs import TableInput, read_input
@@ -37,6 +38,7 @@ REQUEST_AWARDS = "request.awards"
 """``counted[].file`` of prior aid given in the request body (``row``: its list index)."""
 REQUEST_LINKS = "request.links"
 REQUEST_EMPLOYER_TAX = "request.employer_tax"
+REQUEST_EVENTS = "request.events"
 
 
 def _error(loc: Sequence[str | int], msg: str, value: Any = None) -> dict[str, Any]:
@@ -100,15 +102,17 @@ def _records(items: Sequence[BaseModel]) -> list[dict[str, Any]]:
 def body_tables(
     body: Any, settings: ApiSettings, errors: list[dict[str, Any]] | None = None
 ) -> dict[str, pl.DataFrame | None]:
-    """The body's ``awards``, ``links`` and ``employer_tax`` as tables; one 422 listing
-    ``errors`` and every broken row, or 413 when there are too many rows."""
+    """The body's ``awards``, ``links``, ``employer_tax`` and ``events`` as tables; one 422
+    listing ``errors`` and every broken row, or 413 when there are too many rows."""
     ctx = context(settings)
-    out: dict[str, pl.DataFrame | None] = {"awards": None, "links": None, "employer_tax": None}
+    unrecognised = getattr(body, "unrecognised_basis", "count")
+    out: dict[str, pl.DataFrame | None] = dict.fromkeys(("awards", "links", "employer_tax", "events"))
     problems = list(errors or [])
     for field, label in (
         ("awards", REQUEST_AWARDS),
         ("links", REQUEST_LINKS),
         ("employer_tax", REQUEST_EMPLOYER_TAX),
+        ("events", REQUEST_EVENTS),
     ):
         rows = _records(getattr(body, field, None) or [])
         limit_rows(len(rows), settings, field)
@@ -116,9 +120,12 @@ def body_tables(
             continue
         raw = read_input(rows, field, label=label, first_row=0)
         if field == "awards":
-            _, bad = awards_table(raw, ctx)
+            _, bad = awards_table(raw, ctx, unrecognised)
         elif field == "links":
             _, bad = links_table(raw)
+        elif field == "events":  # an event's error is given for both of its orgnr: once here
+            _, bad = canonical_events(raw)
+            bad = bad.unique(["file", "row", "field"], maintain_order=True)
         else:
             _, bad = employer_tax_mod.canonical_rows(raw, employer_tax_mod.load(ctx.rules.directory))
         problems += _row_errors(bad, rows, field)

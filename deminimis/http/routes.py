@@ -94,7 +94,12 @@ def check(body: CheckIn, ledger: MaybeLedgerDep, settings: SettingsDep) -> Decis
     server without a ledger, against the awards given here only."""
     given = body_tables(body, settings, application_errors(body, settings))
     tables = case_tables(settings, **given) | ({"register": True} if body.use_register else {})
-    result = check_with_ledger(ledger if body.use_ledger else None, **application_row(body), **tables)
+    result = check_with_ledger(
+        ledger if body.use_ledger else None,
+        unrecognised_basis=body.unrecognised_basis,
+        **application_row(body),
+        **tables,
+    )
     return result.decisions[0]
 
 
@@ -127,6 +132,7 @@ def create_reservation(
         context={"body": body.model_dump()},
         idempotency_key=idempotency_key,
         fingerprint=fingerprint(body.model_dump(mode="json")),
+        unrecognised_basis=body.unrecognised_basis,
         **application_row(body),
         **case_tables(settings, **given),
     )

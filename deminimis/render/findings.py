@@ -22,7 +22,7 @@ from deminimis.render.rule_frames import cite
 from deminimis.rules import Rules
 
 C = pl.col
-REASON, WARNING = 0, 1
+REASON, WARNING, NOTE = 0, 1, 2
 SCHEMA = {
     "idx": pl.UInt32,
     "kind": pl.Int8,
@@ -109,6 +109,17 @@ def rate(col: str) -> Value:
     return lambda lang: fmt.rate(C(col), lang)
 
 
+def plural(code: str, n: str | pl.Expr) -> Value:
+    """``messages.toml [plural]`` ``{code}_one_{lang}`` or ``{code}_many_{lang}`` by the count."""
+    count = C(n) if isinstance(n, str) else n
+    table = messages()["plural"]
+    return lambda lang: (
+        pl.when(count == 1)
+        .then(fmt.fill(table[f"{code}_one_{lang}"], {"n": count}, lang))
+        .otherwise(fmt.fill(table[f"{code}_many_{lang}"], {"n": count}, lang))
+    )
+
+
 def by_lang(prefix: str) -> Value:
     return lambda lang: C(f"{prefix}_{lang}")
 
@@ -175,6 +186,22 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             **stale,
         ),
     ]
+    out.append(
+        finding(
+            c,
+            dec & (C("source") == "awards") & C("basis_nearest").is_not_null(),
+            WARNING,
+            25,
+            "basis_unrecognised",
+            "Regulation 2023/2831 Art 6(4); Regulation 1407/2013 Art 6(3)",
+            sub_=C("k"),
+            text=C("basis_text"),
+            nearest=C("basis_nearest"),
+            amount=money("amount_cents"),
+            currency=C("currency"),
+            granted_on=day("granted_on"),
+        )
+    )
     for order, (code, n) in enumerate(
         (
             ("award_after_grant_date", "n_after"),
@@ -190,6 +217,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
                 30 + order,
                 code,
                 n=C(n),
+                awards=plural(code, n),
                 grant_date=day("grant_date"),
             )
         )
@@ -241,6 +269,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         ),
     ]
     out += _readings(d)
+    out.append(finding(d, dec & ~C("prior_source"), WARNING, 5, "no_prior_aid_source"))
     return out
 
 
@@ -283,6 +312,7 @@ def _readings(d: pl.LazyFrame) -> list[Finding]:
 
 
 __all__ = [
+    "NOTE",
     "REASON",
     "WARNING",
     "Finding",
@@ -293,6 +323,7 @@ __all__ = [
     "finding",
     "mapped",
     "money",
+    "plural",
     "rate",
     "warnings",
 ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,10 @@ def _context(decision: Decision, lang: str) -> dict[str, Any]:
     def rate(text: str) -> str:
         return text.replace(".", ",") if lang == "nb" else text
 
+    def cur(code: str | None) -> str:
+        code = code or "NOK"
+        return "kr" if lang == "nb" and code == "NOK" else code
+
     d = decision
     fx = next((f for f in d.fx if f.currency == d.currency and f.date == d.grant_date), None)
     after_cur = None
@@ -152,8 +157,10 @@ def _context(decision: Decision, lang: str) -> dict[str, Any]:
             "basis": a.basis,
             "member": _orgnr(a.orgnr) if a.orgnr != d.orgnr else None,
             "currency": a.currency,
+            "cur": cur(a.currency),
             "amount": money(a.amount),
             "eur": money(a.eur),
+            "via": _via(a.events, lang),
         }
         for a in d.counted
         if a.counted and not (a.source == "employer_tax" and _cents(a.amount) == 0)
@@ -166,7 +173,10 @@ def _context(decision: Decision, lang: str) -> dict[str, Any]:
         "orgnr": _orgnr(d.orgnr),
         "members": [_orgnr(m) for m in d.undertaking if m != d.orgnr],
         "currency": d.currency or "NOK",
+        "cur": cur(d.currency),
         "amount": money(d.gge.nominal if d.gge and d.amount is None else d.amount),
+        "gge": money(d.amount) if d.gge is None else None,
+        "declaration_only": any(w.code == "no_prior_aid_source" for w in d.warnings),
         "new_aid_eur": money(d.new_aid_eur),
         "fx": fx is not None and d.gge is None,
         "gge_lines": [getattr(r, f"text_{lang}") for r in d.reasons if r.code in GGE_LINES],
@@ -204,10 +214,40 @@ def _context(decision: Decision, lang: str) -> dict[str, Any]:
     }
 
 
+EVENT_WORDS = {
+    "nb": {"merger": "fusjon", "acquisition": "oppkjøp", "split": "fisjon"},
+    "en": {"merger": "merger", "acquisition": "acquisition", "split": "split"},
+}
+
+
+def _via(events: list | None, lang: str) -> str | None:
+    """How a predecessor's aid reached the applicant: ``overført ved fusjon 01.01.2024 til …``."""
+    if not events:
+        return None
+    word = "overført ved" if lang == "nb" else "passed on by"
+    to = "til org.nr." if lang == "nb" else "to"
+
+    def share(text: str) -> str:
+        if text == "1":
+            return ""
+        pct = f"{Decimal(text) * 100:f}".rstrip("0").rstrip(".")
+        return f" ({pct.replace('.', ',')}\u00a0%)" if lang == "nb" else f" ({pct}%)"
+
+    steps = [
+        f"{EVENT_WORDS[lang][e.event]} {_day(e.effective_date, lang)}{share(e.share)} {to} "
+        f"{_orgnr(e.successor_orgnr)}"
+        for e in events
+    ]
+    return f"{word} {', '.join(steps)}"
+
+
 def render_letter(decision: Decision, lang: str = "nb") -> str:
-    """The letter text for one decision, in Norwegian bokmål (``nb``) or English (``en``)."""
+    """The applicant's letter for one decision, in bokmål (``nb``) or English (``en``); empty
+    for route ``error`` (nothing can be decided). Officer notes never appear in it."""
     if lang not in LANGS:
         raise ValueError(f"lang '{lang}': use one of {', '.join(LANGS)}")
+    if decision.route == "error":
+        return ""  # no letter until the input errors are corrected: the case note says what to fix
     text = _environment().get_template(f"letter_{lang}.txt.j2").render(_context(decision, lang))
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -74,10 +74,10 @@ def inert_frame(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def write_csv(frame: pl.DataFrame, out: Path | str) -> None:
+def write_csv(frame: pl.DataFrame, out: Path | str, separator: str = ",") -> None:
     """CSV (UTF-8 with BOM for Excel), cells neutralised, written atomically."""
     with atomic_path(out) as tmp:
-        inert_frame(frame).write_csv(tmp, include_bom=True)
+        inert_frame(frame).write_csv(tmp, include_bom=True, separator=separator)
 
 
 def workbook(path: Path | str | BinaryIO) -> xlsxwriter.Workbook:

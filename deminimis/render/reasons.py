@@ -10,9 +10,21 @@ from __future__ import annotations
 
 import polars as pl
 
-from deminimis.render.findings import REASON, Finding, by_lang, day, finding, mapped, money, rate
+from deminimis.render.findings import (
+    NOTE,
+    REASON,
+    Finding,
+    amount,
+    by_lang,
+    day,
+    finding,
+    mapped,
+    money,
+    plural,
+    rate,
+)
 from deminimis.render.messages import messages
-from deminimis.render.rule_frames import cite
+from deminimis.render.rule_frames import cite, cite_nb
 from deminimis.render.source_findings import source_reasons
 from deminimis.rules import Rules
 
@@ -28,7 +40,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
     msgs, covid = messages(), rules.covid
     dm = C("dm")
     out = [
-        finding(d, ~C("dec"), REASON, 10, "error", n=C("n_errors")),
+        finding(d, ~C("dec"), REASON, 10, "error", n=C("n_errors"), errors=plural("error", "n_errors")),
         finding(
             d,
             C("sec_manual"),
@@ -40,7 +52,13 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             reason=by_lang("s_reason"),
         ),
         finding(
-            d, C("no_entry"), REASON, 12, "no_rule_data", grant_date=day("grant_date"), scheme=C("scheme")
+            d,
+            C("no_entry"),
+            REASON,
+            12,
+            "no_rule_data",
+            grant_date=day("grant_date"),
+            scheme=mapped("scheme", msgs["scheme_name"], default=C("scheme")),
         ),
         finding(
             d,
@@ -60,8 +78,8 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             "regime",
             C("e_cite"),
             grant_date=day("grant_date"),
-            regime=C("regime"),
-            citation=C("e_cite"),
+            regime=by_lang("e_name"),
+            citation=by_lang("e_cite"),
         ),
         finding(
             d,
@@ -71,6 +89,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             "undertaking",
             ART_2_2,
             members=C("members").list.join(", "),
+            citation=lambda lang: pl.concat_str(C("e_name_nb"), pl.lit(" artikkel 2 nr. 2")),
         ),
         finding(
             d,
@@ -104,19 +123,53 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         currency=C("currency"),
         granted_on=day("granted_on"),
         basis=by_lang("label"),
-        grantor=pl.when(C("grantor").fill_null("") != "")
-        .then(pl.concat_str(pl.lit(", "), C("grantor")))
-        .otherwise(pl.lit("")),
+        grantor=lambda lang: pl.concat_str(
+            pl.when(C("grantor").fill_null("") != "")
+            .then(pl.concat_str(pl.lit(", "), C("grantor")))
+            .otherwise(pl.lit("")),
+            pl.when(C("is_copy").fill_null(False))
+            .then(
+                pl.concat_str(
+                    pl.lit(", til " if lang == "nb" else ", to "),
+                    C("orgnr"),
+                    pl.lit(", overført til " if lang == "nb" else ", passed on to "),
+                    C("steps").list.last().struct.field("successor_orgnr"),
+                )
+            )
+            .otherwise(pl.lit("")),
+        ),
         eur=money("eur_cents"),
         rate=rate("rate"),
         rate_date=day("rate_date"),
         source=C("rate_source"),
+        money=amount("amount_cents"),
     )
     out += [
         finding(c, shown & (C("currency") != "EUR"), REASON, 30, "counted_award", sub_=C("k"), **award),
         finding(c, shown & (C("currency") == "EUR"), REASON, 30, "counted_award_eur", sub_=C("k"), **award),
         finding(d, dm & (C("n_shown") == 0), REASON, 31, "no_prior"),
         *source_reasons(d, c, shown, award),
+        finding(
+            c,
+            dm & (C("why") == "other_state"),
+            REASON,
+            32,
+            "award_other_state",
+            "Regulation 1407/2013 / 2023/2831, Art 3(2)",
+            sub_=C("k"),
+            country=C("country"),
+            **award,
+        ),
+        finding(
+            c,
+            dm & (C("why") == "eu_central"),
+            REASON,
+            32,
+            "award_eu_central",
+            "Regulation 2023/2831, recital 14",
+            sub_=C("k"),
+            **award,
+        ),
     ]
     et = dm & (C("source") == "employer_tax")
     et_values = dict(
@@ -165,6 +218,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         rate=rate("app_rate"),
         rate_date=day("app_rate_date"),
         source=C("app_rate_source"),
+        money=amount("amount_cents"),
     )
     total = C("counted_total_cents") + C("new_cents")
     result = dict(
@@ -186,7 +240,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             "ceiling",
             C("l_cite"),
             ceiling=money("ceiling_cents"),
-            citation=C("l_cite"),
+            citation=by_lang("l_cite"),
             counted=money("counted_total_cents"),
             headroom=money("headroom_cents"),
         ),
@@ -197,7 +251,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             52,
             "fits",
             C("l_cite"),
-            regime=C("regime"),
+            regime=by_lang("e_name"),
             after=money("headroom_after_cents"),
             **result,
         ),
@@ -210,7 +264,9 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             pl.concat_str(C("regime"), pl.lit(ZENNARO)),
             max_eur=money("max_cents"),
             max_cur=money("max_cur_cents"),
+            max_amount=amount("max_cur_cents"),
             currency=C("currency"),
+            citation=lambda lang: pl.concat_str(C("e_name_nb"), pl.lit(" artikkel 3 nr. 7")),
             **result,
         ),
     ]
@@ -218,9 +274,10 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
     has_cap = C("cap_id").fill_null("") != ""
     tf_total = C("tf_prior_cents") + C("new_cents")
     diff_cite = cite(covid.difficulty_citation)
+    diff_cites = {"nb": cite_nb(covid.difficulty_citation), "en": diff_cite}
     cap = dict(
         cap=money("cap_cents"),
-        citation=C("c_cite"),
+        citation=by_lang("c_cite"),
         prior=money("tf_prior_cents"),
         total=money(tf_total),
         max=money(pl.max_horizontal(C("tf_headroom_cents"), pl.lit(0))),
@@ -245,7 +302,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             "covid_tf_difficulty",
             diff_cite,
             date=day(pl.lit(covid.difficulty_date)),
-            citation=pl.lit(diff_cite),
+            citation=lambda lang: pl.lit(diff_cites[lang]),
         ),
         finding(
             d, tf & has_cap & (tf_total <= C("cap_cents")), REASON, 61, "covid_tf_fits", C("c_cite"), **cap
@@ -264,25 +321,54 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             date=day("date"),
             eur=money("headroom_cents"),
             max=money("max_cur_cents"),
+            max_amount=amount("max_cur_cents"),
             currency=C("currency"),
             freed=money("freed_cents"),
         ),
+    ]
+    return out + notes(d)
+
+
+def notes(d: pl.LazyFrame) -> list[Finding]:
+    """The officer's notes: open legal points of the rules data and the next steps."""
+    has_cap = C("cap_id").fill_null("") != ""
+    return [
+        finding(d, C("dec") & C("e_note_nb").is_not_null(), NOTE, 10, "officer_note", note=by_lang("e_note")),
         finding(
-            d, C("dec") & C("e_unverified").is_not_null(), REASON, 80, "unverified", what=C("e_unverified")
+            d,
+            C("sec_manual") & C("s_note_nb").is_not_null(),
+            NOTE,
+            11,
+            "officer_note",
+            note=by_lang("s_note"),
+        ),
+        finding(d, C("route") == "gber", NOTE, 20, "gber_next", GBER),
+        finding(d, C("route") == "manual_review", NOTE, 21, "manual_next"),
+        finding(
+            d,
+            C("dec") & C("e_unverified").is_not_null(),
+            NOTE,
+            80,
+            "unverified",
+            what=by_lang("e_unverified"),
         ),
         finding(
-            d, C("dec") & C("l_unverified").is_not_null(), REASON, 81, "unverified", what=C("l_unverified")
+            d,
+            C("dec") & C("l_unverified").is_not_null(),
+            NOTE,
+            81,
+            "unverified",
+            what=by_lang("l_unverified"),
         ),
         finding(
             d,
             C("dec") & C("route").is_in(["covid_tf", "gber"]) & has_cap & C("c_unverified").is_not_null(),
-            REASON,
+            NOTE,
             82,
             "unverified",
-            what=C("c_unverified"),
+            what=by_lang("c_unverified"),
         ),
     ]
-    return out
 
 
 def _calendar_steps(d: pl.LazyFrame) -> pl.LazyFrame:
@@ -296,4 +382,4 @@ def _calendar_steps(d: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-__all__ = ["reasons"]
+__all__ = ["notes", "reasons"]

@@ -158,18 +158,34 @@ def counted_rows(decisions: Sequence[Decision]) -> pl.DataFrame:
         "assumed": pl.Boolean,
     }
     if isinstance(decisions, Decisions):
-        frame = exploded(decisions.frame, "counted").with_columns(sources=source_labels(pl.col("sources")))
-        return frame.select(COUNTED_COLUMNS).cast(schema)  # type: ignore[arg-type]
+        f = exploded(decisions.frame, "counted").with_columns(sources=source_labels(pl.col("sources")))
+        if "events" in f.columns:  # a predecessor's aid: the events as one text cell
+            step = pl.element().struct.field
+            text = pl.concat_str(
+                step("event"), pl.lit(" "), step("effective_date"), pl.lit(" "), step("predecessor_orgnr"),
+                pl.lit(" -> "), step("successor_orgnr"), pl.lit(" "), step("share"),
+            )  # fmt: skip
+            f = f.with_columns(events=pl.col("events").list.eval(text).list.join("; "))
+        return f.select(COUNTED_COLUMNS).cast(schema)  # type: ignore[arg-type]
     rows = [
         {
             "application_id": d.application_id,
             **a.model_dump(),
             "sources": ", ".join(a.sources) if a.sources else None,
+            "events": _event_text(a.events),
         }
         for d in decisions
         for a in d.counted
     ]
     return pl.DataFrame(rows, schema=schema).select(COUNTED_COLUMNS)
+
+
+def _event_text(events: list | None) -> str | None:
+    if not events:
+        return None
+    return "; ".join(
+        f"{e.event} {e.effective_date} {e.predecessor_orgnr} -> {e.successor_orgnr} {e.share}" for e in events
+    )
 
 
 def _typed(frame: pl.DataFrame, money: set[str], dates: set[str]) -> pl.DataFrame:
@@ -221,24 +237,130 @@ def write_sheet(
 
 
 def write_xlsx(
-    decisions: Sequence[Decision], out: Path | BinaryIO, input_errors: list[RowError] | None = None
+    decisions: Sequence[Decision],
+    out: Path | BinaryIO,
+    input_errors: list[RowError] | None = None,
+    headers: str = "en",
 ) -> None:
-    """The three-sheet workbook described in the module docstring (to a path, atomically, or
-    to a binary file such as the web page's in-memory download)."""
+    """The three-sheet workbook described in the module docstring, and the hidden ``json`` sheet
+    (to a path, atomically, or to a binary file such as the web page's in-memory download);
+    ``headers="nb"``: Norwegian sheet and column names and route words."""
     if not isinstance(out, str | Path):
-        _workbook(decisions, out, input_errors)
+        _workbook(decisions, out, input_errors, headers)
         return
     with outputs.atomic_path(out) as tmp:
-        _workbook(decisions, tmp, input_errors)
+        _workbook(decisions, tmp, input_errors, headers)
 
 
 def _workbook(
-    decisions: Sequence[Decision], out: Path | BinaryIO, input_errors: list[RowError] | None
+    decisions: Sequence[Decision],
+    out: Path | BinaryIO,
+    input_errors: list[RowError] | None,
+    headers: str = "en",
 ) -> None:
+    sheets = {
+        "decisions": flat_rows(decisions),
+        "errors": error_rows(decisions, input_errors),
+        "counted": counted_rows(decisions),
+    }
+    money: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    if headers == "nb":
+        sheets = {SHEETS_NB[k]: in_norwegian(v) for k, v in sheets.items()}
+        money, dates = _nb_typed(MONEY), _nb_typed(DATES)
     with outputs.workbook(out) as workbook:
-        write_sheet(workbook, "decisions", flat_rows(decisions))
-        write_sheet(workbook, "errors", error_rows(decisions, input_errors))
-        write_sheet(workbook, "counted", counted_rows(decisions))
+        for name, frame in sheets.items():
+            write_sheet(workbook, name, frame, money=money, dates=dates)
+        json_sheet = workbook.add_worksheet(JSON_SHEET)
+        parts = _json_parts(decisions)
+        json_sheet.write_row(0, 0, parts.columns)
+        for i, row in enumerate(parts.iter_rows(), start=1):
+            json_sheet.write_row(i, 0, row)
+        json_sheet.hide()
+
+
+JSON_COLUMN = "decision_json"
+"""The CSV column holding each whole decision, so ``letter`` and ``report`` read the batch's CSV."""
+JSON_SHEET = "json"
+"""The hidden .xlsx sheet holding each whole decision (``idx, part, json``: parts of 30,000
+characters, a cell holds at most 32,767)."""
+JSON_PART = 30_000
+HEADERS = ("en", "nb")
+CSV_DIALECTS = ("excel", "excel-nb")
+SHEETS_NB = {"decisions": "vedtak", "errors": "feil", "counted": "tidligere støtte"}
+
+
+def decision_texts(decisions: Sequence[Decision]) -> pl.Series:
+    """Each decision's contract JSON, in order (from the rendered frame when there is one)."""
+    if isinstance(decisions, Decisions):
+        return decisions.frame.select(decisions.json_expr()).to_series().alias(JSON_COLUMN)
+    return pl.Series(JSON_COLUMN, [d.model_dump_json(by_alias=True) for d in decisions], pl.Utf8)
+
+
+def _json_parts(decisions: Sequence[Decision]) -> pl.DataFrame:
+    text = decision_texts(decisions)
+    n = (text.str.len_chars() // JSON_PART + 1).cast(pl.Int64)
+    frame = pl.DataFrame({"idx": pl.int_range(len(text), eager=True), "json": text, "_n": n})
+    frame = frame.with_columns(part=pl.int_ranges(0, pl.col("_n"))).explode("part")
+    return frame.select(
+        "idx", "part", pl.col("json").str.slice(pl.col("part") * JSON_PART, JSON_PART).alias("json")
+    )
+
+
+def in_norwegian(frame: pl.DataFrame) -> pl.DataFrame:
+    """Norwegian column names (``messages.toml [column_header]``) and route words."""
+    from deminimis.render.messages import messages
+
+    names = {k.removesuffix("_nb"): v for k, v in messages()["column_header"].items()}
+    routes = {k.removesuffix("_nb"): v for k, v in messages()["route_word"].items()}
+    if "route" in frame.columns:
+        frame = frame.with_columns(pl.col("route").replace(routes))
+    return frame.rename({c: names[c] for c in frame.columns if c in names})
+
+
+def _nb_typed(names: set[str]) -> tuple[str, ...]:
+    from deminimis.render.messages import messages
+
+    header = messages()["column_header"]
+    return tuple(header.get(f"{c}_nb", c) for c in sorted(names))
+
+
+def write_csv(decisions: Sequence[Decision], out: Path, headers: str = "en", dialect: str = "excel") -> None:
+    """The decisions sheet as CSV (UTF-8 with BOM) with each whole decision in its last column;
+    ``excel-nb``: semicolons and a decimal comma in the money columns (a Norwegian Excel)."""
+    frame = flat_rows(decisions).with_columns(decision_texts(decisions))
+    if dialect == "excel-nb":
+        frame = frame.with_columns(
+            [pl.col(c).str.replace(".", ",", literal=True) for c in frame.columns if c in MONEY]
+        )
+    if headers == "nb":
+        frame = in_norwegian(frame)
+    outputs.write_csv(frame, out, separator=";" if dialect == "excel-nb" else ",")
+
+
+def read_decision_texts(path: Path) -> list[str]:
+    """The decisions' JSON texts of a batch .csv or .xlsx written by :func:`write`."""
+    from deminimis.render.messages import messages
+
+    if path.suffix.lower() == ".xlsx":
+        try:
+            parts = pl.read_excel(path, sheet_name=JSON_SHEET, engine="calamine", infer_schema_length=0)
+        except Exception as exc:  # calamine has no common error class
+            raise InputError(f"{path}: no '{JSON_SHEET}' sheet: not a deminimis batch workbook") from exc
+        parts = parts.with_columns(pl.col("idx").cast(pl.Int64), pl.col("part").cast(pl.Int64))
+        whole = (
+            parts.sort("idx", "part").group_by("idx", maintain_order=True).agg(pl.col("json").str.join(""))
+        )
+        return whole.get_column("json").to_list()
+    with path.open(encoding="utf-8-sig") as fh:
+        first = fh.readline()
+    separator = ";" if first.count(";") > first.count(",") else ","
+    frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", separator=separator)
+    names = [JSON_COLUMN, messages()["column_header"][f"{JSON_COLUMN}_nb"]]
+    column = next((c for c in names if c in frame.columns), None)
+    if column is None:
+        raise InputError(f"{path}: no '{JSON_COLUMN}' column: not a deminimis batch CSV")
+    return frame.get_column(column).to_list()
 
 
 def _write_objects(decisions: Iterable[Decision], fh: BinaryIO, lines: bool) -> None:
@@ -277,20 +399,30 @@ def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool) -> None
             fh.write(b"]\n")
 
 
-def write(decisions: Sequence[Decision], out: Path, *, input_errors: list[RowError] | None = None) -> None:
+def write(
+    decisions: Sequence[Decision],
+    out: Path,
+    *,
+    input_errors: list[RowError] | None = None,
+    headers: str = "en",
+    csv_dialect: str = "excel",
+) -> None:
     """Write decisions in the format named by ``out``'s suffix (``input_errors``: the .xlsx
-    ``errors`` sheet also lists the side files' broken rows)."""
+    ``errors`` sheet also lists the side files' broken rows; ``headers``: ``en`` field names or
+    ``nb`` Norwegian column names; ``csv_dialect``: ``excel`` or ``excel-nb``)."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
         raise InputError(f"{out}: unknown output format '{suffix}' (use {', '.join(FORMATS)})")
+    if headers not in HEADERS or csv_dialect not in CSV_DIALECTS:
+        raise InputError(f"headers '{headers}' / csv dialect '{csv_dialect}': use {HEADERS} / {CSV_DIALECTS}")
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix in (".json", ".jsonl"):
         write_json(decisions, out, lines=suffix == ".jsonl")
     elif suffix == ".csv":
-        outputs.write_csv(flat_rows(decisions), out)
+        write_csv(decisions, out, headers, csv_dialect)
     else:
-        write_xlsx(decisions, out, input_errors)
+        write_xlsx(decisions, out, input_errors, headers)
 
 
 __all__ = [
@@ -303,6 +435,9 @@ __all__ = [
     "error_rows",
     "flat_rows",
     "write",
+    "in_norwegian",
+    "read_decision_texts",
+    "write_csv",
     "write_sheet",
     "write_xlsx",
 ]

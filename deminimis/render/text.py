@@ -1,24 +1,39 @@
-"""A decision as plain text for a case file (``--format text``, nb or en)."""
+"""A decision as plain text for a case file (``--format text``, nb or en).
+
+The nb text is the bokmål of a Norwegian vedtak: dates dd.mm.yyyy, amounts «kr 1 234 567,89»
+and «EUR 1 234,56», route words rather than codes, columns by their Norwegian names.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 from deminimis.models import Decision
+from deminimis.money import contract_cents, format_cents_human
+from deminimis.render.row_errors import column_nb, message_nb
 
 LABELS = {
     "nb": {
         "route": "Resultat",
-        "orgnr": "Orgnr",
+        "orgnr": "Org.nr.",
         "app": "Søknad",
         "date": "Tildelingsdato",
         "reasons": "Begrunnelse",
-        "warnings": "Advarsler",
-        "errors": "Feil",
-        "under": "Virksomhet",
+        "warnings": "Merknader",
+        "errors": "Feil i inndataene",
+        "notes": "Til saksbehandler",
+        "under": "Ett enkelt foretak",
+        "ceiling": "Støttetak",
+        "counted": "medregnet tidligere",
+        "new": "ny støtte",
+        "after": "gjenstående etter tildelingen",
+        "max": "høyeste beløp som kan gis",
         "de_minimis": "bagatellmessig støtte",
-        "covid_tf": "kompensasjonsordningen (midlertidig ramme 3.1)",
-        "gber": "ikke bagatellmessig støtte: gruppeunntaket (GBER), notifisert ordning eller avslag",
+        "covid_tf": "kompensasjonsordningen (den midlertidige rammen punkt 3.1)",
+        "gber": "ikke bagatellmessig støtte: gruppeunntaket, en godkjent ordning eller avslag",
         "manual_review": "manuell vurdering",
-        "error": "feil i inndata",
+        "error": "feil i inndataene",
     },
     "en": {
         "route": "Result",
@@ -28,7 +43,13 @@ LABELS = {
         "reasons": "Reasons",
         "warnings": "Warnings",
         "errors": "Errors",
+        "notes": "For the officer",
         "under": "Single undertaking",
+        "ceiling": "ceiling",
+        "counted": "counted",
+        "new": "new",
+        "after": "headroom after",
+        "max": "max grant",
         "de_minimis": "de minimis aid",
         "covid_tf": "compensation scheme (Temporary Framework 3.1)",
         "gber": "not de minimis: GBER, a notified scheme, or refusal",
@@ -38,38 +59,81 @@ LABELS = {
 }
 
 
+FILE_NB = {"check options": "oppgitte verdier", "brreg": "Enhetsregisteret"}
+"""Sources that are not files, by their Norwegian names."""
+
+
+def day(iso: str | None, lang: str) -> str:
+    """``2021-05-17`` as ``17.05.2021`` in nb (ISO in en); ``?`` when missing."""
+    if not iso:
+        return "?"
+    return dt.date.fromisoformat(iso).strftime("%d.%m.%Y") if lang == "nb" else iso
+
+
+def money(text: str | None, currency: str | None, lang: str) -> str:
+    """A contract amount with its currency: ``kr 1 234 567,89`` / ``EUR 1 234,56`` (nb)."""
+    if text is None:
+        return "?"
+    code = currency or "NOK"
+    if lang == "nb" and code == "NOK":
+        code = "kr"
+    return f"{code} {format_cents_human(contract_cents(text), lang)}"
+
+
+def error_line(e: object, lang: str) -> str:
+    """One row error: file name (never a server path), row, column and message."""
+    if lang != "nb":
+        return f"{e.file}:{e.row} {e.field}: {e.message}"  # type: ignore[attr-defined]
+    file = FILE_NB.get(e.file, Path(e.file).name)  # type: ignore[attr-defined]
+    where = f"{file}, rad {e.row}" if e.row is not None else file  # type: ignore[attr-defined]
+    text = getattr(e, "message_nb", None) or message_nb(e.message)  # type: ignore[attr-defined]
+    return f"{where}, kolonne «{column_nb(e.field)}»: {text}"  # type: ignore[attr-defined]
+
+
 def _nominal(decision: Decision) -> str:
     """A safe-harbour loan or guarantee: ``max_de_minimis_grant`` is its largest nominal amount."""
     g = decision.gge
     return f"{g.instrument} " if g is not None and g.max_nominal is not None else ""
 
 
-def render_text(decision: Decision, lang: str = "nb") -> str:
-    """Readable lines: route, key figures, then every reason, warning and error."""
+def _figures(d: Decision, lang: str) -> str:
     t = LABELS[lang]
+    figures = (
+        (t["ceiling"], d.ceiling_eur),
+        (t["counted"], d.counted_total_eur),
+        (t["new"], d.new_aid_eur),
+        (t["after"], d.headroom_after_eur),
+        (t["max"], d.max_de_minimis_grant_eur),
+    )
+    line = " | ".join(f"{label} {money(value, 'EUR', lang)}" for label, value in figures)
+    return f"{line} ({_nominal(d)}{money(d.max_de_minimis_grant, d.currency, lang)})"
+
+
+def render_text(decision: Decision, lang: str = "nb") -> str:
+    """Readable lines: route, key figures, then every reason, warning, error and officer note."""
+    t = LABELS[lang]
+    d = decision
+    route = f"{t[d.route]}" if lang == "nb" else f"{d.route.upper()} — {t[d.route]}"
     lines = [
-        f"{t['app']} {decision.application_id} — {t['orgnr']} {decision.orgnr or '?'}"
-        + (f" ({decision.name})" if decision.name else ""),
-        f"{t['date']}: {decision.grant_date or '?'}",
-        f"{t['route']}: {decision.route.upper()} — {t[decision.route]}",
+        f"{t['app']} {d.application_id} — {t['orgnr']} {d.orgnr or '?'}" + (f" ({d.name})" if d.name else ""),
+        f"{t['date']}: {day(d.grant_date, lang)}",
+        f"{t['route']}: {route}",
     ]
-    if len(decision.undertaking) > 1:
-        lines.append(f"{t['under']}: {', '.join(decision.undertaking)}")
-    if decision.ceiling_eur is not None:
-        lines.append(
-            f"EUR: ceiling {decision.ceiling_eur} | counted {decision.counted_total_eur} | "
-            f"new {decision.new_aid_eur} | headroom after {decision.headroom_after_eur} | "
-            f"max grant {decision.max_de_minimis_grant_eur} "
-            f"({_nominal(decision)}{decision.currency} {decision.max_de_minimis_grant})"
-        )
-    for title, items in ((t["reasons"], decision.reasons), (t["warnings"], decision.warnings)):
+    if len(d.undertaking) > 1:
+        lines.append(f"{t['under']}: {', '.join(d.undertaking)}")
+    if d.ceiling_eur is not None:
+        lines.append(_figures(d, lang))
+    for title, items in ((t["reasons"], d.reasons), (t["warnings"], d.warnings)):
         if items:
             lines.append(f"\n{title}:")
             lines += [f"- {getattr(f, f'text_{lang}')}" for f in items]
-    if decision.errors:
+    if d.errors:
         lines.append(f"\n{t['errors']}:")
-        lines += [f"- {e.file}:{e.row} {e.field}: {e.message}" for e in decision.errors]
+        lines += [f"- {error_line(e, lang)}" for e in d.errors]
+    if d.officer_notes:
+        lines.append(f"\n{t['notes']}:")
+        lines += [f"- {getattr(f, f'text_{lang}')}" for f in d.officer_notes]
     return "\n".join(lines)
 
 
-__all__ = ["render_text"]
+__all__ = ["LABELS", "day", "error_line", "money", "render_text"]

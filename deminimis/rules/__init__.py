@@ -41,6 +41,9 @@ class Citation(_Strict):
     title: str
     article: str
     href: str
+    nb: str | None = None
+    """The citation as a Norwegian vedtak writes it («kommisjonsforordning (EU) 2023/2831
+    artikkel 3 nr. 2»); the nb texts use it, the ``citation`` key keeps title and article."""
 
 
 class Dated(_Strict):
@@ -79,6 +82,11 @@ class RegimeEntry(Dated):
     reason_en: str | None = None
     reason_nb: str | None = None
     note: str | None = None
+    name_nb: str | None = None
+    """The regulation's name in a Norwegian sentence («kommisjonsforordning (EU) 2023/2831»)."""
+    officer_note_nb: str | None = None
+    officer_note_en: str | None = None
+    """An open legal point for the officer (never in a sentence for the applicant)."""
 
     @model_validator(mode="after")
     def _complete(self) -> RegimeEntry:
@@ -120,6 +128,8 @@ class Sector(_Strict):
     reason_en: str
     reason_nb: str
     citation: Citation
+    officer_note_nb: str | None = None
+    officer_note_en: str | None = None
 
 
 class SectorFile(_Strict):

@@ -35,7 +35,7 @@ from .store import BatchJob, new_id
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
-FILES = ("applications", "awards", "links")
+FILES = ("applications", "awards", "links", "events")
 
 
 def _check_files(uploads: dict[str, Upload], settings: Any, t: Texts) -> tuple[Errors, dict[str, Any]]:
@@ -45,7 +45,7 @@ def _check_files(uploads: dict[str, Upload], settings: Any, t: Texts) -> tuple[E
     if "applications" not in uploads:
         return {"applications": [t("err_required")]}, {}
     read: dict[str, Any] = {}
-    for field in ("applications", "links"):
+    for field in ("applications", "links", "events"):
         if field not in uploads:
             continue
         try:
@@ -66,8 +66,9 @@ def _check_files(uploads: dict[str, Upload], settings: Any, t: Texts) -> tuple[E
     return errors, read
 
 
-def run_job(job: BatchJob, given: dict[str, Any], state: Any, use_ledger: bool) -> None:
-    """Decide every row, write the workbook, and keep counts and errors on ``job``."""
+def run_job(job: BatchJob, given: dict[str, Any], state: Any, use_ledger: bool, lang: str = "en") -> None:
+    """Decide every row, write the workbook (Norwegian columns on the nb page), and keep counts
+    and errors on ``job``."""
     settings, store = state.settings, state.web_store
 
     def progress(done: int, total: int) -> None:
@@ -84,7 +85,8 @@ def run_job(job: BatchJob, given: dict[str, Any], state: Any, use_ledger: bool) 
         )
         decisions = result.decisions
         workbook = io.BytesIO()
-        write_xlsx(decisions, workbook, result.input_errors)  # type: ignore[arg-type]  # xlsxwriter takes a file
+        headers = "nb" if lang == "nb" else "en"
+        write_xlsx(decisions, workbook, result.input_errors, headers)
         job.workbook = workbook.getvalue()
         job.counts = dict(Counter(d.route for d in decisions))
         job.errors = [e for d in decisions for e in d.errors] + result.input_errors
@@ -123,7 +125,9 @@ async def submit_batch(request: Request) -> Response:
     job = BatchJob(directory=None, names={f: u.name for f, u in uploads.items()}, key=key)
     await run_in_threadpool(store.save_job, job)
     use_ledger = raw.get("use_ledger") is not None and ledger_allowed(request.app.state, raw)
-    threading.Thread(target=run_job, args=(job, given, request.app.state, use_ledger), daemon=True).start()
+    threading.Thread(
+        target=run_job, args=(job, given, request.app.state, use_ledger, lang), daemon=True
+    ).start()
     return RedirectResponse(f"/batch/{key}?lang={lang}", status_code=303)
 
 

@@ -204,8 +204,19 @@ class PriorRows:
 
 
 def _problems(errors: pl.DataFrame, label: str, t: Texts) -> list[str]:
+    """Each broken cell as a line for the officer (in bokmål on the nb page: the column's
+    Norwegian name and the message of :mod:`deminimis.render.row_errors`)."""
+    from deminimis.render.row_errors import column_nb, message_nb
+
+    nb = t.lang == "nb"
     return [
-        t("err_file_row", file=label, row=e["row"], field=e["field"], message=e["message"])
+        t(
+            "err_file_row",
+            file=label,
+            row=e["row"],
+            field=column_nb(e["field"]) if nb else e["field"],
+            message=message_nb(e["message"]) if nb else e["message"],
+        )
         for e in errors.sort("row", maintain_order=True).iter_rows(named=True)
     ]
 

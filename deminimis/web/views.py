@@ -9,10 +9,12 @@ how far over it goes. Every figure shown is formatted from the decision's exact 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from deminimis.models import Decision
 from deminimis.render.letter import render_letter
+from deminimis.render.row_errors import column_nb, message_nb
 
 from .i18n import Texts, cents, day, money
 
@@ -161,10 +163,10 @@ def decision_view(d: Decision, t: Texts) -> dict[str, Any]:
         "errors": [
             t(
                 "err_file_row",
-                file=e.file,
+                file=Path(e.file).name,
                 row=e.row if e.row is not None else "–",
-                field=e.field,
-                message=e.message,
+                field=column_nb(e.field) if lang == "nb" else e.field,
+                message=(e.message_nb or message_nb(e.message)) if lang == "nb" else e.message,
             )
             for e in d.errors
         ],
