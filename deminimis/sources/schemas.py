@@ -9,7 +9,7 @@ an award in two inputs is counted once) and ``source`` (``awards``, ``register:<
 ``application:<id>``; the decision's ``counted[].source``).
 
 >>> COLUMNS["links"]
-('orgnr', 'undertaking_id')
+('orgnr', 'undertaking_id', 'link_type', 'valid_from', 'valid_to')
 >>> list(TYPED["awards"])[:4]
 ['file', 'row', 'orgnr', 'granted_on']
 """
@@ -20,8 +20,9 @@ import polars as pl
 
 from deminimis.sources.tables import ERRORS_SCHEMA, OPTIONAL, REQUIRED
 
-KINDS = ("applications", "awards", "links", "firms", "employer_tax")
-"""The tables of contract §1 this layer reads (``events`` and ``register`` are added by their issues)."""
+KINDS = ("applications", "awards", "links", "firms", "employer_tax", "events")
+"""The tables of contract §1 this layer reads (the register comes through its own source,
+:mod:`deminimis.sources.register_evidence`)."""
 COLUMNS: dict[str, tuple[str, ...]] = {k: (*REQUIRED[k], *OPTIONAL[k]) for k in KINDS}
 PROVENANCE = {"file": pl.Utf8, "row": pl.Int64}
 MONEY_COLUMNS = frozenset({"amount", "advantage_nok", "wage_base_nok", "nominal_amount", "gge"})
@@ -40,7 +41,14 @@ TYPED: dict[str, dict[str, type[pl.DataType] | pl.DataType]] = {
         "origin": pl.Utf8,
         "source": pl.Utf8,
     },
-    "links": {"orgnr": pl.Utf8, "undertaking_id": pl.Utf8},
+    "links": {
+        **PROVENANCE,
+        "orgnr": pl.Utf8,
+        "undertaking_id": pl.Utf8,
+        "link_type": pl.Utf8,
+        "valid_from": pl.Date,
+        "valid_to": pl.Date,
+    },
     "firms": {
         "orgnr": pl.Utf8,
         "name": pl.Utf8,
