@@ -265,11 +265,15 @@ def generate(
     seed: int = SEED,
     dirty: float = 0.01,
     et_declared_only: bool = False,
+    extras: bool = False,
 ) -> dict[str, Path]:
     """Write the five CSV files into ``out``; return their paths by kind.
 
     ``et_declared_only``: employer-tax rows give ``advantage_nok`` only (no wage base), the
     form the reference implementation of ``tests/test_reference.py`` recomputes.
+    ``extras`` (issue 15): link types and validity, awards' ``country`` and EU funds, and an
+    ``events`` file of mergers, acquisitions and splits (one split broken), drawn from their own
+    random stream so the other files stay the same.
     """
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -436,17 +440,75 @@ def generate(
         for k, v in row.items():
             et[k].append(v)
 
+    tables = [("applications", app), ("awards", aw), ("links", links), ("firms", firms), ("employer_tax", et)]
+    if extras:
+        tables.append(("events", _extras(random.Random(seed + 15), firm_ids, links, aw, app)))
     paths = {}
-    for name, columns in (
-        ("applications", app),
-        ("awards", aw),
-        ("links", links),
-        ("firms", firms),
-        ("employer_tax", et),
-    ):
+    for name, columns in tables:
         paths[name] = out / f"{name}.csv"
         _write(_frame(columns), paths[name])
     return paths
+
+
+LINK_KINDS = (("", 0.35), ("a", 0.25), ("b", 0.05), ("c", 0.03), ("d", 0.02), ("public_body", 0.2))
+LINK_KINDS += (("natural_person", 0.1),)
+
+
+def _extras(
+    rng: random.Random, firm_ids: list[str], links: dict, aw: dict, app: dict
+) -> dict[str, list[str]]:
+    """Issue 15 columns added in place (link types and validity, countries, EU funds); the events."""
+    groups = sorted(set(links["undertaking_id"]))
+    kind = dict(zip(groups, _pick(rng, LINK_KINDS, len(groups)), strict=True))
+    span = {
+        g: (_iso(rng.randint(_day(dt.date(2019, 1, 1)), _day(dt.date(2026, 6, 30)))), rng.random())
+        for g in groups
+    }
+    links["link_type"], links["valid_from"], links["valid_to"] = [], [], []
+    for g in links["undertaking_id"]:
+        day, r = span.get(g, ("", 1.0))
+        links["link_type"].append(kind.get(g, ""))
+        links["valid_from"].append(day if r < 0.15 else "")
+        links["valid_to"].append(day if 0.15 <= r < 0.25 else "")
+    aw["country"] = [rng.choice(("SE", "DK", "FI", "se")) if rng.random() < 0.04 else "" for _ in aw["orgnr"]]
+    aw["basis"] = [
+        rng.choice(("Horizon Europe", "eu_central", "EIC Accelerator")) if rng.random() < 0.02 else b
+        for b in aw["basis"]
+    ]
+    applicants = [o.replace(" ", "") for o in app["orgnr"]]
+    recipients = aw["orgnr"]
+    ev: dict[str, list[str]] = {k: [] for k in EVENT_COLUMNS}
+
+    def add(kind: str, pred: str, succ: str, day: str, share: str = "") -> None:
+        for k, v in zip(EVENT_COLUMNS, (kind, pred, succ, day, share), strict=True):
+            ev[k].append(v)
+
+    n = max(len(applicants) // 15, 3)
+    for i in range(n):
+        pred, succ = rng.choice(recipients), rng.choice(applicants)
+        day = _iso(rng.randint(_day(dt.date(2019, 6, 1)), _day(dt.date(2026, 6, 30))))
+        r = rng.random()
+        if r < 0.4:
+            add(rng.choice(("merger", "fusjon")), pred, succ, day)
+        elif r < 0.7:
+            add(rng.choice(("acquisition", "oppkjøp")), pred, succ, day)
+        else:
+            other = rng.choice(applicants + firm_ids)
+            share = rng.choice(("0.75", "0.6", "1", "0,5", "25 %"))
+            rest = {"0.75": "0.25", "0.6": "0.4", "1": "0", "0,5": "0,5", "25 %": "75 %"}[share]
+            if i == n - 1:
+                rest = "0.3"  # a split whose shares do not add up: a row error
+            add("split", pred, succ, day, share)
+            add("fisjon", pred, other, day, rest)
+    for _ in range(max(n // 5, 1)):  # chains: a successor passes the aid on again later
+        k = rng.randrange(len(ev["event"]))
+        if ev["event"][k] in ("merger", "fusjon", "acquisition", "oppkjøp"):
+            later = _iso(_day(dt.date.fromisoformat(ev["effective_date"][k])) + rng.randint(30, 900))
+            add("merger", ev["successor_orgnr"][k], rng.choice(applicants), later)
+    return ev
+
+
+EVENT_COLUMNS = ("event", "predecessor_orgnr", "successor_orgnr", "effective_date", "share")
 
 
 def generate_size(size: str, out: Path = DEFAULT_OUT, seed: int = SEED) -> dict[str, Path]:

@@ -21,6 +21,7 @@ from deminimis import employer_tax as employer_tax_mod
 from deminimis import fx, gge_input
 from deminimis.cumulation import ERRORS_SCHEMA, Inputs, run
 from deminimis.errors import InputError
+from deminimis.events import canonical_events
 from deminimis.firms import firm_facts
 from deminimis.models import Decision, RowError
 from deminimis.render.columnar import build
@@ -28,6 +29,7 @@ from deminimis.render.decisions import Decisions
 from deminimis.rules import SCHEMES, Rules, load_rules
 from deminimis.sources import tables
 from deminimis.sources.register_evidence import consulted_sources, register_evidence
+from deminimis.undertaking import LINK_SCHEMA
 
 CHECK_SOURCE = "check options"
 EMPLOYER_TAX_MISSING = ("warn", "assume-max")
@@ -71,12 +73,17 @@ def _currencies(rates: pl.DataFrame) -> list[str]:
 
 
 def _side_tables(
-    rules: Rules, rates: pl.DataFrame, awards: PathLike | None, links: PathLike | None, firms: PathLike | None
+    rules: Rules,
+    rates: pl.DataFrame,
+    awards: PathLike | None,
+    links: PathLike | None,
+    firms: PathLike | None,
+    unrecognised_basis: str = "count",
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
     empty_err = pl.DataFrame(schema={**ERRORS_SCHEMA, "orgnr": pl.Utf8})
     if awards:
         aw, aw_err = tables.canonical_awards(
-            tables.read_table(awards, "awards"), _currencies(rates), rules.basis_aliases()
+            tables.read_table(awards, "awards"), _currencies(rates), rules.basis_aliases(), unrecognised_basis
         )
     else:
         aw, aw_err = pl.DataFrame(), empty_err
@@ -85,7 +92,7 @@ def _side_tables(
         ln, ln_err = tables.canonical_links(tables.read_table(links, "links"))
         others.append(ln_err)
     else:
-        ln = pl.DataFrame(schema={"orgnr": pl.Utf8, "undertaking_id": pl.Utf8})
+        ln = pl.DataFrame(schema=LINK_SCHEMA)
     fm = None
     if firms:
         fm, fm_err = tables.canonical_firms(tables.read_table(firms, "firms"))
@@ -107,21 +114,32 @@ def _decide(
     progress: Callable[[int, int], None] | None = None,
     register: PathLike | bool | None = None,
     register_snapshot: PathLike | None = None,
+    unrecognised_basis: str = "count",
+    events: PathLike | None = None,
 ) -> BatchResult:
     if employer_tax_missing not in EMPLOYER_TAX_MISSING:
         raise InputError(
             f"--employer-tax-missing '{employer_tax_missing}': use one of {EMPLOYER_TAX_MISSING}"
         )
+    if unrecognised_basis not in tables.UNRECOGNISED_BASIS:
+        raise InputError(
+            f"--unrecognised-basis '{unrecognised_basis}': use one of {tables.UNRECOGNISED_BASIS}"
+        )
     apps, app_err = tables.canonical_applications(raw_apps, _currencies(rates), list(SCHEMES))
     apps = apps.with_columns(prior_source=pl.lit(bool(awards)))  # warning no_prior_aid_source
-    aw, aw_err, ln, fm, other_err = _side_tables(rules, rates, awards, links, firms)
+    aw, aw_err, ln, fm, other_err = _side_tables(rules, rates, awards, links, firms, unrecognised_basis)
     et = et_err = None
     if employer_tax_file:
         et_raw = tables.read_table(employer_tax_file, "employer_tax")
         et, et_err = employer_tax_mod.canonical_rows(et_raw, employer_tax_mod.load(rules.directory))
     orgnrs = apps.filter(~pl.col("has_error"))["orgnr"].to_list() + ln["orgnr"].to_list()
     facts = firm_facts(fm, orgnrs, online=online, snapshot_dir=Path(snapshot) if snapshot else None)
-    inputs = Inputs(apps, app_err, aw, aw_err, ln, facts, other_err, et, et_err, employer_tax_missing)
+    ev = ev_err = None
+    if events:
+        ev, ev_err = canonical_events(tables.read_table(events, "events"))
+    inputs = Inputs(
+        apps, app_err, aw, aw_err, ln, facts, other_err, et, et_err, employer_tax_missing, ev, ev_err
+    )
     grant_dates = apps.filter(~pl.col("has_error"))["grant_date"].to_list()
     inputs.register = register_evidence(
         register, orgnrs, online, register_snapshot, rules.directory, grant_dates
@@ -167,6 +185,8 @@ def check(
     register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
+    unrecognised_basis: str = "count",
+    events: PathLike | None = None,
 ) -> Decision:
     """Decide one grant; the same pipeline as :func:`check_batch`.
 
@@ -218,6 +238,8 @@ def check_one(
     register_snapshot: PathLike | None = None,
     rules_dir: PathLike | None = None,
     rates_file: PathLike | None = None,
+    unrecognised_basis: str = "count",
+    events: PathLike | None = None,
 ) -> BatchResult:
     """Like :func:`check`, with the input errors of the side files (for the CLI)."""
     args = dict(locals())
@@ -252,6 +274,8 @@ def check_one(
         snapshot,
         register=register,
         register_snapshot=register_snapshot,
+        unrecognised_basis=unrecognised_basis,
+        events=events,
     )
 
 
@@ -271,6 +295,8 @@ def check_batch(
     rates_file: PathLike | None = None,
     sheet: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    unrecognised_basis: str = "count",
+    events: PathLike | None = None,
     independent: bool = False,
 ) -> BatchResult:
     """Decide every row of an applications file (CSV or XLSX, contract §1).
@@ -293,6 +319,8 @@ def check_batch(
         progress,
         register,
         register_snapshot,
+        unrecognised_basis=unrecognised_basis,
+        events=events,
     )
     result.ignored = [
         RowError(file=r["file"], row=r["row"], field="(row)", message=r["reason"])

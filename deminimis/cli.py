@@ -101,6 +101,21 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "full fribeløp of each year in the window (conservative).",
         ),
         click.option(
+            "--events",
+            type=click.Path(path_type=Path),
+            help="Corporate events (merger, acquisition, split): event, predecessor_orgnr, "
+            "successor_orgnr, effective_date, share; the predecessor's earlier aid counts for the successor.",
+        ),
+        click.option(
+            "--unrecognised-basis",
+            "unrecognised_basis",
+            type=click.Choice(["count", "exclude"]),
+            default="count",
+            show_default=True,
+            help="A prior award whose basis text names no known legal basis: count it as de minimis "
+            "with a warning naming the nearest known basis (the safe reading), or leave it out.",
+        ),
+        click.option(
             "--online",
             is_flag=True,
             help="Look up firm facts live in Brønnøysund (Brreg) when the firms file and the local "

@@ -19,6 +19,7 @@ import polars as pl
 from deminimis import employer_tax, fx, gge
 from deminimis.covid import covid_caps
 from deminimis.employer_tax_window import as_counted, employer_tax_rows, window_pairs
+from deminimis.events import copies_in_force, with_transfers
 from deminimis.firms import FIRM_SCHEMA
 from deminimis.headroom import headroom_calendar
 from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
@@ -27,7 +28,7 @@ from deminimis.rules import EMPLOYER_TAX, Rules
 from deminimis.sources import register_combine
 from deminimis.sources.register_rules import load_register_rules
 from deminimis.sources.tables import ERRORS_SCHEMA
-from deminimis.undertaking import attach_undertaking, members, undertaking_map
+from deminimis.undertaking import perimeter_links, perimeters
 from deminimis.windows import window_from_expr
 
 if TYPE_CHECKING:
@@ -50,6 +51,10 @@ class Inputs:
     employer_tax_errors: pl.DataFrame | None = None
     employer_tax_missing: str = "warn"
     """``warn`` or ``assume-max`` (count the full fribeløp of each zone Ia year without a row)."""
+    events: pl.DataFrame | None = None
+    """Typed corporate events (:func:`deminimis.events.canonical_events`)."""
+    event_errors: pl.DataFrame | None = None
+    """Their row errors (file, row, field, message, orgnr)."""
     register: RegisterEvidence | None = None
     """Støtteregisteret's rows for the firms of the case (:mod:`deminimis.sources.register`)."""
     sources: list[dict[str, Any]] = field(default_factory=list)
@@ -70,6 +75,22 @@ class Result:
     """The sources consulted (as :attr:`Inputs.sources`)."""
     register_consulted: pl.DataFrame | None = None
     """Online register lookups: ``orgnr, outcome, problem`` (None: no live lookup)."""
+    links: pl.DataFrame | None = None
+    """Every link row of each application's undertaking (``idx``), whether it links and why."""
+
+
+HOME_STATE = "NO"
+"""The granting state whose aid is summed (the ceiling is per Member State, 2831 Art 3(2))."""
+EU_CENTRAL = "eu_central"
+"""EU funds managed centrally by the Commission: not State aid, shown and not summed (recital 14)."""
+
+
+AWARD_DEFAULTS: dict[str, pl.Expr] = {
+    "basis_text": pl.lit(None, pl.Utf8),
+    "basis_nearest": pl.lit(None, pl.Utf8),
+    "country": pl.lit(HOME_STATE),
+}
+"""Issue 15 award columns, for callers that build the awards table without them."""
 
 
 def _empty_awards() -> pl.DataFrame:
@@ -84,6 +105,9 @@ def _empty_awards() -> pl.DataFrame:
             "basis": pl.Utf8,
             "grantor": pl.Utf8,
             "reference": pl.Utf8,
+            "basis_text": pl.Utf8,
+            "basis_nearest": pl.Utf8,
+            "country": pl.Utf8,
             "instrument": pl.Utf8,
             "nominal_cents": pl.Int64,
         }
@@ -110,11 +134,7 @@ def _fx_errors(frame: pl.DataFrame, date_field: str, keep: list[str]) -> pl.Data
 
 def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
     """Decide every application; see the module docstring for the steps."""
-    umap = undertaking_map(inputs.links)
-    apps = attach_undertaking(inputs.applications.with_row_index("idx"), umap)
-    apps = apps.join(members(umap), on="undertaking_key", how="left").with_columns(
-        members=pl.coalesce("members", pl.concat_list(pl.col("orgnr")))
-    )
+    apps, member = perimeters(inputs.applications.with_row_index("idx"), inputs.links)
 
     # Firm facts (firms file, Brreg): name and NACE when the application gives none.
     firms = inputs.firms if inputs.firms is not None else pl.DataFrame(schema=FIRM_SCHEMA)
@@ -174,11 +194,11 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
 
     # Prior awards: EUR at their own grant date, undertaking key.
     awards = inputs.awards if not inputs.awards.is_empty() else _empty_awards()
-    awards = gge.with_defaults(awards, gge.AWARD_DEFAULTS)
+    awards = gge.with_defaults(awards, {**gge.AWARD_DEFAULTS, **AWARD_DEFAULTS})
     awards, register_et = register_combine.combine(
         awards, inputs.register, load_register_rules(rules.directory)
     )
-    aw = attach_undertaking(awards.with_row_index("aw_idx"), umap)
+    aw = awards.with_row_index("aw_idx")
     aw = fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on").collect()
     aw = aw.with_columns(
         eur_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("rate_micro")),
@@ -193,12 +213,19 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             ),
         ]
     )
+    if inputs.event_errors is not None:
+        award_errors = pl.concat([award_errors, inputs.event_errors.select(award_errors.columns)])
     aw = aw.filter(pl.col("fx_status") != "before_first")
+    aw_all = with_transfers(aw, inputs.events)
 
     # Employer-tax advantage per row (zone Ia and § 4 fribeløp), reduced by other de minimis aid.
     et_data = employer_tax.load(rules.directory)
     et_adv, et_missing = employer_tax_rows(
         inputs.employer_tax, inputs.firms, inputs.employer_tax_missing, aw.filter(summed), rates, et_data
+    )
+    first_id = (et_adv["et_id"].max() or 0) + 1 if not et_adv.is_empty() else 0
+    register_et = register_et.with_columns(  # register rows are already the advantage of their month
+        et_id=(pl.int_range(pl.len()) + first_id).cast(pl.UInt32), cutoff=pl.lit(employer_tax.NO_AID)
     )
     et_adv = pl.concat([et_adv, register_et.select(et_adv.columns)], how="vertical_relaxed")
     et_missing = et_missing.join(register_et.select("orgnr").unique(), on="orgnr", how="anti")
@@ -207,9 +234,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
 
     # Errors per application: its own fields, its rate, and broken award rows of its undertaking.
     app_errs = inputs.application_errors.join(apps.select("idx", "file", "row"), on=["file", "row"])
-    und_errs = attach_undertaking(award_errors.filter(pl.col("orgnr").is_not_null()), umap).join(
-        apps.select("idx", "undertaking_key"), on="undertaking_key"
-    )
+    und_errs = award_errors.filter(pl.col("orgnr").is_not_null()).join(member, on="orgnr")
     errors = (
         pl.concat(
             [
@@ -228,23 +253,31 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             award_errors.join(used, on=["file", "row"], how="anti").select(*ERRORS_SCHEMA),
             inputs.other_errors.select(*ERRORS_SCHEMA),
         ]
-    )
+    ).unique(maintain_order=True)  # an event's error is given for both of its orgnr
     apps = apps.with_columns(has_error=pl.col("has_error") | pl.col("idx").is_in(errors["idx"].implode()))
 
     # Pairs application x award of the same undertaking.
     covid = rules.covid
     pairs = (
         apps.filter(~pl.col("has_error"))
-        .select("idx", "undertaking_key", "grant_date", "window_from", "entry_id", "in_force")
-        .join(aw.rename({"fx_status": "aw_fx_status"}), on="undertaking_key")
+        .select("idx", "grant_date", "window_from", "entry_id", "in_force")
+        .join(member.rename({"orgnr": "holder"}), on="idx")
+        .join(aw_all.rename({"fx_status": "aw_fx_status"}), on="holder")
     )
+    pairs = copies_in_force(pairs, member)
     lim = reg.filter(pl.col("limit_id").is_not_null()).unique(["entry_id", "limit_id"], maintain_order=True)
     lim_bases = lim.select("entry_id", "limit_id", pl.col("limit_counts").alias("basis")).explode("basis")
     dm_bases = lim_bases.select("entry_id", "basis").unique().with_columns(dm=pl.lit(True))
     pairs = pairs.join(dm_bases, on=["entry_id", "basis"], how="left").with_columns(
         in_window=pl.col("granted_on").is_between("window_from", "grant_date").fill_null(False),
         dm=pl.col("dm").fill_null(False),
-        tf=pl.col("basis").is_in(covid.counts)
+        # the ceiling is per Member State (Art 3(2)): aid granted by another state is shown, not summed
+        own_state=pl.col("country").fill_null(HOME_STATE) == HOME_STATE,
+    )
+    pairs = pairs.with_columns(
+        in_window=pl.col("in_window") & pl.col("own_state"),
+        tf=pl.col("own_state")
+        & pl.col("basis").is_in(covid.counts)
         & summed
         & pl.col("granted_on").is_between(pl.lit(covid.counts_from), "grant_date"),
     )
@@ -252,6 +285,10 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         counted=pl.col("dm") & pl.col("in_window") & summed,
         why=pl.when(pl.col("granted_on") > pl.col("grant_date"))
         .then(pl.lit("after_grant_date"))
+        .when(~pl.col("own_state"))
+        .then(pl.lit("other_state"))
+        .when(pl.col("basis") == EU_CENTRAL)
+        .then(pl.lit("eu_central"))
         .when(~pl.col("in_force").fill_null(False))
         .then(pl.lit("no_regime"))
         .when(~summed)
@@ -281,7 +318,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
         .unnest("sector_ceilings")
         .rename({"cents": "sector_ceiling_cents"})
     )
-    et_pairs = window_pairs(apps.filter(~pl.col("has_error")), et_adv, umap, rates)
+    et_pairs = window_pairs(apps.filter(~pl.col("has_error")), et_adv, member, rates)
     et_pairs = register_combine.prefer_register(et_pairs)
     et_sum = (
         et_pairs.filter(pl.col("counted"))
@@ -391,14 +428,26 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
             "duplicate",
             "grantor",
             "reference",
+            "basis_text",
+            "basis_nearest",
+            "country",
+            "is_copy",
+            "steps",
             *register_combine.EXTRA,
             "instrument",
             "nominal_cents",
         )
-        .sort("idx", "granted_on", "file", "row")
+        .sort("idx", "granted_on", "file", "row", "is_copy")
     )
+    plinks = perimeter_links(apps, inputs.links)
+    natural = (
+        plinks.filter(pl.col("counted") & (pl.col("link_type") == "natural_person"))
+        .group_by("idx")
+        .agg(natural_groups=pl.col("undertaking_id").unique().sort())
+    )
+    apps = apps.join(natural, on="idx", how="left")
     consulted = inputs.register.consulted if inputs.register is not None else None
-    return Result(apps.sort("idx"), counted, errors, input_errors, inputs.sources, consulted)
+    return Result(apps.sort("idx"), counted, errors, input_errors, inputs.sources, consulted, links=plinks)
 
 
 __all__ = ["ERRORS_SCHEMA", "Inputs", "Result", "run"]

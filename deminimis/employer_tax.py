@@ -5,7 +5,12 @@ advantage, wage base × 3.5 pp, reaches the yearly fribeløp; that advantage is 
 aid (avgiftsvedtaket § 4; Skatte-ABC A-14-6.6). Sector-excluded employers and firms in
 difficulty get the same mechanism in zones II–V at their local gap. The fribeløp is per
 legal entity and calendar year and is reduced by other de minimis aid received the same
-year ("samordning"). Monthly rows follow the a-melding: the cumulative advantage after
+year ("samordning") on or before the grant date being decided: aid is granted when the
+right is conferred (2831 Art 3(3)) and Skatteetaten reduces only the fribeløp that remains
+(Skatte-ABC A-14-6.6), so later aid cannot undo an advantage already enjoyed. Each row is
+therefore computed once per *cutoff* (:func:`scenarios`): "no other aid yet" and each date
+other aid of that entity and year was granted; a decision takes the latest cutoff on or
+before its grant date. Monthly rows follow the a-melding: the cumulative advantage after
 month m is ``max(0, cummax_k≤m min(potential_1..k, fribeløp − other aid_1..k))``
 (employer_tax.md T5/T6). Zones, rates and fribeløp are data (``rules/aga_zones.csv``,
 ``rules/employer_tax.toml``). Amounts are integer øre; rates are tenths of a percent.
@@ -17,6 +22,7 @@ month m is ``max(0, cummax_k≤m min(potential_1..k, fribeløp − other aid_1..
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -30,11 +36,29 @@ def _half_up(num: pl.Expr, den: int) -> pl.Expr:
     return ((num.cast(pl.Int128) * 2 + den) // (2 * den)).cast(pl.Int64)
 
 
+NO_AID = dt.date(1, 1, 1)
+"""The cutoff before any other aid was granted (every row has this scenario)."""
+
+
+def scenarios(rows: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:
+    """``orgnr, year, cutoff``: the cutoffs under which a row's advantage can differ.
+
+    Without ``granted_on`` in ``other`` a single scenario (cutoff null: all other aid counts).
+    """
+    keys = rows.select("orgnr", "year").unique()
+    if "granted_on" not in other.columns:
+        return keys.with_columns(cutoff=pl.lit(None, pl.Date))
+    dated = other.select("orgnr", "year", cutoff="granted_on").unique().join(keys, on=["orgnr", "year"])
+    return pl.concat([keys.with_columns(cutoff=pl.lit(NO_AID)), dated]).unique()
+
+
 def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -> pl.DataFrame:
-    """Advantage per employer-tax row (``advantage_cents``), with zone, gap and fribeløp.
+    """Advantage per employer-tax row and cutoff (``advantage_cents``), with zone, gap and fribeløp.
 
     ``rows``: orgnr, year, month (null = yearly), advantage_cents (declared) or base_cents +
-    zone, sector. ``other``: orgnr, year, month, other_cents (other de minimis aid in NOK).
+    zone, sector. ``other``: orgnr, year, month, other_cents (other de minimis aid in NOK) and
+    optionally granted_on: then each row comes once per cutoff (:func:`scenarios`), counting
+    only other aid granted on or before it.
     """
     full = tenths(data.file.full_rate_percent)
     sectors = pl.DataFrame(
@@ -45,6 +69,7 @@ def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -
     )
     f = (
         rows.with_row_index("_r")
+        .join(scenarios(rows, other), on=["orgnr", "year"], how="left")
         .join(sectors, on="sector", how="left")
         .join(rate_frame(data), on=["year", "zone"], how="left")
         .join(fribelop_frame(data), on=["year", "fribelop_key"], how="left")
@@ -64,29 +89,35 @@ def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -
     )
     # Other de minimis aid, cumulative within the year up to the row's month (yearly rows: the whole year).
     o = other.with_columns(month=pl.col("month").fill_null(12))
-    months = f.select("orgnr", "year", "month_key").unique()
+    if "granted_on" not in o.columns:
+        o = o.with_columns(granted_on=pl.lit(None, pl.Date))
+    months = f.select("orgnr", "year", "month_key", "cutoff").unique()
     cum = (
         months.join(o, on=["orgnr", "year"], how="left")
         .filter(
             pl.col("month").is_null()
-            | (pl.col("month") <= pl.when(pl.col("month_key") == 0).then(12).otherwise(pl.col("month_key")))
+            | (
+                (pl.col("month") <= pl.when(pl.col("month_key") == 0).then(12).otherwise(pl.col("month_key")))
+                & (pl.col("cutoff").is_null() | (pl.col("granted_on") <= pl.col("cutoff")))
+            )
         )
-        .group_by("orgnr", "year", "month_key")
+        .group_by("orgnr", "year", "month_key", "cutoff")
         .agg(pl.col("other_cents").sum().alias("other_cum_cents"))
     )
     f = (
-        f.join(cum, on=["orgnr", "year", "month_key"], how="left")
+        f.join(cum, on=["orgnr", "year", "month_key", "cutoff"], how="left", nulls_equal=True)
         .with_columns(other_cum_cents=pl.col("other_cum_cents").fill_null(0))
-        .sort("orgnr", "year", "month_key", "_r")
+        .sort("orgnr", "year", "cutoff", "month_key", "_r")
     )
+    per = ("orgnr", "year", "cutoff")
     room = pl.max_horizontal(pl.col("fribelop_cents") - pl.col("other_cum_cents"), pl.lit(0))
     # three flat window steps (a nested cum_sum().over() inside cum_max().over() is ~6x slower)
-    f = f.with_columns(_pot_cum=pl.col("potential_cents").cum_sum().over("orgnr", "year"))
+    f = f.with_columns(_pot_cum=pl.col("potential_cents").cum_sum().over(per))
     f = f.with_columns(_bound=pl.min_horizontal(pl.col("_pot_cum"), room))
-    f = f.with_columns(_cum=pl.max_horizontal(pl.col("_bound").cum_max().over("orgnr", "year"), pl.lit(0)))
-    f = f.with_columns(
-        computed=pl.col("_cum") - pl.col("_cum").shift(1, fill_value=0).over("orgnr", "year")
-    ).drop("_pot_cum", "_bound")
+    f = f.with_columns(_cum=pl.max_horizontal(pl.col("_bound").cum_max().over(per), pl.lit(0)))
+    f = f.with_columns(computed=pl.col("_cum") - pl.col("_cum").shift(1, fill_value=0).over(per)).drop(
+        "_pot_cum", "_bound"
+    )
     f = f.with_columns(
         advantage_cents=pl.coalesce(
             "advantage_cents", pl.when(pl.col("in_scheme")).then("computed").otherwise(0)
@@ -102,7 +133,7 @@ def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -
             ).cast(pl.Int64)
         ),
     )
-    return f.sort("_r").drop("_r", "_cum", "computed", "scheme_zones", "month_key")
+    return f.sort("_r", "cutoff").drop("_r", "_cum", "computed", "scheme_zones", "month_key")
 
 
 def canonical_rows(raw: pl.DataFrame, data: EmployerTaxData) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -239,10 +270,12 @@ def period_bounds(year: pl.Expr, month: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 
 __all__ = [
     "EmployerTaxData",
+    "NO_AID",
     "advantages",
     "canonical_rows",
     "load",
     "period_bounds",
+    "scenarios",
     "year_figures",
     "zone_frame",
 ]

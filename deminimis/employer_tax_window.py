@@ -1,8 +1,10 @@
 """The employer-tax advantage that falls in each application's window (contract §4).
 
-A yearly figure counts in full if its calendar year overlaps the window; monthly rows
-count month by month. NOK -> EUR at the rate of the year's last publication day, or at
-the grant date's rate for the grant year. Firms known to sit in zone Ia (firms file)
+A year's advantage counts in full if its calendar year overlaps the window, whether it is
+given as one yearly row or as monthly rows. Each row's advantage is the one of the latest
+*cutoff* on or before the grant date (:func:`deminimis.employer_tax.scenarios`): other aid
+granted later does not reduce it. NOK -> EUR at the rate of the year's last publication
+day, or at the grant date's rate for the grant year. Firms known to sit in zone Ia (firms file)
 with no employer-tax row are flagged (`employer_tax_missing`); with
 ``employer_tax_missing="assume-max"`` the full fribeløp of each Ia year is counted instead.
 """
@@ -13,14 +15,14 @@ import polars as pl
 
 from deminimis import employer_tax, fx
 from deminimis.money import to_eur_cents_expr
-from deminimis.undertaking import attach_undertaking
 
 DE_MINIMIS_PREFIX = "de_minimis"
 
 
 def other_aid_nok(aw: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
     """Other de minimis aid per legal entity, year and month, in NOK øre (for samordning)."""
-    dm = aw.filter(pl.col("basis").str.starts_with(DE_MINIMIS_PREFIX)).with_columns(_nok=pl.lit("NOK"))
+    own = pl.col("country").fill_null("NO") == "NO" if "country" in aw.columns else pl.lit(True)
+    dm = aw.filter(pl.col("basis").str.starts_with(DE_MINIMIS_PREFIX) & own).with_columns(_nok=pl.lit("NOK"))
     dm = fx.attach_rates(dm.lazy(), rates, currency="_nok", on="granted_on", prefix="nok_").collect()
     nok = (
         pl.when(pl.col("currency") == "NOK")
@@ -33,6 +35,7 @@ def other_aid_nok(aw: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
     )
     return dm.select(
         "orgnr",
+        "granted_on",
         year=pl.col("granted_on").dt.year().cast(pl.Int64),
         month=pl.col("granted_on").dt.month().cast(pl.Int64),
         other_cents=nok,
@@ -100,17 +103,22 @@ def assumed_rows(missing: pl.DataFrame, data: employer_tax.EmployerTaxData) -> p
 
 
 def window_pairs(
-    apps: pl.DataFrame, rows: pl.DataFrame, umap: pl.DataFrame, rates: pl.DataFrame
+    apps: pl.DataFrame, rows: pl.DataFrame, member: pl.DataFrame, rates: pl.DataFrame
 ) -> pl.DataFrame:
-    """Application x employer-tax row of its undertaking, overlapping the window, in EUR."""
+    """Application x employer-tax row of its undertaking whose year overlaps the window, in EUR,
+    each row at the latest cutoff on or before the grant date."""
     start, end = employer_tax.period_bounds(pl.col("year"), pl.col("month"))
-    r = attach_undertaking(rows, umap).with_columns(period_start=start, period_end=end)
+    r = rows.with_columns(period_start=start, period_end=end, year_end=pl.date(pl.col("year"), 12, 31))
     p = (
-        apps.select("idx", "undertaking_key", "grant_date", "window_from")
-        .join(r, on="undertaking_key")
+        apps.select("idx", "grant_date", "window_from")
+        .join(member, on="idx")
+        .join(r, on="orgnr")
         .filter(
-            (pl.col("period_end") >= pl.col("window_from")) & (pl.col("period_start") <= pl.col("grant_date"))
+            (pl.col("year_end") >= pl.col("window_from"))
+            & (pl.date(pl.col("year"), 1, 1) <= pl.col("grant_date"))
+            & (pl.col("cutoff") <= pl.col("grant_date"))
         )
+        .filter(pl.col("cutoff") == pl.col("cutoff").max().over("idx", "et_id"))
     )
     conv = (
         pl.when(pl.col("year") == pl.col("grant_date").dt.year())
@@ -124,8 +132,14 @@ def window_pairs(
         .then(pl.col("year").cast(pl.Utf8))
         .otherwise(pl.format("{}-{}", pl.col("year"), pl.col("month").cast(pl.Utf8).str.zfill(2)))
     )
+    # One year's rows are converted as one figure: each row gets the change in the rounded
+    # cumulative sum, so twelve monthly rows add up to the yearly row's EUR to the cent.
+    year_of = ("idx", "orgnr", "year")
+    p = p.sort("idx", "orgnr", "year", "month", nulls_last=False, maintain_order=True)
+    cum = to_eur_cents_expr(pl.col("advantage_cents").cum_sum().over(year_of), pl.col("rate_micro"))
+    p = p.with_columns(_cum_eur=cum)
     return p.with_columns(
-        eur_cents=to_eur_cents_expr(pl.col("advantage_cents"), pl.col("rate_micro")),
+        eur_cents=pl.col("_cum_eur") - pl.col("_cum_eur").shift(1, fill_value=0).over(year_of),
         period=period,
         counted=pl.col("in_scheme"),
         why=pl.when(pl.col("in_scheme")).then(pl.lit("in_window")).otherwise(pl.lit("not_de_minimis_zone")),
@@ -141,10 +155,13 @@ def employer_tax_rows(
     data: employer_tax.EmployerTaxData,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Advantage rows (declared, computed, or assumed) and the zone Ia firms without rows."""
-    cols = ["file", "row", "orgnr", "year", "month", "advantage_cents", "zone", "sector", "in_scheme"]
+    cols = ["et_id", "cutoff", "file", "row", "orgnr", "year", "month", "advantage_cents", "zone"]
+    cols += ["sector", "in_scheme"]
     if rows is None or rows.is_empty():
         adv = pl.DataFrame(
             schema={
+                "et_id": pl.UInt32,
+                "cutoff": pl.Date,
                 "file": pl.Utf8,
                 "row": pl.Int64,
                 "orgnr": pl.Utf8,
@@ -157,11 +174,16 @@ def employer_tax_rows(
             }
         )
     else:
+        rows = rows.with_row_index("et_id")
         adv = employer_tax.advantages(rows, other_aid_nok(aw, rates), data).select(cols)
     missing = ia_years(firms, data).join(adv.select("orgnr").unique(), on="orgnr", how="anti")
     adv = adv.with_columns(assumed=pl.lit(False))
     if missing_rule == "assume-max" and not missing.is_empty():
-        adv = pl.concat([adv, assumed_rows(missing, data).select(adv.columns)])
+        first = (adv["et_id"].max() or 0) + 1 if not adv.is_empty() else 0
+        extra = assumed_rows(missing, data).with_columns(
+            et_id=(pl.int_range(pl.len()) + first).cast(pl.UInt32), cutoff=pl.lit(employer_tax.NO_AID)
+        )
+        adv = pl.concat([adv, extra.select(adv.columns)])
     return adv, missing
 
 

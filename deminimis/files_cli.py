@@ -133,6 +133,12 @@ def validate_files(
             errors = tables.canonical_links(raw)[1]
         elif file_kind == "firms":
             errors = tables.canonical_firms(raw)[1]
+        elif file_kind == "events":
+            from deminimis.events import canonical_events
+
+            errors = (
+                canonical_events(raw)[1].drop("orgnr").unique(["file", "row", "field"], maintain_order=True)
+            )
         else:
             errors = employer_tax.canonical_rows(raw, employer_tax.load(rules.directory))[1]
         parts.append(_with(errors, "error"))

@@ -101,8 +101,18 @@ def _missing() -> pl.Expr:
     return pl.concat_list([pl.when(w).then(pl.lit(k)) for k, w in need.items()]).list.drop_nulls()
 
 
+def _excluded() -> pl.Expr:
+    """Art 1(1)(e)-(f): export-linked aid, aid contingent on domestic goods (route manual_review)."""
+    return (
+        pl.when(C("export_linked"))
+        .then(pl.lit("excluded_export"))
+        .when(C("domestic_preference"))
+        .then(pl.lit("excluded_domestic"))
+    )
+
+
 def _review() -> pl.Expr:
-    """The reason the new aid cannot be decided here (null when it can): route manual_review."""
+    """Why the GGE of the new aid cannot be set here (null when it can): route manual_review."""
     inst, harboured = C("instrument"), C("instrument").is_in(HARBOURED)
     officer = C("gge_cents").is_not_null()
     over_cover = (inst == "guarantee") & (C("guarantee_hundredths") > C("cover_max_pct") * 100)
@@ -112,11 +122,7 @@ def _review() -> pl.Expr:
     )
     outside = C("h_cents").is_null() | (C("nominal_eur_cents") > C("h_cents"))
     return (
-        pl.when(C("export_linked"))
-        .then(pl.lit("excluded_export"))
-        .when(C("domestic_preference"))
-        .then(pl.lit("excluded_domestic"))
-        .when(harboured & C("insolvent"))
+        pl.when(harboured & C("insolvent"))
         .then(pl.lit("insolvent"))
         .when(C("scheme_max_cents").is_not_null())
         .then(None)
@@ -143,7 +149,7 @@ def _method() -> pl.Expr:
     """How the GGE was found (null: a plain grant, or not found)."""
     inst = C("instrument")
     return (
-        pl.when(C("gge_review").is_not_null())
+        pl.when(C("gge_form_review").is_not_null())
         .then(None)
         .when(C("scheme_max_cents").is_not_null())
         .then(pl.lit("scheme_fixed_sum"))
@@ -194,7 +200,8 @@ def attach(apps: pl.DataFrame, rules: Rules) -> pl.DataFrame:
 
     Needs the pipeline's ``idx``, ``regime``, ``grant_date``, ``app_rate_micro``, ``status``,
     ``sector``, ``headroom_cents`` and the typed application columns (defaults when absent).
-    ``gge_review`` (route ``manual_review``) and ``gge_block`` (route ``gber``) feed the router.
+    ``gge_review`` (route ``manual_review``: an exclusion, or ``gge_form_review``, the GGE cannot
+    be set) and ``gge_block`` (route ``gber``) feed the router.
     """
     apps = with_defaults(apps)
     g = rules.gge.frame()
@@ -212,7 +219,8 @@ def attach(apps: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     )
     harbours = pl.concat([_harbour(apps, "loan"), _harbour(apps, "guarantee")])
     apps = apps.join(harbours, on="idx", how="left").join(discount_table(apps), on="idx", how="left")
-    apps = _with_sector_ceiling(apps).with_columns(gge_review=_review())
+    apps = _with_sector_ceiling(apps).with_columns(gge_form_review=_review())
+    apps = apps.with_columns(gge_review=pl.coalesce(_excluded(), C("gge_form_review")))
     apps = apps.with_columns(gge_method=_method())
     return _figures(apps)
 
@@ -269,7 +277,7 @@ def _figures(apps: pl.DataFrame) -> pl.DataFrame:
         & (C("term_hundredths") < years),
     )
     apps = apps.with_columns(
-        new_cents=pl.when(C("gge_review").is_not_null())
+        new_cents=pl.when(C("gge_form_review").is_not_null())
         .then(pl.lit(None, pl.Int64))
         .when(method.is_not_null())
         .then(C("gge_eur_cents"))

@@ -52,7 +52,7 @@ def headroom_calendar(
         [
             pairs.filter(pl.col("counted")).select("idx", "basis", "eur_cents", last="granted_on"),
             et_pairs.filter(pl.col("counted")).select(
-                "idx", pl.lit(EMPLOYER_TAX).alias("basis"), "eur_cents", last="period_end"
+                "idx", pl.lit(EMPLOYER_TAX).alias("basis"), "eur_cents", last="year_end"
             ),
         ]
     )

@@ -22,7 +22,13 @@ def relabel_file(decisions: list[Decision], path: Path, label: str, row_offset: 
             for e in d.errors
         ]
         counted = [c.model_copy(update={"file": label}) if c.file == str(path) else c for c in d.counted]
-        out.append(d.model_copy(update={"errors": errors, "counted": counted}))
+        links = [
+            x.model_copy(update={"file": label, "row": None if x.row is None else x.row + row_offset})
+            if x.file == str(path)
+            else x
+            for x in d.undertaking_links
+        ]
+        out.append(d.model_copy(update={"errors": errors, "counted": counted, "undertaking_links": links}))
     return out
 
 

@@ -41,6 +41,17 @@ class FxRate(_Model):
     source: str
 
 
+class EventStep(_Model):
+    """A corporate event that passed a predecessor's aid on (Art 3(8)–(9))."""
+
+    event: str
+    predecessor_orgnr: str
+    successor_orgnr: str
+    effective_date: str
+    share: str
+    """The fraction passed on (``1`` for a merger or acquisition)."""
+
+
 class CountedAward(_Model):
     source: str
     """``awards`` or ``employer_tax``."""
@@ -61,6 +72,10 @@ class CountedAward(_Model):
     row: int | None = None
     grantor: str | None = None
     reference: str | None = None
+    country: str | None = None
+    """ISO 3166 alpha-2 of the granting state (awards; ``why`` ``other_state`` when not NO)."""
+    events: list[EventStep] | None = None
+    """A predecessor's aid: the events that passed it on to a member (``amount`` × shares)."""
     sources: list[str] | None = None
     """Every source holding this award (``awards.csv:3``, ``register:1000251908``); counted once."""
     mismatch: str | None = None
@@ -142,6 +157,21 @@ class HeadroomStep(_Model):
     """max(0, headroom_eur) in the application's currency at the grant date's rate (an estimate)."""
 
 
+class UndertakingLink(_Model):
+    """A link row of a member of the single undertaking, and whether it linked on the grant date."""
+
+    orgnr: str
+    undertaking_id: str
+    link_type: str | None
+    valid_from: str | None
+    valid_to: str | None
+    counted: bool
+    why: str
+    """``linked``, ``public_body`` (never links, recital 5) or ``not_valid_on_grant_date``."""
+    file: str | None = None
+    row: int | None = None
+
+
 class GrossGrantEquivalent(_Model):
     """The form of a new aid that is not a plain grant and the figure that counts (contract §3 ``gge``)."""
 
@@ -195,6 +225,8 @@ class Decision(_Model):
     rules_entry: str | None = None
     headroom_calendar: list[HeadroomStep] = []
     """When the grant does not fit: the dates earlier aid leaves the window (see headroom.py)."""
+    undertaking_links: list[UndertakingLink] = []
+    """The perimeter with its link types: every link row of a member (issue 15)."""
     gge: GrossGrantEquivalent | None = None
     """Null for a plain grant; else the aid's form and its gross grant equivalent (deminimis.gge)."""
     signing_date: str | None = None
@@ -213,6 +245,7 @@ __all__ = [
     "CountedAward",
     "CovidTF",
     "Decision",
+    "EventStep",
     "Finding",
     "FxRate",
     "GrossGrantEquivalent",
@@ -221,6 +254,7 @@ __all__ = [
     "Route",
     "Registration",
     "RowError",
+    "UndertakingLink",
     "Source",
     "Window",
 ]

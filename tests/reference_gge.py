@@ -142,8 +142,13 @@ def _half_up(value: Decimal) -> int:
 
 def new_aid(form: Form, amount: int | None, cur: str, grant: dt.date, rates, rules, regime, sector, status):
     """(new aid EUR cents or None, route override or None, method, max nominal in currency fn)."""
-    if form.flags["export_linked"] or form.flags["domestic_preference"]:
-        return None, "manual_review", None, None
+    new, override, method, max_nominal = _gge(form, amount, cur, grant, rates, rules, regime, sector, status)
+    if form.flags["export_linked"] or form.flags["domestic_preference"]:  # Art 1(1)(e)-(f)
+        return new, "manual_review", method, max_nominal
+    return new, override, method, max_nominal
+
+
+def _gge(form: Form, amount: int | None, cur: str, grant: dt.date, rates, rules, regime, sector, status):
     g = next(
         (e for e in rules.gge.entries if e.regime == regime and e.valid_from <= grant <= e.valid_to), None
     )

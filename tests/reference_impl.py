@@ -9,7 +9,9 @@ regime entries, limits, sector prefixes, Covid caps, basis aliases) and the ECB 
 (:func:`deminimis.fx.load_rates`). Windows, conversions, sums, ceilings and routes are computed
 here.
 
-Scope: applications, awards, links, firms (NACE, status), employer-tax rows with a declared
+Scope: applications, awards (with ``country``), links (with ``link_type`` and validity: a
+union-find per grant date, :mod:`tests.reference_groups`), corporate events (a predecessor's
+awards passed on day by day), firms (NACE, status), employer-tax rows with a declared
 ``advantage_nok`` (not the wage-base computation), yearly rows only; the form of the aid
 (loans, guarantees, injections, instalments, fixed sums, intermediaries, exclusions) in
 :mod:`tests.reference_gge`.
@@ -21,11 +23,12 @@ import bisect
 import csv
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
 from tests import reference_gge as gge
+from tests import reference_groups as groups
 
 SCHEMES = ("ad_hoc", "de_minimis_scheme", "covid_tf_3_1", "sgei")
 YES = ("yes", "ja", "y", "j", "true", "1")
@@ -160,34 +163,15 @@ class Award:
     cents: int
     currency: str
     basis: str
-
-
-@dataclass
-class Undertakings:
-    parent: dict[str, str] = field(default_factory=dict)
-
-    def find(self, x: str) -> str:
-        while self.parent.setdefault(x, x) != x:
-            x = self.parent[x]
-        return x
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-    def members(self, orgnr: str) -> list[str]:
-        if orgnr not in self.parent:
-            return [orgnr]
-        root = self.find(orgnr)
-        return sorted(o for o in self.parent if self.find(o) == root)
+    country: str = "NO"
 
 
 def basis_of(text: str, aliases: dict[str, str]) -> str | None:
+    """An exact alias; a text naming no known basis counts as de minimis (the safe reading)."""
     key = " ".join(text.lower().split())
     if not key or not re.search(r"\w", key):
         return None
-    return aliases.get(key, "other")
+    return aliases.get(key, "de_minimis")
 
 
 # --------------------------------------------------------------------------- the decision
@@ -244,15 +228,9 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
     known_currencies = rates.currencies()
     aliases = rules.basis_aliases()
 
-    und = Undertakings()
-    groups: dict[str, list[str]] = {}
-    for row in read_rows(paths["links"]):
-        o = compact_orgnr(row["orgnr"])
-        if orgnr_ok(o) and row["undertaking_id"]:
-            groups.setdefault(row["undertaking_id"], []).append(o)
-    for members in groups.values():
-        for o in members:
-            und.union(members[0], o)
+    links = groups.read_links(paths["links"], orgnr_ok, parse_date)
+    corporate = groups.read_events(paths.get("events"), orgnr_ok, parse_date)
+    held_cache: dict[tuple, dict] = {}
 
     firm_nace: dict[str, str | None] = {}
     firm_status: dict[str, str] = {}
@@ -269,12 +247,15 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
         day, cents = parse_date(row["granted_on"]), parse_cents(row["amount"])
         cur = (row["currency"] or "NOK").upper()
         basis = basis_of(row["basis"], aliases)
+        country = (row.get("country") or "NO").upper()
         if not orgnr_ok(o):
             continue
-        if day is None or cents is None or cur not in known_currencies or basis is None:
+        bad = day is None or cents is None or cur not in known_currencies or basis is None
+        if bad or not re.fullmatch(r"[A-Z]{2}", country):
             broken.add(o)
             continue
-        awards.setdefault(o, []).append(Award(o, day, cents, cur, basis))
+        awards.setdefault(o, []).append(Award(o, day, cents, cur, basis, country))
+    broken |= corporate.broken
 
     et_rows: dict[str, list[tuple[int, int]]] = {}  # orgnr -> (year, advantage cents)
     seen_years: set[tuple[str, str]] = set()
@@ -309,7 +290,7 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
         nace = parse_nace(row["nace"])
         fys = row["fiscal_year_start"] or "01-01"
         difficulty = row["in_difficulty_2019"].lower()
-        members = und.members(o)
+        members = groups.members_on(links, o, grant)
         fys_ok = bool(re.fullmatch(r"\d{2}-\d{2}", fys)) and parse_date(f"2001-{fys}") is not None
         bad = (
             not orgnr_ok(o)
@@ -373,7 +354,17 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
         if entry is not None and entry.in_force:
             window_from = window_start(grant, entry, fys)
 
-        prior_awards = [a for m in members for a in awards.get(m, [])]
+        # own awards of the members and predecessors' awards passed on to them (Art 3(8)-(9)),
+        # each at its original date, × share; aid of another state is never summed (Art 3(2))
+        key = tuple(i for i, e in enumerate(corporate.events) if grant and e.day <= grant)
+        if key not in held_cache:
+            held_cache[key] = groups.holdings(corporate.events, awards, grant)
+        items_held = groups.counted_items(held_cache[key], awards, members)
+        prior_awards = [
+            Award(h.award.orgnr, h.award.day, h.cents, h.award.currency, h.award.basis, h.award.country)
+            for h in items_held
+            if h.award.country == "NO"
+        ]
         eur_of = {id(a): rates.to_eur_cents(a.cents, a.currency, a.day) for a in prior_awards}
 
         # employer tax: a yearly figure counts in full if its year overlaps the window

@@ -218,6 +218,7 @@ def test_every_contract_basis_and_scheme_has_rules() -> None:
         "covid_tf_3_1",
         "covid_tf_3_12",
         "notified_scheme",
+        "eu_central",
         "other",
     }
     regimes = {e.regime for e in rules.regimes.entries if e.in_force}

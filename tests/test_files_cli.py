@@ -64,9 +64,11 @@ def test_validate_lists_ignored_rows_and_warnings_and_exits_0_unless_strict() ->
     assert out.splitlines() == [
         f"{path}:6 ignored: blank row",
         f"{path}:7 basis: warning: basis 'Tilskudd fra fylket – «næringsfond»' is not a known legal basis; "
-        "read as 'other' (not counted as de minimis aid): check whether it was de minimis aid",
+        "counted as de minimis aid (the safe reading); nearest known basis: "
+        "'eu-midler forvaltet av kommisjonen' (eu_central)",
         f"{path}:8 basis: warning: basis 'Tilskudd fra fylket – «næringsfond»' is not a known legal basis; "
-        "read as 'other' (not counted as de minimis aid): check whether it was de minimis aid",
+        "counted as de minimis aid (the safe reading); nearest known basis: "
+        "'eu-midler forvaltet av kommisjonen' (eu_central)",
         f"{path}:8 duplicate: warning: same orgnr, granted_on, amount, currency and reference as {path}:7; "
         "both rows are kept",
         f"{path}:9 ignored: totals row ('Sum')",

@@ -36,7 +36,18 @@ CASES = [
     for path in sorted((Path(__file__).parent / "cases").glob("*.toml"))
     for case in tomllib.loads(path.read_text(encoding="utf-8"))["cases"]
 ]
-AWARD_COLUMNS = ["orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference"]
+AWARD_COLUMNS = [
+    "orgnr",
+    "granted_on",
+    "amount",
+    "currency",
+    "basis",
+    "grantor",
+    "reference",
+    "country",
+    "instrument",
+    "nominal_amount",
+]
 
 
 def _load(name: str) -> Any:

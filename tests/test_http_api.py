@@ -47,6 +47,7 @@ def _without_origin(decision: dict) -> dict:
         **decision,
         "counted": [{**c, "file": None, "row": None} for c in decision["counted"]],
         "errors": [{**e, "file": None} for e in decision["errors"]],
+        "undertaking_links": [{**x, "file": None} for x in decision.get("undertaking_links", [])],
         "sources": [{**s, "name": None, "text_nb": None, "text_en": None} for s in decision["sources"]],
     }
 

@@ -4,7 +4,9 @@ The dataset is the benchmark's generator (``bench/generate.py``) at a small seed
 tailed awards per firm, linked groups (with chains), NOK/EUR/SEK/USD, bases in officers'
 spellings, grant dates 2019-2026 (the 2024 gap), the four schemes, road freight, agriculture and
 aquaculture NACE codes, fiscal years from 1 July, declared employer-tax advantages and about
-1 % dirty rows. The reference (:mod:`tests.reference_impl`) is plain Python over the CSV files.
+1 % dirty rows; with ``extras`` (issue 15) link types and validity, other states' awards, EU
+funds and corporate events (mergers, acquisitions, splits, chains, one broken split). The
+reference (:mod:`tests.reference_impl`) is plain Python over the CSV files.
 """
 
 from __future__ import annotations
@@ -86,7 +88,13 @@ def test_engine_agrees_with_reference_on_every_decision(tmp_path: Path, seed: in
         else size
     )  # the benchmark's S dataset: 1,000 applications, 10,000 awards
     paths = gen.generate(
-        tmp_path, applications=apps, awards=awards, employer_tax=et, seed=seed, et_declared_only=True
+        tmp_path,
+        applications=apps,
+        awards=awards,
+        employer_tax=et,
+        seed=seed,
+        et_declared_only=True,
+        extras=True,
     )
     result = check_batch(
         paths["applications"],
@@ -94,6 +102,7 @@ def test_engine_agrees_with_reference_on_every_decision(tmp_path: Path, seed: in
         links=paths["links"],
         firms=paths["firms"],
         employer_tax=paths["employer_tax"],
+        events=paths["events"],
     )
     expected = ref.decide(paths, load_rules(), load_rates())
 
@@ -116,6 +125,10 @@ def test_engine_agrees_with_reference_on_every_decision(tmp_path: Path, seed: in
     assert sum(e["window"] is not None and e["window"][2] == "rolling_three_years" for _, e in decided) >= 20
     assert sum(e["ceiling_eur"] == "100000.00" for _, e in decided) >= 1  # road freight under 1407/2013
     assert sum(e["prior_de_minimis_eur"] not in (None, "0.00") for _, e in decided) >= 50
+    counted = [a for d, _ in decided for a in d.counted]  # issue 15: events, other states, EU funds, links
+    assert sum(a.events is not None and a.counted for a in counted) >= 5
+    assert {"other_state", "eu_central"} <= {a.why for a in counted}
+    assert {"public_body", "linked"} <= {x.why for d, _ in decided for x in d.undertaking_links}
     calendars = [e["headroom_calendar"] for _, e in decided if e["headroom_calendar"]]
     assert len(calendars) >= 5 and any(len(c) > 1 for c in calendars)  # the headroom calendar is exercised
 

@@ -49,6 +49,9 @@ def test_semicolon_cp1252_norwegian_awards_file_is_read_with_its_values() -> Non
         "basis",
         "grantor",
         "reference",
+        "basis_text",
+        "basis_nearest",
+        "country",
         "instrument",
         "nominal_cents",
     ]
@@ -71,7 +74,14 @@ def test_semicolon_cp1252_norwegian_awards_file_is_read_with_its_values() -> Non
         6_000_000,
     ]
     assert typed["currency"].to_list() == ["NOK", "EUR", "NOK", "NOK", "NOK", "NOK"]
-    assert typed["basis"].to_list() == ["de_minimis", "de_minimis", "covid_tf_3_1", "gber", "other", "other"]
+    # «Tilskudd fra fylket – «næringsfond»» names no known basis: counted as de minimis (issue 15)
+    assert typed["basis"].to_list() == ["de_minimis"] * 2 + [
+        "covid_tf_3_1",
+        "gber",
+        "de_minimis",
+        "de_minimis",
+    ]
+    assert typed["basis_text"].to_list()[4:] == ["Tilskudd fra fylket – «næringsfond»"] * 2
     assert typed["grantor"].to_list()[:2] == ["Bodø kommune", "Innovasjon Norge"]
     assert ignored.select("row", "reason").rows() == [(6, "blank row"), (9, "totals row ('Sum')")]
     warnings = tables.award_warnings(raw, ALIASES)
@@ -309,8 +319,8 @@ def test_the_kind_is_guessed_from_the_headers() -> None:
         ("Bagatellmessig støtte til tjenester av allmenn økonomisk betydning", "de_minimis_sgei", False),
         ("Bagatellmessig støtte i landbruket", "de_minimis_agriculture", False),
         ("SGEI de minimis", "de_minimis_sgei", False),
-        ("de minimis / gruppeunntak", "gber", True),
-        ("Tilskudd fra fylket", "other", True),
+        ("de minimis / gruppeunntak", "de_minimis", True),  # the safe reading (issue 15)
+        ("Tilskudd fra fylket", "de_minimis", True),
         ("Annen støtte", "other", False),
     ],
 )

@@ -115,3 +115,20 @@ def test_no_calendar_section_when_the_decision_has_none(client) -> None:
     data = {"orgnr": "912346803", "amount": "150000", "currency": "NOK", "grant_date": "2021-05-17"}
     html = client.post("/check", data=data, files=files).text
     assert 'data-route="de_minimis"' in html and 'id="calendar"' not in html
+
+
+def test_a_batch_upload_with_an_events_file_counts_the_predecessors_aid(client) -> None:
+    apps = "orgnr,amount,currency,grant_date\n920000002,100000,EUR,2025-06-01\n"
+    awards = "orgnr,granted_on,amount,currency,basis\n920000010,2023-05-01,250000,EUR,de_minimis\n"
+    events = "hendelse,forgjenger,etterfølger,virkningsdato\noppkjøp,920000010,920000002,2024-12-01\n"
+    files = {
+        "applications": ("a.csv", apps.encode(), "text/csv"),
+        "awards": ("aw.csv", awards.encode(), "text/csv"),
+        "events": ("hendelser.csv", events.encode(), "text/csv"),
+    }
+    response = client.post("/batch", files=files, data={"lang": "en"}, follow_redirects=False)
+    assert response.status_code == 303
+    html = wait_done(client, response.headers["location"])
+    counts = dict(re.findall(r'data-route="(\w+)">(\d+)<', html))
+    assert counts == {"gber": "1"}  # 250,000 of the acquired firm + 100,000 > 300,000
+    assert 'name="events"' in client.get("/batch").text

@@ -30,7 +30,7 @@ from deminimis.models import Decision, RowError
 from deminimis.sources import tables
 from deminimis.sources.table_guards import upload_name
 
-from .inputs import applications_file, limit_rows, raise_if, relabel_file, side_tables
+from .inputs import applications_file, events_file, limit_rows, raise_if, relabel_file, side_tables
 from .schemas import ApplicationIn, BatchIn
 from .settings import ApiSettings
 
@@ -145,6 +145,7 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
     if not batch.applications:
         return []
     rows, links = side_tables(batch.awards, batch.links, settings, tmp)
+    events = events_file(batch.events, settings, tmp)
     apps = applications_file(batch.applications, tmp)
     ledger = request.app.state.ledger if batch.use_ledger else None
     extra = {"register": True} if batch.use_register else {}
@@ -155,6 +156,8 @@ async def _json(request: Request, settings: ApiSettings, tmp: Path) -> list[Deci
         awards_rows=rows,
         awards_file=settings.awards_file,
         links=links or settings.links_file,
+        events=events,
+        unrecognised_basis=batch.unrecognised_basis,
         **{**settings.engine_options(), **extra},
     )
     return relabel_file(result.decisions, apps, "request", row_offset=-2)

@@ -20,12 +20,13 @@ from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
 
 from deminimis import fx
+from deminimis.events import canonical_events
 from deminimis.labels import relabel_file
 from deminimis.ledger.prior import Row
 from deminimis.rules import SCHEMES, load_rules
 from deminimis.sources import tables
 
-from .schemas import ApplicationIn, AwardIn, LinkIn
+from .schemas import ApplicationIn, AwardIn, EventIn, LinkIn
 from .settings import ApiSettings
 
 APPLICATION_COLUMNS = (*tables.REQUIRED["applications"], *tables.OPTIONAL["applications"])
@@ -104,13 +105,33 @@ def _links_file(links: list[LinkIn], directory: Path) -> tuple[Path | None, list
     if not links:
         return None, []
     rows = [link.model_dump() for link in links]
-    _, errors = tables.canonical_links(_frame(rows, ("orgnr", "undertaking_id")))
+    columns = ("orgnr", "undertaking_id", *tables.OPTIONAL["links"])
+    _, errors = tables.canonical_links(_frame(rows, columns))
     path = directory / "links.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["orgnr", "undertaking_id"])
-        writer.writerows([[r["orgnr"], r["undertaking_id"]] for r in rows])
+        writer.writerow(columns)
+        writer.writerows([["" if r.get(c) is None else r[c] for c in columns] for r in rows])
     return path, _row_errors(errors, rows, "links")
+
+
+EVENT_COLUMNS = (*tables.REQUIRED["events"], *tables.OPTIONAL["events"])
+
+
+def events_file(events: list[EventIn], settings: ApiSettings, directory: Path) -> Path | None:
+    """The body's corporate events as an events CSV for the engine; 422 naming every broken row."""
+    if not events:
+        return None
+    limit_rows(len(events), settings, "events")
+    rows = [e.model_dump() for e in events]
+    _, errors = canonical_events(_frame(rows, EVENT_COLUMNS))
+    raise_if(_row_errors(errors.unique(["file", "row", "field"], maintain_order=True), rows, "events"))
+    path = directory / "events.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(EVENT_COLUMNS)
+        writer.writerows([["" if r.get(c) is None else r[c] for c in EVENT_COLUMNS] for r in rows])
+    return path
 
 
 def side_tables(
@@ -147,6 +168,7 @@ __all__ = [
     "application_row",
     "applications_file",
     "currencies",
+    "events_file",
     "limit_rows",
     "side_tables",
     "raise_if",

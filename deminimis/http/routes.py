@@ -29,7 +29,7 @@ from deminimis.ledger.prior import parse_date
 from deminimis.models import Decision
 
 from . import batch
-from .inputs import application_errors, application_row, side_tables
+from .inputs import application_errors, application_row, events_file, relabel_file, side_tables
 from .schemas import CheckIn, GrantIn, GrantOut, Health, ReservationIn, ReservationOut
 from .settings import ApiSettings
 
@@ -97,15 +97,21 @@ def check(body: CheckIn, ledger: MaybeLedgerDep, settings: SettingsDep) -> Decis
     with tempfile.TemporaryDirectory(prefix="deminimis-api-") as tmp:
         errors = application_errors(body, settings)
         rows, links = side_tables(body.awards, body.links, settings, Path(tmp), errors)
+        events = events_file(body.events, settings, Path(tmp))
         result = check_with_ledger(
             ledger if body.use_ledger else None,
             awards_rows=rows,
             awards_file=settings.awards_file,
             links=links or settings.links_file,
+            events=events,
+            unrecognised_basis=body.unrecognised_basis,
             **application_row(body),
             **{**settings.engine_options(), **({"register": True} if body.use_register else {})},
         )
-    return result.decisions[0]
+        decisions = list(result.decisions)
+        if links is not None:  # the body's links: row i is item i (the file's row i + 2)
+            decisions = relabel_file(decisions, links, "request.links", row_offset=-2)
+    return decisions[0]
 
 
 @router.post(
@@ -130,6 +136,7 @@ def create_reservation(
     with tempfile.TemporaryDirectory(prefix="deminimis-api-") as tmp:
         errors = application_errors(body, settings)
         rows, links = side_tables(body.awards, body.links, settings, Path(tmp), errors)
+        events = events_file(body.events, settings, Path(tmp))
         result = reserve(
             ledger,
             actor=_actor(body.actor, x_actor),
@@ -139,6 +146,8 @@ def create_reservation(
             awards_file=settings.awards_file,
             links=links or settings.links_file,
             ttl=dt.timedelta(days=body.ttl_days),
+            events=events,
+            unrecognised_basis=body.unrecognised_basis,
             context={"body": body.model_dump()},
             idempotency_key=idempotency_key,
             fingerprint=fingerprint(body.model_dump(mode="json")),

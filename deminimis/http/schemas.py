@@ -50,6 +50,7 @@ class AwardIn(_In):
     basis: Text = Field(examples=["de_minimis", "bagatellmessig støtte"])
     grantor: Text | None = None
     reference: Text | None = None
+    country: Annotated[str, Field(max_length=2, description="ISO 3166 alpha-2 of the granting state")] = "NO"
     instrument: Text | None = Field(None, description="grant (default), loan, guarantee, …")
     nominal_amount: Amount | None = Field(None, description="loan or guaranteed amount; amount is the GGE")
 
@@ -59,6 +60,20 @@ class LinkIn(_In):
 
     orgnr: Text
     undertaking_id: Text
+    link_type: Text | None = Field(None, examples=["a", "public_body", "natural_person"])
+    valid_from: Text | None = Field(None, description="the link counts only from this date")
+    valid_to: Text | None = Field(None, description="the link counts only to this date")
+
+
+class EventIn(_In):
+    """A merger, acquisition or split (contract §1 events): the predecessor's earlier aid counts
+    for the successor (× ``share`` for a split; the shares of one split add up to 1)."""
+
+    event: Text = Field(examples=["merger", "acquisition", "split"])
+    predecessor_orgnr: Text
+    successor_orgnr: Text
+    effective_date: Text = Field(examples=["2024-01-01"])
+    share: Text | None = Field(None, examples=["0.75"], description="split only: 0-1")
 
 
 class ApplicationIn(_In):
@@ -94,11 +109,21 @@ class ApplicationIn(_In):
     insolvency_proceedings: bool | None = None
 
 
+UnrecognisedBasis = Annotated[
+    Literal["count", "exclude"],
+    Field(
+        description="a prior award whose basis is not known: count it as de minimis (warned) or leave it out"
+    ),
+]
+
+
 class CheckIn(ApplicationIn):
     """A check: the grant, prior aid not in the ledger, and the undertaking's links."""
 
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
+    events: list[EventIn] = []
+    unrecognised_basis: UnrecognisedBasis = "count"
     use_ledger: bool = Field(True, description="count the ledger's awards and live reservations")
     use_register: bool = Field(
         False,
@@ -113,6 +138,8 @@ class BatchIn(_In):
     applications: list[ApplicationIn]
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
+    events: list[EventIn] = []
+    unrecognised_basis: UnrecognisedBasis = "count"
     use_ledger: bool = True
     use_register: bool = Field(False, alias="register")
 
@@ -122,6 +149,8 @@ class ReservationIn(ApplicationIn):
 
     awards: list[AwardIn] = []
     links: list[LinkIn] = []
+    events: list[EventIn] = []
+    unrecognised_basis: UnrecognisedBasis = "count"
     grantor: Text | None = None
     reference: Text | None = None
     ttl_days: int = Field(14, ge=1, le=365, description="days until the reservation expires")
@@ -160,6 +189,7 @@ __all__ = [
     "AwardIn",
     "BatchIn",
     "CheckIn",
+    "EventIn",
     "GrantIn",
     "GrantOut",
     "Health",

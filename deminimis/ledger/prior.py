@@ -36,6 +36,9 @@ from deminimis.sources import tables
 
 AWARD_COLUMNS = ("orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference")
 """The contract's awards columns (§1), in the order :func:`write_awards_csv` writes them."""
+PRIOR_COLUMNS = (*AWARD_COLUMNS, "country")
+"""The columns of the prior-aid file the engine reads: the awards columns and the granting state
+(ledger awards have none: NO)."""
 LEDGER_AWARDS = "ledger:awards"
 LEDGER_RESERVATIONS = "ledger:reservations"
 PathLike = str | Path
@@ -104,17 +107,17 @@ def user_rows(path: PathLike) -> list[Row]:
     """The rows of a user's awards file as text, keeping their own file and row for messages."""
     raw = tables.read_table(path, "awards")
     return [
-        {**{c: r.get(c) for c in AWARD_COLUMNS}, "_file": r["file"], "_row": r["row"]}
+        {**{c: r.get(c) for c in PRIOR_COLUMNS}, "_file": r["file"], "_row": r["row"]}
         for r in raw.iter_rows(named=True)
     ]
 
 
-def write_awards_csv(rows: list[Row], path: Path) -> Path:
+def write_awards_csv(rows: list[Row], path: Path, columns: tuple[str, ...] = AWARD_COLUMNS) -> Path:
     """Write awards rows in the contract's columns (UTF-8, comma, header on row 1)."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(AWARD_COLUMNS)
-        writer.writerows([[r.get(c) if r.get(c) is not None else "" for c in AWARD_COLUMNS] for r in rows])
+        writer.writerow(columns)
+        writer.writerows([[r.get(c) if r.get(c) is not None else "" for c in columns] for r in rows])
     return path
 
 
@@ -197,7 +200,7 @@ def prior_aid_file(
     rows += user_rows(extra) if extra is not None else []
     rows += extra_rows or []
     with tempfile.TemporaryDirectory(prefix="deminimis-ledger-") as tmp:
-        path = write_awards_csv(rows, Path(tmp) / "prior-aid.csv")
+        path = write_awards_csv(rows, Path(tmp) / "prior-aid.csv", PRIOR_COLUMNS)
         origins = {i + 2: (str(r["_file"]), _int(r["_row"])) for i, r in enumerate(rows)}
         yield PriorAid(path, origins)
 

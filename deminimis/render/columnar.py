@@ -19,8 +19,10 @@ from deminimis.cumulation import Result
 from deminimis.registration import registration
 from deminimis.render import findings, fmt, register_findings, rule_frames
 from deminimis.render import gge as gge_render
+from deminimis.render.corporate import event_findings, event_steps
 from deminimis.render.decisions import Decisions
 from deminimis.render.document import document
+from deminimis.render.links import link_findings, link_items
 from deminimis.render.reasons import reasons as reason_findings
 from deminimis.render.row_errors import message_nb_expr
 from deminimis.render.sources import sources as sources_items
@@ -179,6 +181,8 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
         row=C("row"),
         grantor=C("grantor"),
         reference=C("reference"),
+        country=C("country"),
+        events=pl.when(C("is_copy").fill_null(False)).then(event_steps(C("steps"))),
         sources=C("sources"),
         mismatch=C("mismatch"),
     )
@@ -186,10 +190,15 @@ def _counted_items(c: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _found(
-    d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules, extra: list[findings.Finding] | None = None
+    d: pl.LazyFrame,
+    c: pl.LazyFrame,
+    rules: Rules,
+    links: pl.LazyFrame,
+    extra: list[findings.Finding] | None = None,
 ) -> list[pl.LazyFrame]:
     """``idx, reasons``, ``idx, warnings`` and ``idx, officer_notes``."""
-    found = reason_findings(d, c, rules) + findings.warnings(d, c, rules)
+    found = reason_findings(d, c, rules) + findings.warnings(d, c, rules) + link_findings(d, links)
+    found += event_findings(d, c)
     found += [*gge_render.findings(d), gge_render.award_warning(c)]
     parts = findings.planned(found + (extra or []))
     long = pl.concat(parts) if parts else pl.LazyFrame(schema=findings.SCHEMA)
@@ -213,9 +222,19 @@ LISTS = (
     "errors",
     "ceiling_tests",
     "headroom_calendar",
+    "undertaking_links",
     "sources",
     "officer_notes",
 )
+
+
+def link_frame(result: Result) -> pl.LazyFrame:
+    """The link rows of each undertaking, with their order ``k`` (empty when none were given)."""
+    from deminimis.undertaking import LINK_SCHEMA
+
+    empty = {"idx": pl.UInt32, "grant_date": pl.Date, **LINK_SCHEMA, "why": pl.Utf8, "counted": pl.Boolean}
+    links = result.links if result.links is not None else pl.DataFrame(schema=empty)
+    return links.lazy().with_columns(k=pl.int_range(pl.len()).over("idx").cast(pl.Int64))
 
 
 def render(result: Result, rules: Rules) -> pl.DataFrame:
@@ -229,7 +248,9 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
         .collect()
         .lazy()
     )
-    found = _found(d, c, rules, register_findings.warnings(d, c, result.register_consulted))
+    links = link_frame(result)
+    register_warnings = register_findings.warnings(d, c, result.register_consulted)
+    found = _found(d, c, rules, links, register_warnings)
     reg_rules = load_register_rules(rules.directory)
     full = d
     parts = (
@@ -239,6 +260,7 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
         _errors(result),
         sources_items(d, result.sources, result.register_consulted, reg_rules),
         registration(d, reg_rules),
+        link_items(links),
     )
     for part in parts:
         full = full.join(part, on="idx", how="left", maintain_order="left")
@@ -260,6 +282,7 @@ def _slice(result: Result, start: int, stop: int) -> Result:
     def part(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.filter(pl.col("idx").is_between(start, stop - 1))
 
+    links = part(result.links) if result.links is not None else None
     return Result(
         part(result.decisions),
         part(result.counted),
@@ -267,6 +290,7 @@ def _slice(result: Result, start: int, stop: int) -> Result:
         result.input_errors,
         result.sources,
         result.register_consulted,
+        links,
     )
 
 

@@ -101,6 +101,7 @@ def document() -> pl.Expr:
         ceiling_tests=pl.when(inf & C("limits").is_not_null()).then(tests),
         rules_entry=pl.when(dec).then(C("entry_id")),
         headroom_calendar=pl.when(inf & C("headroom_calendar").is_not_null()).then(calendar),
+        undertaking_links=pl.when(dec).then(C("undertaking_links")),
         sources=C("sources"),
         registration=C("registration"),
         **document_fields(),

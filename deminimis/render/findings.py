@@ -184,6 +184,22 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             **stale,
         ),
     ]
+    out.append(
+        finding(
+            c,
+            dec & (C("source") == "awards") & C("basis_nearest").is_not_null(),
+            WARNING,
+            25,
+            "basis_unrecognised",
+            "Regulation 2023/2831 Art 6(4); Regulation 1407/2013 Art 6(3)",
+            sub_=C("k"),
+            text=C("basis_text"),
+            nearest=C("basis_nearest"),
+            amount=money("amount_cents"),
+            currency=C("currency"),
+            granted_on=day("granted_on"),
+        )
+    )
     for order, (code, n) in enumerate(
         (
             ("award_after_grant_date", "n_after"),

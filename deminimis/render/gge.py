@@ -317,7 +317,7 @@ def document_fields() -> dict[str, pl.Expr]:
     """The decision keys added by the aid's form: ``gge`` (null for a plain grant) and ``signing_date``."""
     dec = C("dec")
     shown = dec & ((C("instrument").fill_null("grant") != "grant") | C("gge_method").is_not_null())
-    decided = C("gge_method").is_not_null() & C("gge_review").is_null()
+    decided = C("gge_method").is_not_null() & C("gge_form_review").is_null()
     return {
         "gge": pl.when(shown).then(
             pl.struct(

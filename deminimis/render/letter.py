@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,7 @@ def _context(decision: Decision, lang: str) -> dict[str, Any]:
             "cur": cur(a.currency),
             "amount": money(a.amount),
             "eur": money(a.eur),
+            "via": _via(a.events, lang),
         }
         for a in d.counted
         if a.counted and not (a.source == "employer_tax" and _cents(a.amount) == 0)
@@ -210,6 +212,33 @@ def _context(decision: Decision, lang: str) -> dict[str, Any]:
         "errors": [f"{e.file}:{e.row} {e.field}: {e.message}" for e in d.errors],
         "stale": [getattr(w, f"text_{lang}") for w in d.warnings if w.code == "fx_rate_stale"],
     }
+
+
+EVENT_WORDS = {
+    "nb": {"merger": "fusjon", "acquisition": "oppkjøp", "split": "fisjon"},
+    "en": {"merger": "merger", "acquisition": "acquisition", "split": "split"},
+}
+
+
+def _via(events: list | None, lang: str) -> str | None:
+    """How a predecessor's aid reached the applicant: ``overført ved fusjon 01.01.2024 til …``."""
+    if not events:
+        return None
+    word = "overført ved" if lang == "nb" else "passed on by"
+    to = "til org.nr." if lang == "nb" else "to"
+
+    def share(text: str) -> str:
+        if text == "1":
+            return ""
+        pct = f"{Decimal(text) * 100:f}".rstrip("0").rstrip(".")
+        return f" ({pct.replace('.', ',')}\u00a0%)" if lang == "nb" else f" ({pct}%)"
+
+    steps = [
+        f"{EVENT_WORDS[lang][e.event]} {_day(e.effective_date, lang)}{share(e.share)} {to} "
+        f"{_orgnr(e.successor_orgnr)}"
+        for e in events
+    ]
+    return f"{word} {', '.join(steps)}"
 
 
 def render_letter(decision: Decision, lang: str = "nb") -> str:

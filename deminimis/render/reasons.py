@@ -122,9 +122,21 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         currency=C("currency"),
         granted_on=day("granted_on"),
         basis=by_lang("label"),
-        grantor=pl.when(C("grantor").fill_null("") != "")
-        .then(pl.concat_str(pl.lit(", "), C("grantor")))
-        .otherwise(pl.lit("")),
+        grantor=lambda lang: pl.concat_str(
+            pl.when(C("grantor").fill_null("") != "")
+            .then(pl.concat_str(pl.lit(", "), C("grantor")))
+            .otherwise(pl.lit("")),
+            pl.when(C("is_copy").fill_null(False))
+            .then(
+                pl.concat_str(
+                    pl.lit(", til " if lang == "nb" else ", to "),
+                    C("orgnr"),
+                    pl.lit(", overført til " if lang == "nb" else ", passed on to "),
+                    C("steps").list.last().struct.field("successor_orgnr"),
+                )
+            )
+            .otherwise(pl.lit("")),
+        ),
         eur=money("eur_cents"),
         rate=rate("rate"),
         rate_date=day("rate_date"),
@@ -135,6 +147,27 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         finding(c, shown & (C("currency") != "EUR"), REASON, 30, "counted_award", sub_=C("k"), **award),
         finding(c, shown & (C("currency") == "EUR"), REASON, 30, "counted_award_eur", sub_=C("k"), **award),
         finding(d, dm & (C("n_shown") == 0), REASON, 31, "no_prior"),
+        finding(
+            c,
+            dm & (C("why") == "other_state"),
+            REASON,
+            32,
+            "award_other_state",
+            "Regulation 1407/2013 / 2023/2831, Art 3(2)",
+            sub_=C("k"),
+            country=C("country"),
+            **award,
+        ),
+        finding(
+            c,
+            dm & (C("why") == "eu_central"),
+            REASON,
+            32,
+            "award_eu_central",
+            "Regulation 2023/2831, recital 14",
+            sub_=C("k"),
+            **award,
+        ),
     ]
     et = dm & (C("source") == "employer_tax")
     et_values = dict(

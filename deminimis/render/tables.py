@@ -157,9 +157,29 @@ def counted_rows(decisions: Sequence[Decision]) -> pl.DataFrame:
         "assumed": pl.Boolean,
     }
     if isinstance(decisions, Decisions):
-        return exploded(decisions.frame, "counted").select(COUNTED_COLUMNS).cast(schema)  # type: ignore[arg-type]
-    rows = [{"application_id": d.application_id, **a.model_dump()} for d in decisions for a in d.counted]
+        f = exploded(decisions.frame, "counted")
+        if "events" in f.columns:  # a predecessor's aid: the events as one text cell
+            step = pl.element().struct.field
+            text = pl.concat_str(
+                step("event"), pl.lit(" "), step("effective_date"), pl.lit(" "), step("predecessor_orgnr"),
+                pl.lit(" -> "), step("successor_orgnr"), pl.lit(" "), step("share"),
+            )  # fmt: skip
+            f = f.with_columns(events=pl.col("events").list.eval(text).list.join("; "))
+        return f.select(COUNTED_COLUMNS).cast(schema)  # type: ignore[arg-type]
+    rows = [
+        {"application_id": d.application_id, **a.model_dump(), "events": _event_text(a.events)}
+        for d in decisions
+        for a in d.counted
+    ]
     return pl.DataFrame(rows, schema=schema).select(COUNTED_COLUMNS)
+
+
+def _event_text(events: list | None) -> str | None:
+    if not events:
+        return None
+    return "; ".join(
+        f"{e.event} {e.effective_date} {e.predecessor_orgnr} -> {e.successor_orgnr} {e.share}" for e in events
+    )
 
 
 def _typed(frame: pl.DataFrame, money: set[str], dates: set[str]) -> pl.DataFrame:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import re
 from pathlib import Path
@@ -120,6 +121,25 @@ HEADER_ALIASES: dict[str, str] = {
     "foretaksgruppe": "undertaking_id",
     "år": "year",
     "måned": "month",
+    # links
+    "koblingstype": "link_type",
+    "tilknytning": "link_type",
+    "type kobling": "link_type",
+    "gyldig fra": "valid_from",
+    "gyldig til": "valid_to",
+    "fra dato": "valid_from",
+    "til dato": "valid_to",
+    # events
+    "hendelse": "event",
+    "overdragende foretak": "predecessor_orgnr",
+    "forgjenger": "predecessor_orgnr",
+    "overtakende foretak": "successor_orgnr",
+    "etterfølger": "successor_orgnr",
+    "virkningsdato": "effective_date",
+    "andel": "share",
+    # awards
+    "land": "country",
+    "støttegivende stat": "country",
     **gge_input.HEADER_ALIASES,
 }
 """Norwegian (and spelling-variant) headers -> contract names. Matching is case-insensitive,
@@ -148,6 +168,7 @@ REQUIRED = {
     "links": ("orgnr", "undertaking_id"),
     "firms": ("orgnr",),
     "employer_tax": ("orgnr", "year"),
+    "events": ("event", "predecessor_orgnr", "successor_orgnr", "effective_date"),
 }
 OPTIONAL = {
     "applications": (
@@ -159,10 +180,11 @@ OPTIONAL = {
         "in_difficulty_2019",
         *gge_input.APPLICATION_COLUMNS,
     ),
-    "awards": ("currency", "grantor", "reference", *gge_input.AWARD_COLUMNS),
-    "links": (),
+    "awards": ("currency", "grantor", "reference", "country", *gge_input.AWARD_COLUMNS),
+    "links": ("link_type", "valid_from", "valid_to"),
     "firms": ("name", "nace", "kommunenummer", "status"),
     "employer_tax": ("month", "advantage_nok", "wage_base_nok", "kommunenummer", "area", "sector"),
+    "events": ("share",),
 }
 KINDS = tuple(REQUIRED)
 YES = ("yes", "ja", "y", "j", "true", "1")
@@ -429,6 +451,8 @@ def _table(
     data = data.with_columns(pl.all().str.strip_chars()).with_columns(
         file=pl.lit(str(path)), row=pl.int_range(header_row + 1, header_row + 1 + pl.len(), dtype=pl.Int64)
     )
+    if "orgnr" not in data.columns:  # the row rules below key on it (events: the predecessor)
+        data = data.with_columns(orgnr=pl.col(REQUIRED[kind][1] if kind == "events" else REQUIRED[kind][0]))
     keep = [c for c in (*REQUIRED[kind], *OPTIONAL[kind]) if c in names]
     everything = list(names)
     totals = [
@@ -791,16 +815,38 @@ def _has_word(text: str, words: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
 
 
-def read_basis(text: str | None, aliases: dict[str, str]) -> tuple[str | None, str | None, str | None]:
+UNRECOGNISED_BASIS = ("count", "exclude")
+"""A basis text that names no known basis: ``count`` it as de minimis with a warning (the safe
+reading, default) or ``exclude`` it (read as ``other``, not counted, as before issue 15)."""
+
+
+def nearest_basis(text: str, aliases: dict[str, str]) -> str | None:
+    """The known basis word closest to ``text`` (difflib), for the warning that names it.
+
+    >>> nearest_basis("bagatelmessig støtte", {"bagatellmessig støtte": "de_minimis", "gruppeunntak": "gber"})
+    'bagatellmessig støtte'
+    """
+    words = [a for a in aliases if "_" not in a] or list(aliases)
+    found = difflib.get_close_matches(" ".join(text.lower().split()), words, n=1, cutoff=0.0)
+    return found[0] if found else None
+
+
+def read_basis(
+    text: str | None, aliases: dict[str, str], unrecognised: str = "count"
+) -> tuple[str | None, str | None, str | None]:
     """One free-text legal basis -> (contract id, error, warning).
 
-    An exact alias wins; else the longest alias found as whole words in the text; else
-    ``other`` with a warning. Text with no letter or digit (or none at all) is an error.
+    An exact alias wins; else the longest alias found as whole words in the text; else the
+    text names no known basis: counted as ``de_minimis`` with a warning naming the nearest
+    known basis (``unrecognised="count"``, the safe reading), or read as ``other`` (not
+    counted) with ``"exclude"``. Text with no letter or digit (or none at all) is an error.
 
     >>> al = {"gruppeunntak": "gber", "de minimis": "de_minimis", "sgei": "de_minimis_sgei"}
     >>> read_basis("Gruppeunntak art. 22", al)
     ('gber', None, None)
-    >>> read_basis("Tilskudd fra fylket", al)[0]
+    >>> b, _, w = read_basis("Tilskudd fra fylket", al); print(b, w)
+    de_minimis basis 'Tilskudd fra fylket' is not a known legal basis; counted as de minimis aid ...
+    >>> read_basis("Tilskudd fra fylket", al, "exclude")[0]
     'other'
     >>> print(read_basis("SGEI de minimis", al)[2])
     basis 'SGEI de minimis' names several legal bases (de_minimis, de_minimis_sgei); read as de_minimis ...
@@ -822,14 +868,30 @@ def read_basis(text: str | None, aliases: dict[str, str]) -> tuple[str | None, s
         return aliases[key], None, None
     found = [a for a in aliases if _has_word(key, a)]
     if not found:
-        why = "not counted as de minimis aid): check whether it was de minimis aid"
-        return "other", None, f"basis '{text}' is not a known legal basis; read as 'other' ({why}"
+        if unrecognised == "exclude":
+            why = "not counted as de minimis aid): check whether it was de minimis aid"
+            return "other", None, f"basis '{text}' is not a known legal basis; read as 'other' ({why}"
+        near = nearest_basis(key, aliases)
+        return (
+            "de_minimis",
+            None,
+            f"basis '{text}' is not a known legal basis; counted as de minimis aid (the safe reading); "
+            f"nearest known basis: '{near}' ({aliases.get(near or '', '?')})",
+        )
     best = min(found, key=lambda a: (-len(a), a))
     rest = key.replace(best, " ", 1)
     others = sorted({aliases[a] for a in found if aliases[a] != aliases[best] and _has_word(rest, a)})
     if not others:
         return aliases[best], None, None
     named = ", ".join([aliases[best], *others])
+    safe = [b for b in (aliases[best], *others) if b.startswith("de_minimis")]
+    if safe and safe[0] != aliases[best]:  # one of them is de minimis: the safe reading counts it
+        return (
+            safe[0],
+            None,
+            f"basis '{text}' names several legal bases ({named}); read as {safe[0]} "
+            "(the safe reading): check it",
+        )
     return (
         aliases[best],
         None,
@@ -840,19 +902,33 @@ def read_basis(text: str | None, aliases: dict[str, str]) -> tuple[str | None, s
     )
 
 
-def with_basis(frame: pl.DataFrame, aliases: dict[str, str], col: str = "basis") -> pl.DataFrame:
-    """Add ``_basis`` (contract id), ``_basis_problem`` (a row error) and ``_basis_warning``
+def with_basis(
+    frame: pl.DataFrame, aliases: dict[str, str], col: str = "basis", unrecognised: str = "count"
+) -> pl.DataFrame:
+    """Add ``_basis`` (contract id), ``_basis_problem`` (a row error), ``_basis_warning`` and
+    ``_basis_nearest`` (set when the text names no known basis and is counted as de minimis)
     to ``frame``, reading ``col`` with :func:`read_basis` once per distinct value."""
     values = frame.get_column(col).unique().to_list()
-    read = [read_basis(v, aliases) for v in values]
+    read = [read_basis(v, aliases, unrecognised) for v in values]
+    nearest = [
+        nearest_basis(v, aliases) if r[2] and "counted as de minimis" in r[2] else None
+        for v, r in zip(values, read, strict=True)
+    ]
     table = pl.DataFrame(
         {
             col: values,
             "_basis": [r[0] for r in read],
             "_basis_problem": [r[1] for r in read],
             "_basis_warning": [r[2] for r in read],
+            "_basis_nearest": nearest,
         },
-        schema={col: pl.Utf8, "_basis": pl.Utf8, "_basis_problem": pl.Utf8, "_basis_warning": pl.Utf8},
+        schema={
+            col: pl.Utf8,
+            "_basis": pl.Utf8,
+            "_basis_problem": pl.Utf8,
+            "_basis_warning": pl.Utf8,
+            "_basis_nearest": pl.Utf8,
+        },
     )
     return frame.join(table, on=col, how="left", nulls_equal=True)
 
@@ -883,11 +959,11 @@ def _compact_orgnr() -> pl.Expr:
     return pl.when(pl.col("_orgnr_problem").is_null()).then(pl.col("_orgnr"))
 
 
-def award_warnings(raw: pl.DataFrame, aliases: dict[str, str]) -> pl.DataFrame:
+def award_warnings(raw: pl.DataFrame, aliases: dict[str, str], unrecognised: str = "count") -> pl.DataFrame:
     """Warnings on usable award rows (file, row, field, message): basis read as ``other`` or
     ambiguous, and duplicates (same orgnr, date, amount, currency and reference as an earlier
     row, named by its file:row). ``raw`` is :func:`read_table` output (one or more files)."""
-    f = with_basis(orgnr_problems(raw), aliases)
+    f = with_basis(orgnr_problems(raw), aliases, unrecognised=unrecognised)
     basis = f.filter(pl.col("_basis_warning").is_not_null()).select(
         "file", "row", pl.lit("basis").alias("field"), pl.col("_basis_warning").alias("message")
     )
@@ -998,23 +1074,32 @@ def canonical_applications(
 
 
 def canonical_awards(
-    raw: pl.DataFrame, currencies: list[str], aliases: dict[str, str]
+    raw: pl.DataFrame, currencies: list[str], aliases: dict[str, str], unrecognised: str = "count"
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Valid award rows, typed; and the errors of the others (with their orgnr when valid).
 
-    ``basis`` is read from free text (:func:`with_basis`): unknown words become ``other``
-    (a warning from :func:`award_warnings`, not an error); a missing basis is an error.
+    ``basis`` is read from free text (:func:`with_basis`): text naming no known basis is
+    counted as de minimis (``basis_text``/``basis_nearest`` kept for the decision's warning),
+    or read as ``other`` with ``unrecognised="exclude"``; a missing basis is an error.
     """
     cur, cur_problem = _currency_exprs(currencies, "_amount_cur")
+    if "country" not in raw.columns:
+        raw = raw.with_columns(country=pl.lit(None, pl.Utf8))
+    country = pl.col("country").fill_null("").str.strip_chars().str.to_uppercase().replace("", "NO")
     frame = with_amount(
-        with_basis(orgnr_problems(raw), aliases),
+        with_basis(orgnr_problems(raw), aliases, unrecognised=unrecognised),
         "amount",
         "p_amount",
         "_amount_cents",
         written="_amount_cur",
         note="_amount_note",
     )
-    frame = with_date(frame, "granted_on", "p_date", "_granted_on").with_columns(p_currency=cur_problem)
+    frame = with_date(frame, "granted_on", "p_date", "_granted_on").with_columns(
+        p_currency=cur_problem,
+        p_country=pl.when(~country.str.contains(r"^[A-Z]{2}$")).then(
+            pl.format("country '{}' is not an ISO 3166 alpha-2 code (e.g. NO, SE, DK)", pl.col("country"))
+        ),
+    )
     frame, gge_problems = gge_input.award_terms(frame)
     problems = {
         "orgnr": "_orgnr_problem",
@@ -1022,6 +1107,7 @@ def canonical_awards(
         "currency": "p_currency",
         "granted_on": "p_date",
         "basis": "_basis_problem",
+        "country": "p_country",
         **gge_problems,
     }
     bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
@@ -1042,18 +1128,74 @@ def canonical_awards(
         pl.col("_basis").alias("basis"),
         "grantor",
         "reference",
+        pl.when(pl.col("_basis_nearest").is_not_null()).then(pl.col("basis")).alias("basis_text"),
+        pl.col("_basis_nearest").alias("basis_nearest"),
+        country.alias("country"),
         *gge_input.AWARD_TYPED,
     )
     return typed, errors
 
 
+LINK_TYPE_ALIASES = {
+    "offentlig organ": "public_body",
+    "offentlig eier": "public_body",
+    "public body": "public_body",
+    "fysisk person": "natural_person",
+    "person": "natural_person",
+    "natural person": "natural_person",
+}
+
+
+def _link_type_expr() -> pl.Expr:
+    """``(a)``, ``A``, ``art 2(2)(b)`` -> ``a``/``b``; Norwegian words -> the contract's ids."""
+    t = pl.col("link_type").fill_null("").str.strip_chars().str.to_lowercase()
+    letter = t.str.extract(r"^(?:art\.?\s*2\s*\(2\)\s*)?\(?([a-d])\)?$", 1)
+    return pl.coalesce(letter, t.replace(LINK_TYPE_ALIASES)).replace("", None)
+
+
 def canonical_links(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frame = orgnr_problems(raw).with_columns(
-        p_und=pl.when(pl.col("undertaking_id").fill_null("") == "").then(pl.lit("undertaking_id is missing"))
+    """Valid link rows (``deminimis.undertaking.LINK_SCHEMA``) and the errors of the others."""
+    from deminimis.undertaking import LINK_TYPES
+
+    for col in ("link_type", "valid_from", "valid_to"):
+        if col not in raw.columns:
+            raw = raw.with_columns(pl.lit(None, pl.Utf8).alias(col))
+    kind = _link_type_expr()
+    frame = with_date(
+        with_date(orgnr_problems(raw), "valid_from", "p_from", "_from"), "valid_to", "p_to", "_to"
     )
-    errors = errors_of(frame, {"orgnr": "_orgnr_problem", "undertaking_id": "p_und"})
-    ok = frame.filter(pl.col("_orgnr_problem").is_null() & pl.col("p_und").is_null())
-    return ok.select(pl.col("_orgnr").alias("orgnr"), "undertaking_id").unique(), errors
+    frame = frame.with_columns(
+        p_und=pl.when(pl.col("undertaking_id").fill_null("") == "").then(pl.lit("undertaking_id is missing")),
+        p_type=pl.when(kind.is_not_null() & ~kind.is_in(LINK_TYPES)).then(
+            pl.format(f"link_type '{{}}' is not one of {', '.join(LINK_TYPES)}", pl.col("link_type"))
+        ),
+        p_from=pl.when(pl.col("valid_from").fill_null("") != "").then("p_from"),
+        p_to=pl.when(pl.col("valid_to").fill_null("") != "")
+        .then("p_to")
+        .when(pl.col("_to") < pl.col("_from"))
+        .then(pl.lit("valid_to is before valid_from")),
+    )
+    problems = {
+        "orgnr": "_orgnr_problem",
+        "undertaking_id": "p_und",
+        "link_type": "p_type",
+        "valid_from": "p_from",
+        "valid_to": "p_to",
+    }
+    errors = errors_of(frame, problems)
+    ok = frame.filter(~pl.any_horizontal(pl.col(list(problems.values())).is_not_null()))
+    typed = ok.select(
+        "file",
+        "row",
+        pl.col("_orgnr").alias("orgnr"),
+        "undertaking_id",
+        kind.alias("link_type"),
+        pl.col("_from").alias("valid_from"),
+        pl.col("_to").alias("valid_to"),
+    ).unique(
+        ["orgnr", "undertaking_id", "link_type", "valid_from", "valid_to"], keep="first", maintain_order=True
+    )
+    return typed, errors
 
 
 def canonical_firms(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -1080,6 +1222,7 @@ __all__ = [
     "KINDS",
     "KIND_ALIASES",
     "OPTIONAL",
+    "UNRECOGNISED_BASIS",
     "REQUIRED",
     "application_warnings",
     "award_warnings",
@@ -1094,6 +1237,7 @@ __all__ = [
     "date_problem",
     "errors_of",
     "guess_kind",
+    "nearest_basis",
     "orgnr_problems",
     "read_basis",
     "read_any",

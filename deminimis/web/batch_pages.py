@@ -38,7 +38,7 @@ from .store import BatchJob
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
-FILES = ("applications", "awards", "links")
+FILES = ("applications", "awards", "links", "events")
 
 
 def _check_files(paths: dict[str, Path], names: dict[str, str], settings: Any, t: Texts) -> Errors:
@@ -46,7 +46,7 @@ def _check_files(paths: dict[str, Path], names: dict[str, str], settings: Any, t
     errors: Errors = {}
     if "applications" not in paths:
         return {"applications": [t("err_required")]}
-    for field, kind in (("applications", "applications"), ("links", "links")):
+    for field, kind in (("applications", "applications"), ("links", "links"), ("events", "events")):
         if field not in paths:
             continue
         try:
@@ -85,6 +85,7 @@ def run_job(job: BatchJob, paths: dict[str, Path], state: Any, use_ledger: bool,
             paths["applications"],
             awards_file=paths.get("awards") or settings.awards_file,
             links=paths.get("links") or settings.links_file,
+            events=paths.get("events"),
             progress=progress,
             **settings.engine_options(),
         )
@@ -118,7 +119,7 @@ def batch_form(request: Request, lang: str | None = None) -> HTMLResponse:
 
 @router.post("/batch", response_class=HTMLResponse)
 async def submit_batch(request: Request) -> Response:
-    raw = await request.form(max_files=3, max_fields=10)
+    raw = await request.form(max_files=len(FILES), max_fields=10)
     lang = pick_lang(raw.get("lang") if isinstance(raw.get("lang"), str) else None)
     t = Texts(lang)
     store = request.app.state.web_store
