@@ -48,3 +48,22 @@ def test_amounts_more_than_one_percent_apart_are_two_awards() -> None:
 def test_a_different_basis_is_never_merged() -> None:
     d = check(**APP, awards=[[{**AWARD, "basis": "gber"}], [AWARD]]).to_json_dict()
     assert sorted(c["basis"] for c in d["counted"]) == ["de_minimis", "gber"]
+
+
+def test_an_award_in_the_ledger_and_in_the_declaration_is_counted_once_with_both_sources(tmp_path) -> None:
+    """Issue 13: EUR 151,430.65 in the ledger and in the applicant's declaration was counted twice
+    (302,861.30, route gber); it is one award, held by both."""
+    from deminimis.ledger import import_awards, open_ledger
+
+    path = tmp_path / "ledger.sqlite"
+    ledger = open_ledger(path, create=True)
+    booked = tmp_path / "granted.csv"
+    booked.write_bytes(_csv("granted.csv", AWARD).data)
+    import_awards(ledger, booked, actor="kari")
+    ledger.close()
+    d = check(**APP, awards=[_csv("egenerklaering.csv", AWARD)], ledger=path).to_json_dict()
+    assert d["prior_de_minimis_eur"] == "151430.65"
+    assert d["route"] == "de_minimis"
+    (counted,) = d["counted"]
+    assert len(counted["sources"]) == 2 and "egenerklaering.csv:2" in counted["sources"]
+    assert {s["kind"] for s in d["sources"]} >= {"declaration", "ledger"}
