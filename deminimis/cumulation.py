@@ -120,7 +120,7 @@ summed = pl.col("not_summed").is_null()
 """Awards that count when in the window (a register row with another status is shown only)."""
 
 
-def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:
+def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:  # noqa: PLR0915  (allow-listed, to split)
     """Decide every application; see the module docstring for the steps."""
     apps, member = perimeters(inputs.applications.with_row_index("idx"), inputs.links)
 

@@ -93,7 +93,7 @@ def _fx_errors(typed: pl.DataFrame, rates: pl.DataFrame, date_col: str, bad: pl.
     )
 
 
-def validate_files(
+def validate_files(  # noqa: C901  (allow-listed, to split)
     files: list[Path],
     kind: str | None = None,
     sheet: str | None = None,
