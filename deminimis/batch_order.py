@@ -31,20 +31,28 @@ from deminimis.prior_awards import with_origin
 from deminimis.rules import Rules
 
 COUNTS_FOR_LATER = ("de_minimis", "covid_tf")
+SHOWN_OTHERS = 10
+"""How many of the undertaking's other applications a reason names (the count is always given):
+a list of every other id per application would grow with the square of a firm's applications."""
 
 
 def _ranks(decisions: pl.DataFrame) -> pl.DataFrame:
-    """``idx, rank, batch_others``: the rank in the undertaking (grant date, input order) and the
-    ids of the undertaking's other applications in the batch."""
+    """``idx, rank, batch_others, batch_others_n``: the rank in the undertaking (grant date, input
+    order), up to :data:`SHOWN_OTHERS` ids of its other applications in the batch, and their count."""
     ok = decisions.filter(pl.col("grant_date").is_not_null() & pl.col("undertaking_key").is_not_null())
     ranked = ok.sort("grant_date", "idx").with_columns(
         rank=pl.int_range(1, pl.len() + 1).over("undertaking_key"),
-        ids=pl.col("application_id").over("undertaking_key", mapping_strategy="join"),
+        n=pl.len().over("undertaking_key"),
     )
-    return ranked.select(
+    heads = ranked.group_by("undertaking_key").agg(ids=pl.col("application_id").head(SHOWN_OTHERS + 1))
+    return ranked.join(heads, on="undertaking_key", how="left").select(
         "idx",
         "rank",
-        batch_others=pl.col("ids").list.set_difference(pl.concat_list("application_id")).list.sort(),
+        batch_others=pl.col("ids")
+        .list.set_difference(pl.concat_list("application_id"))
+        .list.sort()
+        .list.head(SHOWN_OTHERS),
+        batch_others_n=(pl.col("n") - 1).cast(pl.Int64),
     )
 
 
@@ -82,7 +90,7 @@ def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent:
     """Decide every application; cumulative within each undertaking unless ``independent``."""
     first = run(inputs, rules, rates)
     ranks = _ranks(first.decisions)
-    grouped = ranks.filter(pl.col("batch_others").list.len() > 0).get_column("idx")
+    grouped = ranks.filter(pl.col("batch_others_n") > 0).get_column("idx")
     if independent or grouped.is_empty():
         return _marked(first, ranks, independent)
     apps = inputs.applications.with_row_index("idx").join(
@@ -106,9 +114,9 @@ def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent:
 
 def _marked(result: Result, ranks: pl.DataFrame, independent: bool) -> Result:
     """The decisions with ``batch_others`` and ``batch_independent`` (for the reasons)."""
-    decisions = result.decisions.join(ranks.select("idx", "batch_others"), on="idx", how="left").with_columns(
-        batch_independent=pl.lit(independent)
-    )
+    decisions = result.decisions.join(
+        ranks.select("idx", "batch_others", "batch_others_n"), on="idx", how="left"
+    ).with_columns(batch_independent=pl.lit(independent))
     return replace(result, decisions=decisions)
 
 

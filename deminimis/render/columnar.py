@@ -43,7 +43,9 @@ def _decisions(result: Result, rules: Rules) -> pl.LazyFrame:
     decisions = result.decisions
     if "batch_independent" not in decisions.columns:  # a plain run (no batch order)
         decisions = decisions.with_columns(
-            batch_independent=pl.lit(False), batch_others=pl.lit(None, pl.List(pl.Utf8))
+            batch_independent=pl.lit(False),
+            batch_others=pl.lit(None, pl.List(pl.Utf8)),
+            batch_others_n=pl.lit(None, pl.Int64),
         )
     unknown = [] if "prior_source" in decisions.columns else [pl.lit(None, pl.Boolean).alias("prior_source")]
     d = (

@@ -55,9 +55,18 @@ def source_reasons(
             34,
             "batch_independent",
             "Contract §2 (batch --independent)",
-            others=C("batch_others").list.join(", "),
+            others=_others,
         ),
     ]
+
+
+def _others(lang: str) -> pl.Expr:
+    """The other applications named (at most ``batch_order.SHOWN_OTHERS``), with the count when
+    more are left out."""
+    shown = C("batch_others").list.join(", ")
+    total = "i alt" if lang == "nb" else "in all"
+    more = pl.format(f"{{}} … ({total} {{}})", shown, C("batch_others_n"))
+    return pl.when(C("batch_others_n") > C("batch_others").list.len()).then(more).otherwise(shown)
 
 
 def near_duplicate(c: pl.LazyFrame) -> Finding:
