@@ -103,6 +103,7 @@ def test_engine_agrees_with_reference_on_every_decision(tmp_path: Path, seed: in
         firms=paths["firms"],
         employer_tax=paths["employer_tax"],
         events=paths["events"],
+        independent=True,  # the reference decides each application alone (no cumulative batch)
     )
     expected = ref.decide(paths, load_rules(), load_rates())
 
@@ -209,6 +210,7 @@ def test_engine_agrees_with_reference_on_loans_guarantees_injections_and_instalm
         links=paths["links"],
         firms=paths["firms"],
         employer_tax=paths["employer_tax"],
+        independent=True,  # the reference decides each application alone (no cumulative batch)
     )
     expected = ref.decide(paths, load_rules(), load_rates())
     mismatches = []
