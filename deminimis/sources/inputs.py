@@ -12,7 +12,7 @@ records already carry. Nothing is written to disk.
 >>> read_input([{"orgnr": "912346803", "undertaking_id": "G1"}], "links", label="request.links").rows()
 [('912346803', 'G1', None, None, None, 'request.links', 1)]
 >>> read_input(Upload(b"orgnr;undertaking_id\\n912346803;G1\\n", "links.csv"), "links").rows()
-[('912346803', 'G1', 'links.csv', 2)]
+[('912346803', 'G1', None, None, None, 'links.csv', 2)]
 """
 
 from __future__ import annotations
