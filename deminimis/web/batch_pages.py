@@ -108,7 +108,7 @@ def batch_form(request: Request, lang: str | None = None) -> HTMLResponse:
 
 @router.post("/batch", response_class=HTMLResponse)
 async def submit_batch(request: Request) -> Response:
-    raw = await request.form(max_files=3, max_fields=10)
+    raw = await request.form(max_files=len(FILES), max_fields=10)
     lang = pick_lang(raw.get("lang") if isinstance(raw.get("lang"), str) else None)
     t = Texts(lang)
     store = request.app.state.web_store
