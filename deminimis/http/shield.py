@@ -10,9 +10,11 @@ modules add later, without each route remembering it.
   rows, and the unpacked size of a spreadsheet, checked before it is parsed. Rows of a JSON
   body are never ignored as titles or totals: every item comes back.
 - **Security headers** on every response; a Content-Security-Policy on pages.
-- **Load**: at most :data:`WORKERS` requests that decide (``POST``) run at once; others wait
-  in a bounded queue, and past :data:`QUEUE` waiting or :data:`WAIT_S` seconds get 503 with
-  ``Retry-After`` instead of an unbounded wait.
+- **Load** (:class:`Gate`): at most :data:`WORKERS` requests that decide (``POST``) run at
+  once; at most :data:`QUEUE` more wait, each at most :data:`WAIT_S` seconds. Past that a
+  request gets 503 at once, with a ``Retry-After`` estimated from the queue and the mean time
+  of a decision, instead of waiting without end: the server keeps deciding at full speed and a
+  client knows when to come back.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncio
 import json
 import math
 import os
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,8 +33,11 @@ from deminimis.sources.table_guards import ReadLimits, read_limits
 MAX_DEPTH = 32
 MAX_DIGITS = 40
 WORKERS = int(os.environ.get("DEMINIMIS_API_WORKERS", "") or max(2, os.cpu_count() or 2))
-QUEUE = int(os.environ.get("DEMINIMIS_API_QUEUE", "") or 200)
-WAIT_S = float(os.environ.get("DEMINIMIS_API_WAIT", "") or 300)
+"""Decisions at once per server process: the cores (a check is CPU-bound; more threads only queue)."""
+QUEUE = int(os.environ.get("DEMINIMIS_API_QUEUE", "") or 4 * WORKERS)
+"""Requests waiting for a worker; enough to keep the workers busy between a client's retries."""
+WAIT_S = float(os.environ.get("DEMINIMIS_API_WAIT", "") or 30)
+MAX_RETRY_AFTER_S = 60
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -108,22 +114,65 @@ async def _send_json(
     await send({"type": "http.response.body", "body": data})
 
 
-class Shield:
-    """The middleware described in the module docstring."""
+class Gate:
+    """At most ``workers`` requests at once and ``queue`` waiting; the wait a client should expect.
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.waiting = 0
+    Why an estimate: a fixed ``Retry-After`` either brings clients back to a full queue or
+    leaves the workers idle; the queue's length times the mean time of a decision does neither.
+    """
+
+    def __init__(self, workers: int = 0, queue: int = -1, wait_s: float = 0) -> None:
+        self.workers = workers or WORKERS
+        self.queue = QUEUE if queue < 0 else queue
+        self.wait_s = wait_s or WAIT_S
+        self.waiting = self.busy = 0
+        self.mean_s = 1.0  # moving mean of a decision's time, seconds
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._running = asyncio.Semaphore(WORKERS)
+        self._free = asyncio.Semaphore(self.workers)
 
-    @property
-    def running(self) -> asyncio.Semaphore:
+    def _semaphore(self) -> asyncio.Semaphore:
         """The semaphore of the running event loop (a test client may start several loops)."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
-            self._loop, self._running = loop, asyncio.Semaphore(WORKERS)
-        return self._running
+            self._loop, self._free = loop, asyncio.Semaphore(self.workers)
+        return self._free
+
+    def retry_after(self) -> int:
+        """Seconds until a worker is likely free for one more request (1 to 60)."""
+        ahead = self.waiting + self.busy + 1
+        return max(1, min(MAX_RETRY_AFTER_S, math.ceil(ahead * self.mean_s / self.workers)))
+
+    async def enter(self) -> bool:
+        """Take a worker (True) or refuse at once when the queue is full or the wait too long."""
+        free = self._semaphore()
+        if not free.locked():  # a free worker: take it now (no wait, no task switch)
+            await free.acquire()
+            self.busy += 1
+            return True
+        if self.waiting >= self.queue:
+            return False
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(free.acquire(), self.wait_s)
+        except TimeoutError:
+            return False
+        finally:
+            self.waiting -= 1
+        self.busy += 1
+        return True
+
+    def leave(self, seconds: float) -> None:
+        self.busy -= 1
+        self.mean_s += (seconds - self.mean_s) / 8
+        self._semaphore().release()
+
+
+class Shield:
+    """The middleware described in the module docstring."""
+
+    def __init__(self, app: ASGIApp, gate: Gate | None = None) -> None:
+        self.app = app
+        self.gate = gate or Gate()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -147,22 +196,15 @@ class Shield:
             with read_limits(limits):
                 await self.app(scope, receive, send)
             return
-        if self.waiting >= QUEUE:
-            await _busy(send)
+        if not await self.gate.enter():
+            await _busy(send, self.gate.retry_after())
             return
-        self.waiting += 1
-        try:
-            await asyncio.wait_for(self.running.acquire(), WAIT_S)
-        except TimeoutError:
-            await _busy(send)
-            return
-        finally:
-            self.waiting -= 1
+        started = time.monotonic()
         try:
             with read_limits(limits):
                 await self.app(scope, receive, send)
         finally:
-            self.running.release()
+            self.gate.leave(time.monotonic() - started)
 
     @staticmethod
     def _with_headers(scope: Scope, send: Send) -> Send:
@@ -181,9 +223,9 @@ class Shield:
         return sender
 
 
-async def _busy(send: Send) -> None:
-    detail = "the server is busy deciding other requests; try again shortly"
-    await _send_json(send, 503, {"detail": detail}, [(b"retry-after", b"5")])
+async def _busy(send: Send, seconds: int) -> None:
+    detail = f"the server is busy deciding other requests; try again in {seconds} s"
+    await _send_json(send, 503, {"detail": detail}, [(b"retry-after", str(seconds).encode())])
 
 
 async def _buffer(receive: Receive, most: int) -> tuple[bytes | None, Receive]:
@@ -221,4 +263,4 @@ def _limits(settings: Any, *, keep_every_row: bool) -> ReadLimits:
     return ReadLimits(max_rows=rows, max_sheet_bytes=sheet, max_ratio=100, keep_every_row=keep_every_row)
 
 
-__all__ = ["CSP", "QUEUE", "WAIT_S", "WORKERS", "Shield", "body_problems"]
+__all__ = ["CSP", "QUEUE", "WAIT_S", "WORKERS", "Gate", "Shield", "body_problems"]
