@@ -164,3 +164,43 @@ def test_a_busy_ledger_is_503_with_retry_after(tmp_path: Path, monkeypatch) -> N
         r = client.post("/v1/reservations", json={**CHECK, "currency": "EUR", "amount": "1000"})
     assert r.status_code == 503 and r.headers["retry-after"] and "try again" in r.json()["detail"]
     holder.close()
+
+
+def _xlsx_bomb(unpacked: int) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        with zf.open("xl/worksheets/sheet1.xml", "w") as fh:
+            chunk = b"<row><c><v>0</v></c></row>" * 40_000
+            for _ in range(unpacked // len(chunk) + 1):
+                fh.write(chunk)
+    return buf.getvalue()
+
+
+def test_an_upload_bomb_is_refused_before_it_is_parsed_over_the_api_and_the_web_page(
+    client: TestClient,
+) -> None:
+    bomb = _xlsx_bomb(300 * 1024**2)  # < 1 MB that unpacks to 300 MB of sheet XML
+    assert len(bomb) < 1024**2
+    r = client.post("/v1/batch", files={"applications": ("bomb.xlsx", bomb)})
+    assert r.status_code == 422 and "unpacks to" in r.text
+    r = client.post("/batch", files={"applications": ("bomb.xlsx", bomb)})  # no API key needed there
+    assert r.status_code == 422 and "bomb.xlsx" in r.text
+
+
+def test_health_answers_while_another_writer_holds_the_sqlite_ledger_not_500(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from deminimis.ledger import db as db_mod
+
+    db = tmp_path / "l.sqlite"
+    holder = open_ledger(db, create=True)
+    monkeypatch.setattr(db_mod, "BUSY_TIMEOUT_S", 0.2)
+    client = TestClient(create_app(ApiSettings(db_url=str(db))), raise_server_exceptions=False)
+    with holder.write():  # as a long `ledger import` does
+        r = client.get("/v1/health")
+    assert r.status_code == 200 or (r.status_code == 503 and r.headers["retry-after"]), r.text
+    holder.close()

@@ -148,3 +148,69 @@ def test_ignored_rows_of_a_batch_file_are_reported_on_stderr_and_in_the_result(t
     res = CliRunner().invoke(main, ["batch", str(path), "--out", str(out)])
     assert "ignored: " in res.stderr and ":5: totals row ('Total')" in res.stderr
     assert len(json.loads(out.read_text())) == 3
+
+
+def test_a_row_whose_orgnr_reads_org_nr_or_with_only_an_unknown_column_filled_is_never_dropped_silently(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from deminimis.api import check_batch
+    from deminimis.cli import main
+
+    data = (
+        b"application_id,orgnr,amount,currency,grant_date,note\n"
+        b"A1,974760673,100,NOK,2021-05-17,\n"
+        b"A2,org.nr,100,NOK,2021-05-17,\n"
+        b",,,,,only a note\n"
+        b"A4,974760673,100,NOK,2021-05-17,\n"
+    )
+    path = _write(tmp_path, data)
+    result = check_batch(path)
+    assert [(d.application_id, d.route) for d in result.decisions] == [
+        ("A1", "de_minimis"),
+        ("A2", "error"),
+        ("A4", "de_minimis"),
+    ]
+    assert [r.row for r in result.ignored] == [4]  # every row: a decision or listed as ignored
+    res = CliRunner().invoke(main, ["batch", str(path), "--out", str(tmp_path / "d.json")])
+    assert f"ignored: {path}:4:" in res.stderr
+
+
+def test_every_item_of_a_list_of_records_comes_back_even_titles_totals_and_blanks() -> None:
+    from deminimis.api import check_batch
+
+    records = [
+        {"orgnr": "Orgnr", "amount": "1", "grant_date": "2021-05-17"},
+        {"orgnr": "Sum", "amount": "5000000", "grant_date": "2021-05-17"},
+        {"orgnr": "", "amount": "", "grant_date": ""},
+        {"orgnr": "912346803", "amount": "1", "grant_date": "2021-05-17"},
+        {"orgnr": "Total", "amount": "5000002"},
+        {"note": "only an unknown field"},
+    ]
+    result = check_batch(records)
+    assert [d.route for d in result.decisions] == ["error"] * 3 + ["de_minimis"] + ["error"] * 2
+    assert list(result.ignored) == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [HEADER.replace(b"\n", b"\r") + ROW.replace(b"\n", b"\r") * 2, b"x" * 200_000 + b"\n" + HEADER + ROW * 2],
+    ids=["cr-only line ends", "200 kB line before the header"],
+)
+def test_batch_and_validate_read_cr_only_line_ends_or_a_200_kb_line_before_the_header_without_a_traceback(
+    tmp_path: Path, data: bytes
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from deminimis.cli import main
+
+    path = _write(tmp_path, data)
+    res = CliRunner().invoke(main, ["validate", str(path)])
+    assert res.exit_code == 0 and res.exception is None, res.output
+    out = tmp_path / "d.json"
+    res = CliRunner().invoke(main, ["batch", str(path), "--out", str(out)])
+    assert res.exit_code == 0 and res.exception is None, res.output
+    assert [d["route"] for d in json.loads(out.read_text())] == ["de_minimis", "de_minimis"]

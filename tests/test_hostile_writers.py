@@ -133,3 +133,36 @@ def test_a_batch_killed_while_writing_leaves_the_old_file(tmp_path: Path, suffix
     leftovers = [p for p in tmp_path.iterdir() if p != out]
     assert all(p.name.startswith(f".{out.name}.") for p in leftovers)  # hidden, never the output
     json.dumps([p.name for p in leftovers])
+
+
+_WRITER = """
+import sys
+from pathlib import Path
+from deminimis.api import check
+from deminimis.render.tables import write
+d = check(orgnr="974760673", amount="100", currency="NOK", grant_date="2021-05-17")
+write([d] * int(sys.argv[2]), Path(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize(("suffix", "count"), [(".csv", 5000), (".xlsx", 3000)])
+def test_a_batch_killed_while_writing_csv_or_xlsx_leaves_the_old_file(
+    tmp_path: Path, suffix: str, count: int
+) -> None:
+    out = tmp_path / f"d{suffix}"
+    out.write_bytes(b"old\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(out), str(count)], env=env)
+    seen_at = None
+    for _ in range(60_000):  # at most 10 minutes on a very busy machine
+        tmp = [p for p in tmp_path.iterdir() if p.name.startswith(f".{out.name}.")]
+        if tmp and seen_at is None:
+            seen_at = time.monotonic()
+        if tmp and (tmp[0].stat().st_size > 0 or time.monotonic() - seen_at > 0.5):
+            break
+        assert proc.poll() is None, "the writer ended before it could be killed"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert out.read_bytes() == b"old\n"
+    assert all(p.name.startswith(f".{out.name}.") for p in tmp_path.iterdir() if p != out)
