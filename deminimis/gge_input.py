@@ -98,6 +98,10 @@ def _with_money(frame: pl.DataFrame, col: str, text: pl.Expr, problem_of) -> pl.
     parsed once per distinct non-blank ``text`` (blank: null, no problem). ``problem_of``
     turns (cents, the amount rules' problem) into the column's own problem."""
     texts = frame.filter(~_blank(col)).select(C(col), text.alias("_g_text")).unique(subset=col)
+    if texts.is_empty():  # the usual case: a plain grant leaves the aid-form columns blank
+        return frame.with_columns(
+            pl.lit(None, pl.Int64).alias(f"_g_{col}"), pl.lit(None, pl.Utf8).alias(f"p_g_{col}")
+        )
     parsed = amount_columns(texts, "_g_text", cents=f"_g_{col}", problem="_g_problem")
     parsed = parsed.select(col, f"_g_{col}", problem_of(C(f"_g_{col}"), C("_g_problem")).alias(f"p_g_{col}"))
     return frame.join(parsed, on=col, how="left", maintain_order="left")

@@ -1037,10 +1037,36 @@ def application_warnings(raw: pl.DataFrame) -> pl.DataFrame:
 # --------------------------------------------------------------------------- canonical tables
 
 
+_SMALL = 4
+"""Tables of at most this many rows are typed once per content (:func:`canonical_applications`)."""
+_TYPED: dict[tuple, tuple[pl.DataFrame, pl.DataFrame]] = {}
+
+
 def canonical_applications(
     raw: pl.DataFrame, currencies: list[str], schemes: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """All application rows, typed, with ``has_error``; and their errors."""
+    """All application rows, typed, with ``has_error``; and their errors.
+
+    A small table is typed once per content: an HTTP check validates its one row for the 422
+    and then decides it, and a portal sends the same application again and again (frames are
+    immutable, so the cached answer is shared safely; the cache is bounded)."""
+    if raw.height > _SMALL:
+        return _canonical_applications(raw, currencies, schemes)
+    key = (tuple(raw.schema.items()), tuple(raw.rows()), tuple(currencies), tuple(schemes), dt.date.today())
+    try:
+        hit = _TYPED.get(key)
+    except TypeError:  # a cell that is not hashable (not a text table): no cache
+        return _canonical_applications(raw, currencies, schemes)
+    if hit is None:
+        if len(_TYPED) >= 256:
+            _TYPED.clear()
+        hit = _TYPED[key] = _canonical_applications(raw, currencies, schemes)
+    return hit
+
+
+def _canonical_applications(
+    raw: pl.DataFrame, currencies: list[str], schemes: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     cur, cur_problem = _currency_exprs(currencies, "_amount_cur")
     scheme = pl.col("scheme").fill_null("").str.to_lowercase().replace("", "ad_hoc")
     fys = pl.col("fiscal_year_start").fill_null("").replace("", "01-01")
