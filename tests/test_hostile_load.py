@@ -53,6 +53,7 @@ def test_under_load_requests_past_the_queue_get_503_with_retry_after_at_once_ins
 
 def test_a_request_waiting_longer_than_the_wait_limit_gets_503_not_an_endless_wait() -> None:
     shield = Shield(_slow(1.0), Gate(workers=1, queue=10, wait_s=0.2))
+    shield.gate.mean_s = 0.01  # decisions were quick until now: the two are let in to wait
     answers = sorted(asyncio.run(_many(shield, 3)))
     assert [a[0] for a in answers] == [200, 503, 503]
     assert all(0.15 < t < 0.9 for status, _, t in answers if status == 503)
@@ -86,3 +87,18 @@ def test_the_mean_time_of_a_decision_follows_the_decisions() -> None:
     shield = Shield(_slow(0.2), Gate(workers=4, queue=4))
     asyncio.run(_many(shield, 4))
     assert 0.2 <= shield.gate.mean_s < 1.0  # moved from its start of 1 s towards 0.2 s
+
+
+def test_a_request_expected_to_wait_more_than_half_the_wait_limit_is_turned_away_at_once() -> None:
+    shield = Shield(_slow(0.5), Gate(workers=1, queue=10, wait_s=3.0))
+    shield.gate.mean_s = 1.0  # the second waits for one decision (1 s), the third for two (2 s > 1.5 s)
+    answers = asyncio.run(_many(shield, 4))
+    assert sorted(a[0] for a in answers) == [200, 200, 503, 503]
+    assert all(t < 0.4 for status, _, t in answers if status == 503)
+
+
+def test_when_decisions_are_quick_every_client_waits_in_turn_and_none_is_turned_away() -> None:
+    shield = Shield(_slow(0.02), Gate(workers=2, queue=64, wait_s=30))
+    shield.gate.mean_s = 0.02
+    answers = asyncio.run(_many(shield, 50))
+    assert [a[0] for a in answers] == [200] * 50

@@ -11,10 +11,11 @@ modules add later, without each route remembering it.
   body are never ignored as titles or totals: every item comes back.
 - **Security headers** on every response; a Content-Security-Policy on pages.
 - **Load** (:class:`Gate`): at most :data:`WORKERS` requests that decide (``POST``) run at
-  once; at most :data:`QUEUE` more wait, each at most :data:`WAIT_S` seconds. Past that a
-  request gets 503 at once, with a ``Retry-After`` estimated from the queue and the mean time
-  of a decision, instead of waiting without end: the server keeps deciding at full speed and a
-  client knows when to come back.
+  once; others wait in turn (first come, first served) while the expected wait is at most half
+  of :data:`WAIT_S` and fewer than :data:`QUEUE` wait; none waits longer than :data:`WAIT_S`.
+  Past that a request gets 503 at once, with a ``Retry-After`` estimated from the queue and
+  the mean time of a decision, instead of waiting without end: the server keeps deciding at
+  full speed and a client knows when to come back.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ MAX_DEPTH = 32
 MAX_DIGITS = 40
 WORKERS = int(os.environ.get("DEMINIMIS_API_WORKERS", "") or max(2, os.cpu_count() or 2))
 """Decisions at once per server process: the cores (a check is CPU-bound; more threads only queue)."""
-QUEUE = int(os.environ.get("DEMINIMIS_API_QUEUE", "") or 4 * WORKERS)
-"""Requests waiting for a worker; enough to keep the workers busy between a client's retries."""
+QUEUE = int(os.environ.get("DEMINIMIS_API_QUEUE", "") or 32 * WORKERS)
+"""Most requests waiting for a worker (the expected wait usually bounds the queue first)."""
 WAIT_S = float(os.environ.get("DEMINIMIS_API_WAIT", "") or 30)
+"""Longest wait for a worker, seconds; a request is queued only when half of it is expected to do."""
 MAX_RETRY_AFTER_S = 60
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -119,6 +121,9 @@ class Gate:
 
     Why an estimate: a fixed ``Retry-After`` either brings clients back to a full queue or
     leaves the workers idle; the queue's length times the mean time of a decision does neither.
+    Why admit by expected wait, not only by length: waiting in turn is fair (a client turned
+    away competes with fresh requests when it comes back), so the queue takes as many as the
+    time limit allows: many when decisions are quick, few when they are slow.
     """
 
     def __init__(self, workers: int = 0, queue: int = -1, wait_s: float = 0) -> None:
@@ -137,6 +142,10 @@ class Gate:
             self._loop, self._free = loop, asyncio.Semaphore(self.workers)
         return self._free
 
+    def expected_wait(self) -> float:
+        """Seconds one more request would likely wait for a worker."""
+        return (self.waiting + self.busy + 1 - self.workers) * self.mean_s / self.workers
+
     def retry_after(self) -> int:
         """Seconds until a worker is likely free for one more request (1 to 60)."""
         ahead = self.waiting + self.busy + 1
@@ -149,7 +158,7 @@ class Gate:
             await free.acquire()
             self.busy += 1
             return True
-        if self.waiting >= self.queue:
+        if self.waiting >= self.queue or self.expected_wait() > self.wait_s / 2:
             return False
         self.waiting += 1
         try:
