@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 import polars as pl
-import xlsxwriter
 
 from deminimis.errors import InputError
 from deminimis.models import CountedAward, Decision, RowError
@@ -31,6 +30,7 @@ from deminimis.render import outputs
 from deminimis.render.decisions import Decisions
 from deminimis.render.flat import exploded, flat_frame
 from deminimis.render.source_findings import source_labels
+from deminimis.render.xlsx import DATE_FORMAT, MONEY_FORMAT, Sheet, Workbook
 
 SCALARS = (
     "application_id",
@@ -77,8 +77,6 @@ FLAT_COLUMNS = (*SCALARS, *NESTED)
 ERROR_COLUMNS = ("file", "row", "field", "message", "application_id")
 COUNTED_COLUMNS = ("application_id", *CountedAward.model_fields)
 FORMATS = (".json", ".jsonl", ".csv", ".xlsx")
-MONEY_FORMAT = "#,##0.00"
-DATE_FORMAT = "dd.mm.yyyy"
 MONEY = {
     "amount",
     "eur",
@@ -99,8 +97,6 @@ MONEY = {
     "gge_eur",
 }
 DATES = {"grant_date", "window_from", "window_to", "granted_on", "signing_date"}
-MAX_WIDTH = 60
-"""Characters; longer cells (reason texts) are cut off in view, not in content."""
 
 
 def flat_rows(decisions: Sequence[Decision]) -> pl.DataFrame:
@@ -188,31 +184,8 @@ def _event_text(events: list | None) -> str | None:
     )
 
 
-def _typed(frame: pl.DataFrame, money: set[str], dates: set[str]) -> pl.DataFrame:
-    """Money strings -> exact Decimal -> Float64 cells; ISO date strings -> Date (the xlsx edge)."""
-    return frame.with_columns(
-        [pl.col(c).cast(pl.Decimal(38, 2)).cast(pl.Float64) for c in frame.columns if c in money]
-        + [pl.col(c).str.to_date("%Y-%m-%d", strict=False) for c in frame.columns if c in dates]
-    )
-
-
-def _widths(frame: pl.DataFrame, money: set[str], dates: set[str]) -> dict[str, int]:
-    """Pixel widths from the longest first line of each column (header included), capped."""
-    widths = {}
-    for c in frame.columns:
-        if c in dates:
-            chars = max(len(c), 10)
-        elif c in money:
-            chars = max(len(c), 16)
-        else:
-            lengths = frame.get_column(c).cast(pl.Utf8).str.split("\n").list.first().str.len_chars()
-            chars = max(len(c), int(lengths.max() or 0))
-        widths[c] = min(chars + 2, MAX_WIDTH) * 7 + 5
-    return widths
-
-
 def write_sheet(
-    workbook: xlsxwriter.Workbook,
+    workbook: Workbook,
     name: str,
     frame: pl.DataFrame,
     *,
@@ -221,19 +194,8 @@ def write_sheet(
 ) -> None:
     """One sheet of text columns: money columns (the decision's names, plus ``money``) as
     numbers with :data:`MONEY_FORMAT`, ISO dates (plus ``dates``) as date cells; frozen
-    header, filter, widths."""
-    money_cols, date_cols = MONEY | set(money), DATES | set(dates)
-    frame = _typed(frame, money_cols, date_cols)
-    frame.write_excel(
-        workbook,
-        worksheet=name,
-        column_formats={c: MONEY_FORMAT for c in frame.columns if c in money_cols},
-        dtype_formats={pl.Date: DATE_FORMAT},
-        header_format={"bold": True},
-        column_widths=_widths(frame, money_cols, date_cols),
-        freeze_panes=(1, 0),
-        table_style="Table Style Light 1",
-    )
+    header, filter, widths (:mod:`deminimis.render.xlsx`)."""
+    workbook.add(Sheet(name, frame, money=frozenset(MONEY | set(money)), dates=frozenset(DATES | set(dates))))
 
 
 def write_xlsx(
@@ -271,12 +233,7 @@ def _workbook(
     with outputs.workbook(out) as workbook:
         for name, frame in sheets.items():
             write_sheet(workbook, name, frame, money=money, dates=dates)
-        json_sheet = workbook.add_worksheet(JSON_SHEET)
-        parts = _json_parts(decisions)
-        json_sheet.write_row(0, 0, parts.columns)
-        for i, row in enumerate(parts.iter_rows(), start=1):
-            json_sheet.write_row(i, 0, row)
-        json_sheet.hide()
+        workbook.add(Sheet(JSON_SHEET, _json_parts(decisions), hidden=True, plain=frozenset({"json"})))
 
 
 JSON_COLUMN = "decision_json"
@@ -427,6 +384,7 @@ def write(
 
 __all__ = [
     "COUNTED_COLUMNS",
+    "DATE_FORMAT",
     "ERROR_COLUMNS",
     "FLAT_COLUMNS",
     "FORMATS",
