@@ -39,6 +39,7 @@ from typing import Any
 from deminimis import gge_input
 from deminimis.case import BatchResult, Context, Tables, decide
 from deminimis.models import Decision, RowError
+from deminimis.sources import extra_columns
 from deminimis.sources.inputs import TableInput, read_input, read_report
 
 CHECK_SOURCE = "check options"
@@ -253,6 +254,7 @@ def check_batch(
         RowError(file=r["file"], row=r["row"], field="(row)", message=r["reason"])
         for r in ignored.iter_rows(named=True)
     ]
+    result.extra = extra_columns.of(raw)
     return result
 
 

@@ -437,7 +437,14 @@ def batch(applications: Path, out: Path, headers: str, csv_dialect: str, **kwarg
     result = check_batch(applications, progress=progress, **kwargs)
     if progress is not None:
         progress(len(result.decisions), len(result.decisions))
-    write(result.decisions, out, input_errors=result.input_errors, headers=headers, csv_dialect=csv_dialect)
+    write(
+        result.decisions,
+        out,
+        input_errors=result.input_errors,
+        headers=headers,
+        csv_dialect=csv_dialect,
+        extra=result.extra,
+    )
     routes = result.routes()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(routes.items()))
     click.echo(f"deminimis: {len(result.decisions)} decisions written to {out} ({summary})", err=True)

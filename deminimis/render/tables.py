@@ -26,11 +26,12 @@ import polars as pl
 
 from deminimis.errors import InputError
 from deminimis.models import CountedAward, Decision, RowError
-from deminimis.render import outputs
+from deminimis.render import extra_columns, outputs
 from deminimis.render.decisions import Decisions
 from deminimis.render.flat import exploded, flat_frame
 from deminimis.render.source_findings import source_labels
 from deminimis.render.xlsx import DATE_FORMAT, MONEY_FORMAT, Sheet, Workbook
+from deminimis.sources.extra_columns import Extra
 
 SCALARS = (
     "application_id",
@@ -203,15 +204,17 @@ def write_xlsx(
     out: Path | BinaryIO,
     input_errors: list[RowError] | None = None,
     headers: str = "en",
+    extra: Extra | None = None,
 ) -> None:
     """The three-sheet workbook described in the module docstring, and the hidden ``json`` sheet
     (to a path, atomically, or to a binary file such as the web page's in-memory download);
-    ``headers="nb"``: Norwegian sheet and column names and route words."""
+    ``headers="nb"``: Norwegian sheet and column names and route words; ``extra``: the
+    applications file's own columns, in their place on the decisions sheet."""
     if not isinstance(out, str | Path):
-        _workbook(decisions, out, input_errors, headers)
+        _workbook(decisions, out, input_errors, headers, extra)
         return
     with outputs.atomic_path(out) as tmp:
-        _workbook(decisions, tmp, input_errors, headers)
+        _workbook(decisions, tmp, input_errors, headers, extra)
 
 
 def _workbook(
@@ -219,9 +222,11 @@ def _workbook(
     out: Path | BinaryIO,
     input_errors: list[RowError] | None,
     headers: str = "en",
+    extra: Extra | None = None,
 ) -> None:
+    final = nb_names() if headers == "nb" else None
     sheets = {
-        "decisions": flat_rows(decisions),
+        "decisions": extra_columns.placed(flat_rows(decisions), extra, final),
         "errors": error_rows(decisions, input_errors),
         "counted": counted_rows(decisions),
     }
@@ -264,11 +269,18 @@ def _json_parts(decisions: Sequence[Decision]) -> pl.DataFrame:
     )
 
 
+def nb_names() -> dict[str, str]:
+    """Contract column name -> Norwegian column name (``messages.toml [column_header]``)."""
+    from deminimis.render.messages import messages
+
+    return {k.removesuffix("_nb"): v for k, v in messages()["column_header"].items()}
+
+
 def in_norwegian(frame: pl.DataFrame) -> pl.DataFrame:
     """Norwegian column names (``messages.toml [column_header]``) and route words."""
     from deminimis.render.messages import messages
 
-    names = {k.removesuffix("_nb"): v for k, v in messages()["column_header"].items()}
+    names = nb_names()
     routes = {k.removesuffix("_nb"): v for k, v in messages()["route_word"].items()}
     if "route" in frame.columns:
         frame = frame.with_columns(pl.col("route").replace(routes))
@@ -282,10 +294,18 @@ def _nb_typed(names: set[str]) -> tuple[str, ...]:
     return tuple(header.get(f"{c}_nb", c) for c in sorted(names))
 
 
-def write_csv(decisions: Sequence[Decision], out: Path, headers: str = "en", dialect: str = "excel") -> None:
+def write_csv(
+    decisions: Sequence[Decision],
+    out: Path,
+    headers: str = "en",
+    dialect: str = "excel",
+    extra: Extra | None = None,
+) -> None:
     """The decisions sheet as CSV (UTF-8 with BOM) with each whole decision in its last column;
-    ``excel-nb``: semicolons and a decimal comma in the money columns (a Norwegian Excel)."""
-    frame = flat_rows(decisions).with_columns(decision_texts(decisions))
+    ``excel-nb``: semicolons and a decimal comma in the money columns (a Norwegian Excel);
+    ``extra``: the applications file's own columns, in their place."""
+    frame = extra_columns.placed(flat_rows(decisions), extra, nb_names() if headers == "nb" else None)
+    frame = frame.with_columns(decision_texts(decisions))
     if dialect == "excel-nb":
         frame = frame.with_columns(
             [pl.col(c).str.replace(".", ",", literal=True) for c in frame.columns if c in MONEY]
@@ -320,12 +340,12 @@ def read_decision_texts(path: Path) -> list[str]:
     return frame.get_column(column).to_list()
 
 
-def _write_objects(decisions: Iterable[Decision], fh: BinaryIO, lines: bool) -> None:
+def _write_objects(decisions: Iterable[Decision], fh: BinaryIO, lines: bool, extra: Extra | None) -> None:
     first = True
-    for d in decisions:
+    for i, d in enumerate(decisions):
         if not (lines or first):
             fh.write(b",\n")
-        fh.write(d.model_dump_json(by_alias=True).encode())
+        fh.write(extra_columns.json_text(d.model_dump_json(by_alias=True), extra, i).encode())
         if lines:
             fh.write(b"\n")
         first = False
@@ -333,25 +353,27 @@ def _write_objects(decisions: Iterable[Decision], fh: BinaryIO, lines: bool) -> 
         fh.write(b"\n")
 
 
-def _write_texts(decisions: Decisions, fh: BinaryIO, lines: bool) -> None:
-    text = decisions.json_expr()
+def _write_texts(decisions: Decisions, fh: BinaryIO, lines: bool, extra: Extra | None) -> None:
+    text, own = extra_columns.json_expr(decisions.json_expr(), extra, len(decisions))
+    frame = decisions.frame if own is None else decisions.frame.with_columns(own)
     if not lines:  # a comma after every decision but the last
         last = pl.int_range(pl.len()) == pl.len() - 1
         text = pl.concat_str(text, pl.when(last).then(pl.lit("")).otherwise(pl.lit(",")))
-    decisions.frame.select(text).write_csv(fh, include_header=False, quote_style="never")
+    frame.select(text).write_csv(fh, include_header=False, quote_style="never")
 
 
-def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool) -> None:
+def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool, extra: Extra | None = None) -> None:
     """A JSON list (``lines=False``) or JSON lines, one decision per line, written as they
     come (no whole-file string: at national scale that was gigabytes). Rendered decisions
-    (:class:`Decisions`) are written by polars from their JSON texts, nothing parsed."""
+    (:class:`Decisions`) are written by polars from their JSON texts, nothing parsed.
+    ``extra``: the applications file's own columns, as each decision's ``extra`` object."""
     with outputs.atomic_path(out) as tmp, tmp.open("wb") as fh:
         if not lines:
             fh.write(b"[\n")
         if isinstance(decisions, Decisions):
-            _write_texts(decisions, fh, lines)
+            _write_texts(decisions, fh, lines, extra)
         else:
-            _write_objects(decisions, fh, lines)
+            _write_objects(decisions, fh, lines, extra)
         if not lines:
             fh.write(b"]\n")
 
@@ -363,10 +385,12 @@ def write(
     input_errors: list[RowError] | None = None,
     headers: str = "en",
     csv_dialect: str = "excel",
+    extra: Extra | None = None,
 ) -> None:
     """Write decisions in the format named by ``out``'s suffix (``input_errors``: the .xlsx
     ``errors`` sheet also lists the side files' broken rows; ``headers``: ``en`` field names or
-    ``nb`` Norwegian column names; ``csv_dialect``: ``excel`` or ``excel-nb``)."""
+    ``nb`` Norwegian column names; ``csv_dialect``: ``excel`` or ``excel-nb``; ``extra``: the
+    applications file's own columns, ``BatchResult.extra``)."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
@@ -375,11 +399,11 @@ def write(
         raise InputError(f"headers '{headers}' / csv dialect '{csv_dialect}': use {HEADERS} / {CSV_DIALECTS}")
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix in (".json", ".jsonl"):
-        write_json(decisions, out, lines=suffix == ".jsonl")
+        write_json(decisions, out, lines=suffix == ".jsonl", extra=extra)
     elif suffix == ".csv":
-        write_csv(decisions, out, headers, csv_dialect)
+        write_csv(decisions, out, headers, csv_dialect, extra)
     else:
-        write_xlsx(decisions, out, input_errors, headers)
+        write_xlsx(decisions, out, input_errors, headers, extra)
 
 
 __all__ = [

@@ -111,7 +111,8 @@ class Sheet:
     dates: frozenset[str] = frozenset()
     hidden: bool = False
     plain: frozenset[str] = frozenset()
-    """Text columns known to hold no control characters (JSON text): not scanned for them."""
+    """Text columns known to hold no control characters and no blank at either end (JSON text):
+    not scanned for them."""
 
 
 def _ref(letter: str, style: int, kind: str = "") -> list[pl.Expr]:
@@ -190,7 +191,7 @@ def _found(sheet: Sheet) -> dict[str, set[str]]:
     needles = ["&", "<", ">", "\r", "_x"]
     checks = {(c, "?"): pl.col(c).str.contains_any(needles).any() for c in text}
     checks |= {(c, "_x"): pl.col(c).str.contains(_BAD_XML).any() for c in text if c not in sheet.plain}
-    checks |= {(c, " "): _edge(pl.col(c)).any() for c in text}
+    checks |= {(c, " "): _edge(pl.col(c)).any() for c in text if c not in sheet.plain}
     found = _hits(frame, checks)
     which = {
         (c, n): pl.col(c).str.contains(n, literal=True).any()
