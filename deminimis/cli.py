@@ -257,6 +257,7 @@ LAZY_COMMANDS = {
     "ledger": "deminimis.ledger_cli",
     "serve": "deminimis.serve_cli",
     "register": "deminimis.register_cli",
+    "zone": "deminimis.zone_cli",
 }
 """Sub-commands defined in other modules, imported only when used (``check`` starts faster)."""
 
@@ -453,45 +454,6 @@ def batch(applications: Path, out: Path, headers: str, csv_dialect: str, **kwarg
     for row in result.ignored:
         click.echo(f"deminimis: ignored: {row.file}:{row.row}: {row.message}", err=True)
     sys.exit(result.exit_code)
-
-
-@main.command()
-@click.argument("kommunenummer")
-@click.option("--year", type=int, required=True, help="Calendar year of the wages.")
-@click.option("--area", help="Former municipality inside a merged one (e.g. Finnøy in Stavanger).")
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False))
-@errors_to_exit
-def zone(kommunenummer: str, year: int, area: str | None, rules_dir: Path | None) -> None:
-    """Print the employer-tax zone of a kommune and what it means for de minimis.
-
-    \b
-    Example:
-      deminimis zone 1103 --year 2021 --area Finnøy
-    """
-    import polars as pl
-
-    from deminimis import employer_tax
-
-    data = employer_tax.load(rules_dir)
-    frame = employer_tax.zone_frame(
-        pl.DataFrame({"year": [year], "kommunenummer": [kommunenummer.zfill(4)], "area": [area]}),
-        data,
-    )
-    hit = frame.row(0, named=True)
-    if hit["zone_problem"]:
-        raise InputError(hit["zone_problem"])
-    general = data.sector("general")
-    meaning = (
-        "de minimis: the reduced rate up to the yearly fribeløp is de minimis aid and must be counted"
-        if general and hit["zone"] in general.fribelop_zones
-        else "not de minimis for general industries (regional aid or full rate); sector-excluded employers "
-        "and firms in difficulty may still use the fribeløp outside zone I"
-    )
-    rate = next(r for r in data.file.rates if r.year_from <= year <= r.year_to).zones[hit["zone"]]
-    click.echo(
-        f"{kommunenummer} {hit['kommunenavn']} {year}{f' ({area})' if area else ''}: zone {hit['zone']}, "
-        f"rate {rate} %\n{meaning}"
-    )
 
 
 @main.group()
