@@ -135,7 +135,13 @@ def _from_firms_file(path: Path, key: str, online: bool, snapshot_dir: Path | No
 
 @click.group()
 def brreg() -> None:
-    """The local snapshot of the Brreg register (Enhetsregisteret) used offline."""
+    """The local snapshot of the Brreg register (Enhetsregisteret) used offline.
+
+    \b
+    Examples:
+      deminimis brreg sync   # download all enheter and underenheter (online, about 400 MB)
+      deminimis brreg info   # which snapshot is used and how old it is
+    """
 
 
 @brreg.command("sync")

@@ -72,24 +72,32 @@ def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) 
 def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option(
-            "--awards", type=click.Path(path_type=Path), help="Prior aid (CSV, contract §1 'awards')."
+            "--awards",
+            type=click.Path(path_type=Path),
+            help="Prior aid declared or known (CSV or XLSX), one row per award: orgnr, granted_on, "
+            "amount, currency, basis (Norwegian headers such as Org.nr., Beløp, Hjemmel work too), "
+            "e.g. the header 'orgnr,granted_on,amount,currency,basis' and a line "
+            "'912346803,2020-03-02,60000,EUR,de_minimis'.",
         ),
         click.option(
             "--links",
             type=click.Path(path_type=Path),
-            help="orgnr,undertaking_id rows: firms forming one single undertaking.",
+            help="Firms forming one single undertaking (CSV or XLSX): rows sharing an undertaking_id, "
+            "e.g. 'orgnr,undertaking_id' and '912346803,G1'.",
         ),
         click.option(
             "--firms",
             type=click.Path(path_type=Path),
-            help="Offline firm facts: orgnr,name,nace,kommunenummer,status.",
+            help="Offline firm facts (CSV or XLSX), used before Brreg: e.g. "
+            "'orgnr,name,nace,kommunenummer,status' and '912346803,KAFE BRYGGA AS,56.101,4611,active'.",
         ),
         click.option(
             "--employer-tax",
             "employer_tax",
             type=click.Path(path_type=Path),
-            help="Employer-tax rows per orgnr and year (or month): advantage_nok, or wage_base_nok + "
-            "kommunenummer [+ area, sector].",
+            help="Employer-tax rows per orgnr and year or month (CSV or XLSX): advantage_nok, or "
+            "wage_base_nok + kommunenummer [+ area, sector]; e.g. 'orgnr,year,wage_base_nok,kommunenummer' "
+            "and '912346803,2021,2500000,4611'.",
         ),
         click.option(
             "--employer-tax-missing",
@@ -109,8 +117,9 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--events",
             type=click.Path(path_type=Path),
-            help="Corporate events (merger, acquisition, split): event, predecessor_orgnr, "
-            "successor_orgnr, effective_date, share; the predecessor's earlier aid counts for the successor.",
+            help="Corporate events (CSV or XLSX): merger, acquisition or split; the predecessor's "
+            "earlier aid counts for the successor, e.g. 'event,predecessor_orgnr,successor_orgnr,"
+            "effective_date,share' and 'merger,912346803,912347915,2022-01-01,'.",
         ),
         click.option(
             "--unrecognised-basis",
@@ -292,7 +301,8 @@ def main() -> None:
     default="",
     callback=_amount_option,
     help="The new aid (gross grant equivalent), e.g. 150000, '150 000,50' or 'EUR 10 000'. "
-    "Required for a grant.",
+    "Required for a grant. A dot before three digits ('200.000') is refused here: it may mean "
+    "200 or 200 000 (in a file it is read as 200 000, with a warning).",
 )
 @click.option(
     "--currency",
@@ -331,7 +341,7 @@ def main() -> None:
     type=click.Choice(["text", "json", "letter"]),
     default="text",
     show_default=True,
-    help="text: readable reasons; json: the contract object; letter: the decision-letter text.",
+    help="text: readable reasons; json: the whole decision as JSON; letter: the decision-letter text.",
 )
 @click.option(
     "--lang",
@@ -415,8 +425,8 @@ def _progress_bar() -> Callable[[int, int], None] | None:
     type=click.Choice(["en", "nb"]),
     default="en",
     show_default=True,
-    help="Column names of .csv/.xlsx: the contract's field names (en), or Norwegian names and route "
-    "words (nb).",
+    help="Column names of .csv/.xlsx: the English field names of the JSON (en), or Norwegian names "
+    "and route words (nb).",
 )
 @click.option(
     "--csv-dialect",
@@ -428,7 +438,14 @@ def _progress_bar() -> Callable[[int, int], None] | None:
 )
 @errors_to_exit
 def batch(applications: Path, out: Path, headers: str, csv_dialect: str, **kwargs: Any) -> None:
-    """Decide every row of an applications file; write one decision per row, in input order."""
+    """Decide every row of an applications file; write one decision per row, in input order.
+
+    APPLICATIONS is a CSV or XLSX file, one grant a row: orgnr, amount, grant_date and
+    optionally application_id, currency, scheme, nace (Norwegian headers such as Org.nr.,
+    Beløp, Vedtaksdato work too), e.g. the header 'application_id,orgnr,amount,currency,grant_date'
+    and a line 'A1,912346803,150000,NOK,2021-05-17'. Columns of your own (Saksbehandler,
+    Kommentar) are carried to the output next to the columns they stood by.
+    """
     from deminimis.api import check_batch
     from deminimis.render.tables import FORMATS, write
 
@@ -458,7 +475,13 @@ def batch(applications: Path, out: Path, headers: str, csv_dialect: str, **kwarg
 
 @main.group()
 def fx() -> None:
-    """Exchange rates (ECB euro reference rates) used offline."""
+    """Exchange rates (ECB euro reference rates) used offline.
+
+    \b
+    Examples:
+      deminimis fx info      # which rate file, last fixing date
+      deminimis fx update    # download the ECB history (online)
+    """
 
 
 @fx.command("update")

@@ -115,7 +115,7 @@ def init(db: str | None) -> None:
 @click.option("--rates", "rates_file", type=click.Path(path_type=Path, dir_okay=False))
 @_errors_to_exit
 def import_(file: Path, db: str | None, actor: str, rules_dir: Path | None, rates_file: Path | None) -> None:
-    """Import a prior-aid file (contract awards table) in one transaction: all rows or none."""
+    """Import a prior-aid file (CSV or XLSX, the columns of --awards) in one transaction: all rows or none."""
     from deminimis.ledger import import_awards, open_ledger
 
     result = import_awards(open_ledger(db), file, actor=actor, rules_dir=rules_dir, rates_file=rates_file)
@@ -247,7 +247,7 @@ def history(orgnr: str, db: str | None, fmt: str) -> None:
 @db_option
 @_errors_to_exit
 def export(file: Path, db: str | None) -> None:
-    """Write the ledger's prior aid (awards + live reservations) as a contract awards CSV."""
+    """Write the ledger's prior aid (awards + live reservations) as an awards CSV (columns of --awards)."""
     from deminimis.ledger import export_awards, open_ledger
 
     count = export_awards(open_ledger(db), file)
