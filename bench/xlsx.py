@@ -11,6 +11,7 @@ sheets' frames (flattening, the decisions' JSON) apart from writing them.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -41,7 +42,7 @@ def main() -> None:
         )
         side = {k: paths[k] for k in ("awards", "links", "firms", "employer_tax")}
         decisions = check_batch(paths["applications"], **side).decisions
-        print(f"{len(decisions):,} decisions")
+        print(f"{len(decisions):,} decisions; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         start = time.perf_counter()
         frames = [
             tables.flat_rows(decisions),
