@@ -132,8 +132,24 @@ def _text_open(text: pl.Expr, spaced: bool) -> pl.Expr:
     return pl.when(_edge(text)).then(pl.lit('<is><t xml:space="preserve">')).otherwise(pl.lit("<is><t>"))
 
 
+def _day(sheet: Sheet, name: str) -> pl.Expr | None:
+    """The date of a date column's cells (null where the text is not an ISO date), else None."""
+    col, dtype = pl.col(name), sheet.frame.schema[name]
+    if dtype.is_temporal():
+        return col.cast(pl.Date)
+    if name in sheet.dates:
+        return col.cast(pl.Utf8).str.to_date("%Y-%m-%d", strict=False)
+    return None
+
+
+def _numeric(sheet: Sheet, name: str) -> bool:
+    dtype = sheet.frame.schema[name]
+    return (dtype.is_numeric() or name in sheet.money) and dtype != pl.Boolean
+
+
 def _cell(sheet: Sheet, name: str, letter: str, found: set[str]) -> pl.Expr:
-    """The XML of one column's cells (null for an empty cell)."""
+    """The XML of one column's cells (null for an empty cell). ``found`` (:func:`_found`) says
+    which special cases the column has, so the others cost nothing."""
     col, dtype = pl.col(name), sheet.frame.schema[name]
     if dtype == pl.Boolean:
         flag = col.cast(pl.Int8).cast(pl.Utf8)
@@ -141,43 +157,36 @@ def _cell(sheet: Sheet, name: str, letter: str, found: set[str]) -> pl.Expr:
     if dtype.is_integer():
         return pl.concat_str([*_ref(letter, 0), pl.lit("<v>"), col.cast(pl.Utf8), pl.lit("</v></c>")])
     text = col.cast(pl.Utf8)
-    inline = pl.when(text != "").then(
-        pl.concat_str(
-            [
-                *_ref(letter, 0, "inlineStr"),
-                _text_open(text, " " in found),
-                _escaped(text, found),
-                pl.lit("</t></is></c>"),
-            ]
-        )
-    )
-    if dtype.is_temporal() or name in sheet.dates:
-        day = col.cast(pl.Date) if dtype.is_temporal() else text.str.to_date("%Y-%m-%d", strict=False)
+    parts = [*_ref(letter, 0, "inlineStr"), _text_open(text, " " in found), _escaped(text, found)]
+    inline = pl.concat_str([*parts, pl.lit("</t></is></c>")])
+    if "" in found:  # an empty text is an empty cell
+        inline = pl.when(text != "").then(inline)
+    if (day := _day(sheet, name)) is not None:
         serial = (day.cast(pl.Int32) + _EPOCH).cast(pl.Utf8)
         date = pl.concat_str([*_ref(letter, _DATE), pl.lit("<v>"), serial, pl.lit("</v></c>")])
-        return pl.when(day.is_not_null()).then(date).otherwise(inline)
-    if dtype.is_numeric() or name in sheet.money:
+        return date if "all" in found else pl.when(day.is_not_null()).then(date).otherwise(inline)
+    if _numeric(sheet, name):
         style = _MONEY if name in sheet.money else 0
         number = pl.concat_str([*_ref(letter, style), pl.lit("<v>"), text, pl.lit("</v></c>")])
-        return pl.when(text.str.contains(_NUMBER)).then(number).otherwise(inline)
+        return (
+            number if "all" in found else pl.when(text.str.contains(_NUMBER)).then(number).otherwise(inline)
+        )
     return inline
 
 
 def _widths(sheet: Sheet) -> list[float]:
-    """Character widths from the longest first line of each column (header included), capped."""
-    widths = []
-    for name, dtype in sheet.frame.schema.items():
-        if dtype.is_temporal() or name in sheet.dates:
-            chars = max(len(name), 10)
-        elif name in sheet.money:
-            chars = max(len(name), 16)
-        else:
-            head = pl.col(name).cast(pl.Utf8).str.slice(0, MAX_WIDTH)
-            line = head.str.find("\n", literal=True).fill_null(head.str.len_chars())  # ~ the first line
-            longest = sheet.frame.select(line.max()).item() if sheet.frame.height else 0
-            chars = max(len(name), int(longest or 0))
-        widths.append(float(min(chars + 2, MAX_WIDTH)))
-    return widths
+    """Widths from the longest cell of each column (header included; in bytes, so «ø» counts
+    twice), capped at :data:`MAX_WIDTH`: the reason texts are cut off in view, not in content."""
+    frame = sheet.frame
+    fixed = {c: 10 for c in frame.columns if _day(sheet, c) is not None}
+    fixed |= {c: 16 for c in frame.columns if c in sheet.money and c not in fixed}
+    measured = [c for c in frame.columns if c not in fixed]
+    longest = {}
+    if frame.height and measured:
+        row = frame.select(pl.col(c).cast(pl.Utf8).str.len_bytes().max() for c in measured).row(0)
+        longest = dict(zip(measured, row, strict=True))
+    chars = [max(len(c), fixed.get(c) or int(longest.get(c) or 0)) for c in frame.columns]
+    return [float(min(n + 2, MAX_WIDTH)) for n in chars]
 
 
 def _found(sheet: Sheet) -> dict[str, set[str]]:
@@ -186,12 +195,22 @@ def _found(sheet: Sheet) -> dict[str, set[str]]:
     replacement is a pass over the text."""
     frame = sheet.frame
     text = [c for c, t in frame.schema.items() if t == pl.Utf8]
-    if not text or not frame.height:
+    if not frame.height:
         return {}
     needles = ["&", "<", ">", "\r", "_x"]
-    checks = {(c, "?"): pl.col(c).str.contains_any(needles).any() for c in text}
+    # Long texts (the decisions' JSON) are searched needle by needle (memchr), the others for
+    # any needle at once (Aho-Corasick), then needle by needle only where one was found.
+    long = [c for c in text if c in sheet.plain]
+    checks = {(c, n): pl.col(c).str.contains(n, literal=True).any() for c in long for n in needles}
+    checks |= {(c, "?"): pl.col(c).str.contains_any(needles).any() for c in text if c not in sheet.plain}
     checks |= {(c, "_x"): pl.col(c).str.contains(_BAD_XML).any() for c in text if c not in sheet.plain}
     checks |= {(c, " "): _edge(pl.col(c)).any() for c in text if c not in sheet.plain}
+    checks |= {(c, ""): (pl.col(c) == "").any() for c in text}
+    for c in frame.columns:  # "all": every value is a date (a number): no text cells to build
+        if (day := _day(sheet, c)) is not None:
+            checks[(c, "all")] = (day.is_not_null() | pl.col(c).is_null()).all()
+        elif _numeric(sheet, c):
+            checks[(c, "all")] = (pl.col(c).cast(pl.Utf8).str.contains(_NUMBER) | pl.col(c).is_null()).all()
     found = _hits(frame, checks)
     which = {
         (c, n): pl.col(c).str.contains(n, literal=True).any()
