@@ -21,7 +21,6 @@ there (as Excel does), and characters XML cannot hold are written as Excel's ``_
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,57 +31,31 @@ from typing import IO, BinaryIO
 import polars as pl
 
 from deminimis.errors import InputError
+from deminimis.render.xlsx_package import (
+    DATE_FORMAT,
+    DATE_STYLE,
+    DECL,
+    HEADER_STYLE,
+    MONEY_FORMAT,
+    MONEY_STYLE,
+    NS,
+    REL_NS,
+    Entry,
+    column_letter,
+    escape,
+    package,
+)
 
-MONEY_FORMAT = "#,##0.00"
-"""Shown by a Norwegian Excel as ``1 234 567,89`` (the separators come from the locale)."""
-DATE_FORMAT = "dd.mm.yyyy"
 MAX_ROWS = 1_048_576
 MAX_CHARS = 32_767
 MAX_WIDTH = 60
 """Characters; longer cells (reason texts) are cut off in view, not in content."""
 SLICE = 8_192
 """Rows built and written at a time (bounds the memory of the hidden JSON sheet)."""
-_HEADER, _MONEY, _DATE = 1, 2, 3
-"""Cell styles (``styles.xml`` ``cellXfs``): bold, money, date."""
 _NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$"
 _BAD_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 _EPOCH = 25_569
 """The Excel serial number of 1970-01-01."""
-
-_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-_STYLES = (
-    f'{_DECL}<styleSheet {_NS}><numFmts count="2"><numFmt numFmtId="164" formatCode="{{money}}"/>'
-    '<numFmt numFmtId="165" formatCode="{date}"/></numFmts><fonts count="2">'
-    '<font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
-)
-
-
-def column_letter(index: int) -> str:
-    """``0`` -> ``A``, ``26`` -> ``AA``."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def escape(text: str) -> str:
-    """XML text of one header cell or attribute (the cells are escaped by :func:`_escaped`)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def _escaped(expr: pl.Expr, found: set[str]) -> pl.Expr:
@@ -163,10 +136,10 @@ def _cell(sheet: Sheet, name: str, letter: str, found: set[str]) -> pl.Expr:
         inline = pl.when(text != "").then(inline)
     if (day := _day(sheet, name)) is not None:
         serial = (day.cast(pl.Int32) + _EPOCH).cast(pl.Utf8)
-        date = pl.concat_str([*_ref(letter, _DATE), pl.lit("<v>"), serial, pl.lit("</v></c>")])
+        date = pl.concat_str([*_ref(letter, DATE_STYLE), pl.lit("<v>"), serial, pl.lit("</v></c>")])
         return date if "all" in found else pl.when(day.is_not_null()).then(date).otherwise(inline)
     if _numeric(sheet, name):
-        style = _MONEY if name in sheet.money else 0
+        style = MONEY_STYLE if name in sheet.money else 0
         number = pl.concat_str([*_ref(letter, style), pl.lit("<v>"), text, pl.lit("</v></c>")])
         return (
             number if "all" in found else pl.when(text.str.contains(_NUMBER)).then(number).otherwise(inline)
@@ -245,12 +218,12 @@ def _sheet_head(sheet: Sheet, first: bool) -> str:
         for i, w in enumerate(_widths(sheet), start=1)
     )
     header = "".join(
-        f'<c r="{column_letter(i)}1" s="{_HEADER}" t="inlineStr"><is><t>{escape(name)}</t></is></c>'
+        f'<c r="{column_letter(i)}1" s="{HEADER_STYLE}" t="inlineStr"><is><t>{escape(name)}</t></is></c>'
         for i, name in enumerate(sheet.frame.columns)
     )
     selected = ' tabSelected="1"' if first else ""
     return (
-        f'{_DECL}<worksheet {_NS} xmlns:r="{_REL_NS}"><dimension ref="A1:{last}"/><sheetViews>'
+        f'{DECL}<worksheet {NS} xmlns:r="{REL_NS}"><dimension ref="A1:{last}"/><sheetViews>'
         f'<sheetView workbookViewId="0"{selected}>{view}</sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/>{f"<cols>{cols}</cols>" if cols else ""}'
         f'<sheetData><row r="1">{header}</row>\n'
@@ -319,65 +292,17 @@ def _names(sheets: list[Sheet]) -> None:
         seen.add(s.name.lower())
 
 
-def _absolute(ref: str) -> str:
-    """``A1:Q5`` -> ``$A$1:$Q$5``."""
-    return ":".join(re.sub(r"([A-Z]+)([0-9]+)", r"$\1$\2", part) for part in ref.split(":"))
-
-
-def _workbook_xml(sheets: list[Sheet]) -> str:
-    hidden = ' state="hidden"'
-    entries = "".join(
-        f'<sheet name="{escape(s.name)}" sheetId="{i}"{hidden if s.hidden else ""} r:id="rId{i}"/>'
-        for i, s in enumerate(sheets, start=1)
-    )
-    names = "".join(
-        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-        f"'{escape(s.name).replace(chr(39), chr(39) * 2)}'!{_absolute(ref)}</definedName>"
-        for i, s in enumerate(sheets)
-        if (ref := filter_range(s))
-    )
-    return (
-        f'{_DECL}<workbook {_NS} xmlns:r="{_REL_NS}"><bookViews><workbookView activeTab="0"/></bookViews>'
-        f"<sheets>{entries}</sheets>{f'<definedNames>{names}</definedNames>' if names else ''}</workbook>"
-    )
-
-
-def _package(sheets: list[Sheet]) -> dict[str, str]:
-    n = len(sheets)
-    overrides = "".join(
-        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_CT}.worksheet+xml"/>'
-        for i in range(1, n + 1)
-    )
-    rels = "".join(
-        f'<Relationship Id="rId{i}" Type="{_REL_NS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-        for i in range(1, n + 1)
-    )
-    pkg = "http://schemas.openxmlformats.org/package/2006"
-    return {
-        "[Content_Types].xml": f'{_DECL}<Types xmlns="{pkg}/content-types">'
-        f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        f'<Default Extension="xml" ContentType="application/xml"/>'
-        f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>{overrides}'
-        f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/></Types>',
-        "_rels/.rels": f'{_DECL}<Relationships xmlns="{pkg}/relationships"><Relationship Id="rId1" '
-        f'Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": _workbook_xml(sheets),
-        "xl/_rels/workbook.xml.rels": f'{_DECL}<Relationships xmlns="{pkg}/relationships">{rels}'
-        f'<Relationship Id="rId{n + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/></Relationships>',
-        "xl/styles.xml": _STYLES.format(money=escape(MONEY_FORMAT), date=escape(DATE_FORMAT)),
-    }
-
-
 def write_workbook(target: Path | str | BinaryIO, sheets: Iterable[Sheet]) -> None:
     """The sheets, in order, as one .xlsx (to a path or a writable binary file)."""
     sheets = list(sheets)
     _names(sheets)
     dest = str(target) if isinstance(target, str | Path) else target
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        for name, text in _package(sheets).items():
+        entries = [Entry(s.name, s.hidden, filter_range(s)) for s in sheets]
+        for name, text in package(entries).items():
             zf.writestr(name, text)
         for i, sheet in enumerate(sheets, start=1):
-            big = sheet.frame.estimated_size() > 1 << 30  # the XML may pass the 4 GiB of plain zip
+            big = sheet.frame.estimated_size() > 1 << 28  # its XML may pass plain zip's 2 GiB
             with zf.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=big) as member:
                 _fast_deflate(member)
                 for chunk in _ahead(_chunks(sheet, first=i == 1)):
