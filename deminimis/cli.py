@@ -17,7 +17,8 @@ from typing import Any
 
 import click
 
-from deminimis.cli_errors import errors_to_exit, fail
+from deminimis.cli_errors import errors_to_exit
+from deminimis.cli_options import AMOUNT_HELP, amount_option, date_option
 from deminimis.errors import InputError
 from deminimis.gge_input import INSTRUMENTS
 
@@ -37,36 +38,6 @@ Examples:
       --links fixtures/links.csv --firms fixtures/firms.csv --out decisions.csv
   deminimis batch applications.csv --awards awards.csv --out decisions.json
 """
-
-
-def _amount_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """``--amount`` by the declaration rules, stricter: a dotted ``200.000`` is refused here."""
-    import polars as pl
-
-    from deminimis.money import amount_note_expr, amount_problem_expr
-
-    if not value:
-        return value
-    frame = pl.DataFrame({"a": [value]}, schema={"a": pl.Utf8})
-    problem, note = frame.select(amount_problem_expr(pl.col("a")), amount_note_expr(pl.col("a"))).row(0)
-    if problem or note:
-        why = problem or "a dot before three digits is ambiguous here"
-        fail(2, f"--amount '{value}': {why} (write e.g. 200000, '200 000' or '200 000,50')")
-    return value
-
-
-def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """``--grant-date`` by the declaration rules: a date that does not exist is a usage error."""
-    import polars as pl
-
-    from deminimis.sources.tables import date_problem
-
-    if value is None:
-        return value
-    problem = pl.DataFrame({"grant_date": [value]}).select(date_problem("grant_date")).item()
-    if problem:
-        fail(2, f"--grant-date '{value}' is not a real date (write e.g. 2026-11-30 or 30.11.2026)")
-    return value
 
 
 def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -191,6 +162,7 @@ def _aid_form_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--nominal-amount",
             "nominal_amount",
+            callback=amount_option,
             help="The loan, the guaranteed amount or the capital injection, in --currency.",
         ),
         click.option("--term-years", "term_years", help="Term of the loan or guarantee in years."),
@@ -202,6 +174,7 @@ def _aid_form_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--gge",
+            callback=amount_option,
             help="Gross grant equivalent computed by the officer (reference rate), in --currency; used as "
             "given for a loan, guarantee or other instrument.",
         ),
@@ -218,6 +191,7 @@ def _aid_form_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--scheme-max-amount",
             "scheme_max_amount",
+            callback=amount_option,
             help="Fixed sum notified under a de minimis scheme (the scheme's maximum): it counts "
             "instead of the amount (2831 Art 7(4)).",
         ),
@@ -299,10 +273,9 @@ def main() -> None:
 @click.option(
     "--amount",
     default="",
-    callback=_amount_option,
+    callback=amount_option,
     help="The new aid (gross grant equivalent), e.g. 150000, '150 000,50' or 'EUR 10 000'. "
-    "Required for a grant. A dot before three digits ('200.000') is refused here: it may mean "
-    "200 or 200 000 (in a file it is read as 200 000, with a warning).",
+    f"Required for a grant. {AMOUNT_HELP}",
 )
 @click.option(
     "--currency",
@@ -311,7 +284,7 @@ def main() -> None:
 @click.option(
     "--grant-date",
     "grant_date",
-    callback=_date_option,
+    callback=date_option,
     help="Planned date of the decision conferring the right to the aid (YYYY-MM-DD or "
     "DD.MM.YYYY). Default: today.",
 )

@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from deminimis.cli_options import AMOUNT_HELP, amount_option, date_option
 from deminimis.errors import DeminimisError, InputError, RuleDataError, SourceError
 
 EXIT_REFUSED = 4
@@ -129,9 +130,19 @@ def import_(file: Path, db: str | None, actor: str, rules_dir: Path | None, rate
 
 @ledger.command()
 @click.option("--orgnr", required=True, help="Applicant's organisation number.")
-@click.option("--amount", required=True, help="The new aid, e.g. 150000 or '150 000,50'.")
+@click.option(
+    "--amount",
+    required=True,
+    callback=amount_option,
+    help=f"The new aid, e.g. 150000 or '150 000,50'. {AMOUNT_HELP}",
+)
 @click.option("--currency", default="NOK", show_default=True)
-@click.option("--grant-date", "grant_date", help="Planned grant date (default: today).")
+@click.option(
+    "--grant-date",
+    "grant_date",
+    callback=date_option,
+    help="Planned grant date (YYYY-MM-DD or DD.MM.YYYY; default: today).",
+)
 @click.option("--scheme", type=click.Choice(["ad_hoc", "de_minimis_scheme", "covid_tf_3_1", "sgei"]))
 @click.option("--nace")
 @click.option("--application-id", "application_id")

@@ -99,7 +99,8 @@ def test_firm_from_the_firms_file_then_brreg() -> None:
 @pytest.mark.parametrize(
     ("option", "value", "says"),
     [
-        ("--amount", "200.000", "a dot before three digits is ambiguous"),
+        ("--amount", "200.000", "a single dot before three digits is ambiguous"),
+        ("--amount", "kr 200.000", "(200 or 200 000?)"),
         ("--amount", "sixty", "--amount 'sixty'"),
         ("--grant-date", "31.11.2026", "is not a real date"),
         ("--grant-date", "2026-13-01", "is not a real date"),
@@ -113,7 +114,7 @@ def test_bad_option_values_are_one_line_usage_errors(option: str, value: str, sa
 
 
 def test_a_norwegian_amount_with_spaces_or_a_decimal_comma_is_accepted() -> None:
-    for amount in ("200 000", "200000,50", "kr 200 000"):
+    for amount in ("200 000", "200000,50", "kr 200 000", "1.000.000", "200.000,50"):
         code, out, _ = _run("check", "--orgnr", "974760673", "--amount", amount, "--grant-date", "17.05.2021")
         assert code == 0 and "bagatellmessig støtte" in out.lower(), amount
 
@@ -140,7 +141,7 @@ def test_file_options_say_csv_or_xlsx_and_show_a_line(command: str) -> None:
         part = text.split(option, 1)[1][:400]
         assert "CSV or XLSX" in part and "e.g." in part, (option, part)
     if command == "check":
-        assert "'200.000') is refused here: it may mean 200 or 200 000" in text  # says why
+        assert "('200.000') is refused here: it may mean 200 or 200 000" in text  # says why
 
 
 # --------------------------------------------------------------------------- progress
@@ -170,3 +171,14 @@ def test_batch_writes_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path) 
     out = tmp_path / "d.csv"
     code, _, err = _run("batch", str(FIXTURES / "applications.csv"), "--out", str(out))
     assert code == 3 and "deciding" not in err and "\x1b[" not in err
+
+
+def test_ledger_reserve_refuses_the_same_bad_values(tmp_path: Path) -> None:
+    db = str(tmp_path / "l.sqlite")
+    assert _run("ledger", "init", "--db", db)[0] == 0
+    for bad in (
+        ["--amount", "200.000", "--grant-date", "2021-05-17"],
+        ["--amount", "1", "--grant-date", "31.11.2026"],
+    ):
+        code, out, err = _run("ledger", "reserve", "--db", db, "--orgnr", "912346803", *bad)
+        assert code == 2 and not out and len(err.strip().splitlines()) == 1, err
