@@ -45,6 +45,7 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--awards",
             type=click.Path(path_type=Path),
+            metavar="FILE",
             help="Prior aid declared or known (CSV or XLSX), one row per award: orgnr, granted_on, "
             "amount, currency, basis (Norwegian headers such as Org.nr., Beløp, Hjemmel work too), "
             "e.g. the header 'orgnr,granted_on,amount,currency,basis' and a line "
@@ -53,12 +54,14 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--links",
             type=click.Path(path_type=Path),
+            metavar="FILE",
             help="Firms forming one single undertaking (CSV or XLSX): rows sharing an undertaking_id, "
             "e.g. 'orgnr,undertaking_id' and '912346803,G1'.",
         ),
         click.option(
             "--firms",
             type=click.Path(path_type=Path),
+            metavar="FILE",
             help="Offline firm facts (CSV or XLSX), used before Brreg: e.g. "
             "'orgnr,name,nace,kommunenummer,status' and '912346803,KAFE BRYGGA AS,56.101,4611,active'.",
         ),
@@ -66,6 +69,7 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--employer-tax",
             "employer_tax",
             type=click.Path(path_type=Path),
+            metavar="FILE",
             help="Employer-tax rows per orgnr and year or month (CSV or XLSX): advantage_nok, or "
             "wage_base_nok + kommunenummer [+ area, sector]; e.g. 'orgnr,year,wage_base_nok,kommunenummer' "
             "and '912346803,2021,2500000,4611'.",
@@ -88,6 +92,7 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--events",
             type=click.Path(path_type=Path),
+            metavar="FILE",
             help="Corporate events (CSV or XLSX): merger, acquisition or split; the predecessor's "
             "earlier aid counts for the successor, e.g. 'event,predecessor_orgnr,successor_orgnr,"
             "effective_date,share' and 'merger,912346803,912347915,2022-01-01,'.",
