@@ -116,7 +116,7 @@ def test_single_check_in_bokmal_shows_route_figures_and_window(page, server) -> 
     assert page.locator("#window").inner_text().startswith("01.01.2019 til og med 17.05.2021")
     figures = page.locator("#figures").inner_text()
     assert "115\u00a0780,00" in figures and "14\u00a0900,91" in figures and "69\u00a0319,09" in figures
-    assert "awards.csv 2" in page.locator("#counted").inner_text()
+    assert "awards.csv, rad 2" in page.locator("#counted").inner_text()
     assert "KAFE BRYGGA AS" in page.locator("#firm").inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "check-nb.png"), full_page=True)

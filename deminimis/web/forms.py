@@ -9,6 +9,8 @@ language, to be shown next to that field.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -201,6 +203,8 @@ class PriorRows:
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    read: list[dict[str, Any]] = field(default_factory=list)
+    """Every row as read, also when some are wrong (to put them in the paste box to fix)."""
 
 
 def _problems(errors: pl.DataFrame, label: str, t: Texts) -> list[str]:
@@ -236,15 +240,35 @@ def read_prior(value: TableInput, label: str, t: Texts, *, settings: Any, kind: 
     else:
         _, errors = canonical_rows(raw, load_employer_tax(ctx.rules.directory))
     if errors.height:
-        return PriorRows(problems=_problems(errors, label, t))
-    return PriorRows(rows=raw.to_dicts())
+        return PriorRows(problems=_problems(errors, label, t), read=raw.to_dicts())
+    return PriorRows(rows=raw.to_dicts(), read=raw.to_dicts())
 
 
-def rows_as_text(rows: list[dict[str, Any]]) -> str:
-    """Rows as semicolon lines under a header (to show them again in the paste box)."""
-    lines = [";".join(AWARD_COLUMNS)]
-    lines += [";".join(str(r.get(c) or "") for c in AWARD_COLUMNS) for r in rows]
-    return "\n".join(lines)
+HEADERS_NB = {
+    "orgnr": "Organisasjonsnummer",
+    "granted_on": "Tildelingsdato",
+    "amount": "Beløp",
+    "currency": "Valuta",
+    "basis": "Støttegrunnlag",
+    "grantor": "Støttegiver",
+    "reference": "Referanse",
+    "country": "Støttegivende stat",
+    "instrument": "Støtteinstrument",
+    "nominal_amount": "Nominelt beløp",
+}
+"""The paste box's header line on the nb page: names the reader takes back (no field names)."""
+
+
+def rows_as_text(rows: list[dict[str, Any]], lang: str = "en") -> str:
+    """Rows as semicolon lines under a header line (to show them in the paste box again): the
+    seven usual columns and any other awards column a row fills; in bokmål on the nb page."""
+    extra = [c for c in ("country", "instrument", "nominal_amount") if any(r.get(c) for r in rows)]
+    columns = [*AWARD_COLUMNS, *extra]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    writer.writerow([HEADERS_NB[c] if lang == "nb" else c for c in columns])
+    writer.writerows([[str(r.get(c) or "") for c in columns] for r in rows])
+    return out.getvalue().rstrip("\n")
 
 
 __all__ = [

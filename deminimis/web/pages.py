@@ -9,7 +9,7 @@ and reloading the page never re-submits. Every problem is a message next to its 
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,35 +72,68 @@ def entry_rows_of(text: str, state: Any) -> list[dict[str, Any]] | None:
     return prior.rows or None
 
 
-def run_check(form: CheckForm, upload: tuple[bytes, str] | None, state: Any, t: Texts) -> tuple[Errors, Any]:
-    """Validate and decide; (errors by field, None) or ({}, the stored entry's id)."""
+@dataclass
+class CheckRun:
+    """A submitted check: the errors by field or the stored result's id; the form to show again
+    (an upload's rows moved into the paste box) and the note saying so."""
+
+    errors: Errors
+    key: str | None = None
+    form: CheckForm | None = None
+    kept: str = ""
+
+
+def run_check(form: CheckForm, upload: tuple[bytes, str] | None, state: Any, t: Texts) -> CheckRun:
+    """Validate and decide; with errors, the form again with the upload's rows kept."""
     settings = state.settings
     errors = field_errors(form, t, currencies(settings.rates_file))
     rows: list[dict[str, Any]] = []
+    uploaded: list[dict[str, Any]] = []
+    typed: list[dict[str, Any]] = []
     if upload is not None:
         prior = read_prior(Upload(upload[0], upload[1]), upload[1], t, settings=settings)
         errors.update({"declaration": prior.problems} if prior.problems else {})
         rows += prior.rows
+        uploaded = prior.read
     if form.prior_rows:
         label = t("prior_rows")
         prior = read_prior(pasted(form.prior_rows, label, AWARD_COLUMNS), label, t, settings=settings)
         errors.update({"prior_rows": prior.problems} if prior.problems else {})
         rows += prior.rows
+        typed = prior.read
     if form.employer_tax_rows:
         label = t("employer_tax_rows")
         et = pasted(form.employer_tax_rows, label, EMPLOYER_TAX_COLUMNS)
         prior = read_prior(et, label, t, settings=settings, kind="employer_tax")
         errors.update({"employer_tax_rows": prior.problems} if prior.problems else {})
     if errors:
-        return errors, None
+        return _kept(CheckRun(errors, form=form), uploaded, typed, upload, t)
     ledger = state.ledger if form.use_ledger else None
     try:
         result = check_with_ledger(ledger, **engine_call(form, rows, state))
     except (DeminimisError, LedgerError) as exc:
-        return {"_page": [str(exc)]}, None
-    shown = CheckForm(**{**form.as_dict(), "prior_rows": rows_as_text(rows) if rows else ""})
+        return _kept(CheckRun({"_page": [str(exc)]}, form=form), uploaded, typed, upload, t)
+    shown = CheckForm(**{**form.as_dict(), "prior_rows": rows_as_text(rows, t.lang) if rows else ""})
     entry = CheckEntry(form=shown.as_dict(), rows=rows, decision=result.decisions[0])
-    return {}, state.web_store.add_check(entry)
+    return CheckRun({}, key=state.web_store.add_check(entry))
+
+
+def _kept(
+    run: CheckRun,
+    uploaded: list[dict[str, Any]],
+    typed: list[dict[str, Any]],
+    upload: tuple[bytes, str] | None,
+    t: Texts,
+) -> CheckRun:
+    """The page comes back with errors: the upload's rows go into the paste box (after the rows
+    typed there) so the officer fixes them there; a file input cannot be filled again. Not
+    when the typed text could not be read as rows (it stays as typed)."""
+    form = run.form
+    if not uploaded or upload is None or form is None or (form.prior_rows and not typed):
+        return run
+    text = rows_as_text([*typed, *uploaded], t.lang)
+    shown = replace(form, prior_rows=text)
+    return replace(run, form=shown, kept=t("upload_kept", file=upload[1]))
 
 
 def _check_page(request: Request, lang: str, form: CheckForm, errors: Errors, **extra: Any) -> HTMLResponse:
@@ -126,10 +159,10 @@ async def submit_check(request: Request) -> Response:
     data = None
     if isinstance(upload, UploadFile) and upload.filename:
         data = (await upload.read(), _upload_name(upload))
-    errors, key = await run_in_threadpool(run_check, form, data, request.app.state, Texts(lang))
-    if errors:
-        return _check_page(request, lang, form, errors)
-    return RedirectResponse(f"/result/{key}?lang={lang}#result", status_code=303)
+    run = await run_in_threadpool(run_check, form, data, request.app.state, Texts(lang))
+    if run.errors:
+        return _check_page(request, lang, run.form or form, run.errors, kept=run.kept)
+    return RedirectResponse(f"/result/{run.key}?lang={lang}#result", status_code=303)
 
 
 def _entry(request: Request, key: str) -> CheckEntry | None:
@@ -245,4 +278,4 @@ def firm_facts(
     return JSONResponse({**facts, "html": html})
 
 
-__all__ = ["engine_call", "router", "run_check"]
+__all__ = ["CheckRun", "engine_call", "router", "run_check"]

@@ -1,0 +1,109 @@
+"""The officer's page as a case file needs it (issue 17): the source column, the currency list,
+the page title, the error summary, an upload kept when the form comes back, and the batch
+result's list of applications with their case notes. Through TestClient (no browser)."""
+
+from __future__ import annotations
+
+import html as html_mod
+import re
+from pathlib import Path
+
+import pytest
+
+from deminimis.fx import currencies
+from deminimis.web.render import CURRENT_WITHIN_DAYS, current_currencies
+
+from .conftest import FIXTURES
+from .test_web import AWARDS, check, field_errors, make_client, words
+
+
+@pytest.fixture
+def client(tmp_path: Path):
+    return make_client(tmp_path)
+
+
+def _title(page: str) -> str:
+    return html_mod.unescape(re.search(r"<title>(.*?)</title>", page, re.S).group(1))
+
+
+def _textarea(page: str, name: str) -> str:
+    return html_mod.unescape(re.search(rf'<textarea id="{name}"[^>]*>(.*?)</textarea>', page, re.S).group(1))
+
+
+def test_the_source_column_names_the_file_and_row_never_a_server_path(tmp_path: Path) -> None:
+    client = make_client(tmp_path, awards_file=AWARDS)  # the server's own register file, by full path
+    files = {"declaration": ("awards.csv", AWARDS.read_bytes(), "text/csv")}
+    status, page = check(client, files=files)
+    counted = re.search(r'<table class="counted".*?</table>', page, re.S).group(0)
+    assert status == 303 and "awards.csv, rad 2" in words(counted)
+    assert str(FIXTURES) not in counted and "/" not in re.sub(r"<[^>]+>", "", counted)
+    _, english = check(client, lang="en", files=files)
+    counted = re.search(r'<table class="counted".*?</table>', english, re.S).group(0)
+    assert "awards.csv, row 3" in words(counted) and str(FIXTURES) not in counted
+
+
+def test_only_currencies_with_a_current_ecb_rate_are_offered(client) -> None:
+    offered = re.findall(r"<option(?: selected)?>([A-Z]{3})</option>", client.get("/").text)
+    assert offered == current_currencies(None) and {"EUR", "NOK", "SEK", "USD"} <= set(offered)
+    legacy = {"SIT", "LTL", "LVL", "EEK", "HRK", "BGN", "RUB", "TRL"}
+    assert legacy <= set(currencies(None)) and not legacy & set(offered)
+    assert CURRENT_WITHIN_DAYS == 30
+
+
+def test_the_page_title_says_the_result_in_both_languages(client) -> None:
+    _, nb = check(client, prior_rows=AWARDS.read_text())
+    assert _title(nb) == "Bagatellmessig støtte kan gis: KAFE BRYGGA AS – deminimis"
+    _, en = check(client, lang="en", prior_rows=AWARDS.read_text())
+    assert _title(en) == "De minimis aid can be granted: KAFE BRYGGA AS – deminimis"
+    _, over = check(client, amount="2500000", prior_rows=AWARDS.read_text(), use_ledger="")
+    assert _title(over).startswith("Ikke bagatellmessig støtte – vurder gruppeunntaket")
+    _, wrong = check(client, orgnr="912346804")
+    assert _title(wrong) == "Skjemaet har feil – Bagatellmessig støtte – kontroll – deminimis"
+    assert _title(client.get("/").text) == "Bagatellmessig støtte – kontroll – deminimis"
+
+
+def test_the_error_summary_links_to_each_field_and_each_field_to_its_error(client) -> None:
+    status, page = check(client, orgnr="912346804", amount="", grant_date="30.02.2021")
+    assert status == 422
+    summary = re.search(r'<div class="alert stop error-summary".*?</div>', page, re.S).group(0)
+    links = re.findall(r'<a href="#(\w+)">([^<]*)</a>', summary)
+    assert [name for name, _ in links] == ["orgnr", "amount", "grant_date"], links
+    assert links[0][1].startswith("Organisasjonsnummer: ") and "kontrollsiffer" in links[0][1]
+    errors = field_errors(page)
+    for name, _ in links:
+        field = re.search(rf'<input type="text" id="{name}"[^>]*>', page).group(0)
+        assert f"{name}-error" in re.search(r'aria-describedby="([^"]*)"', field).group(1)
+        assert 'aria-invalid="true"' in field and errors[name]
+    assert 'tabindex="-1"' in summary  # the page's script moves focus to it
+
+
+def test_a_declaration_with_an_error_keeps_its_rows_in_the_paste_box(client) -> None:
+    data = (
+        "Organisasjonsnummer;Dato for tilsagn om støtte;Støttebeløp;Valuta;Støtteordning / hjemmel;Støttegiver\n"
+        "912346803;12.06.2019;350000;NOK;bagatellmessig støtte;Bodø kommune\n"
+        "912346803;31.11.2020;80 000;EUR;bagatellmessig støtte;Innovasjon Norge\n"
+    )
+    files = {"declaration": ("egenerklaering.csv", data.encode(), "text/csv")}
+    status, page = check(client, files=files)
+    assert status == 422 and "egenerklaering.csv, rad 3" in field_errors(page)["declaration"]
+    kept = _textarea(page, "prior_rows")
+    lines = kept.splitlines()
+    assert lines[0] == "Organisasjonsnummer;Tildelingsdato;Beløp;Valuta;Støttegrunnlag;Støttegiver;Referanse"
+    assert lines[1:] == [
+        "912346803;12.06.2019;350000;NOK;bagatellmessig støtte;Bodø kommune;",  # as written
+        "912346803;31.11.2020;80 000;EUR;bagatellmessig støtte;Innovasjon Norge;",
+    ]
+    assert "Innholdet i egenerklaering.csv står nå i feltet over" in words(page)
+    fixed = kept.replace("31.11.2020", "03.11.2020")
+    status, result = check(client, prior_rows=fixed)  # no second upload
+    assert status == 303 and "EUR 115\u00a0780,00" in words(result)
+
+
+def test_an_upload_is_kept_when_another_field_is_wrong_and_typed_rows_stay_first(client) -> None:
+    typed = "912346803;2020-11-03;80000;EUR;de_minimis"
+    files = {"declaration": ("awards.csv", AWARDS.read_bytes(), "text/csv")}
+    status, page = check(client, lang="en", files=files, prior_rows=typed, amount="")
+    assert status == 422 and "amount" in field_errors(page) and "declaration" not in field_errors(page)
+    lines = _textarea(page, "prior_rows").splitlines()
+    assert lines[0].startswith("orgnr;granted_on;amount;currency;basis;grantor;reference")
+    assert lines[1].startswith("912346803;2020-11-03;80000;EUR;de_minimis") and len(lines) == 1 + 1 + len(AWARDS.read_text().splitlines()) - 1
