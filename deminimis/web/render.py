@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import polars as pl
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from deminimis import __version__
-import polars as pl
-
 from deminimis.fx import load_rates
 from deminimis.gge_input import INSTRUMENTS
 from deminimis.rules import SCHEMES
