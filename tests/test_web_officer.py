@@ -15,6 +15,7 @@ from deminimis.web.render import CURRENT_WITHIN_DAYS, current_currencies
 
 from .conftest import FIXTURES
 from .test_web import AWARDS, check, field_errors, make_client, words
+from .test_web_batch import wait_done
 
 
 @pytest.fixture
@@ -109,3 +110,50 @@ def test_an_upload_is_kept_when_another_field_is_wrong_and_typed_rows_stay_first
     assert lines[0].startswith("orgnr;granted_on;amount;currency;basis;grantor;reference")
     uploaded = len(AWARDS.read_text().splitlines()) - 1
     assert lines[1].startswith("912346803;2020-11-03;80000;EUR;de_minimis") and len(lines) == 2 + uploaded
+
+
+def _batch(client, lang: str) -> tuple[str, str]:
+    names = ("applications", "awards", "links")
+    files = {n: (f"{n}.csv", (FIXTURES / f"{n}.csv").read_bytes(), "text/csv") for n in names}
+    response = client.post("/batch", files=files, data={"lang": lang}, follow_redirects=False)
+    location = response.headers["location"]
+    return location.split("/batch/")[1].split("?")[0], wait_done(client, location)
+
+
+def test_the_batch_result_lists_every_application_with_its_route_and_case_note(client) -> None:
+    key, page = _batch(client, "nb")
+    listed = re.search(r'<table id="batch-list".*?</table>', page, re.S).group(0)
+    rows = re.findall(r"<tr><td class=\"num\">(\d+)</td><td>([^<]*)</td><td>(\d*)</td>.*?"
+                      r'data-route="(\w+)">([^<]+)</span>.*?href="([^"]+)"', listed)  # fmt: skip
+    assert [int(r[0]) for r in rows] == list(range(1, 9))
+    assert sum(r[3] == "error" for r in rows) == 1 and {r[4] for r in rows} >= {"Feil i opplysningene"}
+    assert _title(page) == "8 søknader avgjort – Mange søknader – deminimis"
+    error = next(r for r in rows if r[3] == "error")
+    note = client.get(error[5])
+    assert note.status_code == 200 and _title(note.text).startswith(f"Saksnotat for søknad {error[1]}")
+    text = words(note.text)
+    assert "Rett feilene i inndataene og kjør kontrollen på nytt" in text and "organisasjonsnummer" in text
+    fits = next(r for r in rows if r[3] == "de_minimis")
+    body = html_mod.unescape(client.get(fits[5]).text)
+    assert "Send vedtaksbrevet og registrer tildelingen" in body and "Kilder:" in body
+    download = client.get(f"/batch/{key}/note/{fits[0]}/note.txt?lang=en")
+    assert download.status_code == 200 and download.text.startswith("Case note")
+    assert "attachment" in download.headers["content-disposition"]
+    assert client.get(f"/batch/{key}/note/99").status_code == 404
+    assert client.get(f"/batch/{key}/note/0/note.txt").status_code == 404
+
+
+def test_the_batch_row_errors_are_in_bokmal_on_the_nb_page(client) -> None:
+    _, page = _batch(client, "nb")
+    errors = words(re.search(r'<table id="batch-errors".*?</table>', page, re.S).group(0))
+    assert "applications.csv 9 organisasjonsnummer" in errors and " orgnr " not in errors
+
+
+def test_a_long_batch_list_is_paged(client, monkeypatch) -> None:
+    from deminimis.web import batch_notes
+
+    monkeypatch.setattr(batch_notes, "PAGE_SIZE", 3)
+    key, page = _batch(client, "en")
+    assert len(re.findall(r'class="note-link"', page)) == 3 and 'aria-current="page">1<' in page
+    last = client.get(f"/batch/{key}?lang=en&side=3").text
+    assert re.findall(r'<tr><td class="num">(\d+)</td>', last) == ["7", "8"]
