@@ -123,9 +123,9 @@ def _batch(client, lang: str) -> tuple[str, str]:
 def test_the_batch_result_lists_every_application_with_its_route_and_case_note(client) -> None:
     key, page = _batch(client, "nb")
     listed = re.search(r'<table id="batch-list".*?</table>', page, re.S).group(0)
-    rows = re.findall(r"<tr><td class=\"num\">(\d+)</td><td>([^<]*)</td><td>(\d*)</td>.*?"
+    rows = re.findall(r'<tr data-n="(\d+)"><td>([^<]*)</td><td>(\d*)</td>.*?'
                       r'data-route="(\w+)">([^<]+)</span>.*?href="([^"]+)"', listed)  # fmt: skip
-    assert [int(r[0]) for r in rows] == list(range(1, 9))
+    assert [int(r[0]) for r in rows] == list(range(1, 9)) and rows[0][1] == "A1"
     assert sum(r[3] == "error" for r in rows) == 1 and {r[4] for r in rows} >= {"Feil i opplysningene"}
     assert _title(page) == "8 søknader avgjort – Mange søknader – deminimis"
     error = next(r for r in rows if r[3] == "error")
@@ -156,4 +156,4 @@ def test_a_long_batch_list_is_paged(client, monkeypatch) -> None:
     key, page = _batch(client, "en")
     assert len(re.findall(r'class="note-link"', page)) == 3 and 'aria-current="page">1<' in page
     last = client.get(f"/batch/{key}?lang=en&side=3").text
-    assert re.findall(r'<tr><td class="num">(\d+)</td>', last) == ["7", "8"]
+    assert re.findall(r'<tr data-n="(\d+)">', last) == ["7", "8"]

@@ -162,7 +162,7 @@ async def submit_check(request: Request) -> Response:
     run = await run_in_threadpool(run_check, form, data, request.app.state, Texts(lang))
     if run.errors:
         return _check_page(request, lang, run.form or form, run.errors, kept=run.kept)
-    return RedirectResponse(f"/result/{run.key}?lang={lang}#result", status_code=303)
+    return RedirectResponse(f"/result/{run.key}?lang={lang}#result-h", status_code=303)
 
 
 def _entry(request: Request, key: str) -> CheckEntry | None:

@@ -61,8 +61,9 @@
   // so a screen reader reads the outcome first and the keyboard starts there.
   function setupFocus() {
     var target = document.getElementById("form-errors") || document.getElementById("page-errors");
-    if (!target && (!location.hash || location.hash === "#result")) {
-      target = document.getElementById("result-h") || document.getElementById("job-h");
+    if (!target && ["", "#result", "#result-h"].indexOf(location.hash) >= 0) {
+      target = document.getElementById("result-h") || document.getElementById("note-h") ||
+        document.getElementById("job-h");
     }
     if (!target && location.hash === "#reservation") target = document.getElementById("reservation-result");
     if (target) target.focus();
