@@ -157,3 +157,49 @@ def test_a_long_batch_list_is_paged(client, monkeypatch) -> None:
     assert len(re.findall(r'class="note-link"', page)) == 3 and 'aria-current="page">1<' in page
     last = client.get(f"/batch/{key}?lang=en&side=3").text
     assert re.findall(r'<tr data-n="(\d+)">', last) == ["7", "8"]
+
+
+def test_the_declaration_template_asks_for_the_firm_its_group_and_a_signature(client) -> None:
+    import io
+
+    import openpyxl
+
+    from deminimis.web.declaration import STATEMENT, csv_bytes, xlsx_bytes
+
+    from .test_norwegian_voice import problems
+
+    page = client.get("/").text
+    assert 'href="/egenerklaering.xlsx"' in page and 'href="/egenerklaering.csv"' in page
+    response = client.get("/egenerklaering.xlsx")
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    assert response.content == xlsx_bytes() == (FIXTURES / "templates" / "egenerklaering.xlsx").read_bytes()
+    assert client.get("/egenerklaering.csv").content == csv_bytes()
+    assert csv_bytes() == (FIXTURES / "templates" / "egenerklaering.csv").read_bytes()
+    assert client.get("/egenerklaering.pdf").status_code == 404
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Egenerklæring", "Foretaket og underskrift", "Veiledning"]
+    sheet = book["Foretaket og underskrift"]
+    signed = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c]
+    for asked in ("Foretakets navn", "Organisasjonsnummer", "Ett enkelt foretak", "Tilknytning (morselskap",
+                  STATEMENT, "Sted og dato", "Underskrift", "Navn med blokkbokstaver"):  # fmt: skip
+        assert any(asked in cell for cell in signed), asked
+    every = [str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row if c]
+    every.append(csv_bytes().decode("utf-8-sig"))
+    assert all(not problems(text) for text in every), [(t, problems(t)) for t in every if problems(t)]
+    assert "ett enkelt foretak" in " ".join(every) and "ett og samme" not in " ".join(every)
+
+
+def test_the_nb_pages_of_a_check_a_batch_and_a_case_note_are_norwegian(client) -> None:
+    from .test_norwegian_voice import problems
+
+    def visible(page: str) -> str:
+        body = re.sub(r"<(script|style|textarea)[^>]*>.*?</\1>", " ", page, flags=re.S)
+        return words(html_mod.unescape(body.replace("deminimis", " ")))
+
+    _, result = check(client, prior_rows=AWARDS.read_text())
+    _, wrong = check(client, orgnr="912346804", grant_date="30.02.2021")
+    key, batch = _batch(client, "nb")
+    note = client.get(f"/batch/{key}/note/8?lang=nb").text
+    for name, page in (("result", result), ("errors", wrong), ("batch", batch), ("note", note)):
+        text = visible(page).replace("English", " ").replace("API", " ")
+        assert not problems(text), (name, problems(text))

@@ -24,7 +24,7 @@ from deminimis.fx import currencies
 from deminimis.ledger import LedgerError, check_with_ledger, reserve
 from deminimis.sources.inputs import Upload
 
-from . import firm
+from . import declaration, firm
 from .forms import (
     AWARD_COLUMNS,
     EMPLOYER_TAX_COLUMNS,
@@ -266,6 +266,23 @@ async def reserve_grant(request: Request, key: str) -> Response:
         entry.reservation = await run_in_threadpool(_reserve, entry, state, actor, reference, Texts(lang))
     await run_in_threadpool(state.web_store.save_check, key, entry)
     return RedirectResponse(f"/result/{key}?lang={lang}#reservation", status_code=303)
+
+
+@router.get("/egenerklaering.{kind}")
+def declaration_template(kind: str) -> Response:
+    """The declaration form to send the applicant (:mod:`.declaration`): XLSX or CSV."""
+    if kind not in ("xlsx", "csv"):
+        return JSONResponse({"detail": "no such template"}, status_code=404)
+    body, media = (
+        (declaration.xlsx_bytes(), XLSX)
+        if kind == "xlsx"
+        else (declaration.csv_bytes(), "text/csv; charset=utf-8")
+    )
+    headers = {"Content-Disposition": f'attachment; filename="egenerklaering.{kind}"'}
+    return Response(body, media_type=media, headers=headers)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/firm/{orgnr}")
