@@ -203,3 +203,68 @@ def test_the_nb_pages_of_a_check_a_batch_and_a_case_note_are_norwegian(client) -
     for name, page in (("result", result), ("errors", wrong), ("batch", batch), ("note", note)):
         text = visible(page).replace("English", " ").replace("API", " ")
         assert not problems(text), (name, problems(text))
+
+
+# ------------------------------------------------------------------ events, link type, award country
+
+
+def _decision(client, page: str) -> dict:
+    key = re.search(r"/result/([\w-]+)/decision.json", page).group(1)
+    return client.get(f"/result/{key}/decision.json").json()
+
+
+APP = {"orgnr": "912346803", "amount": "150000", "currency": "NOK", "grant_date": "2021-05-17"}
+PREDECESSOR_AID = "912347915;2020-05-05;800000;NOK;de_minimis;Nordland fylkeskommune;NFK-20-5"
+
+
+def test_a_merger_typed_on_the_page_counts_the_predecessors_aid_as_the_python_api_does(client) -> None:
+    from deminimis import check as api_check
+
+    event = "fusjon;912347915;912346803;01.01.2021"
+    status, page = check(client, prior_rows=PREDECESSOR_AID, events_rows=event, use_ledger="")
+    web = _decision(client, page)
+    awards = [dict(zip(("orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference"),
+                       PREDECESSOR_AID.split(";"), strict=True))]  # fmt: skip
+    events = [{"event": "merger", "predecessor_orgnr": "912347915", "successor_orgnr": "912346803",
+               "effective_date": "2021-01-01"}]  # fmt: skip
+    api = api_check(**APP, awards=awards, events=events).to_json_dict()
+    alone = _decision(client, check(client, prior_rows=PREDECESSOR_AID, use_ledger="")[1])
+    assert status == 303 and web["prior_de_minimis_eur"] == api["prior_de_minimis_eur"]
+    assert web["prior_de_minimis_eur"] != alone["prior_de_minimis_eur"] == "0.00"
+    assert web["route"] == api["route"] and web["counted"][0]["events"]
+
+
+def test_a_wrong_event_line_is_named_next_to_its_field(client) -> None:
+    status, page = check(client, events_rows="fusjon;912347915;912346803;31.02.2021")
+    assert status == 422 and "rad 1" in field_errors(page)["events_rows"]
+    assert 'href="#events_rows"' in page and 'id="events_rows"' in page
+
+
+def test_a_link_type_typed_on_the_page_decides_as_the_links_table(client) -> None:
+    from deminimis import check as api_check
+
+    for typed, contract, counted in (("a", "a", True), ("offentlig organ", "public_body", False)):
+        _, page = check(client, prior_rows=PREDECESSOR_AID, linked=f"912347915; {typed}", use_ledger="")
+        web = _decision(client, page)
+        links = [{"orgnr": o, "undertaking_id": "G", "link_type": t}
+                 for o, t in (("912346803", None), ("912347915", contract))]  # fmt: skip
+        awards = [{"orgnr": "912347915", "granted_on": "2020-05-05", "amount": "800000", "currency": "NOK",
+                   "basis": "de_minimis"}]  # fmt: skip
+        api = api_check(**APP, awards=awards, links=links).to_json_dict()
+        assert web["prior_de_minimis_eur"] == api["prior_de_minimis_eur"], typed
+        assert (web["prior_de_minimis_eur"] != "0.00") is counted, typed
+    status, page = check(client, linked="912347915; q\n912347916")
+    said = field_errors(page)["linked"]
+    assert status == 422 and said.startswith("Linje 1: tilknytningen «q» er ukjent") and "Linje 2:" in said
+
+
+def test_an_award_of_another_state_typed_on_the_page_is_shown_not_summed(client) -> None:
+    from deminimis import check as api_check
+
+    row = "912346803;2020-11-03;80000;EUR;de_minimis;Tillväxtverket;SE-1;SE"
+    web = _decision(client, check(client, prior_rows=row, use_ledger="")[1])
+    names = ("orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference", "country")
+    award = dict(zip(names, row.split(";"), strict=True))
+    api = api_check(**APP, awards=[award]).to_json_dict()
+    assert web["counted"][0]["country"] == "SE" and web["counted"][0]["why"] == api["counted"][0]["why"]
+    assert web["prior_de_minimis_eur"] == api["prior_de_minimis_eur"] == "0.00"

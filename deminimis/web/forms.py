@@ -23,6 +23,7 @@ from deminimis.case import Context, awards_table
 from deminimis.employer_tax import canonical_rows
 from deminimis.employer_tax import load as load_employer_tax
 from deminimis.errors import InputError
+from deminimis.events import canonical_events
 from deminimis.gge_input import INSTRUMENTS, NOMINAL_INSTRUMENTS
 from deminimis.ledger.prior import parse_date
 from deminimis.rules import SCHEMES
@@ -33,8 +34,12 @@ from .i18n import Texts
 
 APPLICATION_COLUMNS = (*tables.REQUIRED["applications"], *tables.OPTIONAL["applications"])
 Errors = dict[str, list[str]]
-AWARD_COLUMNS = ("orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference")
+AWARD_COLUMNS = ("orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference", "country")
 """The columns of pasted prior-aid rows without a header line, in this order."""
+EVENT_COLUMNS = ("event", "predecessor_orgnr", "successor_orgnr", "effective_date", "share")
+"""The columns of pasted corporate events (merger, acquisition, split) without a header line."""
+LINK_COLUMNS = ("orgnr", "link_type", "valid_from", "valid_to")
+"""The columns of a linked firm's line when it has more than the orgnr (``;`` or tab between)."""
 EMPLOYER_TAX_COLUMNS = ("orgnr", "year", "advantage_nok", "wage_base_nok", "kommunenummer", "area", "month")
 """The columns of pasted employer-tax rows without a header line, in this order."""
 FIELD_KEYS = {"amount": "err_amount", "nace": "err_nace", "scheme": "err_scheme", "grant_date": "err_date"}
@@ -67,6 +72,7 @@ class CheckForm:
     use_ledger: bool = True
     linked: str = ""
     employer_tax_rows: str = ""
+    events_rows: str = ""
     instrument: str = "grant"
     nominal_amount: str = ""
     term_years: str = ""
@@ -101,6 +107,7 @@ class CheckForm:
             use_ledger=form.get("use_ledger") is not None,
             linked=text("linked"),
             employer_tax_rows=text("employer_tax_rows"),
+            events_rows=text("events_rows"),
             instrument=text("instrument", "grant") or "grant",
             **{name: text(name) for name in AID_TEXT},
             **{name: form.get(name) is not None for name in AID_FLAGS},
@@ -119,8 +126,24 @@ class CheckForm:
         """A loan, guarantee or injection, or instalments: the amount may be left blank."""
         return self.instrument in NOMINAL_INSTRUMENTS or bool(self.payments)
 
+    def linked_rows(self) -> list[dict[str, Any]]:
+        """The linked firms as links records numbered by line: a line with ``;`` or a tab is
+        one firm with its link type and validity (:data:`LINK_COLUMNS`), else one or more
+        organisation numbers."""
+        rows: list[dict[str, Any]] = []
+        for line_no, line in enumerate(self.linked.splitlines(), start=1):
+            if ";" in line or "\t" in line:
+                cells = [c.strip() for c in re.split(r"[;\t]", line)]
+                row = dict(zip(LINK_COLUMNS, cells, strict=False))
+                rows.append({**row, "orgnr": orgnr_mod.compact(row["orgnr"]), "row": line_no})
+            else:
+                rows += [
+                    {"orgnr": orgnr_mod.compact(x), "row": line_no} for x in re.split(r"[\s,]+", line) if x
+                ]
+        return [r for r in rows if r["orgnr"] or len(r) > 2]
+
     def linked_orgnrs(self) -> list[str]:
-        return [orgnr_mod.compact(x) for x in re.split(r"[\s,;]+", self.linked) if x.strip()]
+        return [r["orgnr"] for r in self.linked_rows()]
 
     def application(self) -> dict[str, Any]:
         """The contract's applications row of the form (dates as typed: the engine reads both forms)."""
@@ -165,31 +188,59 @@ def field_errors(form: CheckForm, t: Texts, currencies: list[str]) -> Errors:  #
             _add(errors, name, t("err_aid_field"))
         else:
             _add(errors, name, t(FIELD_KEYS.get(name, "err_engine"), message=message))
-    for i, number in enumerate(form.linked_orgnrs(), start=1):
-        if problem := orgnr_mod.problem(number):
-            _add(errors, "linked", t("err_linked", line=i, message=problem))
+    _link_errors(form, t, errors)
     return errors
 
 
-def link_records(form: CheckForm, key: str) -> list[dict[str, str]] | None:
-    """The linked firms and the applicant as one undertaking (links records), or None."""
-    members = form.linked_orgnrs()
+def _link_errors(form: CheckForm, t: Texts, errors: Errors) -> None:
+    """Each wrong line of the linked firms, in line order: its orgnr, then its link type and
+    dates by the links table's own rules (:func:`deminimis.sources.tables.canonical_links`)."""
+    from deminimis.render.row_errors import message_nb
+
+    rows = form.linked_rows()
+    found: list[tuple[int, str]] = []
+    for r in rows:
+        if problem := orgnr_mod.problem(r["orgnr"]):
+            found.append((r["row"], message_nb(problem) if t.lang == "nb" else problem))
+    bad = {line for line, _ in found}
+    records = link_records(form, "form", rows=[r for r in rows if r["row"] not in bad]) or []
+    if any(r.get(c) for r in records for c in LINK_COLUMNS[1:]):
+        typed = {r["row"]: r for r in rows}
+        _, wrong = tables.canonical_links(read_input(records, "links", label="linked"))
+        for e in wrong.filter(pl.col("field") != "orgnr").iter_rows(named=True):
+            value = typed.get(e["row"], {}).get(e["field"]) or ""
+            found.append(
+                (e["row"], t("err_link_type" if e["field"] == "link_type" else "err_link_date", value=value))
+            )
+    for line, message in sorted(found, key=lambda f: f[0]):
+        _add(errors, "linked", t("err_linked", line=line, message=message))
+
+
+def link_records(
+    form: CheckForm, key: str, rows: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]] | None:
+    """The linked firms and the applicant as one undertaking (links records, each line's
+    link type and validity with it), or None."""
+    members = form.linked_rows() if rows is None else rows
     if not members:
         return None
-    return [{"orgnr": m, "undertaking_id": key} for m in [orgnr_mod.compact(form.orgnr), *members]]
+    applicant = {"orgnr": orgnr_mod.compact(form.orgnr), "undertaking_id": key, "file": "linked", "row": 0}
+    return [applicant, *({**m, "undertaking_id": key, "file": "linked"} for m in members)]
 
 
 def _separator(line: str) -> str:
     return next((s for s in ("\t", ";") if s in line), ",")
 
 
-def pasted(text: str, label: str, columns: tuple[str, ...]) -> TableInput:
-    """Pasted lines as a table: with their own header line as an upload, else as records in
-    ``columns`` order, numbered by line (the numbers the officer sees)."""
+def pasted(text: str, label: str, columns: tuple[str, ...], kind: str = "awards") -> TableInput:
+    """Pasted lines as a table: with their own header line (its first cell names a column of
+    ``kind``) as an upload, else as records in ``columns`` order, numbered by line (the
+    numbers the officer sees)."""
     lines = [line for line in text.splitlines() if line.strip()]
     sep = _separator(lines[0]) if lines else ";"
     first = lines[0].split(sep)[0].strip() if lines else ""
-    if not re.fullmatch(r"[\d ]{9,11}", first):
+    data = re.fullmatch(r"[\d ]{9,11}", first) or tables.canonical_header(first, kind) not in columns
+    if not data:
         return Upload("\n".join(lines).encode(), label)
     cells = [[c.strip() for c in line.split(sep)] for line in lines]
     return [
@@ -237,6 +288,8 @@ def read_prior(value: TableInput, label: str, t: Texts, *, settings: Any, kind: 
         return PriorRows(problems=[t("err_too_many", file=label, count=raw.height, limit=settings.max_rows)])
     if kind == "awards":
         _, errors = awards_table(raw, ctx)
+    elif kind == "events":
+        _, errors = canonical_events(raw)
     else:
         _, errors = canonical_rows(raw, load_employer_tax(ctx.rules.directory))
     if errors.height:
@@ -263,7 +316,7 @@ def rows_as_text(rows: list[dict[str, Any]], lang: str = "en") -> str:
     """Rows as semicolon lines under a header line (to show them in the paste box again): the
     seven usual columns and any other awards column a row fills; in bokmål on the nb page."""
     extra = [c for c in ("country", "instrument", "nominal_amount") if any(r.get(c) for r in rows)]
-    columns = [*AWARD_COLUMNS, *extra]
+    columns = [*AWARD_COLUMNS[:7], *extra]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
     writer.writerow([HEADERS_NB[c] if lang == "nb" else c for c in columns])
@@ -273,6 +326,8 @@ def rows_as_text(rows: list[dict[str, Any]], lang: str = "en") -> str:
 
 __all__ = [
     "AWARD_COLUMNS",
+    "EVENT_COLUMNS",
+    "LINK_COLUMNS",
     "CheckForm",
     "Errors",
     "PriorRows",

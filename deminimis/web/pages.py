@@ -28,6 +28,7 @@ from . import declaration, firm
 from .forms import (
     AWARD_COLUMNS,
     EMPLOYER_TAX_COLUMNS,
+    EVENT_COLUMNS,
     CheckForm,
     Errors,
     field_errors,
@@ -45,6 +46,8 @@ router = APIRouter(include_in_schema=False)
 UNDERTAKING_KEY = "web-form"
 ET_LABEL = "employer_tax_rows"
 """``file`` of pasted employer-tax rows."""
+EVENTS_LABEL = "events_rows"
+"""``file`` of pasted corporate events."""
 
 
 def _upload_name(upload: UploadFile) -> str:
@@ -53,13 +56,13 @@ def _upload_name(upload: UploadFile) -> str:
 
 def engine_call(form: CheckForm, entry_rows: list[dict[str, Any]], state: Any) -> dict[str, Any]:
     """Keywords for :func:`check_with_ledger` / :func:`reserve` from a valid form: the
-    application, the prior aid read from it, its links and employer-tax rows, and the server's
-    own tables (:func:`deminimis.case.server_tables`)."""
+    application, the prior aid read from it, its links, employer-tax rows and corporate
+    events, and the server's own tables (:func:`deminimis.case.server_tables`)."""
     settings = state.settings
     et = entry_rows_of(form.employer_tax_rows, state)
-    given = case_tables(
-        settings, awards=entry_rows or None, links=link_records(form, UNDERTAKING_KEY), employer_tax=et
-    )
+    events = pasted(form.events_rows, EVENTS_LABEL, EVENT_COLUMNS, "events") if form.events_rows else None
+    links = link_records(form, UNDERTAKING_KEY)
+    given = case_tables(settings, awards=entry_rows or None, links=links, employer_tax=et, events=events)
     return {**form.application(), **given}
 
 
@@ -106,6 +109,11 @@ def run_check(form: CheckForm, upload: tuple[bytes, str] | None, state: Any, t: 
         et = pasted(form.employer_tax_rows, label, EMPLOYER_TAX_COLUMNS)
         prior = read_prior(et, label, t, settings=settings, kind="employer_tax")
         errors.update({"employer_tax_rows": prior.problems} if prior.problems else {})
+    if form.events_rows:
+        label = t("events_rows")
+        ev = pasted(form.events_rows, label, EVENT_COLUMNS, "events")
+        prior = read_prior(ev, label, t, settings=settings, kind="events")
+        errors.update({"events_rows": prior.problems} if prior.problems else {})
     if errors:
         return _kept(CheckRun(errors, form=form), uploaded, typed, upload, t)
     ledger = state.ledger if form.use_ledger else None
@@ -150,7 +158,7 @@ def check_form(request: Request, lang: str | None = None) -> HTMLResponse:
 
 @router.post("/check", response_class=HTMLResponse)
 async def submit_check(request: Request) -> Response:
-    raw = await request.form(max_files=2, max_fields=30)
+    raw = await request.form(max_files=2, max_fields=40)
     lang = pick_lang(raw.get("lang") if isinstance(raw.get("lang"), str) else None)
     form = CheckForm.from_form(raw)
     if form.use_ledger and not ledger_allowed(request.app.state, raw):
