@@ -48,7 +48,7 @@ def parse_date(text: str | dt.date | None) -> dt.date | None:
     if text is None or isinstance(text, dt.date):
         return text
     frame = pl.DataFrame({"d": [str(text)]}, schema={"d": pl.Utf8})
-    return frame.select(tables.date_expr("d")).item()
+    return tables.date_columns(frame, "d", date="_date").get_column("_date").item()
 
 
 def _chunks(orgnrs: list[str] | None) -> list[list[str] | None]:
