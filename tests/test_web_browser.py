@@ -320,3 +320,17 @@ def test_a_declaration_with_an_error_comes_back_in_the_paste_box(page, server, t
     page.wait_for_selector("#route")
     assert "egenerklaering" not in page.locator("#counted").inner_text()  # from the box, not a new upload
     assert "80\u00a0000,00" in page.locator("#counted").inner_text()
+
+
+def test_focus_lands_on_the_result_without_javascript_too(browser, server) -> None:
+    # The result's address ends in #result-h, a focusable heading: the browser itself moves there.
+    context = browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    pg.goto(f"{server}/?lang=en")
+    pg.fill("#orgnr", "912346803")
+    pg.fill("#amount", "150000")
+    pg.fill("#grant_date", "2021-05-17")
+    pg.click("#submit")
+    pg.wait_for_selector("#route")
+    assert pg.url.endswith("#result-h") and pg.evaluate("document.activeElement.id") == "result-h"
+    context.close()
