@@ -268,3 +268,10 @@ def test_an_award_of_another_state_typed_on_the_page_is_shown_not_summed(client)
     api = api_check(**APP, awards=[award]).to_json_dict()
     assert web["counted"][0]["country"] == "SE" and web["counted"][0]["why"] == api["counted"][0]["why"]
     assert web["prior_de_minimis_eur"] == api["prior_de_minimis_eur"] == "0.00"
+
+
+def test_a_currency_is_current_up_to_the_named_number_of_days_before_the_tables_last_fixing(tmp_path) -> None:
+    rates = tmp_path / "rates.csv"
+    rows = ["date,currency,rate", "2026-10-30,NOK,11.5", "2026-09-30,SEK,11.2", "2026-09-29,DKK,7.46"]
+    rates.write_text("\n".join(rows) + "\n")  # SEK 30 days before the last fixing, DKK 31
+    assert current_currencies(rates) == ["EUR", "NOK", "SEK"]

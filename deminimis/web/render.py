@@ -34,13 +34,24 @@ TEMPLATES = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATES))
 
 
+_CURRENT: dict[int, tuple[pl.DataFrame, list[str]]] = {}
+
+
 def current_currencies(rates_file: Path | str | None) -> list[str]:
-    """EUR and the currencies with a current ECB rate (:data:`CURRENT_WITHIN_DAYS`), sorted."""
+    """EUR and the currencies with a current ECB rate (:data:`CURRENT_WITHIN_DAYS`), sorted;
+    worked out once per rate table (:func:`load_rates` gives the same frame until it changes)."""
     rates = load_rates(Path(rates_file) if rates_file else None)
+    hit = _CURRENT.get(id(rates))
+    if hit is not None and hit[0] is rates:
+        return list(hit[1])
     latest = rates.get_column("rate_date").max()
     last = rates.group_by("currency").agg(pl.col("rate_date").max())
     recent = last.filter(pl.col("rate_date") >= pl.lit(latest) - pl.duration(days=CURRENT_WITHIN_DAYS))
-    return ["EUR", *recent.get_column("currency").sort().to_list()]
+    found = ["EUR", *recent.get_column("currency").sort().to_list()]
+    if len(_CURRENT) >= 8:
+        _CURRENT.clear()
+    _CURRENT[id(rates)] = (rates, found)  # holding ``rates`` keeps its id unique
+    return list(found)
 
 
 def _other_lang_url(request: Request, lang: str) -> str:
