@@ -32,8 +32,9 @@ from deminimis.render.tables import write_xlsx
 from deminimis.sources.inputs import Upload, read_input
 
 from . import batch_notes
-from .forms import Errors, read_prior
+from .forms import Errors
 from .i18n import Texts, pick_lang
+from .prior_rows import read_prior
 from .render import ledger_allowed, page
 from .store import BatchJob, new_id
 

@@ -25,19 +25,9 @@ from deminimis.ledger import LedgerError, check_with_ledger, reserve
 from deminimis.sources.inputs import Upload
 
 from . import declaration, firm
-from .forms import (
-    AWARD_COLUMNS,
-    EMPLOYER_TAX_COLUMNS,
-    EVENT_COLUMNS,
-    CheckForm,
-    Errors,
-    field_errors,
-    link_records,
-    pasted,
-    read_prior,
-    rows_as_text,
-)
+from .forms import CheckForm, Errors, field_errors, link_records
 from .i18n import Texts, day, pick_lang
+from .prior_rows import AWARD_COLUMNS, EMPLOYER_TAX_COLUMNS, EVENT_COLUMNS, pasted, read_prior, rows_as_text
 from .render import ledger_allowed, page
 from .store import CheckEntry
 from .views import decision_view
