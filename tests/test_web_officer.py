@@ -275,3 +275,16 @@ def test_a_currency_is_current_up_to_the_named_number_of_days_before_the_tables_
     rows = ["date,currency,rate", "2026-10-30,NOK,11.5", "2026-09-30,SEK,11.2", "2026-09-29,DKK,7.46"]
     rates.write_text("\n".join(rows) + "\n")  # SEK 30 days before the last fixing, DKK 31
     assert current_currencies(rates) == ["EUR", "NOK", "SEK"]
+
+
+def test_the_batch_form_has_the_same_error_summary(client) -> None:
+    files = {
+        "applications": ("applications.csv", (FIXTURES / "applications.csv").read_bytes(), "text/csv"),
+        "awards": ("prior.csv", b"orgnr,granted_on,amount,basis\n912346803,2019-06-12,x,gber\n", "text/csv"),
+    }
+    response = client.post("/batch", files=files, data={"lang": "nb"})
+    links = re.findall(r'<a href="#(\w+)">([^<]*)</a>', response.text)
+    assert response.status_code == 422 and links[0][0] == "awards" and 'id="awards"' in response.text
+    label = "Tidligere støtte (XLSX eller CSV, valgfritt): prior.csv, rad 2"
+    assert html_mod.unescape(links[0][1]).startswith(label)
+    assert _title(response.text) == "Skjemaet har feil – Mange søknader – deminimis"
