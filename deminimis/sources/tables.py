@@ -618,7 +618,7 @@ def _short_year(text: pl.Expr) -> pl.Expr:
         parts.struct.field("field_0"), pl.lit("."), parts.struct.field("field_1"), pl.lit(".")
     )
     today = dt.date.today()
-    yy = parts.struct.field("field_2").cast(pl.Int32)
+    yy = parts.struct.field("field_2").cast(pl.Int32, strict=False)  # "//": null, not an error
 
     def in_century(start: int) -> pl.Expr:
         return pl.concat_str(day_month, (start + yy).cast(pl.Utf8)).str.to_date("%d.%m.%Y", strict=False)
