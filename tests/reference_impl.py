@@ -157,6 +157,16 @@ class Rates:
 
 
 @dataclass
+class EtYear:
+    """A year's employer-tax advantage, held like an award (from 1 January) for the events."""
+
+    orgnr: str
+    day: dt.date
+    cents: int
+    year: int
+
+
+@dataclass
 class Award:
     orgnr: str
     day: dt.date
@@ -273,6 +283,9 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
                 continue
             et_rows.setdefault(o, []).append((year, adv))
 
+    et_years = {o: [EtYear(o, dt.date(y, 1, 1), adv, y) for y, adv in rows] for o, rows in et_rows.items()}
+    et_held_cache: dict[tuple, dict] = {}
+
     sectors = rules.sectors.sectors
     covid = rules.covid
     seen_ids: set[str] = set()
@@ -367,15 +380,19 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
         ]
         eur_of = {id(a): rates.to_eur_cents(a.cents, a.currency, a.day) for a in prior_awards}
 
-        # employer tax: a yearly figure counts in full if its year overlaps the window
+        # employer tax: a yearly figure counts in full if its year overlaps the window; a
+        # predecessor's advantage passes on with its events like an award (from 1 January)
         et_nok = et_eur = 0
         if window_from is not None:
-            for m in members:
-                for year, adv in et_rows.get(m, []):
-                    if dt.date(year, 12, 31) >= window_from and dt.date(year, 1, 1) <= grant:
-                        fx_day = grant if year == grant.year else dt.date(year, 12, 31)
-                        et_nok += adv
-                        et_eur += rates.to_eur_cents(adv, "NOK", fx_day)
+            if key not in et_held_cache:
+                et_held_cache[key] = groups.holdings(corporate.events, et_years, grant)
+            et_counted = groups.counted_items(et_held_cache[key], et_years, members)
+            for held in et_counted:
+                year, adv = held.award.year, held.cents
+                if dt.date(year, 12, 31) >= window_from and dt.date(year, 1, 1) <= grant:
+                    fx_day = grant if year == grant.year else dt.date(year, 12, 31)
+                    et_nok += adv
+                    et_eur += rates.to_eur_cents(adv, "NOK", fx_day)
 
         tf_prior = sum(
             eur_of[id(a)]
@@ -421,7 +438,7 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
                 if a.basis in limit.counts and window_from <= a.day <= grant
             ]
             if "employer_tax" in limit.counts:  # yearly figures, counted if the year overlaps the window
-                year_ends = [(dt.date(y, 12, 31), adv) for m in members for y, adv in et_rows.get(m, [])]
+                year_ends = [(dt.date(h.award.year, 12, 31), h.cents) for h in et_counted]
                 items += [
                     (order, last, rates.to_eur_cents(adv, "NOK", min(grant, last)))
                     for last, adv in year_ends
