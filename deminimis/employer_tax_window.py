@@ -98,6 +98,7 @@ def assumed_rows(missing: pl.DataFrame, data: employer_tax.EmployerTaxData) -> p
         zone=pl.lit("Ia"),
         sector=pl.lit("general"),
         in_scheme=pl.lit(True),
+        spread=pl.lit(False),
         assumed=pl.lit(True),
     )
 
@@ -156,7 +157,7 @@ def employer_tax_rows(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Advantage rows (declared, computed, or assumed) and the zone Ia firms without rows."""
     cols = ["et_id", "cutoff", "file", "row", "orgnr", "year", "month", "advantage_cents", "zone"]
-    cols += ["sector", "in_scheme"]
+    cols += ["sector", "in_scheme", "spread"]
     if rows is None or rows.is_empty():
         adv = pl.DataFrame(
             schema={
@@ -171,6 +172,7 @@ def employer_tax_rows(
                 "zone": pl.Utf8,
                 "sector": pl.Utf8,
                 "in_scheme": pl.Boolean,
+                "spread": pl.Boolean,
             }
         )
     else:
@@ -213,6 +215,7 @@ def as_counted(et_pairs: pl.DataFrame) -> pl.DataFrame:
         zone="zone",
         in_scheme="in_scheme",
         assumed="assumed",
+        spread="spread",  # a yearly row read as twelve months (rules/employer_tax.toml [monthly_reading])
     )
 
 
