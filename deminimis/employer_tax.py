@@ -64,8 +64,8 @@ def _months(f: pl.DataFrame) -> pl.DataFrame:
     A monthly row is its own month. A yearly wage-base row that meets other de minimis aid of
     its year is read as twelve equal months (``spread``; the convention in
     ``rules/employer_tax.toml`` [monthly_reading]): after month k, k/12 of the year's potential
-    advantage, half-up to the øre, so month 12 is the yearly figure exactly. Without other aid
-    the months add up to the yearly figure anyway, so such a row stays one row (month 12).
+    advantage (itself in øre), half-up to the øre, so month 12 is the yearly figure. Without
+    other aid the months add up to the yearly figure anyway, so such a row stays one row.
     """
     spread = (
         pl.col("month").is_null()
@@ -78,9 +78,8 @@ def _months(f: pl.DataFrame) -> pl.DataFrame:
         .then(pl.int_ranges(1, 13))
         .otherwise(pl.concat_list(pl.col("month").fill_null(12))),
     ).explode("month_key")
-    so_far = pl.col("base_cents").cast(pl.Int128) * pl.col("gap_tenths")
-    cum = ((so_far * pl.col("month_key") * 2 + 12_000) // 24_000).cast(pl.Int64)
-    before = ((so_far * (pl.col("month_key") - 1) * 2 + 12_000) // 24_000).cast(pl.Int64)
+    cum = _half_up(pl.col("potential_cents") * pl.col("month_key"), 12)
+    before = _half_up(pl.col("potential_cents") * (pl.col("month_key") - 1), 12)
     return f.with_columns(
         potential_cents=pl.when(pl.col("spread")).then(cum - before).otherwise("potential_cents")
     )

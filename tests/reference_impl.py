@@ -11,8 +11,9 @@ here.
 
 Scope: applications, awards (with ``country``), links (with ``link_type`` and validity: a
 union-find per grant date, :mod:`tests.reference_groups`), corporate events (a predecessor's
-awards passed on day by day), firms (NACE, status), employer-tax rows with a declared
-``advantage_nok`` (not the wage-base computation), yearly rows only; the form of the aid
+awards passed on day by day), firms (NACE, status), employer-tax rows (declared advantages, and
+wage bases by zone, yearly or monthly, with the fribeløp reduced by other aid month by month:
+:mod:`tests.reference_employer_tax`); the form of the aid
 (loans, guarantees, injections, instalments, fixed sums, intermediaries, exclusions) in
 :mod:`tests.reference_gge`.
 """
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
+from tests import reference_employer_tax as et
 from tests import reference_gge as gge
 from tests import reference_groups as groups
 
@@ -257,21 +259,22 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
         awards.setdefault(o, []).append(Award(o, day, cents, cur, basis, country))
     broken |= corporate.broken
 
-    et_rows: dict[str, list[tuple[int, int]]] = {}  # orgnr -> (year, advantage cents)
-    seen_years: set[tuple[str, str]] = set()
+    # employer tax: the entity-years and, for samordning, each entity's other de minimis aid in NOK
+    et_years: dict[tuple[str, int], et.EntityYear] = {}
     if "employer_tax" in paths:
-        for row in read_rows(paths["employer_tax"]):
-            o = compact_orgnr(row["orgnr"])
-            if not orgnr_ok(o):
-                continue
-            year = int(row["year"]) if re.fullmatch(r"\d+", row["year"]) else None
-            adv = parse_cents(row["advantage_nok"]) if row["advantage_nok"] else None
-            duplicate = (o, row["year"]) in seen_years
-            seen_years.add((o, row["year"]))
-            if year is None or not 2019 <= year <= 2026 or adv is None or row["wage_base_nok"] or duplicate:
-                broken.add(o)
-                continue
-            et_rows.setdefault(o, []).append((year, adv))
+        et_years, et_broken = et.read(
+            paths["employer_tax"], et.load_tables(), compact_orgnr, orgnr_ok, parse_cents
+        )
+        broken |= et_broken
+    other_nok: dict[tuple[str, int], list[tuple[dt.date, int]]] = {}
+    et_by_orgnr: dict[str, list[tuple[int, et.EntityYear]]] = {}
+    for o, year in sorted(et_years):
+        et_by_orgnr.setdefault(o, []).append((year, et_years[(o, year)]))
+        other_nok[(o, year)] = [
+            (a.day, et.other_aid_nok(a, rates))
+            for a in awards.get(o, [])
+            if a.day.year == year and a.basis.startswith("de_minimis") and a.country == "NO"
+        ]
 
     sectors = rules.sectors.sectors
     covid = rules.covid
@@ -368,6 +371,15 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
         eur_of = {id(a): rates.to_eur_cents(a.cents, a.currency, a.day) for a in prior_awards}
 
         # employer tax: a yearly figure counts in full if its year overlaps the window
+        # (the advantage of each year as enjoyed by the grant date: tests/reference_employer_tax.py)
+        et_rows = {
+            m: [
+                (y, et.advantage(ey, other_nok[(m, y)], grant))
+                for y, ey in et_by_orgnr.get(m, [])
+                if dt.date(y, 1, 1) <= grant
+            ]
+            for m in members
+        }
         et_nok = et_eur = 0
         if window_from is not None:
             for m in members:
