@@ -31,8 +31,9 @@ from pathlib import Path
 import polars as pl
 
 from deminimis.aga_zones import EmployerTaxData, fribelop_frame, load, rate_frame, tenths, zone_frame
+from deminimis.employer_tax_rows import canonical_rows
 from deminimis.errors import RuleDataError
-from deminimis.money import amount_problem_expr, cents_expr, format_cents
+from deminimis.money import cents_expr, format_cents
 
 
 def _half_up(num: pl.Expr, den: int) -> pl.Expr:
@@ -168,84 +169,6 @@ def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -
         spread=pl.col("spread") & pl.col("in_scheme"),
     )
     return f.sort("_r", "cutoff").drop("_r", "computed", "scheme_zones")
-
-
-def canonical_rows(raw: pl.DataFrame, data: EmployerTaxData) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Typed employer-tax rows (with zone) and their errors (file, row, field, message)."""
-    from deminimis.sources.tables import errors_of, orgnr_problems
-
-    sector = pl.col("sector").fill_null("").str.strip_chars().str.to_lowercase().replace("", "general")
-    known = [s.id for s in data.file.sectors]
-    year = pl.col("year").str.strip_chars().cast(pl.Int64, strict=False)
-    month = pl.col("month").str.strip_chars().cast(pl.Int64, strict=False)
-    has_adv = pl.col("advantage_nok").fill_null("") != ""
-    has_base = pl.col("wage_base_nok").fill_null("") != ""
-    f = orgnr_problems(raw).with_columns(
-        year=year,
-        month_i=month,
-        sector_id=sector,
-        kommunenummer=pl.col("kommunenummer").str.strip_chars().str.zfill(4),
-    )
-    f = zone_frame(f, data).with_columns(
-        p_year=pl.when(pl.col("year").is_null())
-        .then(pl.format("year '{}' is not a year", pl.col("year")))
-        .when(pl.col("zone_problem").str.starts_with("year"))
-        .then("zone_problem"),
-        p_month=pl.when(pl.col("month").fill_null("") != "").then(
-            pl.when(~pl.col("month_i").is_between(1, 12)).then(pl.format("month '{}' must be 1-12", "month"))
-        ),
-        p_source=pl.when(has_adv & has_base)
-        .then(pl.lit("give either advantage_nok or wage_base_nok, not both"))
-        .when(~has_adv & ~has_base)
-        .then(pl.lit("give advantage_nok or wage_base_nok")),
-        p_adv=pl.when(has_adv).then(amount_problem_expr(pl.col("advantage_nok"))),
-        p_base=pl.when(has_base).then(amount_problem_expr(pl.col("wage_base_nok"))),
-        p_knr=pl.when(
-            has_base
-            & pl.col("year").is_not_null()
-            & ~pl.col("zone_problem").str.starts_with("year").fill_null(False)
-        ).then("zone_problem"),
-        p_sector=pl.when(~pl.col("sector_id").is_in(known)).then(
-            pl.format(f"unknown sector '{{}}' (use one of {', '.join(known)})", pl.col("sector"))
-        ),
-    )
-    f = f.with_columns(
-        p_dup=pl.when(
-            pl.struct("_orgnr", "year", "month_i").is_duplicated()
-            & (pl.int_range(pl.len()).over("_orgnr", "year", "month_i") > 0)
-        ).then(pl.lit("the same orgnr, year and month appear on an earlier row"))
-    )
-    problems = {
-        "orgnr": "_orgnr_problem",
-        "year": "p_year",
-        "month": "p_month",
-        "advantage_nok": "p_adv",
-        "wage_base_nok": "p_base",
-        "kommunenummer": "p_knr",
-        "sector": "p_sector",
-        "advantage_nok/wage_base_nok": "p_source",
-        "row": "p_dup",
-    }
-    errors = errors_of(f, problems).join(
-        f.filter(pl.col("_orgnr_problem").is_null()).select("file", "row", pl.col("_orgnr").alias("orgnr")),
-        on=["file", "row"],
-        how="left",
-    )
-    bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
-    typed = f.filter(~bad).select(
-        "file",
-        "row",
-        pl.col("_orgnr").alias("orgnr"),
-        "year",
-        pl.col("month_i").alias("month"),
-        cents_expr(pl.col("advantage_nok")).alias("advantage_cents"),
-        cents_expr(pl.col("wage_base_nok")).alias("base_cents"),
-        pl.when(has_base).then("kommunenummer").alias("kommunenummer"),
-        "area",
-        pl.when(has_base).then("zone").alias("zone"),
-        pl.col("sector_id").alias("sector"),
-    )
-    return typed, errors
 
 
 def year_figures(
