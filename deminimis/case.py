@@ -85,7 +85,7 @@ class Context:
 
     @property
     def currencies(self) -> list[str]:
-        return ["EUR", *self.rates.get_column("currency").unique().sort().to_list()]
+        return fx.currencies_of(self.rates)
 
 
 def awards_table(

@@ -19,7 +19,7 @@ import polars as pl
 from deminimis import employer_tax, fx, gge
 from deminimis.covid import covid_caps
 from deminimis.employer_tax_window import as_counted, employer_tax_rows, window_pairs
-from deminimis.events import copies_in_force, with_transfers
+from deminimis.events import copies_in_force, with_advantage_transfers, with_transfers
 from deminimis.firms import FIRM_SCHEMA
 from deminimis.headroom import headroom_calendar
 from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
@@ -92,6 +92,17 @@ AWARD_DEFAULTS: dict[str, pl.Expr] = {
     "country": pl.lit(HOME_STATE),
 }
 """Issue 15 award columns, for callers that build the awards table without them."""
+
+
+def _et_counted(et_pairs: pl.DataFrame) -> pl.DataFrame:
+    """Employer-tax pairs as counted rows; a copy an event passed on names whose advantage it
+    was and the events (as a copied award does)."""
+    counted = as_counted(et_pairs)
+    return counted.with_columns(
+        orgnr=et_pairs.get_column("et_orgnr"),
+        is_copy=et_pairs.get_column("is_copy"),
+        steps=et_pairs.get_column("steps"),
+    )
 
 
 def _empty_awards() -> pl.DataFrame:
@@ -315,8 +326,9 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:  # noqa: P
         .unnest("sector_ceilings")
         .rename({"cents": "sector_ceiling_cents"})
     )
-    et_pairs = window_pairs(apps.filter(~pl.col("has_error")), et_adv, member, rates)
-    et_pairs = register_combine.prefer_register(et_pairs)
+    et_rows = with_advantage_transfers(et_adv, inputs.events)
+    et_pairs = window_pairs(apps.filter(~pl.col("has_error")), et_rows, member, rates)
+    et_pairs = register_combine.prefer_register(copies_in_force(et_pairs, member))
     et_sum = (
         et_pairs.filter(pl.col("counted"))
         .group_by("idx")
@@ -398,7 +410,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:  # noqa: P
     apps = apps.join(headroom_calendar(apps, pairs, et_pairs, lim_bases), on="idx", how="left")
     counted = (
         pl.concat(
-            [pairs.with_columns(fx_date=pl.col("granted_on")), as_counted(et_pairs)],
+            [pairs.with_columns(fx_date=pl.col("granted_on")), _et_counted(et_pairs)],
             how="diagonal_relaxed",
         )
         .select(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from deminimis import employer_tax, fx
+from deminimis.events import copies_in_force
 from deminimis.money import to_eur_cents_expr
 
 DE_MINIMIS_PREFIX = "de_minimis"
@@ -115,7 +116,9 @@ def window_pairs(
     apps: pl.DataFrame, rows: pl.DataFrame, member: pl.DataFrame, rates: pl.DataFrame
 ) -> pl.DataFrame:
     """Application x employer-tax row of its undertaking whose year overlaps the window, in EUR,
-    each row at the latest cutoff on or before the grant date."""
+    each row at the latest cutoff on or before the grant date. Copies passed on by events that
+    are not in force are dropped first: a year's rows are converted as one sum, so a dropped
+    copy must not take part in its rounding."""
     start, end = employer_tax.period_bounds(pl.col("year"), pl.col("month"))
     r = rows.with_columns(period_start=start, period_end=end, year_end=pl.date(pl.col("year"), 12, 31))
     p = (
@@ -129,6 +132,8 @@ def window_pairs(
         )
         .filter(pl.col("cutoff") == pl.col("cutoff").max().over("idx", "et_id"))
     )
+    if "is_copy" in p.columns:  # copies an event passes on: only those in force, before the EUR sums
+        p = copies_in_force(p, member)
     conv = (
         pl.when(pl.col("year") == pl.col("grant_date").dt.year())
         .then(pl.col("grant_date"))

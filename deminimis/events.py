@@ -235,6 +235,42 @@ def with_transfers(aw: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFram
     return pl.concat([own, copies.select(own.columns)]).with_row_index("aw_uid")
 
 
+def with_advantage_transfers(adv: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFrame:
+    """Employer-tax advantage rows (:func:`deminimis.employer_tax_window.employer_tax_rows`) plus
+    the copies events pass on, in the columns :func:`with_transfers` adds (and ``aw_uid``).
+
+    Why: the reduced employer's tax of a predecessor in zone Ia is de minimis aid it received
+    (avgiftsvedtaket § 4), so it passes to the successor like an award (Art 3(8)–(9)). A row
+    whose period began before the effective date is copied × share, its ``orgnr`` set to the
+    holder (so the successor's perimeter finds it) and ``et_orgnr`` keeping whose advantage it
+    was; a yearly row of the event's year passes whole (the conservative reading)."""
+    from deminimis.employer_tax import period_bounds
+
+    own = adv.with_columns(
+        et_orgnr=pl.col("orgnr"),
+        holder=pl.col("orgnr"),
+        path=pl.lit(None, pl.List(pl.Utf8)),
+        steps=pl.lit(None, pl.List(STEP)),
+        last_event=pl.lit(None, pl.Date),
+        is_copy=pl.lit(False),
+    )
+    as_awards = own.drop("holder", "path", "steps", "last_event").with_columns(
+        granted_on=period_bounds(pl.col("year"), pl.col("month"))[0], amount_cents=pl.col("advantage_cents")
+    )
+    copies = transfers(as_awards, events)
+    if copies.is_empty():
+        return own.with_row_index("aw_uid")
+    first = (adv["et_id"].max() or 0) + 1
+    path = pl.col("path").list.join(">")
+    copies = copies.with_columns(
+        orgnr=pl.col("holder"),
+        advantage_cents=pl.col("amount_cents"),
+        et_id=(pl.struct("et_id", "holder", path).rank("dense") + first - 1).cast(adv.schema["et_id"]),
+        is_copy=pl.lit(True),
+    )
+    return pl.concat([own, copies.select(own.columns)]).with_row_index("aw_uid")
+
+
 def copies_in_force(pairs: pl.DataFrame, member: pl.DataFrame) -> pl.DataFrame:
     """Drop copies whose last event is after the grant date, or an earlier holder of which is in
     the undertaking itself (its aid is then counted already, once)."""
@@ -261,6 +297,7 @@ def share_text(share_e9: pl.Expr) -> pl.Expr:
 
 __all__ = [
     "copies_in_force",
+    "with_advantage_transfers",
     "share_text",
     "with_transfers",
     "EVENTS",

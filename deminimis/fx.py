@@ -186,7 +186,12 @@ def load_rates(path: Path | None = None) -> pl.DataFrame:
 
 def currencies(path: Path | None = None) -> list[str]:
     """EUR and every currency of the rate table: the codes an amount may be given in."""
-    return ["EUR", *load_rates(path).get_column("currency").unique().sort().to_list()]
+    return currencies_of(load_rates(path))
+
+
+def currencies_of(rates: pl.DataFrame) -> list[str]:
+    """EUR and every currency of ``rates`` (from its index: not a scan per check)."""
+    return ["EUR", *sorted(_indexed(rates)[0])]
 
 
 def shipped_last_date() -> date:
@@ -198,6 +203,41 @@ def _span(df: pl.DataFrame) -> tuple[date, date]:
     first, last = df["rate_date"].min(), df["rate_date"].max()
     assert isinstance(first, date) and isinstance(last, date)
     return first, last
+
+
+_INDEXED: dict[int, tuple[pl.DataFrame, dict[str, pl.DataFrame], pl.DataFrame]] = {}
+
+
+def _indexed(rates: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """The rate table as :func:`attach_rates` joins it (prefixed, by currency, each sorted by
+    date) and each currency's first and last fixing: computed once per table, not on every
+    lookup (sorting and hashing some 220,000 rates was most of the cost of a single check)."""
+    hit = _INDEXED.get(id(rates))
+    if hit is not None and hit[0] is rates:
+        return hit[1], hit[2]
+    cur, key = "__fx_cur", "__fx_key"
+    keys = (pl.col("currency").alias(cur), pl.col("rate_date").alias(key))
+    right = rates.rename({"source": "rate_source"}).select(pl.all().name.prefix("__fx_"), *keys).sort(key)
+    parts = {str(name[0]): part for name, part in right.partition_by(cur, as_dict=True).items()}
+    span = right.group_by(cur).agg(__fx_first=pl.col(key).min(), __fx_last=pl.col(key).max())
+    if len(_INDEXED) >= 8:  # a few tables per process (shipped, user, a test's own): bounded
+        _INDEXED.clear()
+    _INDEXED[id(rates)] = (rates, parts, span)  # holding ``rates`` keeps its id unique
+    return parts, span
+
+
+def _rates_for(rates: pl.DataFrame, currencies: list[str]) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """The indexed rates and spans of just ``currencies`` (a check needs one or two of forty)."""
+    parts, span = _indexed(rates)
+    chosen = [parts[c] for c in currencies if c in parts]
+    empty = next(iter(parts.values())).clear() if parts else _empty_index(rates)
+    right = pl.concat(chosen) if chosen else empty
+    return right.lazy(), span.lazy()
+
+
+def _empty_index(rates: pl.DataFrame) -> pl.DataFrame:
+    keys = (pl.col("currency").alias("__fx_cur"), pl.col("rate_date").alias("__fx_key"))
+    return rates.rename({"source": "rate_source"}).select(pl.all().name.prefix("__fx_"), *keys).clear()
 
 
 def attach_rates(
@@ -215,17 +255,16 @@ def attach_rates(
         pl.col(on).cast(pl.Date).alias("__fx_date"),
         pl.col(on).cast(pl.Date).fill_null(date(1, 1, 1)).alias(key),
     )
-    keys = (pl.col("currency").alias(cur), pl.col("rate_date").alias(key))
-    right = rates.lazy().rename({"source": "rate_source"})
-    right = right.select(pl.all().name.prefix("__fx_"), *keys)
-    span = right.group_by(cur).agg(__fx_first=pl.col(key).min(), __fx_last=pl.col(key).max())
+    # The currencies asked for, read first: the rate table is joined only for those.
+    wanted = left.select(pl.col(cur).unique()).collect().get_column(cur).drop_nulls().to_list()
+    right, span = _rates_for(rates, wanted)
     # The as-of join runs on the distinct (currency, date) pairs (a few thousand in a million
     # awards), joined back in the rows' order: no sort of the wide frame.
     looked = (
         left.select(cur, key)
         .unique()
         .sort(key)
-        .join_asof(right.sort(key), on=key, by=cur, strategy="backward", check_sortedness=False)
+        .join_asof(right, on=key, by=cur, strategy="backward", check_sortedness=False)
         .join(span, on=cur, how="left", validate="m:1")
     )
     joined = left.join(looked, on=[cur, key], how="left", validate="m:1", maintain_order="left")

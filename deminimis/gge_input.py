@@ -20,7 +20,7 @@ import datetime as dt
 
 import polars as pl
 
-from deminimis.money import amount_problem_expr, cents_expr, parse_cents
+from deminimis.money import amount_columns, parse_cents
 
 INSTRUMENTS = ("grant", "interest_subsidy", "loan", "guarantee", "capital_injection", "other")
 INSTRUMENT_ALIASES = {
@@ -93,24 +93,36 @@ def _instrument_problem(col: str = "instrument") -> pl.Expr:
     )
 
 
-def _money(col: str) -> tuple[pl.Expr, pl.Expr]:
-    """Cents and problem of an optional amount column (blank: null, no problem)."""
-    return (
-        pl.when(~_blank(col)).then(cents_expr(C(col))),
-        pl.when(~_blank(col)).then(amount_problem_expr(C(col)).str.replace("^amount", col)),
-    )
+def _with_money(frame: pl.DataFrame, col: str, text: pl.Expr, problem_of) -> pl.DataFrame:
+    """Add ``_g_{col}`` (cents) and ``p_g_{col}`` (problem) of an optional amount-like column,
+    parsed once per distinct non-blank ``text`` (blank: null, no problem). ``problem_of``
+    turns (cents, the amount rules' problem) into the column's own problem."""
+    texts = frame.filter(~_blank(col)).select(C(col), text.alias("_g_text")).unique(subset=col)
+    if texts.is_empty():  # the usual case: a plain grant leaves the aid-form columns blank
+        return frame.with_columns(
+            pl.lit(None, pl.Int64).alias(f"_g_{col}"), pl.lit(None, pl.Utf8).alias(f"p_g_{col}")
+        )
+    parsed = amount_columns(texts, "_g_text", cents=f"_g_{col}", problem="_g_problem")
+    parsed = parsed.select(col, f"_g_{col}", problem_of(C(f"_g_{col}"), C("_g_problem")).alias(f"p_g_{col}"))
+    return frame.join(parsed, on=col, how="left", maintain_order="left")
 
 
-def _hundredths(col: str, what: str, high: int | None) -> tuple[pl.Expr, pl.Expr]:
-    """A percentage or a term (``5``, ``5,30 %``, ``10 år``) as hundredths; blank: null."""
+def _money(frame: pl.DataFrame, col: str) -> pl.DataFrame:
+    """Cents and problem of an optional amount column."""
+    return _with_money(frame, col, C(col), lambda _cents, problem: problem.str.replace("^amount", col))
+
+
+def _hundredths(frame: pl.DataFrame, col: str, what: str, high: int | None) -> pl.DataFrame:
+    """A percentage or a term (``5``, ``5,30 %``, ``10 år``) as hundredths."""
     text = C(col).str.replace_all(r"(?i)\s*(%|prosent|år|years?)\s*$", "")
-    value = pl.when(~_blank(col)).then(cents_expr(text))
-    bad = value.is_null() | (value < 0) | ((value > high) if high is not None else pl.lit(False))
     limit = f" from 0 to {high // 100}" if high is not None else ""
-    problem = pl.when(~_blank(col) & bad).then(
-        pl.format(f"{col} '{{}}' is not {what}{limit} (at most two decimals)", C(col))
-    )
-    return value, problem
+
+    def problem_of(value: pl.Expr, _problem: pl.Expr) -> pl.Expr:
+        bad = value.is_null() | (value < 0) | ((value > high) if high is not None else pl.lit(False))
+        message = f"{col} '{{}}' is not {what}{limit} (at most two decimals)"
+        return pl.when(bad).then(pl.format(message, C(col)))
+
+    return _with_money(frame, col, text, problem_of)
 
 
 def _flag(col: str) -> tuple[pl.Expr, pl.Expr]:
@@ -177,14 +189,14 @@ def with_terms(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
     f = f.join(_payments_table(f), on="payments", how="left", nulls_equal=True, maintain_order="left")
     exprs: dict[str, pl.Expr] = {"_g_instrument": _instrument(), "p_g_instrument": _instrument_problem()}
     for col in ("nominal_amount", "gge", "scheme_max_amount"):
-        exprs[f"_g_{col}"], exprs[f"p_g_{col}"] = _money(col)
+        f = _money(f, col)
     for col, what, high in (
         ("term_years", "a term in years", None),
         ("collateral_pct", "a percentage", 10_000),
         ("guarantee_pct", "a percentage", 10_000),
         ("discount_rate_pct", "a percentage", 10_000),
     ):
-        exprs[f"_g_{col}"], exprs[f"p_g_{col}"] = _hundredths(col, what, high)
+        f = _hundredths(f, col, what, high)
     for col in ("via_intermediary", "export_linked", "domestic_preference", "insolvency_proceedings"):
         exprs[f"_g_{col}"], exprs[f"p_g_{col}"] = _flag(col)
     f = f.with_columns(**exprs)
@@ -260,13 +272,8 @@ TYPED = [
 def award_terms(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
     """``_g_instrument``, ``_g_nominal_amount`` and their problems for prior awards."""
     f = with_missing(frame, AWARD_COLUMNS)
-    nominal, nominal_problem = _money("nominal_amount")
-    f = f.with_columns(
-        _g_instrument=_instrument(),
-        p_g_instrument=_instrument_problem(),
-        _g_nominal_amount=nominal,
-        p_g_nominal_amount=nominal_problem,
-    )
+    f = _money(f, "nominal_amount")
+    f = f.with_columns(_g_instrument=_instrument(), p_g_instrument=_instrument_problem())
     return f, {"instrument": "p_g_instrument", "nominal_amount": "p_g_nominal_amount"}
 
 

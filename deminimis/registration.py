@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-import holidays
 import polars as pl
 
 from deminimis.render import fmt
@@ -31,6 +30,8 @@ C = pl.col
 @lru_cache(maxsize=64)
 def public_holidays(first_year: int, last_year: int, calendar: str = "NO") -> tuple[dt.date, ...]:
     """The public holidays of ``calendar`` in those years (weekends are the week mask's job)."""
+    import holidays  # imports every country's calendar (~0.1 s): only when a due date is due
+
     days = holidays.country_holidays(calendar, years=range(first_year, last_year + 1), include_sundays=False)
     return tuple(sorted(days))
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import bisect
 
-import networkx as nx
 import polars as pl
 
 LINK_TYPES = ("a", "b", "c", "d", "public_body", "natural_person")
@@ -46,6 +45,11 @@ def undertaking_map(links: pl.DataFrame) -> pl.DataFrame:
     >>> undertaking_map(links).sort("orgnr").rows()
     [('1', '1'), ('2', '1'), ('3', '1'), ('9', '9')]
     """
+    schema = {"orgnr": pl.Utf8, "undertaking_key": pl.Utf8}
+    if links.is_empty():
+        return pl.DataFrame(schema=schema)
+    import networkx as nx  # about 0.2 s to import: only a case with links pays it
+
     edges = links.select("orgnr", "undertaking_id").unique()
     graph = nx.Graph()
     graph.add_edges_from(((0, o), (1, g)) for o, g in edges.iter_rows())
@@ -54,9 +58,7 @@ def undertaking_map(links: pl.DataFrame) -> pl.DataFrame:
         firms = [name for side, name in component if side == 0]
         orgnr += firms
         key += [min(firms)] * len(firms)
-    return pl.DataFrame(
-        {"orgnr": orgnr, "undertaking_key": key}, schema={"orgnr": pl.Utf8, "undertaking_key": pl.Utf8}
-    )
+    return pl.DataFrame({"orgnr": orgnr, "undertaking_key": key}, schema=schema)
 
 
 def _typed(links: pl.DataFrame) -> pl.DataFrame:

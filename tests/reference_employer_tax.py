@@ -77,7 +77,7 @@ def load_tables(folder: Path = RULES) -> Tables:
 class EntityYear:
     """One legal entity's employer-tax rows of one year."""
 
-    declared: int = 0  # cents of declared advantages (counted as given)
+    declared: dict[int | None, int] = field(default_factory=dict)  # month (None: year) -> cents
     yearly: list[int] = field(default_factory=list)  # potential cents of yearly wage-base rows
     monthly: dict[int, int] = field(default_factory=dict)  # month -> potential cents
     fribelop: int = 0
@@ -133,7 +133,7 @@ def read(
             continue
         ey = years.setdefault((o, year), EntityYear())
         if adv is not None:
-            ey.declared += adv
+            ey.declared[month] = ey.declared.get(month, 0) + adv
             continue
         scheme_zones, fkey = tables.sectors[sector]
         if zone not in scheme_zones:
@@ -155,18 +155,33 @@ def other_aid_nok(award, rates) -> int:
     return int((Decimal(eur) * rates.rate("NOK", award.day)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def advantage(ey: EntityYear, other: list[tuple[dt.date, int]], grant: dt.date) -> int:
-    """The year's advantage in NOK øre for a grant on ``grant``; ``other``: (date, NOK øre) of
-    the entity's other de minimis aid in that year."""
+def row_advantages(
+    ey: EntityYear, other: list[tuple[dt.date, int]], grant: dt.date
+) -> list[tuple[int | None, int]]:
+    """``(month or None for the year, advantage in NOK øre)`` of each row of the entity-year
+    for a grant on ``grant``; ``other``: (date, NOK øre) of the entity's other de minimis aid in
+    that year. A monthly row holds the growth of the year's advantage in its month."""
+    out = list(ey.declared.items())
     if not ey.computed:
-        return ey.declared
-    best = 0
+        return out
+    best, by_month = 0, {}
     for k in range(1, 13):
         so_far = sum(_half_up(p * k, 12) for p in ey.yearly)
         so_far += sum(p for m, p in ey.monthly.items() if m <= k)
         used = sum(c for day, c in other if day.month <= k and day <= grant)
-        best = max(best, min(so_far, max(ey.fribelop - used, 0)))
-    return ey.declared + best
+        best = by_month[k] = max(best, min(so_far, max(ey.fribelop - used, 0)))
+    if ey.yearly:  # (a yearly and monthly rows of one year are not generated)
+        return [*out, (None, best)]
+    before = 0
+    for m in sorted(ey.monthly):
+        out.append((m, by_month[m] - before))
+        before = by_month[m]
+    return out
 
 
-__all__ = ["EntityYear", "Tables", "advantage", "load_tables", "other_aid_nok", "read"]
+def advantage(ey: EntityYear, other: list[tuple[dt.date, int]], grant: dt.date) -> int:
+    """The year's advantage in NOK øre for a grant on ``grant``."""
+    return sum(cents for _, cents in row_advantages(ey, other, grant))
+
+
+__all__ = ["EntityYear", "Tables", "advantage", "load_tables", "other_aid_nok", "read", "row_advantages"]

@@ -159,6 +159,16 @@ class Rates:
 
 
 @dataclass
+class EtYear:
+    """A year's employer-tax advantage, held like an award (from 1 January) for the events."""
+
+    orgnr: str
+    day: dt.date
+    cents: int
+    year: int
+
+
+@dataclass
 class Award:
     orgnr: str
     day: dt.date
@@ -275,6 +285,23 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
             for a in awards.get(o, [])
             if a.day.year == year and a.basis.startswith("de_minimis") and a.country == "NO"
         ]
+    et_preds = {e.pred for e in corporate.events}
+    et_memo: dict[tuple[str, int, int], list[tuple[int | None, int]]] = {}
+
+    def et_held_years(orgnrs: set[str], grant: dt.date) -> dict[str, list[EtYear]]:
+        """Each entity's employer-tax rows as enjoyed by ``grant`` (other aid dated after it does
+        not count), held like awards from the start of their period for the events."""
+        out: dict[str, list[EtYear]] = {}
+        for o in orgnrs:
+            for y, ey in et_by_orgnr.get(o, []):
+                other = other_nok[(o, y)]
+                k = (o, y, sum(day <= grant for day, _ in other))  # the same other aid, the same figures
+                if k not in et_memo:
+                    et_memo[k] = et.row_advantages(ey, other, grant)
+                out.setdefault(o, []).extend(
+                    EtYear(o, dt.date(y, month or 1, 1), cents, y) for month, cents in et_memo[k]
+                )
+        return out
 
     sectors = rules.sectors.sectors
     covid = rules.covid
@@ -370,24 +397,28 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
         ]
         eur_of = {id(a): rates.to_eur_cents(a.cents, a.currency, a.day) for a in prior_awards}
 
-        # employer tax: a yearly figure counts in full if its year overlaps the window
-        # (the advantage of each year as enjoyed by the grant date: tests/reference_employer_tax.py)
-        et_rows = {
-            m: [
-                (y, et.advantage(ey, other_nok[(m, y)], grant))
-                for y, ey in et_by_orgnr.get(m, [])
-                if dt.date(y, 1, 1) <= grant
-            ]
-            for m in members
-        }
+        # employer tax: a year's figure counts in full if its year overlaps the window; a
+        # predecessor's rows pass on with its events like awards (from the start of their period);
+        # one holder's rows of one year are converted to EUR as one sum
         et_nok = et_eur = 0
-        if window_from is not None:
+        et_sums: dict[tuple[str, int], int] = {}  # (member holding it, year) -> NOK cents
+        if window_from is not None:  # (each year's advantage as enjoyed by the grant date)
+            et_now = et_held_years(et_preds | set(members), grant)
+            held = groups.holdings(corporate.events, et_now, grant)
             for m in members:
-                for year, adv in et_rows.get(m, []):
-                    if dt.date(year, 12, 31) >= window_from and dt.date(year, 1, 1) <= grant:
-                        fx_day = grant if year == grant.year else dt.date(year, 12, 31)
-                        et_nok += adv
-                        et_eur += rates.to_eur_cents(adv, "NOK", fx_day)
+                own = [(a.year, a.cents) for a in et_now.get(m, [])]
+                copies = [
+                    (h.award.year, h.cents)
+                    for h in held.get(m, [])
+                    if h.path and not set(h.path) & set(members)
+                ]
+                for year, cents in own + copies:
+                    et_sums[(m, year)] = et_sums.get((m, year), 0) + cents
+            for (_, year), adv in et_sums.items():
+                if dt.date(year, 12, 31) >= window_from and dt.date(year, 1, 1) <= grant:
+                    fx_day = grant if year == grant.year else dt.date(year, 12, 31)
+                    et_nok += adv
+                    et_eur += rates.to_eur_cents(adv, "NOK", fx_day)
 
         tf_prior = sum(
             eur_of[id(a)]
@@ -433,7 +464,7 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
                 if a.basis in limit.counts and window_from <= a.day <= grant
             ]
             if "employer_tax" in limit.counts:  # yearly figures, counted if the year overlaps the window
-                year_ends = [(dt.date(y, 12, 31), adv) for m in members for y, adv in et_rows.get(m, [])]
+                year_ends = [(dt.date(y, 12, 31), adv) for (_, y), adv in et_sums.items()]
                 items += [
                     (order, last, rates.to_eur_cents(adv, "NOK", min(grant, last)))
                     for last, adv in year_ends

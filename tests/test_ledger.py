@@ -304,7 +304,8 @@ def test_export_writes_the_contract_awards_columns_that_check_reads_back(ledger,
     _reserve_eur(ledger, "1000", orgnr="912346803", grant_date="2021-05-17")
     out = tmp_path / "export.csv"
     assert export_awards(ledger, out) == 10
-    assert out.read_text().splitlines()[0] == "orgnr,granted_on,amount,currency,basis,grantor,reference"
+    header = "orgnr,granted_on,amount,currency,basis,grantor,reference,country,instrument,nominal_amount"
+    assert out.read_text().splitlines()[0] == header
     kw = {"orgnr": "912346803", "amount": "1", "currency": "EUR", "grant_date": "2021-06-01"}
     assert (
         check(**kw, awards=out).counted_total_eur

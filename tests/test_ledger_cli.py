@@ -98,7 +98,7 @@ def test_reserve_grant_release_and_export(db: str, tmp_path: Path) -> None:
     assert CliRunner().invoke(ledger, ["grant", "42", "--db", db]).exit_code == 2
     out = tmp_path / "prior.csv"
     assert "1 row(s) written" in run("export", str(out), "--db", db).output
-    assert out.read_text().splitlines()[1] == "912350037,2021-06-15,150000.00,EUR,de_minimis,,"
+    assert out.read_text().splitlines()[1] == "912350037,2021-06-15,150000.00,EUR,de_minimis,,,NO,grant,"
 
 
 def test_reserve_with_an_invalid_orgnr_exits_3_and_reserves_nothing(db: str) -> None:

@@ -248,6 +248,8 @@ def test_a_version_1_ledger_upgrades_to_the_new_tables(tmp_path: Path) -> None:
         for table in (idempotency_keys, web_checks, web_batches):
             table.drop(conn)
         conn.exec_driver_sql("DROP INDEX awards_orgnr_granted_on")
+        for name in ("country", "instrument", "nominal_cents"):  # version 3
+            conn.exec_driver_sql(f"ALTER TABLE awards DROP COLUMN {name}")
         conn.execute(sa.delete(schema_version).where(schema_version.c.version > 1))
     assert migrate(led) == (1, LATEST)
     with led.read() as conn:

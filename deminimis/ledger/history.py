@@ -60,6 +60,9 @@ def export_awards(ledger: Ledger, path: str | Path, *, now: dt.datetime | None =
         basis="basis",
         grantor="grantor",
         reference="reference",
+        country="country",
+        instrument="instrument",
+        nominal_amount=fmt.money(pl.col("nominal_cents")),
     )
     out.write_csv(Path(path))
     return out.height

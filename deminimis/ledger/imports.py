@@ -28,6 +28,8 @@ from deminimis.rules import load_rules
 from deminimis.sources import tables
 
 KEY = ("orgnr", "granted_on", "amount_cents", "currency", "basis", "grantor", "reference")
+TERMS = ("country", "instrument", "nominal_cents")
+"""Kept with the award (schema version 3), read back by :mod:`deminimis.ledger.prior`."""
 
 
 @dataclass
@@ -61,6 +63,7 @@ def _insert_awards(conn: sa.Connection, rows: list[dict[str, Any]], *, now: dt.d
         [
             {
                 **{k: row[k] for k in KEY},
+                **{k: row.get(k) for k in TERMS},
                 "source": "import",
                 "source_file": row["file"],
                 "source_row": row["row"],

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from deminimis.ledger.db import LOCK_NAME, Ledger, utcnow
 from deminimis.ledger.errors import NotInitialised
 from deminimis.ledger.schema import (
+    _award_terms,
     audit_log,
     awards_by_undertaking,
     idempotency_keys,
@@ -66,6 +67,12 @@ def _v2(conn: sa.Connection) -> None:
     awards_by_undertaking.create(conn)
 
 
+def _v3(conn: sa.Connection) -> None:
+    for column in _award_terms():
+        kind = column.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE awards ADD COLUMN {column.name} {kind}")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -77,6 +84,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "awards, reservations, decisions, append-only audit log", _baseline),
     Migration(2, "idempotency keys, web page results and batch runs, awards index (orgnr, granted_on)", _v2),
+    Migration(3, "awards: granting state, instrument and nominal amount", _v3),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -37,6 +37,8 @@ LEDGER = "ledger"
 CHUNK = 900
 """orgnrs per ``IN (…)`` (well under every database's limit on bound parameters)."""
 PathLike = str | Path
+TERMS = {"country": pl.Utf8, "instrument": pl.Utf8, "nominal_cents": pl.Int64}
+"""Award columns beyond the typed table's (null: a Norwegian grant, as for a file without them)."""
 
 
 def parse_date(text: str | dt.date | None) -> dt.date | None:
@@ -48,7 +50,7 @@ def parse_date(text: str | dt.date | None) -> dt.date | None:
     if text is None or isinstance(text, dt.date):
         return text
     frame = pl.DataFrame({"d": [str(text)]}, schema={"d": pl.Utf8})
-    return frame.select(tables.date_expr("d")).item()
+    return tables.date_columns(frame, "d", date="_date").get_column("_date").item()
 
 
 def _chunks(orgnrs: list[str] | None) -> list[list[str] | None]:
@@ -79,6 +81,9 @@ def _award_rows(conn: sa.Connection, orgnrs: list[str] | None, since: dt.date | 
                     "basis": a["basis"],
                     "grantor": a["grantor"],
                     "reference": a["reference"],
+                    "country": a["country"],
+                    "instrument": a["instrument"],
+                    "nominal_cents": a["nominal_cents"],
                 }
             )
     return rows
@@ -135,9 +140,10 @@ def ledger_awards(
     """
     rows = _award_rows(conn, orgnrs, since)
     rows += _reservation_rows(conn, orgnrs, now=now, as_of=as_of, exclude_reservation=exclude_reservation)
-    frame = pl.DataFrame(
-        rows, schema={k: v for k, v in schemas.TYPED["awards"].items() if k not in ("origin", "source")}
-    )
+    typed = {k: v for k, v in schemas.TYPED["awards"].items() if k not in ("origin", "source")}
+    frame = pl.DataFrame(rows, schema=typed | TERMS, strict=False).with_columns(
+        pl.col("country").fill_null("NO"), pl.col("instrument").fill_null("grant")
+    )  # the defaults of a file row that leaves them blank (tables.canonical_awards)
     return frame.with_columns(origin=pl.lit(LEDGER), source=pl.lit("awards"))
 
 

@@ -84,6 +84,19 @@ reservations = sa.Table(
     sa.CheckConstraint(f"status IN {STATUSES!r}", name="reservation_status"),
 )
 
+
+def _award_terms() -> list[sa.Column]:
+    return [
+        sa.Column("country", sa.String(2), comment="the granting state, ISO 3166 alpha-2 (null: NO)"),
+        sa.Column("instrument", sa.String(20), comment="grant, loan, guarantee, … (null: grant)"),
+        sa.Column("nominal_cents", sa.BigInteger, comment="a loan's or guarantee's nominal amount"),
+    ]
+
+
+AWARD_TERMS = _award_terms()
+"""Award columns added in schema version 3: without them a Swedish award or a loan imported
+into the ledger was counted as a Norwegian grant (the file said otherwise)."""
+
 awards = sa.Table(
     "awards",
     metadata,
@@ -101,6 +114,7 @@ awards = sa.Table(
     sa.Column("reservation_id", sa.Integer, sa.ForeignKey("reservations.id")),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("actor", sa.String(200), nullable=False),
+    *AWARD_TERMS,
     sa.CheckConstraint("amount_cents >= 0", name="award_amount_not_negative"),
     sa.CheckConstraint(f"source IN {AWARD_SOURCES!r}", name="award_source"),
 )

@@ -208,8 +208,10 @@ def _found(
     parts = findings.planned(found + (extra or []))
     long = pl.concat(parts) if parts else pl.LazyFrame(schema=findings.SCHEMA)
     item = pl.struct("code", "citation", "text_nb", "text_en")
-    sorted_long = long.sort("idx", "kind", "order", "sub")
+    sorted_long = long.sort("idx", "kind", "order", "sub", maintain_order=True)  # ties: planned order
+    # Collected once: the three lists below read it (else the plan of every text runs three times).
     grouped = sorted_long.group_by("idx", "kind", maintain_order=True).agg(item.alias("_list"))
+    grouped = grouped.collect().lazy()
     kinds = {"reasons": findings.REASON, "warnings": findings.WARNING, "officer_notes": findings.NOTE}
     return [grouped.filter(C("kind") == k).select("idx", **{name: C("_list")}) for name, k in kinds.items()]
 

@@ -11,6 +11,7 @@ import polars as pl
 
 from deminimis.render.findings import REASON, WARNING, Finding, day, finding, money
 from deminimis.render.fmt import Value
+from deminimis.render.messages import messages
 
 C = pl.col
 CONTRACT_3 = "Contract §3 (an award held by two sources)"
@@ -63,7 +64,10 @@ def source_reasons(
 def _others(lang: str) -> pl.Expr:
     """The other applications named (at most ``batch_order.SHOWN_OTHERS``), with the count when
     more are left out."""
-    shown = C("batch_others").list.join(", ")
+    words = messages()["plural"]
+    word = pl.when(C("batch_others_n") == 1).then(pl.lit(words[f"batch_others_one_{lang}"]))
+    word = word.otherwise(pl.lit(words[f"batch_others_many_{lang}"]))
+    shown = pl.concat_str(word, pl.lit(" "), C("batch_others").list.join(", "))
     total = "i alt" if lang == "nb" else "in all"
     more = pl.format(f"{{}} … ({total} {{}})", shown, C("batch_others_n"))
     return pl.when(C("batch_others_n") > C("batch_others").list.len()).then(more).otherwise(shown)

@@ -46,7 +46,7 @@ import polars as pl
 
 from deminimis import gge_input
 from deminimis.errors import InputError
-from deminimis.money import amount_currency_expr, amount_note_expr, amount_problem_expr, cents_expr
+from deminimis.money import amount_columns, cents_expr
 from deminimis.sources import table_guards as guards
 
 HEADER_ALIASES: dict[str, str] = {
@@ -623,42 +623,71 @@ def _short_year(text: pl.Expr) -> pl.Expr:
     return pl.when(this <= pl.lit(today)).then(this).otherwise(in_century(today.year // 100 * 100 - 100))
 
 
-def date_expr(col: str) -> pl.Expr:
-    """Text -> Date: ``YYYY-MM-DD``, ``DD.MM.YYYY`` (``D.M.YYYY`` too), ``DD/MM/YYYY``, a
-    two-digit year ``DD.MM.YY`` (the nearest past date) or a spreadsheet date-time
-    (``2021-05-17 00:00:00``); null otherwise. ASCII digits only."""
+def _date_rules(col: str, text: pl.Expr, read: pl.Expr) -> dict[str, pl.Expr]:
+    """The date rules, once: from the column as written, the cleaned ``text`` and the ``read``
+    date. Stages are arguments so that :func:`date_columns` computes each once (inlined, each
+    is repeated in every branch, about 10 ms a call even on one row)."""
+    raw = pl.col(col)
+    # Year 0000 or 9999 is a typing error, not a date (and Python's date cannot hold year 0).
+    date = pl.when(read.is_between(pl.lit(DATE_RANGE[0]), pl.lit(DATE_RANGE[1]))).then(read)
+    shown = date.dt.to_string("%d.%m.%Y")
+    return {
+        "date": date,
+        "note": pl.when(text.str.contains(_DATE_SHORT) & date.is_not_null())
+        .then(pl.format(f"{col} '{{}}' read as {{}} (two-digit year: the nearest past date)", text, shown))
+        .when(text.str.contains(_DATE_SLASH) & date.is_not_null())
+        .then(pl.format(f"{col} '{{}}' read as day/month/year, {{}}", text, shown)),
+        "problem": pl.when(raw.is_null() | (raw == ""))
+        .then(pl.lit(f"{col} is missing"))
+        .when(date.is_null())
+        .then(pl.format(f"{col} '{{}}' is not a real date (use YYYY-MM-DD or DD.MM.YYYY)", raw)),
+    }
+
+
+def _date_text(col: str) -> pl.Expr:
     text = pl.col(col).str.strip_chars()
-    text = pl.when(text.str.contains(_DATETIME)).then(text.str.slice(0, 10)).otherwise(text)
-    read = pl.coalesce(
+    return pl.when(text.str.contains(_DATETIME)).then(text.str.slice(0, 10)).otherwise(text)
+
+
+def _date_read(text: pl.Expr) -> pl.Expr:
+    return pl.coalesce(
         pl.when(text.str.contains(_DATE_ISO)).then(text.str.to_date("%Y-%m-%d", strict=False)),
         pl.when(text.str.contains(_DATE_NB)).then(text.str.to_date("%d.%m.%Y", strict=False)),
         pl.when(text.str.contains(_DATE_SLASH)).then(text.str.to_date("%d/%m/%Y", strict=False)),
         pl.when(text.str.contains(_DATE_SHORT)).then(_short_year(text)),
     )
-    # Year 0000 or 9999 is a typing error, not a date (and Python's date cannot hold year 0).
-    return pl.when(read.is_between(pl.lit(DATE_RANGE[0]), pl.lit(DATE_RANGE[1]))).then(read)
+
+
+def _inline_date_rules(col: str) -> dict[str, pl.Expr]:
+    text = _date_text(col)
+    return _date_rules(col, text, _date_read(text))
+
+
+def date_columns(frame: pl.DataFrame, col: str, **out: str) -> pl.DataFrame:
+    """``frame`` with the date rules of text column ``col`` as columns, each stage computed
+    once; ``out`` maps a rule (``date``, ``problem``, ``note``) to its column's name. The fast
+    form of :func:`date_expr`, :func:`date_problem` and :func:`date_note` (same results)."""
+    stages = frame.with_columns(_d_text=_date_text(col))
+    stages = stages.with_columns(_d_read=_date_read(pl.col("_d_text")))
+    rules = _date_rules(col, pl.col("_d_text"), pl.col("_d_read"))
+    return stages.with_columns(**{name: rules[rule] for rule, name in out.items()}).drop("_d_text", "_d_read")
+
+
+def date_expr(col: str) -> pl.Expr:
+    """Text -> Date: ``YYYY-MM-DD``, ``DD.MM.YYYY`` (``D.M.YYYY`` too), ``DD/MM/YYYY``, a
+    two-digit year ``DD.MM.YY`` (the nearest past date) or a spreadsheet date-time
+    (``2021-05-17 00:00:00``); null otherwise. ASCII digits only."""
+    return _inline_date_rules(col)["date"]
 
 
 def date_note(col: str) -> pl.Expr:
     """How a date outside ``YYYY-MM-DD`` / ``DD.MM.YYYY`` was read (null for those)."""
-    text = pl.col(col).str.strip_chars()
-    read = date_expr(col).dt.to_string("%d.%m.%Y")
-    return (
-        pl.when(text.str.contains(_DATE_SHORT) & read.is_not_null())
-        .then(pl.format(f"{col} '{{}}' read as {{}} (two-digit year: the nearest past date)", text, read))
-        .when(text.str.contains(_DATE_SLASH) & read.is_not_null())
-        .then(pl.format(f"{col} '{{}}' read as day/month/year, {{}}", text, read))
-    )
+    return _inline_date_rules(col)["note"]
 
 
 def date_problem(col: str) -> pl.Expr:
     """Why a date text is unusable (null when it is fine)."""
-    return (
-        pl.when(pl.col(col).is_null() | (pl.col(col) == ""))
-        .then(pl.lit(f"{col} is missing"))
-        .when(date_expr(col).is_null())
-        .then(pl.format(f"{col} '{{}}' is not a real date (use YYYY-MM-DD or DD.MM.YYYY)", pl.col(col)))
-    )
+    return _inline_date_rules(col)["problem"]
 
 
 _PLAIN_AMOUNT = r"^[0-9]{1,15}(?:\.[0-9]{1,2})?$"
@@ -680,19 +709,9 @@ def with_amount(
     once per distinct value.
     """
     plain = pl.col(col).str.contains(_PLAIN_AMOUNT).fill_null(False)
-    extra = {}
-    if written:
-        extra[written] = amount_currency_expr(pl.col(col))
-    if note:
-        extra[note] = amount_note_expr(pl.col(col))
-    odd = (
-        frame.filter(~plain)
-        .select(pl.col(col))
-        .unique()
-        .with_columns(
-            **{problem: amount_problem_expr(pl.col(col)), "_odd_cents": cents_expr(pl.col(col))}, **extra
-        )
-    )
+    extra = {"written": written, "note": note}
+    rules = {"problem": problem, "cents": "_odd_cents", **{k: v for k, v in extra.items() if v}}
+    odd = amount_columns(frame.filter(~plain).select(pl.col(col)).unique(), col, **rules)
     parts = pl.col(col).str.split_exact(".", 1)
     units = parts.struct.field("field_0").cast(pl.Int64)
     frac = parts.struct.field("field_1").fill_null("").str.pad_end(2, "0").cast(pl.Int64)
@@ -708,12 +727,8 @@ def with_date(
     """Add ``problem`` (:func:`date_problem`) and ``date`` (:func:`date_expr`) for ``col``
     (and ``note``, :func:`date_note`), computed once per distinct text (a national file has a
     few thousand dates in a million rows)."""
-    extra = {note: date_note(col)} if note else {}
-    distinct = (
-        frame.select(pl.col(col))
-        .unique()
-        .with_columns(**{problem: date_problem(col), date: date_expr(col)}, **extra)
-    )
+    rules = {"problem": problem, "date": date, **({"note": note} if note else {})}
+    distinct = date_columns(frame.select(pl.col(col)).unique(), col, **rules)
     return frame.join(distinct, on=col, how="left", nulls_equal=True, maintain_order="left")
 
 
@@ -1022,10 +1037,36 @@ def application_warnings(raw: pl.DataFrame) -> pl.DataFrame:
 # --------------------------------------------------------------------------- canonical tables
 
 
+_SMALL = 4
+"""Tables of at most this many rows are typed once per content (:func:`canonical_applications`)."""
+_TYPED: dict[tuple, tuple[pl.DataFrame, pl.DataFrame]] = {}
+
+
 def canonical_applications(
     raw: pl.DataFrame, currencies: list[str], schemes: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """All application rows, typed, with ``has_error``; and their errors."""
+    """All application rows, typed, with ``has_error``; and their errors.
+
+    A small table is typed once per content: an HTTP check validates its one row for the 422
+    and then decides it, and a portal sends the same application again and again (frames are
+    immutable, so the cached answer is shared safely; the cache is bounded)."""
+    if raw.height > _SMALL:
+        return _canonical_applications(raw, currencies, schemes)
+    key = (tuple(raw.schema.items()), tuple(raw.rows()), tuple(currencies), tuple(schemes), dt.date.today())
+    try:
+        hit = _TYPED.get(key)
+    except TypeError:  # a cell that is not hashable (not a text table): no cache
+        return _canonical_applications(raw, currencies, schemes)
+    if hit is None:
+        if len(_TYPED) >= 256:
+            _TYPED.clear()
+        hit = _TYPED[key] = _canonical_applications(raw, currencies, schemes)
+    return hit
+
+
+def _canonical_applications(
+    raw: pl.DataFrame, currencies: list[str], schemes: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     cur, cur_problem = _currency_exprs(currencies, "_amount_cur")
     scheme = pl.col("scheme").fill_null("").str.to_lowercase().replace("", "ad_hoc")
     fys = pl.col("fiscal_year_start").fill_null("").replace("", "01-01")
