@@ -214,4 +214,21 @@ def zone_frame(frame: pl.DataFrame, data: EmployerTaxData) -> pl.DataFrame:
     return out.with_columns(zone_problem=problem).drop("_z", "_area", "_areas", "_known")
 
 
-__all__ = ["ZONES", "EmployerTaxData", "fribelop_frame", "load", "rate_frame", "tenths", "zone_frame"]
+def fribelop_nok(data: EmployerTaxData, year: int, key: str) -> int | None:
+    """The fribeløp of ``year`` for a sector's ``fribelop_key`` (``general``, ``road_freight``)."""
+    entry = next((e for e in data.file.fribelop if e.year_from <= year <= e.year_to), None)
+    if entry is None:
+        return None
+    return entry.road_freight or entry.general if key == "road_freight" else entry.general
+
+
+__all__ = [
+    "ZONES",
+    "EmployerTaxData",
+    "fribelop_frame",
+    "fribelop_nok",
+    "load",
+    "rate_frame",
+    "tenths",
+    "zone_frame",
+]

@@ -32,17 +32,21 @@ undertakings (a :class:`~deminimis.ledger.Ledger` or its URL).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 from deminimis import gge_input
 from deminimis.case import BatchResult, Context, Tables, decide
 from deminimis.models import Decision, RowError
+from deminimis.sources import extra_columns
 from deminimis.sources.inputs import TableInput, read_input, read_report
 
 CHECK_SOURCE = "check options"
 PathLike = str | Path
+P = ParamSpec("P")
 LedgerLike = Any
 """A :class:`deminimis.ledger.Ledger`, or its URL / SQLite path (opened read-only for the check)."""
 
@@ -89,50 +93,6 @@ def _run(applications: Any, ledger: LedgerLike, *, as_of: Any = None, **options:
     return checking.decide_with_ledger(ledger, applications, as_of=as_of, **options)
 
 
-def check(
-    *,
-    orgnr: str,
-    amount: str | int,
-    grant_date: str | dt.date | None = None,
-    currency: str = "NOK",
-    awards: Tables = None,
-    links: Tables = None,
-    firms: Tables = None,
-    scheme: str | None = None,
-    nace: str | None = None,
-    application_id: str | None = None,
-    fiscal_year_start: str | None = None,
-    in_difficulty_2019: str | bool | None = None,
-    instrument: str | None = None,
-    nominal_amount: str | int | None = None,
-    term_years: str | int | None = None,
-    collateral_pct: str | int | None = None,
-    guarantee_pct: str | int | None = None,
-    gge: str | int | None = None,
-    payments: str | None = None,
-    discount_rate_pct: str | None = None,
-    scheme_max_amount: str | int | None = None,
-    via_intermediary: str | bool | None = None,
-    export_linked: str | bool | None = None,
-    domestic_preference: str | bool | None = None,
-    insolvency_proceedings: str | bool | None = None,
-    employer_tax: Tables = None,
-    employer_tax_missing: str = "warn",
-    ledger: LedgerLike = None,
-    online: bool = False,
-    snapshot: PathLike | None = None,
-    register: PathLike | bool | None = None,
-    register_snapshot: PathLike | None = None,
-    rules_dir: PathLike | None = None,
-    rates_file: PathLike | None = None,
-    unrecognised_basis: str = "count",
-    events: Tables = None,
-) -> Decision:
-    """Decide one grant; the same pipeline as :func:`check_batch`. Broken rows of the side
-    tables that concern no applicant are in :func:`check_one`'s ``input_errors``."""
-    return check_one(**locals()).decisions[0]
-
-
 def check_one(
     *,
     orgnr: str,
@@ -172,7 +132,8 @@ def check_one(
     unrecognised_basis: str = "count",
     events: Tables = None,
 ) -> BatchResult:
-    """Like :func:`check`, with the input errors of the side tables (``input_errors``)."""
+    """Decide one grant and give the input errors of the side tables too (``input_errors``);
+    :func:`check` takes the same keywords and returns the decision."""
     args = dict(locals())
     row = application_record(
         orgnr=orgnr,
@@ -205,6 +166,24 @@ def check_one(
         events=events,
     )
 
+
+def _first_decision(one: Callable[P, BatchResult]) -> Callable[P, Decision]:
+    """``check``: ``check_one``'s keywords, its one decision (one signature to keep, not two)."""
+
+    @functools.wraps(one)
+    def check(*args: P.args, **kwargs: P.kwargs) -> Decision:
+        return one(*args, **kwargs).decisions[0]
+
+    check.__name__ = check.__qualname__ = "check"
+    check.__doc__ = (
+        "Decide one grant; the same pipeline as :func:`check_batch`. Broken rows of the side "
+        "tables that concern no applicant are in :func:`check_one`'s ``input_errors``."
+    )
+    check.__signature__ = inspect.signature(one).replace(return_annotation=Decision)  # type: ignore[attr-defined]
+    return check
+
+
+check = _first_decision(check_one)
 
 def check_batch(
     applications: TableInput,
@@ -253,6 +232,7 @@ def check_batch(
         RowError(file=r["file"], row=r["row"], field="(row)", message=r["reason"])
         for r in ignored.iter_rows(named=True)
     ]
+    result.extra = extra_columns.of(raw)
     return result
 
 

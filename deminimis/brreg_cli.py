@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import polars as pl
 
 from deminimis import orgnr
 from deminimis.errors import InvalidOrgNr, SourceError
@@ -25,6 +26,7 @@ EXAMPLES_FIRM = """
 \b
 Examples:
   deminimis firm 912349039                 # from the local snapshot or cache
+  deminimis firm 912346803 --firms fixtures/firms.csv   # the officer's own firms file first
   deminimis firm 912349039 --online        # ask Brreg (cached 7 days)
   deminimis firm "912 349 039" --format json
 """
@@ -53,7 +55,7 @@ def _text(row: dict, snapshot: brreg_source.Snapshot | None) -> str:
     lines = [
         f"orgnr:          {orgnr.format(row['orgnr'])}",
         f"name:           {row['name'] or '-'}",
-        f"status:         {_STATUS.get(row['status'], row['status'])}",
+        f"status:         {_STATUS.get(row['status'], row['status']) if row['status'] else '-'}",
         f"NACE:           {row['nace'] or '-'}",
         f"kommunenummer:  {row['kommunenummer'] or '-'}",
         f"underenheter:   {', '.join(subs) if subs else ('none' if subs is not None else '-')}",
@@ -73,16 +75,33 @@ def _text(row: dict, snapshot: brreg_source.Snapshot | None) -> str:
     type=click.Path(path_type=Path, file_okay=False),
     help="Snapshot directory (default: the user data directory, see `deminimis brreg info`).",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def firm(number: str, online: bool, snapshot_dir: Path | None, fmt: str) -> None:
-    """Show the Brreg facts of one firm (name, NACE, kommune, status) and where they came from."""
+@click.option(
+    "--firms",
+    "firms_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Offline firm facts (CSV or XLSX) as check and batch read them; its row wins over Brreg. "
+    "Columns orgnr,name,nace,kommunenummer,status, e.g. '912346803,KAFE BRYGGA AS,56.101,4611,active'.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one fact a line; json: the same facts as an object.",
+)
+def firm(number: str, online: bool, snapshot_dir: Path | None, firms_file: Path | None, fmt: str) -> None:
+    """Show the facts of one firm (name, NACE, kommune, status) and where they came from: the
+    --firms file first (as check and batch use it), then the Brreg snapshot, cache or --online."""
     try:
         key = orgnr.validate(number)
     except InvalidOrgNr as exc:
         _fail(2, str(exc))
     from deminimis.sources import brreg as brreg_source
 
-    row = brreg_source.lookup_firms([key], online=online, snapshot_dir=snapshot_dir).row(0, named=True)
+    row = _from_firms_file(firms_file, key, online, snapshot_dir) if firms_file else None
+    if row is None:
+        row = brreg_source.lookup_firms([key], online=online, snapshot_dir=snapshot_dir).row(0, named=True)
     if fmt == "json":
         click.echo(json.dumps(row, ensure_ascii=False, indent=2))
     else:
@@ -91,9 +110,38 @@ def firm(number: str, online: bool, snapshot_dir: Path | None, fmt: str) -> None
         _fail(1, f"{key}: {row['problem']}")
 
 
+def _from_firms_file(path: Path, key: str, online: bool, snapshot_dir: Path | None) -> dict | None:
+    """The firm's facts from ``path`` through the same reader and lookup as a check, or None."""
+    from deminimis.errors import InputError
+    from deminimis.firms import firm_facts
+    from deminimis.sources import tables
+    from deminimis.sources.inputs import read_input
+
+    try:
+        frame, errors = tables.canonical_firms(read_input(path, "firms"))
+    except InputError as exc:
+        _fail(2, str(exc))
+    for err in errors.iter_rows(named=True):
+        click.echo(
+            f"deminimis: warning: {err['file']}:{err['row']} {err['field']}: {err['message']}", err=True
+        )
+    facts = firm_facts(frame, [key], online=online, snapshot_dir=snapshot_dir, file_label=str(path))
+    hits = facts.filter(pl.col("orgnr") == key) if facts is not None else None
+    if hits is None or hits.is_empty():
+        click.echo(f"deminimis: {orgnr.format(key)} is not in {path}", err=True)
+        return None
+    return hits.row(0, named=True)
+
+
 @click.group()
 def brreg() -> None:
-    """The local snapshot of the Brreg register (Enhetsregisteret) used offline."""
+    """The local snapshot of the Brreg register (Enhetsregisteret) used offline.
+
+    \b
+    Examples:
+      deminimis brreg sync   # download all enheter and underenheter (online, about 400 MB)
+      deminimis brreg info   # which snapshot is used and how old it is
+    """
 
 
 @brreg.command("sync")

@@ -34,6 +34,7 @@ from deminimis.render.columnar import build
 from deminimis.render.decisions import Decisions
 from deminimis.rules import SCHEMES, Rules, load_rules
 from deminimis.sources import schemas, tables
+from deminimis.sources.extra_columns import Extra
 from deminimis.sources.inputs import TableInput, read_all, read_input, several
 from deminimis.sources.register_evidence import register_evidence
 from deminimis.undertaking import LINK_SCHEMA, undertaking_map
@@ -52,6 +53,8 @@ class BatchResult:
     ignored: list[RowError] = field(default_factory=list)
     """Rows of the applications file not read as applications (title, blank, totals, a
     repeated header): ``field`` is ``(row)``, ``message`` says why."""
+    extra: Extra | None = None
+    """The applications file's own columns (Saksbehandler, Kommentar …), for the batch outputs."""
 
     def routes(self) -> dict[str, int]:
         """Decisions per route, sorted by route (without parsing rendered decisions)."""

@@ -17,7 +17,8 @@ from typing import Any
 
 import click
 
-from deminimis.cli_errors import errors_to_exit, fail
+from deminimis.cli_errors import errors_to_exit
+from deminimis.cli_options import AMOUNT_HELP, amount_option, date_option
 from deminimis.errors import InputError
 from deminimis.gge_input import INSTRUMENTS
 
@@ -39,57 +40,39 @@ Examples:
 """
 
 
-def _amount_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """``--amount`` by the declaration rules, stricter: a dotted ``200.000`` is refused here."""
-    import polars as pl
-
-    from deminimis.money import amount_note_expr, amount_problem_expr
-
-    if not value:
-        return value
-    frame = pl.DataFrame({"a": [value]}, schema={"a": pl.Utf8})
-    problem, note = frame.select(amount_problem_expr(pl.col("a")), amount_note_expr(pl.col("a"))).row(0)
-    if problem or note:
-        why = problem or "a dot before three digits is ambiguous here"
-        fail(2, f"--amount '{value}': {why} (write e.g. 200000, '200 000' or '200 000,50')")
-    return value
-
-
-def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """``--grant-date`` by the declaration rules: a date that does not exist is a usage error."""
-    import polars as pl
-
-    from deminimis.sources.tables import date_problem
-
-    if value is None:
-        return value
-    problem = pl.DataFrame({"grant_date": [value]}).select(date_problem("grant_date")).item()
-    if problem:
-        fail(2, f"--grant-date '{value}' is not a real date (write e.g. 2026-11-30 or 30.11.2026)")
-    return value
-
-
 def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option(
-            "--awards", type=click.Path(path_type=Path), help="Prior aid (CSV, contract §1 'awards')."
+            "--awards",
+            type=click.Path(path_type=Path),
+            metavar="FILE",
+            help="Prior aid declared or known (CSV or XLSX), one row per award: orgnr, granted_on, "
+            "amount, currency, basis (Norwegian headers such as Org.nr., Beløp, Hjemmel work too), "
+            "e.g. the header 'orgnr,granted_on,amount,currency,basis' and a line "
+            "'912346803,2020-03-02,60000,EUR,de_minimis'.",
         ),
         click.option(
             "--links",
             type=click.Path(path_type=Path),
-            help="orgnr,undertaking_id rows: firms forming one single undertaking.",
+            metavar="FILE",
+            help="Firms forming one single undertaking (CSV or XLSX): rows sharing an undertaking_id, "
+            "e.g. 'orgnr,undertaking_id' and '912346803,G1'.",
         ),
         click.option(
             "--firms",
             type=click.Path(path_type=Path),
-            help="Offline firm facts: orgnr,name,nace,kommunenummer,status.",
+            metavar="FILE",
+            help="Offline firm facts (CSV or XLSX), used before Brreg: e.g. "
+            "'orgnr,name,nace,kommunenummer,status' and '912346803,KAFE BRYGGA AS,56.101,4611,active'.",
         ),
         click.option(
             "--employer-tax",
             "employer_tax",
             type=click.Path(path_type=Path),
-            help="Employer-tax rows per orgnr and year (or month): advantage_nok, or wage_base_nok + "
-            "kommunenummer [+ area, sector].",
+            metavar="FILE",
+            help="Employer-tax rows per orgnr and year or month (CSV or XLSX): advantage_nok, or "
+            "wage_base_nok + kommunenummer [+ area, sector]; e.g. 'orgnr,year,wage_base_nok,kommunenummer' "
+            "and '912346803,2021,2500000,4611'.",
         ),
         click.option(
             "--employer-tax-missing",
@@ -109,8 +92,10 @@ def _side_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--events",
             type=click.Path(path_type=Path),
-            help="Corporate events (merger, acquisition, split): event, predecessor_orgnr, "
-            "successor_orgnr, effective_date, share; the predecessor's earlier aid counts for the successor.",
+            metavar="FILE",
+            help="Corporate events (CSV or XLSX): merger, acquisition or split; the predecessor's "
+            "earlier aid counts for the successor, e.g. 'event,predecessor_orgnr,successor_orgnr,"
+            "effective_date,share' and 'merger,912346803,912347915,2022-01-01,'.",
         ),
         click.option(
             "--unrecognised-basis",
@@ -182,6 +167,7 @@ def _aid_form_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--nominal-amount",
             "nominal_amount",
+            callback=amount_option,
             help="The loan, the guaranteed amount or the capital injection, in --currency.",
         ),
         click.option("--term-years", "term_years", help="Term of the loan or guarantee in years."),
@@ -193,6 +179,7 @@ def _aid_form_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--gge",
+            callback=amount_option,
             help="Gross grant equivalent computed by the officer (reference rate), in --currency; used as "
             "given for a loan, guarantee or other instrument.",
         ),
@@ -209,6 +196,7 @@ def _aid_form_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--scheme-max-amount",
             "scheme_max_amount",
+            callback=amount_option,
             help="Fixed sum notified under a de minimis scheme (the scheme's maximum): it counts "
             "instead of the amount (2831 Art 7(4)).",
         ),
@@ -257,6 +245,7 @@ LAZY_COMMANDS = {
     "ledger": "deminimis.ledger_cli",
     "serve": "deminimis.serve_cli",
     "register": "deminimis.register_cli",
+    "zone": "deminimis.zone_cli",
 }
 """Sub-commands defined in other modules, imported only when used (``check`` starts faster)."""
 
@@ -289,9 +278,9 @@ def main() -> None:
 @click.option(
     "--amount",
     default="",
-    callback=_amount_option,
+    callback=amount_option,
     help="The new aid (gross grant equivalent), e.g. 150000, '150 000,50' or 'EUR 10 000'. "
-    "Required for a grant.",
+    f"Required for a grant. {AMOUNT_HELP}",
 )
 @click.option(
     "--currency",
@@ -300,7 +289,7 @@ def main() -> None:
 @click.option(
     "--grant-date",
     "grant_date",
-    callback=_date_option,
+    callback=date_option,
     help="Planned date of the decision conferring the right to the aid (YYYY-MM-DD or "
     "DD.MM.YYYY). Default: today.",
 )
@@ -330,7 +319,7 @@ def main() -> None:
     type=click.Choice(["text", "json", "letter"]),
     default="text",
     show_default=True,
-    help="text: readable reasons; json: the contract object; letter: the decision-letter text.",
+    help="text: readable reasons; json: the whole decision as JSON; letter: the decision-letter text.",
 )
 @click.option(
     "--lang",
@@ -414,8 +403,8 @@ def _progress_bar() -> Callable[[int, int], None] | None:
     type=click.Choice(["en", "nb"]),
     default="en",
     show_default=True,
-    help="Column names of .csv/.xlsx: the contract's field names (en), or Norwegian names and route "
-    "words (nb).",
+    help="Column names of .csv/.xlsx: the English field names of the JSON (en), or Norwegian names "
+    "and route words (nb).",
 )
 @click.option(
     "--csv-dialect",
@@ -427,7 +416,14 @@ def _progress_bar() -> Callable[[int, int], None] | None:
 )
 @errors_to_exit
 def batch(applications: Path, out: Path, headers: str, csv_dialect: str, **kwargs: Any) -> None:
-    """Decide every row of an applications file; write one decision per row, in input order."""
+    """Decide every row of an applications file; write one decision per row, in input order.
+
+    APPLICATIONS is a CSV or XLSX file, one grant a row: orgnr, amount, grant_date and
+    optionally application_id, currency, scheme, nace (Norwegian headers such as Org.nr.,
+    Beløp, Vedtaksdato work too), e.g. the header 'application_id,orgnr,amount,currency,grant_date'
+    and a line 'A1,912346803,150000,NOK,2021-05-17'. Columns of your own (Saksbehandler,
+    Kommentar) are carried to the output next to the columns they stood by.
+    """
     from deminimis.api import check_batch
     from deminimis.render.tables import FORMATS, write
 
@@ -437,7 +433,14 @@ def batch(applications: Path, out: Path, headers: str, csv_dialect: str, **kwarg
     result = check_batch(applications, progress=progress, **kwargs)
     if progress is not None:
         progress(len(result.decisions), len(result.decisions))
-    write(result.decisions, out, input_errors=result.input_errors, headers=headers, csv_dialect=csv_dialect)
+    write(
+        result.decisions,
+        out,
+        input_errors=result.input_errors,
+        headers=headers,
+        csv_dialect=csv_dialect,
+        extra=result.extra,
+    )
     routes = result.routes()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(routes.items()))
     click.echo(f"deminimis: {len(result.decisions)} decisions written to {out} ({summary})", err=True)
@@ -448,48 +451,15 @@ def batch(applications: Path, out: Path, headers: str, csv_dialect: str, **kwarg
     sys.exit(result.exit_code)
 
 
-@main.command()
-@click.argument("kommunenummer")
-@click.option("--year", type=int, required=True, help="Calendar year of the wages.")
-@click.option("--area", help="Former municipality inside a merged one (e.g. Finnøy in Stavanger).")
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False))
-@errors_to_exit
-def zone(kommunenummer: str, year: int, area: str | None, rules_dir: Path | None) -> None:
-    """Print the employer-tax zone of a kommune and what it means for de minimis.
-
-    \b
-    Example:
-      deminimis zone 1103 --year 2021 --area Finnøy
-    """
-    import polars as pl
-
-    from deminimis import employer_tax
-
-    data = employer_tax.load(rules_dir)
-    frame = employer_tax.zone_frame(
-        pl.DataFrame({"year": [year], "kommunenummer": [kommunenummer.zfill(4)], "area": [area]}),
-        data,
-    )
-    hit = frame.row(0, named=True)
-    if hit["zone_problem"]:
-        raise InputError(hit["zone_problem"])
-    general = data.sector("general")
-    meaning = (
-        "de minimis: the reduced rate up to the yearly fribeløp is de minimis aid and must be counted"
-        if general and hit["zone"] in general.fribelop_zones
-        else "not de minimis for general industries (regional aid or full rate); sector-excluded employers "
-        "and firms in difficulty may still use the fribeløp outside zone I"
-    )
-    rate = next(r for r in data.file.rates if r.year_from <= year <= r.year_to).zones[hit["zone"]]
-    click.echo(
-        f"{kommunenummer} {hit['kommunenavn']} {year}{f' ({area})' if area else ''}: zone {hit['zone']}, "
-        f"rate {rate} %\n{meaning}"
-    )
-
-
 @main.group()
 def fx() -> None:
-    """Exchange rates (ECB euro reference rates) used offline."""
+    """Exchange rates (ECB euro reference rates) used offline.
+
+    \b
+    Examples:
+      deminimis fx info      # which rate file, last fixing date
+      deminimis fx update    # download the ECB history (online)
+    """
 
 
 @fx.command("update")

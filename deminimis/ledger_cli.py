@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from deminimis.cli_options import AMOUNT_HELP, amount_option, date_option
 from deminimis.errors import DeminimisError, InputError, RuleDataError, SourceError
 
 EXIT_REFUSED = 4
@@ -115,7 +116,7 @@ def init(db: str | None) -> None:
 @click.option("--rates", "rates_file", type=click.Path(path_type=Path, dir_okay=False))
 @_errors_to_exit
 def import_(file: Path, db: str | None, actor: str, rules_dir: Path | None, rates_file: Path | None) -> None:
-    """Import a prior-aid file (contract awards table) in one transaction: all rows or none."""
+    """Import a prior-aid file (CSV or XLSX, the columns of --awards) in one transaction: all rows or none."""
     from deminimis.ledger import import_awards, open_ledger
 
     result = import_awards(open_ledger(db), file, actor=actor, rules_dir=rules_dir, rates_file=rates_file)
@@ -129,9 +130,19 @@ def import_(file: Path, db: str | None, actor: str, rules_dir: Path | None, rate
 
 @ledger.command()
 @click.option("--orgnr", required=True, help="Applicant's organisation number.")
-@click.option("--amount", required=True, help="The new aid, e.g. 150000 or '150 000,50'.")
+@click.option(
+    "--amount",
+    required=True,
+    callback=amount_option,
+    help=f"The new aid, e.g. 150000 or '150 000,50'. {AMOUNT_HELP}",
+)
 @click.option("--currency", default="NOK", show_default=True)
-@click.option("--grant-date", "grant_date", help="Planned grant date (default: today).")
+@click.option(
+    "--grant-date",
+    "grant_date",
+    callback=date_option,
+    help="Planned grant date (YYYY-MM-DD or DD.MM.YYYY; default: today).",
+)
 @click.option("--scheme", type=click.Choice(["ad_hoc", "de_minimis_scheme", "covid_tf_3_1", "sgei"]))
 @click.option("--nace")
 @click.option("--application-id", "application_id")
@@ -247,7 +258,7 @@ def history(orgnr: str, db: str | None, fmt: str) -> None:
 @db_option
 @_errors_to_exit
 def export(file: Path, db: str | None) -> None:
-    """Write the ledger's prior aid (awards + live reservations) as a contract awards CSV."""
+    """Write the ledger's prior aid (awards + live reservations) as an awards CSV (columns of --awards)."""
     from deminimis.ledger import export_awards, open_ledger
 
     count = export_awards(open_ledger(db), file)

@@ -235,6 +235,9 @@ class Decision(_Model):
     registration: Registration | None = None
     officer_notes: list[Finding] = []
     """Open legal points and next steps for the officer's case note, never the applicant's letter."""
+    extra: dict[str, str | None] | None = Field(default=None, exclude=True)
+    """The applications file's own columns (header -> text), as a batch .json/.jsonl carries
+    them; read back by ``letter``/``report``, never written by the engine (excluded)."""
 
     def to_json_dict(self) -> dict:
         """The contract's JSON object (``window.from`` spelled as in the contract)."""

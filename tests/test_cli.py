@@ -195,9 +195,9 @@ def test_cli_shim_runs_from_a_checkout() -> None:
 
 
 def test_zone_command_prints_zone_and_meaning() -> None:
-    code, out, _ = _run("zone", "1103", "--year", "2021", "--area", "Finnøy")
+    code, out, _ = _run("zone", "1103", "--year", "2021", "--area", "Finnøy", "--lang", "en")
     assert code == 0 and "zone Ia" in out and "de minimis" in out
-    code, out, _ = _run("zone", "1144", "--year", "2021")
+    code, out, _ = _run("zone", "1144", "--year", "2021", "--lang", "en")
     assert code == 0 and "zone II" in out and "not de minimis" in out
     code, _, err = _run("zone", "9999", "--year", "2021")
     assert code == 2 and "unknown kommunenummer '9999'" in err

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from deminimis import orgnr
-from deminimis.money import amount_problem_expr, cents_expr
+from deminimis.money import amount_columns, amount_problem_expr, cents_expr
 from deminimis.sources import tables
 
 AMOUNTS = [
@@ -106,3 +106,24 @@ def test_rows_with_a_plain_orgnr_are_never_ignored_and_totals_still_are(tmp_path
     frame, ignored = tables.read_table_report(path, "awards")
     assert frame["row"].to_list() == [2, 5]
     assert ignored.select("row", "reason").rows() == [(3, "blank row"), (4, "totals row ('Sum')")]
+
+
+ODD_DATES = [None, "", "//", "1/", "..", "1.2.", "/1/", "15.03.24", "15/03/2024", "2021-05-17",
+             "2021-05-17 00:00:00", "31.11.2026", "0000-01-01", "x"]  # fmt: skip
+
+
+def test_staged_dates_and_amounts_give_the_inline_rules_answers() -> None:
+    """date_columns / amount_columns (stages computed once) equal date_expr / cents_expr inline,
+    on the spellings that once made a stage fail (``//`` is a date text that is not a date)."""
+    dates = pl.DataFrame({"d": ODD_DATES}, schema={"d": pl.Utf8})
+    staged = tables.date_columns(dates, "d", date="date", problem="problem", note="note")
+    inline = dates.with_columns(
+        date=tables.date_expr("d"), problem=tables.date_problem("d"), note=tables.date_note("d")
+    )
+    assert staged.rows() == inline.rows()
+    problem = staged.filter(pl.col("d") == "//").get_column("problem").item()
+    assert problem == "d '//' is not a real date (use YYYY-MM-DD or DD.MM.YYYY)"
+    amounts = pl.DataFrame({"a": AMOUNTS}, schema={"a": pl.Utf8})
+    staged = amount_columns(amounts, "a", cents="c", problem="p")
+    inline = amounts.with_columns(c=cents_expr(pl.col("a")), p=amount_problem_expr(pl.col("a")))
+    assert staged.rows() == inline.rows()

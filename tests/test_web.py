@@ -80,7 +80,7 @@ def test_a_fixture_check_shows_route_figures_window_and_counted_awards(client) -
     assert 'data-route="de_minimis"' in html and "Bagatellmessig støtte (de minimis)" in text
     assert "01.01.2019 til og med 17.05.2021" in text
     assert "EUR 115\u00a0780,00" in text and "EUR 14\u00a0900,91" in text and "EUR 69\u00a0319,09" in text
-    assert "awards.csv 2" in text and "9,782" in text  # counted award: file, row and its ECB rate
+    assert "awards.csv, rad 2" in text and "9,782" in text  # counted award: file, row and its ECB rate
     assert "kompensasjonsordningen (den midlertidige rammen punkt 3.1)" in text
     assert "telles under kompensasjonsordningen" in text
     assert "KAFE BRYGGA AS" in text and "Bodø" in text  # firm facts from the firms file

@@ -116,7 +116,7 @@ def test_single_check_in_bokmal_shows_route_figures_and_window(page, server) -> 
     assert page.locator("#window").inner_text().startswith("01.01.2019 til og med 17.05.2021")
     figures = page.locator("#figures").inner_text()
     assert "115\u00a0780,00" in figures and "14\u00a0900,91" in figures and "69\u00a0319,09" in figures
-    assert "awards.csv 2" in page.locator("#counted").inner_text()
+    assert "awards.csv, rad 2" in page.locator("#counted").inner_text()
     assert "KAFE BRYGGA AS" in page.locator("#firm").inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "check-nb.png"), full_page=True)
@@ -231,3 +231,106 @@ def test_api_docs_render_with_the_network_blocked(page, server) -> None:
     page.goto(f"{server}/docs")
     page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
     assert page.locator(".swagger-ui .opblock").count() > 3 and "/v1/check" in page.content()
+
+
+FITS = """(selector) => {
+  const clipped = [];
+  for (const table of document.querySelectorAll(selector)) {
+    const box = table.parentElement;
+    const scrolls = ["auto", "scroll"].includes(getComputedStyle(box).overflowX);
+    const fits = table.scrollWidth <= box.clientWidth + 1;
+    const inView = box.getBoundingClientRect().right <= window.innerWidth + 1;
+    const cells = [...table.querySelectorAll("th, td")].filter((c) => c.scrollWidth > c.clientWidth + 1);
+    if (!(fits || (scrolls && inView)) || cells.length) {
+      clipped.push({id: table.id, table: table.scrollWidth, box: box.clientWidth, scrolls, inView,
+                    cells: cells.map((c) => c.textContent.slice(0, 30))});
+    }
+  }
+  return {clipped, count: document.querySelectorAll(selector).length,
+          page: document.documentElement.scrollWidth, viewport: window.innerWidth};
+}"""
+"""Each table matched: its columns fit its container, or the container scrolls sideways and
+stays in the window; no cell's text runs out of its cell; the page itself never scrolls sideways."""
+
+
+def _no_clipped_column(page, selector: str, expected: int) -> None:
+    found = page.evaluate(FITS, selector)
+    assert found["count"] == expected, found
+    assert not found["clipped"], found
+    assert found["page"] <= found["viewport"], found
+
+
+@pytest.mark.parametrize("width", [640, 1280])
+def test_the_prior_aid_table_has_no_clipped_column(page, server, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    _fill_fixture_case(page, server, "nb", use_ledger=False)
+    _no_clipped_column(page, "#counted", 1)
+    _no_clipped_column(page, "#figures", 1)
+
+
+@pytest.mark.parametrize("width", [640, 1280])
+def test_the_batch_result_tables_have_no_clipped_column(page, server, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{server}/batch?lang=nb")
+    page.set_input_files("#applications", str(FIXTURES / "applications.csv"))
+    page.set_input_files("#awards", str(FIXTURES / "awards.csv"))
+    page.set_input_files("#links", str(FIXTURES / "links.csv"))
+    page.click("#run")
+    page.wait_for_selector("#job-done", timeout=30_000)
+    _no_clipped_column(page, "#batch-list, #batch-errors, #counts", 3)
+    assert page.locator("#batch-list tbody tr").count() == 8
+    page.locator("#batch-list a.note-link").first.click()
+    page.wait_for_function("() => document.activeElement.id === 'note-h'", timeout=10_000)
+    assert page.locator("#note").inner_text().startswith("Saksnotat")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_focus_lands_on_the_result_after_submit(page, server) -> None:
+    _fill_fixture_case(page, server, "en", use_ledger=False)
+    page.wait_for_function("() => document.activeElement.id === 'result-h'", timeout=10_000)
+    assert page.title() == "De minimis aid can be granted: KAFE BRYGGA AS – deminimis"
+
+
+def test_focus_lands_on_the_error_summary_whose_links_reach_the_fields(page, server) -> None:
+    page.goto(f"{server}/?lang=nb")
+    page.fill("#orgnr", "912346804")
+    page.fill("#amount", "150000")
+    page.fill("#grant_date", "30.02.2021")
+    page.click("#submit")
+    page.wait_for_function("() => document.activeElement.id === 'form-errors'", timeout=10_000)
+    assert page.title().startswith("Skjemaet har feil")
+    page.click("#form-errors a[href='#grant_date']")
+    assert page.evaluate("document.activeElement.id") == "grant_date"
+    described = page.locator("#grant_date").get_attribute("aria-describedby").split()
+    assert "grant_date-error" in described and page.locator("#grant_date-error").is_visible()
+
+
+def test_a_declaration_with_an_error_comes_back_in_the_paste_box(page, server, tmp_path: Path) -> None:
+    broken = tmp_path / "egenerklaering.csv"
+    broken.write_text("orgnr;granted_on;amount;currency;basis\n912346803;31.11.2020;80000;EUR;de_minimis\n")
+    page.goto(f"{server}/?lang=nb")
+    page.fill("#orgnr", "912346803")
+    page.fill("#amount", "150000")
+    page.fill("#grant_date", "17.05.2021")
+    page.set_input_files("#declaration", str(broken))
+    page.click("#submit")
+    page.wait_for_selector("#prior_rows-kept")
+    page.fill("#prior_rows", page.input_value("#prior_rows").replace("31.11.2020", "03.11.2020"))
+    page.click("#submit")
+    page.wait_for_selector("#route")
+    assert "egenerklaering" not in page.locator("#counted").inner_text()  # from the box, not a new upload
+    assert "80\u00a0000,00" in page.locator("#counted").inner_text()
+
+
+def test_focus_lands_on_the_result_without_javascript_too(browser, server) -> None:
+    # The result's address ends in #result-h, a focusable heading: the browser itself moves there.
+    context = browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    pg.goto(f"{server}/?lang=en")
+    pg.fill("#orgnr", "912346803")
+    pg.fill("#amount", "150000")
+    pg.fill("#grant_date", "2021-05-17")
+    pg.click("#submit")
+    pg.wait_for_selector("#route")
+    assert pg.url.endswith("#result-h") and pg.evaluate("document.activeElement.id") == "result-h"
+    context.close()

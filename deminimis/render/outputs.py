@@ -5,9 +5,10 @@ a prefix that parses. Each file is written to a temporary file in the output's o
 (same file system), flushed to disk, then renamed over the target (:func:`atomic_path`).
 
 Why inert: a firm name or reference starting with ``=`` is a live formula in Excel (OWASP
-"CSV injection"). XLSX workbooks are opened with ``strings_to_formulas`` off, so every text
-cell stays text (:func:`workbook`); CSV text cells starting with ``=`` ``+`` ``-`` ``@`` tab
-or CR get a leading apostrophe (:func:`inert_frame`), numbers such as ``-1250.00`` excepted.
+"CSV injection"). XLSX workbooks are written by :mod:`deminimis.render.xlsx`, whose text
+cells are inline strings and never formulas or links, so every text cell stays text
+(:func:`workbook`); CSV text cells starting with ``=`` ``+`` ``-`` ``@`` tab or CR get a
+leading apostrophe (:func:`inert_frame`), numbers such as ``-1250.00`` excepted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 import polars as pl
-import xlsxwriter
+
+from deminimis.render.xlsx import Workbook
 
 FORMULA_START = r"^[=+\-@\t\r]"
 """Characters that make a spreadsheet read a cell as a formula (OWASP)."""
@@ -80,12 +82,10 @@ def write_csv(frame: pl.DataFrame, out: Path | str, separator: str = ",") -> Non
         inert_frame(frame).write_csv(tmp, include_bom=True, separator=separator)
 
 
-def workbook(path: Path | str | BinaryIO) -> xlsxwriter.Workbook:
-    """An XLSX workbook (to a path or a binary file) whose text cells are never formulas or links."""
-    target = str(path) if isinstance(path, str | Path) else path
-    return xlsxwriter.Workbook(
-        target, {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    )
+def workbook(path: Path | str | BinaryIO) -> Workbook:
+    """An XLSX workbook (to a path or a binary file) whose text cells are never formulas or links;
+    its sheets are written when the ``with`` block ends (:func:`deminimis.render.tables.write_sheet`)."""
+    return Workbook(path)
 
 
 __all__ = ["FORMULA_START", "atomic_path", "inert_frame", "inert_text", "workbook", "write_csv"]

@@ -23,14 +23,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 import polars as pl
-import xlsxwriter
 
 from deminimis.errors import InputError
 from deminimis.models import CountedAward, Decision, RowError
-from deminimis.render import outputs
+from deminimis.render import extra_columns, outputs
 from deminimis.render.decisions import Decisions
 from deminimis.render.flat import exploded, flat_frame
 from deminimis.render.source_findings import source_labels
+from deminimis.render.xlsx import DATE_FORMAT, MONEY_FORMAT, Sheet, Workbook
+from deminimis.sources.extra_columns import Extra
 
 SCALARS = (
     "application_id",
@@ -77,8 +78,6 @@ FLAT_COLUMNS = (*SCALARS, *NESTED)
 ERROR_COLUMNS = ("file", "row", "field", "message", "application_id")
 COUNTED_COLUMNS = ("application_id", *CountedAward.model_fields)
 FORMATS = (".json", ".jsonl", ".csv", ".xlsx")
-MONEY_FORMAT = "#,##0.00"
-DATE_FORMAT = "dd.mm.yyyy"
 MONEY = {
     "amount",
     "eur",
@@ -99,8 +98,6 @@ MONEY = {
     "gge_eur",
 }
 DATES = {"grant_date", "window_from", "window_to", "granted_on", "signing_date"}
-MAX_WIDTH = 60
-"""Characters; longer cells (reason texts) are cut off in view, not in content."""
 
 
 def flat_rows(decisions: Sequence[Decision]) -> pl.DataFrame:
@@ -188,31 +185,8 @@ def _event_text(events: list | None) -> str | None:
     )
 
 
-def _typed(frame: pl.DataFrame, money: set[str], dates: set[str]) -> pl.DataFrame:
-    """Money strings -> exact Decimal -> Float64 cells; ISO date strings -> Date (the xlsx edge)."""
-    return frame.with_columns(
-        [pl.col(c).cast(pl.Decimal(38, 2)).cast(pl.Float64) for c in frame.columns if c in money]
-        + [pl.col(c).str.to_date("%Y-%m-%d", strict=False) for c in frame.columns if c in dates]
-    )
-
-
-def _widths(frame: pl.DataFrame, money: set[str], dates: set[str]) -> dict[str, int]:
-    """Pixel widths from the longest first line of each column (header included), capped."""
-    widths = {}
-    for c in frame.columns:
-        if c in dates:
-            chars = max(len(c), 10)
-        elif c in money:
-            chars = max(len(c), 16)
-        else:
-            lengths = frame.get_column(c).cast(pl.Utf8).str.split("\n").list.first().str.len_chars()
-            chars = max(len(c), int(lengths.max() or 0))
-        widths[c] = min(chars + 2, MAX_WIDTH) * 7 + 5
-    return widths
-
-
 def write_sheet(
-    workbook: xlsxwriter.Workbook,
+    workbook: Workbook,
     name: str,
     frame: pl.DataFrame,
     *,
@@ -221,19 +195,8 @@ def write_sheet(
 ) -> None:
     """One sheet of text columns: money columns (the decision's names, plus ``money``) as
     numbers with :data:`MONEY_FORMAT`, ISO dates (plus ``dates``) as date cells; frozen
-    header, filter, widths."""
-    money_cols, date_cols = MONEY | set(money), DATES | set(dates)
-    frame = _typed(frame, money_cols, date_cols)
-    frame.write_excel(
-        workbook,
-        worksheet=name,
-        column_formats={c: MONEY_FORMAT for c in frame.columns if c in money_cols},
-        dtype_formats={pl.Date: DATE_FORMAT},
-        header_format={"bold": True},
-        column_widths=_widths(frame, money_cols, date_cols),
-        freeze_panes=(1, 0),
-        table_style="Table Style Light 1",
-    )
+    header, filter, widths (:mod:`deminimis.render.xlsx`)."""
+    workbook.add(Sheet(name, frame, money=frozenset(MONEY | set(money)), dates=frozenset(DATES | set(dates))))
 
 
 def write_xlsx(
@@ -241,15 +204,17 @@ def write_xlsx(
     out: Path | BinaryIO,
     input_errors: list[RowError] | None = None,
     headers: str = "en",
+    extra: Extra | None = None,
 ) -> None:
     """The three-sheet workbook described in the module docstring, and the hidden ``json`` sheet
     (to a path, atomically, or to a binary file such as the web page's in-memory download);
-    ``headers="nb"``: Norwegian sheet and column names and route words."""
+    ``headers="nb"``: Norwegian sheet and column names and route words; ``extra``: the
+    applications file's own columns, in their place on the decisions sheet."""
     if not isinstance(out, str | Path):
-        _workbook(decisions, out, input_errors, headers)
+        _workbook(decisions, out, input_errors, headers, extra)
         return
     with outputs.atomic_path(out) as tmp:
-        _workbook(decisions, tmp, input_errors, headers)
+        _workbook(decisions, tmp, input_errors, headers, extra)
 
 
 def _workbook(
@@ -257,9 +222,11 @@ def _workbook(
     out: Path | BinaryIO,
     input_errors: list[RowError] | None,
     headers: str = "en",
+    extra: Extra | None = None,
 ) -> None:
+    final = nb_names() if headers == "nb" else None
     sheets = {
-        "decisions": flat_rows(decisions),
+        "decisions": extra_columns.placed(flat_rows(decisions), extra, final),
         "errors": error_rows(decisions, input_errors),
         "counted": counted_rows(decisions),
     }
@@ -271,12 +238,7 @@ def _workbook(
     with outputs.workbook(out) as workbook:
         for name, frame in sheets.items():
             write_sheet(workbook, name, frame, money=money, dates=dates)
-        json_sheet = workbook.add_worksheet(JSON_SHEET)
-        parts = _json_parts(decisions)
-        json_sheet.write_row(0, 0, parts.columns)
-        for i, row in enumerate(parts.iter_rows(), start=1):
-            json_sheet.write_row(i, 0, row)
-        json_sheet.hide()
+        workbook.add(Sheet(JSON_SHEET, _json_parts(decisions), hidden=True, plain=frozenset({"json"})))
 
 
 JSON_COLUMN = "decision_json"
@@ -307,11 +269,18 @@ def _json_parts(decisions: Sequence[Decision]) -> pl.DataFrame:
     )
 
 
+def nb_names() -> dict[str, str]:
+    """Contract column name -> Norwegian column name (``messages.toml [column_header]``)."""
+    from deminimis.render.messages import messages
+
+    return {k.removesuffix("_nb"): v for k, v in messages()["column_header"].items()}
+
+
 def in_norwegian(frame: pl.DataFrame) -> pl.DataFrame:
     """Norwegian column names (``messages.toml [column_header]``) and route words."""
     from deminimis.render.messages import messages
 
-    names = {k.removesuffix("_nb"): v for k, v in messages()["column_header"].items()}
+    names = nb_names()
     routes = {k.removesuffix("_nb"): v for k, v in messages()["route_word"].items()}
     if "route" in frame.columns:
         frame = frame.with_columns(pl.col("route").replace(routes))
@@ -325,10 +294,18 @@ def _nb_typed(names: set[str]) -> tuple[str, ...]:
     return tuple(header.get(f"{c}_nb", c) for c in sorted(names))
 
 
-def write_csv(decisions: Sequence[Decision], out: Path, headers: str = "en", dialect: str = "excel") -> None:
+def write_csv(
+    decisions: Sequence[Decision],
+    out: Path,
+    headers: str = "en",
+    dialect: str = "excel",
+    extra: Extra | None = None,
+) -> None:
     """The decisions sheet as CSV (UTF-8 with BOM) with each whole decision in its last column;
-    ``excel-nb``: semicolons and a decimal comma in the money columns (a Norwegian Excel)."""
-    frame = flat_rows(decisions).with_columns(decision_texts(decisions))
+    ``excel-nb``: semicolons and a decimal comma in the money columns (a Norwegian Excel);
+    ``extra``: the applications file's own columns, in their place."""
+    frame = extra_columns.placed(flat_rows(decisions), extra, nb_names() if headers == "nb" else None)
+    frame = frame.with_columns(decision_texts(decisions))
     if dialect == "excel-nb":
         frame = frame.with_columns(
             [pl.col(c).str.replace(".", ",", literal=True) for c in frame.columns if c in MONEY]
@@ -363,12 +340,12 @@ def read_decision_texts(path: Path) -> list[str]:
     return frame.get_column(column).to_list()
 
 
-def _write_objects(decisions: Iterable[Decision], fh: BinaryIO, lines: bool) -> None:
+def _write_objects(decisions: Iterable[Decision], fh: BinaryIO, lines: bool, extra: Extra | None) -> None:
     first = True
-    for d in decisions:
+    for i, d in enumerate(decisions):
         if not (lines or first):
             fh.write(b",\n")
-        fh.write(d.model_dump_json(by_alias=True).encode())
+        fh.write(extra_columns.json_text(d.model_dump_json(by_alias=True), extra, i).encode())
         if lines:
             fh.write(b"\n")
         first = False
@@ -376,25 +353,27 @@ def _write_objects(decisions: Iterable[Decision], fh: BinaryIO, lines: bool) -> 
         fh.write(b"\n")
 
 
-def _write_texts(decisions: Decisions, fh: BinaryIO, lines: bool) -> None:
-    text = decisions.json_expr()
+def _write_texts(decisions: Decisions, fh: BinaryIO, lines: bool, extra: Extra | None) -> None:
+    text, own = extra_columns.json_expr(decisions.json_expr(), extra, len(decisions))
+    frame = decisions.frame if own is None else decisions.frame.with_columns(own)
     if not lines:  # a comma after every decision but the last
         last = pl.int_range(pl.len()) == pl.len() - 1
         text = pl.concat_str(text, pl.when(last).then(pl.lit("")).otherwise(pl.lit(",")))
-    decisions.frame.select(text).write_csv(fh, include_header=False, quote_style="never")
+    frame.select(text).write_csv(fh, include_header=False, quote_style="never")
 
 
-def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool) -> None:
+def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool, extra: Extra | None = None) -> None:
     """A JSON list (``lines=False``) or JSON lines, one decision per line, written as they
     come (no whole-file string: at national scale that was gigabytes). Rendered decisions
-    (:class:`Decisions`) are written by polars from their JSON texts, nothing parsed."""
+    (:class:`Decisions`) are written by polars from their JSON texts, nothing parsed.
+    ``extra``: the applications file's own columns, as each decision's ``extra`` object."""
     with outputs.atomic_path(out) as tmp, tmp.open("wb") as fh:
         if not lines:
             fh.write(b"[\n")
         if isinstance(decisions, Decisions):
-            _write_texts(decisions, fh, lines)
+            _write_texts(decisions, fh, lines, extra)
         else:
-            _write_objects(decisions, fh, lines)
+            _write_objects(decisions, fh, lines, extra)
         if not lines:
             fh.write(b"]\n")
 
@@ -406,10 +385,12 @@ def write(
     input_errors: list[RowError] | None = None,
     headers: str = "en",
     csv_dialect: str = "excel",
+    extra: Extra | None = None,
 ) -> None:
     """Write decisions in the format named by ``out``'s suffix (``input_errors``: the .xlsx
     ``errors`` sheet also lists the side files' broken rows; ``headers``: ``en`` field names or
-    ``nb`` Norwegian column names; ``csv_dialect``: ``excel`` or ``excel-nb``)."""
+    ``nb`` Norwegian column names; ``csv_dialect``: ``excel`` or ``excel-nb``; ``extra``: the
+    applications file's own columns, ``BatchResult.extra``)."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
@@ -418,15 +399,16 @@ def write(
         raise InputError(f"headers '{headers}' / csv dialect '{csv_dialect}': use {HEADERS} / {CSV_DIALECTS}")
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix in (".json", ".jsonl"):
-        write_json(decisions, out, lines=suffix == ".jsonl")
+        write_json(decisions, out, lines=suffix == ".jsonl", extra=extra)
     elif suffix == ".csv":
-        write_csv(decisions, out, headers, csv_dialect)
+        write_csv(decisions, out, headers, csv_dialect, extra)
     else:
-        write_xlsx(decisions, out, input_errors, headers)
+        write_xlsx(decisions, out, input_errors, headers, extra)
 
 
 __all__ = [
     "COUNTED_COLUMNS",
+    "DATE_FORMAT",
     "ERROR_COLUMNS",
     "FLAT_COLUMNS",
     "FORMATS",

@@ -47,6 +47,7 @@ import polars as pl
 from deminimis import gge_input
 from deminimis.errors import InputError
 from deminimis.money import amount_columns, cents_expr
+from deminimis.sources import extra_columns
 from deminimis.sources import table_guards as guards
 
 HEADER_ALIASES: dict[str, str] = {
@@ -522,7 +523,10 @@ def _table(
         for c in OPTIONAL[kind]
         if c not in keep
     ]
-    frame = data.filter(pl.col("_ignored").is_null()).select(*keep, *added, "file", "row")
+    own = extra_columns.names(headers, names, known) if kind == "applications" else {}  # kept for the outputs
+    frame = data.filter(pl.col("_ignored").is_null()).select(
+        *keep, *added, *(pl.col(c).alias(e) for c, e in own.items()), "file", "row"
+    )
     return kind, frame, ignored
 
 
@@ -614,7 +618,7 @@ def _short_year(text: pl.Expr) -> pl.Expr:
         parts.struct.field("field_0"), pl.lit("."), parts.struct.field("field_1"), pl.lit(".")
     )
     today = dt.date.today()
-    yy = parts.struct.field("field_2").cast(pl.Int32)
+    yy = parts.struct.field("field_2").cast(pl.Int32, strict=False)  # "//": null, not an error
 
     def in_century(start: int) -> pl.Expr:
         return pl.concat_str(day_month, (start + yy).cast(pl.Utf8)).str.to_date("%d.%m.%Y", strict=False)

@@ -18,18 +18,23 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from deminimis.case import server_tables as case_tables
 from deminimis.errors import DeminimisError
 from deminimis.ledger import LedgerError, batch_with_ledger
+from deminimis.models import Decision, RowError
+from deminimis.render.casefile import case_note
+from deminimis.render.row_errors import column_nb, message_nb
 from deminimis.render.tables import write_xlsx
 from deminimis.sources.inputs import Upload, read_input
 
-from .forms import Errors, read_prior
+from . import batch_notes
+from .forms import Errors
 from .i18n import Texts, pick_lang
+from .prior_rows import read_prior
 from .render import ledger_allowed, page
 from .store import BatchJob, new_id
 
@@ -135,15 +140,73 @@ def _job(request: Request, key: str) -> BatchJob | None:
     return request.app.state.web_store.get_job(key)
 
 
+def _not_found(request: Request, lang: str) -> HTMLResponse:
+    return page(request, "batch.html", lang, status=404, errors={"_page": [Texts(lang)("batch_not_found")]})
+
+
 @router.get("/batch/{key}", response_class=HTMLResponse)
-def batch_result(request: Request, key: str, lang: str | None = None) -> HTMLResponse:
+def batch_result(request: Request, key: str, lang: str | None = None, side: int = 1) -> HTMLResponse:
+    """The run's progress, or its outcome: counts, the workbook, every application with its
+    route and a link to its case note (:data:`batch_notes.PAGE_SIZE` a page), the row errors."""
     lang = pick_lang(lang)
     job = _job(request, key)
     if job is None:
-        return page(
-            request, "batch.html", lang, status=404, errors={"_page": [Texts(lang)("batch_not_found")]}
-        )
-    return page(request, "batch_result.html", lang, key=key, job=job)
+        return _not_found(request, lang)
+    listed, pages = ([], 1)
+    if job.status == "done" and job.workbook is not None:
+        listed, pages = batch_notes.items(job.workbook, side)
+    errors = [_error_row(e, lang) for e in job.errors]
+    return page(
+        request,
+        "batch_result.html",
+        lang,
+        key=key,
+        job=job,
+        items=listed,
+        side=min(max(side, 1), pages),
+        pages=pages,
+        row_errors=errors,
+    )
+
+
+def _error_row(e: RowError, lang: str) -> dict[str, Any]:
+    """A row error for the page: in bokmål the column's Norwegian name and message."""
+    nb = lang == "nb"
+    return {
+        "file": Path(e.file).name,
+        "row": e.row,
+        "field": column_nb(e.field) if nb else e.field,
+        "message": (e.message_nb or message_nb(e.message)) if nb else e.message,
+    }
+
+
+def _note(request: Request, key: str, n: int) -> Decision | None:
+    job = _job(request, key)
+    if job is None or job.status != "done" or job.workbook is None:
+        return None
+    return batch_notes.decision(job.workbook, n)
+
+
+@router.get("/batch/{key}/note/{n}", response_class=HTMLResponse)
+def batch_note(request: Request, key: str, n: int, lang: str | None = None) -> HTMLResponse:
+    """The officer's case note of the run's ``n``-th application (from 1)."""
+    lang = pick_lang(lang)
+    d = _note(request, key, n)
+    if d is None:
+        return _not_found(request, lang)
+    return page(request, "batch_note.html", lang, key=key, n=n, d=d, note=case_note(d, lang))
+
+
+@router.get("/batch/{key}/note/{n}/note.txt")
+def batch_note_text(request: Request, key: str, n: int, lang: str | None = None) -> Response:
+    lang = pick_lang(lang)
+    d = _note(request, key, n)
+    if d is None:
+        return JSONResponse({"detail": "no such application in this run"}, status_code=404)
+    name = f"saksnotat-{n}-{d.orgnr or 'x'}-{lang}.txt"
+    return PlainTextResponse(
+        case_note(d, lang), headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.get("/batch/{key}/status")

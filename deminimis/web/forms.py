@@ -2,39 +2,33 @@
 
 Why the engine's own rules: the typed application is validated by the same rules as a file row
 or an HTTP body (:func:`deminimis.sources.tables.canonical_applications` over the form's real
-values), and uploads and pasted rows are read by the same input layer
-(:mod:`deminimis.sources.inputs`), in memory. Problems come back per field, in the page's
-language, to be shown next to that field.
+values); uploads and pasted rows are read by the same input layer, in memory
+(:mod:`.prior_rows`). Problems come back per field, in the page's language, to be shown next
+to that field.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import polars as pl
 
 from deminimis import orgnr as orgnr_mod
 from deminimis.api import application_record
-from deminimis.case import Context, awards_table
-from deminimis.employer_tax import canonical_rows
-from deminimis.employer_tax import load as load_employer_tax
-from deminimis.errors import InputError
 from deminimis.gge_input import INSTRUMENTS, NOMINAL_INSTRUMENTS
 from deminimis.ledger.prior import parse_date
 from deminimis.rules import SCHEMES
 from deminimis.sources import tables
-from deminimis.sources.inputs import TableInput, Upload, read_input
+from deminimis.sources.inputs import read_input
 
 from .i18n import Texts
 
 APPLICATION_COLUMNS = (*tables.REQUIRED["applications"], *tables.OPTIONAL["applications"])
 Errors = dict[str, list[str]]
-AWARD_COLUMNS = ("orgnr", "granted_on", "amount", "currency", "basis", "grantor", "reference")
-"""The columns of pasted prior-aid rows without a header line, in this order."""
-EMPLOYER_TAX_COLUMNS = ("orgnr", "year", "advantage_nok", "wage_base_nok", "kommunenummer", "area", "month")
-"""The columns of pasted employer-tax rows without a header line, in this order."""
+LINK_COLUMNS = ("orgnr", "link_type", "valid_from", "valid_to")
+"""The columns of a linked firm's line when it has more than the orgnr (``;`` or tab between)."""
 FIELD_KEYS = {"amount": "err_amount", "nace": "err_nace", "scheme": "err_scheme", "grant_date": "err_date"}
 AID_TEXT = (
     "nominal_amount",
@@ -65,6 +59,7 @@ class CheckForm:
     use_ledger: bool = True
     linked: str = ""
     employer_tax_rows: str = ""
+    events_rows: str = ""
     instrument: str = "grant"
     nominal_amount: str = ""
     term_years: str = ""
@@ -99,6 +94,7 @@ class CheckForm:
             use_ledger=form.get("use_ledger") is not None,
             linked=text("linked"),
             employer_tax_rows=text("employer_tax_rows"),
+            events_rows=text("events_rows"),
             instrument=text("instrument", "grant") or "grant",
             **{name: text(name) for name in AID_TEXT},
             **{name: form.get(name) is not None for name in AID_FLAGS},
@@ -117,8 +113,24 @@ class CheckForm:
         """A loan, guarantee or injection, or instalments: the amount may be left blank."""
         return self.instrument in NOMINAL_INSTRUMENTS or bool(self.payments)
 
+    def linked_rows(self) -> list[dict[str, Any]]:
+        """The linked firms as links records numbered by line: a line with ``;`` or a tab is
+        one firm with its link type and validity (:data:`LINK_COLUMNS`), else one or more
+        organisation numbers."""
+        rows: list[dict[str, Any]] = []
+        for line_no, line in enumerate(self.linked.splitlines(), start=1):
+            if ";" in line or "\t" in line:
+                cells = [c.strip() for c in re.split(r"[;\t]", line)]
+                row = dict(zip(LINK_COLUMNS, cells, strict=False))
+                rows.append({**row, "orgnr": orgnr_mod.compact(row["orgnr"]), "row": line_no})
+            else:
+                rows += [
+                    {"orgnr": orgnr_mod.compact(x), "row": line_no} for x in re.split(r"[\s,]+", line) if x
+                ]
+        return [r for r in rows if r["orgnr"] or len(r) > 2]
+
     def linked_orgnrs(self) -> list[str]:
-        return [orgnr_mod.compact(x) for x in re.split(r"[\s,;]+", self.linked) if x.strip()]
+        return [r["orgnr"] for r in self.linked_rows()]
 
     def application(self) -> dict[str, Any]:
         """The contract's applications row of the form (dates as typed: the engine reads both forms)."""
@@ -163,98 +175,50 @@ def field_errors(form: CheckForm, t: Texts, currencies: list[str]) -> Errors:  #
             _add(errors, name, t("err_aid_field"))
         else:
             _add(errors, name, t(FIELD_KEYS.get(name, "err_engine"), message=message))
-    for i, number in enumerate(form.linked_orgnrs(), start=1):
-        if problem := orgnr_mod.problem(number):
-            _add(errors, "linked", t("err_linked", line=i, message=problem))
+    _link_errors(form, t, errors)
     return errors
 
 
-def link_records(form: CheckForm, key: str) -> list[dict[str, str]] | None:
-    """The linked firms and the applicant as one undertaking (links records), or None."""
-    members = form.linked_orgnrs()
+def _link_errors(form: CheckForm, t: Texts, errors: Errors) -> None:
+    """Each wrong line of the linked firms, in line order: its orgnr, then its link type and
+    dates by the links table's own rules (:func:`deminimis.sources.tables.canonical_links`)."""
+    from deminimis.render.row_errors import message_nb
+
+    rows = form.linked_rows()
+    found: list[tuple[int, str]] = []
+    for r in rows:
+        if problem := orgnr_mod.problem(r["orgnr"]):
+            found.append((r["row"], message_nb(problem) if t.lang == "nb" else problem))
+    bad = {line for line, _ in found}
+    records = link_records(form, "form", rows=[r for r in rows if r["row"] not in bad]) or []
+    if any(r.get(c) for r in records for c in LINK_COLUMNS[1:]):
+        typed = {r["row"]: r for r in rows}
+        _, wrong = tables.canonical_links(read_input(records, "links", label="linked"))
+        for e in wrong.filter(pl.col("field") != "orgnr").iter_rows(named=True):
+            value = typed.get(e["row"], {}).get(e["field"]) or ""
+            found.append(
+                (e["row"], t("err_link_type" if e["field"] == "link_type" else "err_link_date", value=value))
+            )
+    for line, message in sorted(found, key=lambda f: f[0]):
+        _add(errors, "linked", t("err_linked", line=line, message=message))
+
+
+def link_records(
+    form: CheckForm, key: str, rows: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]] | None:
+    """The linked firms and the applicant as one undertaking (links records, each line's
+    link type and validity with it), or None."""
+    members = form.linked_rows() if rows is None else rows
     if not members:
         return None
-    return [{"orgnr": m, "undertaking_id": key} for m in [orgnr_mod.compact(form.orgnr), *members]]
-
-
-def _separator(line: str) -> str:
-    return next((s for s in ("\t", ";") if s in line), ",")
-
-
-def pasted(text: str, label: str, columns: tuple[str, ...]) -> TableInput:
-    """Pasted lines as a table: with their own header line as an upload, else as records in
-    ``columns`` order, numbered by line (the numbers the officer sees)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    sep = _separator(lines[0]) if lines else ";"
-    first = lines[0].split(sep)[0].strip() if lines else ""
-    if not re.fullmatch(r"[\d ]{9,11}", first):
-        return Upload("\n".join(lines).encode(), label)
-    cells = [[c.strip() for c in line.split(sep)] for line in lines]
-    return [
-        {"file": label, "row": i, **dict(zip(columns, row, strict=False))} for i, row in enumerate(cells, 1)
-    ]
-
-
-@dataclass
-class PriorRows:
-    """Prior aid read from one upload or paste: records for the engine, or what is wrong."""
-
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-def _problems(errors: pl.DataFrame, label: str, t: Texts) -> list[str]:
-    """Each broken cell as a line for the officer (in bokmål on the nb page: the column's
-    Norwegian name and the message of :mod:`deminimis.render.row_errors`)."""
-    from deminimis.render.row_errors import column_nb, message_nb
-
-    nb = t.lang == "nb"
-    return [
-        t(
-            "err_file_row",
-            file=label,
-            row=e["row"],
-            field=column_nb(e["field"]) if nb else e["field"],
-            message=message_nb(e["message"]) if nb else e["message"],
-        )
-        for e in errors.sort("row", maintain_order=True).iter_rows(named=True)
-    ]
-
-
-def read_prior(value: TableInput, label: str, t: Texts, *, settings: Any, kind: str = "awards") -> PriorRows:
-    """The rows of an awards (or employer-tax) table named ``label`` to the officer; every broken
-    cell as a message."""
-    ctx = Context.load(settings.rules_dir, settings.rates_file)
-    try:
-        raw = read_input(value, kind, label=label)
-    except InputError as exc:
-        return PriorRows(problems=[t("err_upload", file=label, message=str(exc))])
-    if raw.height > settings.max_rows:
-        return PriorRows(problems=[t("err_too_many", file=label, count=raw.height, limit=settings.max_rows)])
-    if kind == "awards":
-        _, errors = awards_table(raw, ctx)
-    else:
-        _, errors = canonical_rows(raw, load_employer_tax(ctx.rules.directory))
-    if errors.height:
-        return PriorRows(problems=_problems(errors, label, t))
-    return PriorRows(rows=raw.to_dicts())
-
-
-def rows_as_text(rows: list[dict[str, Any]]) -> str:
-    """Rows as semicolon lines under a header (to show them again in the paste box)."""
-    lines = [";".join(AWARD_COLUMNS)]
-    lines += [";".join(str(r.get(c) or "") for c in AWARD_COLUMNS) for r in rows]
-    return "\n".join(lines)
+    applicant = {"orgnr": orgnr_mod.compact(form.orgnr), "undertaking_id": key, "file": "linked", "row": 0}
+    return [applicant, *({**m, "undertaking_id": key, "file": "linked"} for m in members)]
 
 
 __all__ = [
-    "AWARD_COLUMNS",
+    "LINK_COLUMNS",
     "CheckForm",
     "Errors",
-    "PriorRows",
     "field_errors",
     "link_records",
-    "pasted",
-    "read_prior",
-    "rows_as_text",
 ]

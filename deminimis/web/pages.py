@@ -9,7 +9,7 @@ and reloading the page never re-submits. Every problem is a message next to its 
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +24,10 @@ from deminimis.fx import currencies
 from deminimis.ledger import LedgerError, check_with_ledger, reserve
 from deminimis.sources.inputs import Upload
 
-from . import firm
-from .forms import (
-    AWARD_COLUMNS,
-    EMPLOYER_TAX_COLUMNS,
-    CheckForm,
-    Errors,
-    field_errors,
-    link_records,
-    pasted,
-    read_prior,
-    rows_as_text,
-)
+from . import declaration, firm
+from .forms import CheckForm, Errors, field_errors, link_records
 from .i18n import Texts, day, pick_lang
+from .prior_rows import AWARD_COLUMNS, EMPLOYER_TAX_COLUMNS, EVENT_COLUMNS, pasted, read_prior, rows_as_text
 from .render import ledger_allowed, page
 from .store import CheckEntry
 from .views import decision_view
@@ -45,6 +36,8 @@ router = APIRouter(include_in_schema=False)
 UNDERTAKING_KEY = "web-form"
 ET_LABEL = "employer_tax_rows"
 """``file`` of pasted employer-tax rows."""
+EVENTS_LABEL = "events_rows"
+"""``file`` of pasted corporate events."""
 
 
 def _upload_name(upload: UploadFile) -> str:
@@ -53,13 +46,13 @@ def _upload_name(upload: UploadFile) -> str:
 
 def engine_call(form: CheckForm, entry_rows: list[dict[str, Any]], state: Any) -> dict[str, Any]:
     """Keywords for :func:`check_with_ledger` / :func:`reserve` from a valid form: the
-    application, the prior aid read from it, its links and employer-tax rows, and the server's
-    own tables (:func:`deminimis.case.server_tables`)."""
+    application, the prior aid read from it, its links, employer-tax rows and corporate
+    events, and the server's own tables (:func:`deminimis.case.server_tables`)."""
     settings = state.settings
     et = entry_rows_of(form.employer_tax_rows, state)
-    given = case_tables(
-        settings, awards=entry_rows or None, links=link_records(form, UNDERTAKING_KEY), employer_tax=et
-    )
+    events = pasted(form.events_rows, EVENTS_LABEL, EVENT_COLUMNS, "events") if form.events_rows else None
+    links = link_records(form, UNDERTAKING_KEY)
+    given = case_tables(settings, awards=entry_rows or None, links=links, employer_tax=et, events=events)
     return {**form.application(), **given}
 
 
@@ -72,35 +65,73 @@ def entry_rows_of(text: str, state: Any) -> list[dict[str, Any]] | None:
     return prior.rows or None
 
 
-def run_check(form: CheckForm, upload: tuple[bytes, str] | None, state: Any, t: Texts) -> tuple[Errors, Any]:
-    """Validate and decide; (errors by field, None) or ({}, the stored entry's id)."""
+@dataclass
+class CheckRun:
+    """A submitted check: the errors by field or the stored result's id; the form to show again
+    (an upload's rows moved into the paste box) and the note saying so."""
+
+    errors: Errors
+    key: str | None = None
+    form: CheckForm | None = None
+    kept: str = ""
+
+
+def run_check(form: CheckForm, upload: tuple[bytes, str] | None, state: Any, t: Texts) -> CheckRun:
+    """Validate and decide; with errors, the form again with the upload's rows kept."""
     settings = state.settings
     errors = field_errors(form, t, currencies(settings.rates_file))
     rows: list[dict[str, Any]] = []
+    uploaded: list[dict[str, Any]] = []
+    typed: list[dict[str, Any]] = []
     if upload is not None:
         prior = read_prior(Upload(upload[0], upload[1]), upload[1], t, settings=settings)
         errors.update({"declaration": prior.problems} if prior.problems else {})
         rows += prior.rows
+        uploaded = prior.read
     if form.prior_rows:
         label = t("prior_rows")
         prior = read_prior(pasted(form.prior_rows, label, AWARD_COLUMNS), label, t, settings=settings)
         errors.update({"prior_rows": prior.problems} if prior.problems else {})
         rows += prior.rows
+        typed = prior.read
     if form.employer_tax_rows:
         label = t("employer_tax_rows")
         et = pasted(form.employer_tax_rows, label, EMPLOYER_TAX_COLUMNS)
         prior = read_prior(et, label, t, settings=settings, kind="employer_tax")
         errors.update({"employer_tax_rows": prior.problems} if prior.problems else {})
+    if form.events_rows:
+        label = t("events_rows")
+        ev = pasted(form.events_rows, label, EVENT_COLUMNS, "events")
+        prior = read_prior(ev, label, t, settings=settings, kind="events")
+        errors.update({"events_rows": prior.problems} if prior.problems else {})
     if errors:
-        return errors, None
+        return _kept(CheckRun(errors, form=form), uploaded, typed, upload, t)
     ledger = state.ledger if form.use_ledger else None
     try:
         result = check_with_ledger(ledger, **engine_call(form, rows, state))
     except (DeminimisError, LedgerError) as exc:
-        return {"_page": [str(exc)]}, None
-    shown = CheckForm(**{**form.as_dict(), "prior_rows": rows_as_text(rows) if rows else ""})
+        return _kept(CheckRun({"_page": [str(exc)]}, form=form), uploaded, typed, upload, t)
+    shown = CheckForm(**{**form.as_dict(), "prior_rows": rows_as_text(rows, t.lang) if rows else ""})
     entry = CheckEntry(form=shown.as_dict(), rows=rows, decision=result.decisions[0])
-    return {}, state.web_store.add_check(entry)
+    return CheckRun({}, key=state.web_store.add_check(entry))
+
+
+def _kept(
+    run: CheckRun,
+    uploaded: list[dict[str, Any]],
+    typed: list[dict[str, Any]],
+    upload: tuple[bytes, str] | None,
+    t: Texts,
+) -> CheckRun:
+    """The page comes back with errors: the upload's rows go into the paste box (after the rows
+    typed there) so the officer fixes them there; a file input cannot be filled again. Not
+    when the typed text could not be read as rows (it stays as typed)."""
+    form = run.form
+    if not uploaded or upload is None or form is None or (form.prior_rows and not typed):
+        return run
+    text = rows_as_text([*typed, *uploaded], t.lang)
+    shown = replace(form, prior_rows=text)
+    return replace(run, form=shown, kept=t("upload_kept", file=upload[1]))
 
 
 def _check_page(request: Request, lang: str, form: CheckForm, errors: Errors, **extra: Any) -> HTMLResponse:
@@ -117,7 +148,7 @@ def check_form(request: Request, lang: str | None = None) -> HTMLResponse:
 
 @router.post("/check", response_class=HTMLResponse)
 async def submit_check(request: Request) -> Response:
-    raw = await request.form(max_files=2, max_fields=30)
+    raw = await request.form(max_files=2, max_fields=40)
     lang = pick_lang(raw.get("lang") if isinstance(raw.get("lang"), str) else None)
     form = CheckForm.from_form(raw)
     if form.use_ledger and not ledger_allowed(request.app.state, raw):
@@ -126,10 +157,10 @@ async def submit_check(request: Request) -> Response:
     data = None
     if isinstance(upload, UploadFile) and upload.filename:
         data = (await upload.read(), _upload_name(upload))
-    errors, key = await run_in_threadpool(run_check, form, data, request.app.state, Texts(lang))
-    if errors:
-        return _check_page(request, lang, form, errors)
-    return RedirectResponse(f"/result/{key}?lang={lang}#result", status_code=303)
+    run = await run_in_threadpool(run_check, form, data, request.app.state, Texts(lang))
+    if run.errors:
+        return _check_page(request, lang, run.form or form, run.errors, kept=run.kept)
+    return RedirectResponse(f"/result/{run.key}?lang={lang}#result-h", status_code=303)
 
 
 def _entry(request: Request, key: str) -> CheckEntry | None:
@@ -235,6 +266,23 @@ async def reserve_grant(request: Request, key: str) -> Response:
     return RedirectResponse(f"/result/{key}?lang={lang}#reservation", status_code=303)
 
 
+@router.get("/egenerklaering.{kind}")
+def declaration_template(kind: str) -> Response:
+    """The declaration form to send the applicant (:mod:`.declaration`): XLSX or CSV."""
+    if kind not in ("xlsx", "csv"):
+        return JSONResponse({"detail": "no such template"}, status_code=404)
+    body, media = (
+        (declaration.xlsx_bytes(), XLSX)
+        if kind == "xlsx"
+        else (declaration.csv_bytes(), "text/csv; charset=utf-8")
+    )
+    headers = {"Content-Disposition": f'attachment; filename="egenerklaering.{kind}"'}
+    return Response(body, media_type=media, headers=headers)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @router.get("/firm/{orgnr}")
 def firm_facts(
     request: Request, orgnr: str, year: int | None = None, lang: str | None = None
@@ -245,4 +293,4 @@ def firm_facts(
     return JSONResponse({**facts, "html": html})
 
 
-__all__ = ["engine_call", "router", "run_check"]
+__all__ = ["CheckRun", "engine_call", "router", "run_check"]

@@ -10,19 +10,48 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import polars as pl
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from deminimis import __version__
-from deminimis.fx import currencies
+from deminimis.fx import load_rates
 from deminimis.gge_input import INSTRUMENTS
 from deminimis.rules import SCHEMES
 
 from .i18n import Texts
 
+CURRENT_WITHIN_DAYS = 30
+"""A currency is offered in the form's list only when its last ECB fixing is at most this many
+days older than the rate table's latest date. Why: the shipped table also holds currencies the
+ECB no longer fixes (legacy currencies replaced by the euro: SIT, LTL, HRK, BGN …; RUB, whose
+fixing was suspended in 2022); a new grant cannot be given in them, and offering them invites a
+stale rate. 30 days covers holidays and a table a few weeks old, and is far below the gap of
+a discontinued currency (months to years)."""
+
 TEMPLATES = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATES))
+
+
+_CURRENT: dict[int, tuple[pl.DataFrame, list[str]]] = {}
+
+
+def current_currencies(rates_file: Path | str | None) -> list[str]:
+    """EUR and the currencies with a current ECB rate (:data:`CURRENT_WITHIN_DAYS`), sorted;
+    worked out once per rate table (:func:`load_rates` gives the same frame until it changes)."""
+    rates = load_rates(Path(rates_file) if rates_file else None)
+    hit = _CURRENT.get(id(rates))
+    if hit is not None and hit[0] is rates:
+        return list(hit[1])
+    latest = rates.get_column("rate_date").max()
+    last = rates.group_by("currency").agg(pl.col("rate_date").max())
+    recent = last.filter(pl.col("rate_date") >= pl.lit(latest) - pl.duration(days=CURRENT_WITHIN_DAYS))
+    found = ["EUR", *recent.get_column("currency").sort().to_list()]
+    if len(_CURRENT) >= 8:
+        _CURRENT.clear()
+    _CURRENT[id(rates)] = (rates, found)  # holding ``rates`` keeps its id unique
+    return list(found)
 
 
 def _other_lang_url(request: Request, lang: str) -> str:
@@ -42,7 +71,7 @@ def page(request: Request, name: str, lang: str, *, status: int = 200, **context
         "other_lang_url": _other_lang_url(request, lang),
         "has_ledger": state.ledger is not None,
         "key_required": bool(settings.api_key),
-        "currencies": currencies(settings.rates_file),
+        "currencies": current_currencies(settings.rates_file),
         "schemes": SCHEMES,
         "instruments": INSTRUMENTS,
         "register": Path(settings.awards_file).name if settings.awards_file else None,
@@ -64,4 +93,4 @@ def ledger_allowed(state: Any, form: Any) -> bool:
     )
 
 
-__all__ = ["ledger_allowed", "page", "templates"]
+__all__ = ["CURRENT_WITHIN_DAYS", "current_currencies", "ledger_allowed", "page", "templates"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deminimis.models import Decision
+from deminimis.models import CountedAward, Decision
 from deminimis.render.letter import render_letter
 from deminimis.render.row_errors import column_nb, message_nb
 
@@ -76,6 +76,25 @@ def _rates(d: Decision) -> dict[tuple[str, str], str]:
     return {(f.currency, f.date): f.rate for f in d.fx}
 
 
+def _place(where: str, row: object, t: Texts) -> str:
+    """A file and row as the officer reads them (the file's name only: never a server path)."""
+    name = Path(where).name or where
+    return t("source_row", file=name, row=row) if row is not None else name
+
+
+def _source(a: CountedAward, t: Texts) -> str:
+    """Where a counted award was read: each source (``awards.csv:3``, ``register:1000251908``)
+    as file name and row; a register or ledger reference as it is."""
+    if a.sources and len(a.sources) > 1:
+        places = []
+        for s in a.sources:
+            where, _, ref = s.rpartition(":")
+            is_file = bool(where) and ref.isdigit() and (Path(where).suffix or "/" in where or "\\" in where)
+            places.append(_place(where, ref, t) if is_file else s)
+        return " + ".join(dict.fromkeys(places))
+    return _place(a.file, a.row, t) if a.file else a.source
+
+
 def _counted(d: Decision, t: Texts) -> list[dict[str, Any]]:
     rates = _rates(d)
     rows = []
@@ -92,9 +111,7 @@ def _counted(d: Decision, t: Texts) -> list[dict[str, Any]]:
                 "counted": t("yes") if a.counted else t("no"),
                 "is_counted": a.counted,
                 "why": _word(t, "why", a.why),
-                "source": " + ".join(a.sources)
-                if a.sources and len(a.sources) > 1
-                else " ".join(str(x) for x in (a.file or a.source, a.row) if x is not None),
+                "source": _source(a, t),
                 "grantor": a.grantor or "",
             }
         )

@@ -57,5 +57,17 @@
     setTimeout(poll, 300);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { setupLookup(); setupCopy(); setupBatch(); });
+  // After a submit: focus the error summary (a form with errors), else the result's heading,
+  // so a screen reader reads the outcome first and the keyboard starts there.
+  function setupFocus() {
+    var target = document.getElementById("form-errors") || document.getElementById("page-errors");
+    if (!target && ["", "#result", "#result-h"].indexOf(location.hash) >= 0) {
+      target = document.getElementById("result-h") || document.getElementById("note-h") ||
+        document.getElementById("job-h");
+    }
+    if (!target && location.hash === "#reservation") target = document.getElementById("reservation-result");
+    if (target) target.focus();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setupLookup(); setupCopy(); setupBatch(); setupFocus(); });
 })();

@@ -1,0 +1,57 @@
+"""Option values checked where they are typed: a usage error (one line, exit 2), not a decision.
+
+Why stricter than a file: in a declaration file the column settles what «200.000» means and the
+reading is warned in the decision; on the command line a single ambiguous amount (200 or
+200 000?) or a date that does not exist (31.11.2026) is a typing error to fix before anything
+is decided. The rules themselves are the readers' (:mod:`deminimis.money`,
+:mod:`deminimis.sources.tables`), so a value accepted here reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from deminimis.cli_errors import fail
+
+AMOUNT_HELP = (
+    "A single dot before three digits ('200.000') is refused here: it may mean 200 or 200 000 "
+    "(in a file it is read as 200 000, with a warning); '1.000.000' and '200.000,50' are read "
+    "as thousands, with a warning."
+)
+_AMBIGUOUS = re.compile(r"^\D*\d{1,3}\.\d{3}\D*$")
+"""One dot, three digits after it, no decimal comma: 200 with three decimals, or 200 000."""
+
+
+def amount_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An amount by the declaration rules, stricter: a lone dotted ``200.000`` is refused."""
+    import polars as pl
+
+    from deminimis.money import amount_note_expr, amount_problem_expr
+
+    if not value:
+        return value
+    frame = pl.DataFrame({"a": [value]}, schema={"a": pl.Utf8})
+    problem, note = frame.select(amount_problem_expr(pl.col("a")), amount_note_expr(pl.col("a"))).row(0)
+    if problem or (note and _AMBIGUOUS.match(value)):
+        why = problem or "a single dot before three digits is ambiguous here (200 or 200 000?)"
+        fail(2, f"{param.opts[0]} '{value}': {why} (write e.g. 200000, '200 000' or '200 000,50')")
+    return value
+
+
+def date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A date by the declaration rules: a date that does not exist is a usage error."""
+    import polars as pl
+
+    from deminimis.sources.tables import date_problem
+
+    if value is None:
+        return value
+    problem = pl.DataFrame({"d": [value]}).select(date_problem("d")).item()
+    if problem:
+        fail(2, f"{param.opts[0]} '{value}' is not a real date (write e.g. 2026-11-30 or 30.11.2026)")
+    return value
+
+
+__all__ = ["AMOUNT_HELP", "amount_option", "date_option"]
