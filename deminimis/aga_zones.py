@@ -54,6 +54,16 @@ class EmployerSector(_Strict):
     reason_nb: str
 
 
+class MonthlyReading(_Strict):
+    """The convention for a yearly row that meets other aid of its year (a reading: the note)."""
+
+    id: str
+    confidence: Confidence
+    citation: Citation
+    officer_note_nb: str
+    officer_note_en: str
+
+
 class EmployerTaxFile(_Strict):
     description: str
     unit: Literal["NOK"]
@@ -64,6 +74,7 @@ class EmployerTaxFile(_Strict):
     rates: list[RateEntry]
     fribelop: list[FribelopEntry]
     sectors: list[EmployerSector]
+    monthly_reading: MonthlyReading
 
 
 class EmployerTaxData(BaseModel):

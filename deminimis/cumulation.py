@@ -215,7 +215,9 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:  # noqa: P
     )
     first_id = (et_adv["et_id"].max() or 0) + 1 if not et_adv.is_empty() else 0
     register_et = register_et.with_columns(  # register rows are already the advantage of their month
-        et_id=(pl.int_range(pl.len()) + first_id).cast(pl.UInt32), cutoff=pl.lit(employer_tax.NO_AID)
+        et_id=(pl.int_range(pl.len()) + first_id).cast(pl.UInt32),
+        cutoff=pl.lit(employer_tax.NO_AID),
+        spread=pl.lit(False),
     )
     et_adv = pl.concat([et_adv, register_et.select(et_adv.columns)], how="vertical_relaxed")
     et_missing = et_missing.join(register_et.select("orgnr").unique(), on="orgnr", how="anti")
@@ -418,6 +420,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:  # noqa: P
             "zone",
             "in_scheme",
             "assumed",
+            "spread",
             "file",
             "row",
             "orgnr",

@@ -12,8 +12,11 @@ therefore computed once per *cutoff* (:func:`scenarios`): "no other aid yet" and
 other aid of that entity and year was granted; a decision takes the latest cutoff on or
 before its grant date. Monthly rows follow the a-melding: the cumulative advantage after
 month m is ``max(0, cummax_k≤m min(potential_1..k, fribeløp − other aid_1..k))``
-(employer_tax.md T5/T6). Zones, rates and fribeløp are data (``rules/aga_zones.csv``,
-``rules/employer_tax.toml``). Amounts are integer øre; rates are tenths of a percent.
+(employer_tax.md T5/T6); a yearly row that meets other aid of its year is read as twelve equal
+months (the convention ``[monthly_reading]`` of ``rules/employer_tax.toml``), so yearly and
+monthly rows of a year agree for grants in any month. Zones, rates and fribeløp are data
+(``rules/aga_zones.csv``, ``rules/employer_tax.toml``). Amounts are integer øre; rates are
+tenths of a percent.
 
 >>> figures = year_figures(base="10000000", kommunenummer="4611", year=2023)
 >>> figures["zone"], figures["advantage_nok"], figures["aga_nok"]
@@ -28,8 +31,9 @@ from pathlib import Path
 import polars as pl
 
 from deminimis.aga_zones import EmployerTaxData, fribelop_frame, load, rate_frame, tenths, zone_frame
+from deminimis.employer_tax_rows import canonical_rows
 from deminimis.errors import RuleDataError
-from deminimis.money import amount_problem_expr, cents_expr, format_cents
+from deminimis.money import cents_expr, format_cents
 
 
 def _half_up(num: pl.Expr, den: int) -> pl.Expr:
@@ -44,12 +48,65 @@ def scenarios(rows: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:
     """``orgnr, year, cutoff``: the cutoffs under which a row's advantage can differ.
 
     Without ``granted_on`` in ``other`` a single scenario (cutoff null: all other aid counts).
+    A declared advantage is counted as given, so only its entity-years with a wage-base row
+    need more than the "no other aid yet" cutoff.
     """
     keys = rows.select("orgnr", "year").unique()
     if "granted_on" not in other.columns:
         return keys.with_columns(cutoff=pl.lit(None, pl.Date))
-    dated = other.select("orgnr", "year", cutoff="granted_on").unique().join(keys, on=["orgnr", "year"])
+    computed = rows.filter(pl.col("advantage_cents").is_null()).select("orgnr", "year").unique()
+    dated = other.select("orgnr", "year", cutoff="granted_on").unique().join(computed, on=["orgnr", "year"])
     return pl.concat([keys.with_columns(cutoff=pl.lit(NO_AID)), dated]).unique()
+
+
+def _months(f: pl.DataFrame) -> pl.DataFrame:
+    """One row per month the a-melding rule runs over (``month_key``, ``potential_cents``).
+
+    A monthly row is its own month. A yearly wage-base row that meets other de minimis aid of
+    its year is read as twelve equal months (``spread``; the convention in
+    ``rules/employer_tax.toml`` [monthly_reading]): after month k, k/12 of the year's potential
+    advantage (itself in øre), half-up to the øre, so month 12 is the yearly figure. Without
+    other aid the months add up to the yearly figure anyway, so such a row stays one row.
+    """
+    spread = (
+        pl.col("month").is_null()
+        & pl.col("advantage_cents").is_null()
+        & (pl.col("cutoff").is_null() | (pl.col("cutoff") != NO_AID))
+    )
+    f = f.with_columns(
+        spread=spread.fill_null(False),
+        month_key=pl.when(spread)
+        .then(pl.int_ranges(1, 13))
+        .otherwise(pl.concat_list(pl.col("month").fill_null(12))),
+    ).explode("month_key")
+    cum = _half_up(pl.col("potential_cents") * pl.col("month_key"), 12)
+    before = _half_up(pl.col("potential_cents") * (pl.col("month_key") - 1), 12)
+    return f.with_columns(
+        potential_cents=pl.when(pl.col("spread")).then(cum - before).otherwise("potential_cents")
+    )
+
+
+def _other_to_month(f: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:
+    """``other_cum_cents``: other de minimis aid of the entity-year up to each month and cutoff.
+
+    Undated other aid (no ``month``) counts from January: the yearly formula's reading.
+    """
+    o = other.with_columns(month=pl.col("month").fill_null(1))
+    if "granted_on" not in o.columns:
+        o = o.with_columns(granted_on=pl.lit(None, pl.Date))
+    months = f.select("orgnr", "year", "month_key", "cutoff").unique()
+    cum = (
+        months.join(o, on=["orgnr", "year"], how="inner")
+        .filter(
+            (pl.col("month") <= pl.col("month_key"))
+            & (pl.col("cutoff").is_null() | (pl.col("granted_on") <= pl.col("cutoff")))
+        )
+        .group_by("orgnr", "year", "month_key", "cutoff")
+        .agg(pl.col("other_cents").sum().alias("other_cum_cents"))
+    )
+    return f.join(
+        cum, on=["orgnr", "year", "month_key", "cutoff"], how="left", nulls_equal=True
+    ).with_columns(other_cum_cents=pl.col("other_cum_cents").fill_null(0))
 
 
 def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -> pl.DataFrame:
@@ -58,7 +115,7 @@ def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -
     ``rows``: orgnr, year, month (null = yearly), advantage_cents (declared) or base_cents +
     zone, sector. ``other``: orgnr, year, month, other_cents (other de minimis aid in NOK) and
     optionally granted_on: then each row comes once per cutoff (:func:`scenarios`), counting
-    only other aid granted on or before it.
+    only other aid granted on or before it. ``spread`` marks a yearly row read as twelve months.
     """
     full = tenths(data.file.full_rate_percent)
     sectors = pl.DataFrame(
@@ -83,41 +140,18 @@ def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -
         .then(full - pl.col("local_tenths"))
         .otherwise(0)
     )
-    f = f.with_columns(
-        potential_cents=_half_up(pl.col("base_cents") * pl.col("gap_tenths"), 1000),
-        month_key=pl.col("month").fill_null(0),
-    )
-    # Other de minimis aid, cumulative within the year up to the row's month (yearly rows: the whole year).
-    o = other.with_columns(month=pl.col("month").fill_null(12))
-    if "granted_on" not in o.columns:
-        o = o.with_columns(granted_on=pl.lit(None, pl.Date))
-    months = f.select("orgnr", "year", "month_key", "cutoff").unique()
-    cum = (
-        months.join(o, on=["orgnr", "year"], how="left")
-        .filter(
-            pl.col("month").is_null()
-            | (
-                (pl.col("month") <= pl.when(pl.col("month_key") == 0).then(12).otherwise(pl.col("month_key")))
-                & (pl.col("cutoff").is_null() | (pl.col("granted_on") <= pl.col("cutoff")))
-            )
-        )
-        .group_by("orgnr", "year", "month_key", "cutoff")
-        .agg(pl.col("other_cents").sum().alias("other_cum_cents"))
-    )
-    f = (
-        f.join(cum, on=["orgnr", "year", "month_key", "cutoff"], how="left", nulls_equal=True)
-        .with_columns(other_cum_cents=pl.col("other_cum_cents").fill_null(0))
-        .sort("orgnr", "year", "cutoff", "month_key", "_r")
-    )
+    f = f.with_columns(potential_cents=_half_up(pl.col("base_cents") * pl.col("gap_tenths"), 1000))
+    m = _other_to_month(_months(f), other).sort("orgnr", "year", "cutoff", "month_key", "_r")
     per = ("orgnr", "year", "cutoff")
     room = pl.max_horizontal(pl.col("fribelop_cents") - pl.col("other_cum_cents"), pl.lit(0))
-    # three flat window steps (a nested cum_sum().over() inside cum_max().over() is ~6x slower)
-    f = f.with_columns(_pot_cum=pl.col("potential_cents").cum_sum().over(per))
-    f = f.with_columns(_bound=pl.min_horizontal(pl.col("_pot_cum"), room))
-    f = f.with_columns(_cum=pl.max_horizontal(pl.col("_bound").cum_max().over(per), pl.lit(0)))
-    f = f.with_columns(computed=pl.col("_cum") - pl.col("_cum").shift(1, fill_value=0).over(per)).drop(
-        "_pot_cum", "_bound"
-    )
+    # the a-melding: cumulative advantage after month k = max(0, cummax min(potential so far, room))
+    # (three flat window steps; a nested cum_sum().over() inside cum_max().over() is ~6x slower)
+    m = m.with_columns(_pot_cum=pl.col("potential_cents").cum_sum().over(per))
+    m = m.with_columns(_bound=pl.min_horizontal(pl.col("_pot_cum"), room))
+    m = m.with_columns(_cum=pl.max_horizontal(pl.col("_bound").cum_max().over(per), pl.lit(0)))
+    m = m.with_columns(computed=pl.col("_cum") - pl.col("_cum").shift(1, fill_value=0).over(per))
+    got = m.group_by("_r", "cutoff").agg(pl.col("computed").sum(), pl.col("spread").first())
+    f = f.join(got, on=["_r", "cutoff"], how="left", nulls_equal=True)
     f = f.with_columns(
         advantage_cents=pl.coalesce(
             "advantage_cents", pl.when(pl.col("in_scheme")).then("computed").otherwise(0)
@@ -132,86 +166,9 @@ def advantages(rows: pl.DataFrame, other: pl.DataFrame, data: EmployerTaxData) -
                 // (2 * pl.col("gap_tenths"))
             ).cast(pl.Int64)
         ),
+        spread=pl.col("spread") & pl.col("in_scheme"),
     )
-    return f.sort("_r", "cutoff").drop("_r", "_cum", "computed", "scheme_zones", "month_key")
-
-
-def canonical_rows(raw: pl.DataFrame, data: EmployerTaxData) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Typed employer-tax rows (with zone) and their errors (file, row, field, message)."""
-    from deminimis.sources.tables import errors_of, orgnr_problems
-
-    sector = pl.col("sector").fill_null("").str.strip_chars().str.to_lowercase().replace("", "general")
-    known = [s.id for s in data.file.sectors]
-    year = pl.col("year").str.strip_chars().cast(pl.Int64, strict=False)
-    month = pl.col("month").str.strip_chars().cast(pl.Int64, strict=False)
-    has_adv = pl.col("advantage_nok").fill_null("") != ""
-    has_base = pl.col("wage_base_nok").fill_null("") != ""
-    f = orgnr_problems(raw).with_columns(
-        year=year,
-        month_i=month,
-        sector_id=sector,
-        kommunenummer=pl.col("kommunenummer").str.strip_chars().str.zfill(4),
-    )
-    f = zone_frame(f, data).with_columns(
-        p_year=pl.when(pl.col("year").is_null())
-        .then(pl.format("year '{}' is not a year", pl.col("year")))
-        .when(pl.col("zone_problem").str.starts_with("year"))
-        .then("zone_problem"),
-        p_month=pl.when(pl.col("month").fill_null("") != "").then(
-            pl.when(~pl.col("month_i").is_between(1, 12)).then(pl.format("month '{}' must be 1-12", "month"))
-        ),
-        p_source=pl.when(has_adv & has_base)
-        .then(pl.lit("give either advantage_nok or wage_base_nok, not both"))
-        .when(~has_adv & ~has_base)
-        .then(pl.lit("give advantage_nok or wage_base_nok")),
-        p_adv=pl.when(has_adv).then(amount_problem_expr(pl.col("advantage_nok"))),
-        p_base=pl.when(has_base).then(amount_problem_expr(pl.col("wage_base_nok"))),
-        p_knr=pl.when(
-            has_base
-            & pl.col("year").is_not_null()
-            & ~pl.col("zone_problem").str.starts_with("year").fill_null(False)
-        ).then("zone_problem"),
-        p_sector=pl.when(~pl.col("sector_id").is_in(known)).then(
-            pl.format(f"unknown sector '{{}}' (use one of {', '.join(known)})", pl.col("sector"))
-        ),
-    )
-    f = f.with_columns(
-        p_dup=pl.when(
-            pl.struct("_orgnr", "year", "month_i").is_duplicated()
-            & (pl.int_range(pl.len()).over("_orgnr", "year", "month_i") > 0)
-        ).then(pl.lit("the same orgnr, year and month appear on an earlier row"))
-    )
-    problems = {
-        "orgnr": "_orgnr_problem",
-        "year": "p_year",
-        "month": "p_month",
-        "advantage_nok": "p_adv",
-        "wage_base_nok": "p_base",
-        "kommunenummer": "p_knr",
-        "sector": "p_sector",
-        "advantage_nok/wage_base_nok": "p_source",
-        "row": "p_dup",
-    }
-    errors = errors_of(f, problems).join(
-        f.filter(pl.col("_orgnr_problem").is_null()).select("file", "row", pl.col("_orgnr").alias("orgnr")),
-        on=["file", "row"],
-        how="left",
-    )
-    bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
-    typed = f.filter(~bad).select(
-        "file",
-        "row",
-        pl.col("_orgnr").alias("orgnr"),
-        "year",
-        pl.col("month_i").alias("month"),
-        cents_expr(pl.col("advantage_nok")).alias("advantage_cents"),
-        cents_expr(pl.col("wage_base_nok")).alias("base_cents"),
-        pl.when(has_base).then("kommunenummer").alias("kommunenummer"),
-        "area",
-        pl.when(has_base).then("zone").alias("zone"),
-        pl.col("sector_id").alias("sector"),
-    )
-    return typed, errors
+    return f.sort("_r", "cutoff").drop("_r", "computed", "scheme_zones")
 
 
 def year_figures(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from deminimis import employer_tax, fx
+from deminimis.events import copies_in_force
 from deminimis.money import to_eur_cents_expr
 
 DE_MINIMIS_PREFIX = "de_minimis"
@@ -98,6 +99,7 @@ def assumed_rows(missing: pl.DataFrame, data: employer_tax.EmployerTaxData) -> p
         zone=pl.lit("Ia"),
         sector=pl.lit("general"),
         in_scheme=pl.lit(True),
+        spread=pl.lit(False),
         assumed=pl.lit(True),
     )
 
@@ -106,7 +108,9 @@ def window_pairs(
     apps: pl.DataFrame, rows: pl.DataFrame, member: pl.DataFrame, rates: pl.DataFrame
 ) -> pl.DataFrame:
     """Application x employer-tax row of its undertaking whose year overlaps the window, in EUR,
-    each row at the latest cutoff on or before the grant date."""
+    each row at the latest cutoff on or before the grant date. Copies passed on by events that
+    are not in force are dropped first: a year's rows are converted as one sum, so a dropped
+    copy must not take part in its rounding."""
     start, end = employer_tax.period_bounds(pl.col("year"), pl.col("month"))
     r = rows.with_columns(period_start=start, period_end=end, year_end=pl.date(pl.col("year"), 12, 31))
     p = (
@@ -120,6 +124,8 @@ def window_pairs(
         )
         .filter(pl.col("cutoff") == pl.col("cutoff").max().over("idx", "et_id"))
     )
+    if "is_copy" in p.columns:  # copies an event passes on: only those in force, before the EUR sums
+        p = copies_in_force(p, member)
     conv = (
         pl.when(pl.col("year") == pl.col("grant_date").dt.year())
         .then(pl.col("grant_date"))
@@ -156,7 +162,7 @@ def employer_tax_rows(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Advantage rows (declared, computed, or assumed) and the zone Ia firms without rows."""
     cols = ["et_id", "cutoff", "file", "row", "orgnr", "year", "month", "advantage_cents", "zone"]
-    cols += ["sector", "in_scheme"]
+    cols += ["sector", "in_scheme", "spread"]
     if rows is None or rows.is_empty():
         adv = pl.DataFrame(
             schema={
@@ -171,6 +177,7 @@ def employer_tax_rows(
                 "zone": pl.Utf8,
                 "sector": pl.Utf8,
                 "in_scheme": pl.Boolean,
+                "spread": pl.Boolean,
             }
         )
     else:
@@ -213,6 +220,7 @@ def as_counted(et_pairs: pl.DataFrame) -> pl.DataFrame:
         zone="zone",
         in_scheme="in_scheme",
         assumed="assumed",
+        spread="spread",  # a yearly row read as twelve months (rules/employer_tax.toml [monthly_reading])
     )
 
 

@@ -11,8 +11,9 @@ here.
 
 Scope: applications, awards (with ``country``), links (with ``link_type`` and validity: a
 union-find per grant date, :mod:`tests.reference_groups`), corporate events (a predecessor's
-awards passed on day by day), firms (NACE, status), employer-tax rows with a declared
-``advantage_nok`` (not the wage-base computation), yearly rows only; the form of the aid
+awards passed on day by day), firms (NACE, status), employer-tax rows (declared advantages, and
+wage bases by zone, yearly or monthly, with the fribeløp reduced by other aid month by month:
+:mod:`tests.reference_employer_tax`); the form of the aid
 (loans, guarantees, injections, instalments, fixed sums, intermediaries, exclusions) in
 :mod:`tests.reference_gge`.
 """
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
+from tests import reference_employer_tax as et
 from tests import reference_gge as gge
 from tests import reference_groups as groups
 
@@ -267,24 +269,39 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
         awards.setdefault(o, []).append(Award(o, day, cents, cur, basis, country))
     broken |= corporate.broken
 
-    et_rows: dict[str, list[tuple[int, int]]] = {}  # orgnr -> (year, advantage cents)
-    seen_years: set[tuple[str, str]] = set()
+    # employer tax: the entity-years and, for samordning, each entity's other de minimis aid in NOK
+    et_years: dict[tuple[str, int], et.EntityYear] = {}
     if "employer_tax" in paths:
-        for row in read_rows(paths["employer_tax"]):
-            o = compact_orgnr(row["orgnr"])
-            if not orgnr_ok(o):
-                continue
-            year = int(row["year"]) if re.fullmatch(r"\d+", row["year"]) else None
-            adv = parse_cents(row["advantage_nok"]) if row["advantage_nok"] else None
-            duplicate = (o, row["year"]) in seen_years
-            seen_years.add((o, row["year"]))
-            if year is None or not 2019 <= year <= 2026 or adv is None or row["wage_base_nok"] or duplicate:
-                broken.add(o)
-                continue
-            et_rows.setdefault(o, []).append((year, adv))
+        et_years, et_broken = et.read(
+            paths["employer_tax"], et.load_tables(), compact_orgnr, orgnr_ok, parse_cents
+        )
+        broken |= et_broken
+    other_nok: dict[tuple[str, int], list[tuple[dt.date, int]]] = {}
+    et_by_orgnr: dict[str, list[tuple[int, et.EntityYear]]] = {}
+    for o, year in sorted(et_years):
+        et_by_orgnr.setdefault(o, []).append((year, et_years[(o, year)]))
+        other_nok[(o, year)] = [
+            (a.day, et.other_aid_nok(a, rates))
+            for a in awards.get(o, [])
+            if a.day.year == year and a.basis.startswith("de_minimis") and a.country == "NO"
+        ]
+    et_preds = {e.pred for e in corporate.events}
+    et_memo: dict[tuple[str, int, int], list[tuple[int | None, int]]] = {}
 
-    et_years = {o: [EtYear(o, dt.date(y, 1, 1), adv, y) for y, adv in rows] for o, rows in et_rows.items()}
-    et_held_cache: dict[tuple, dict] = {}
+    def et_held_years(orgnrs: set[str], grant: dt.date) -> dict[str, list[EtYear]]:
+        """Each entity's employer-tax rows as enjoyed by ``grant`` (other aid dated after it does
+        not count), held like awards from the start of their period for the events."""
+        out: dict[str, list[EtYear]] = {}
+        for o in orgnrs:
+            for y, ey in et_by_orgnr.get(o, []):
+                other = other_nok[(o, y)]
+                k = (o, y, sum(day <= grant for day, _ in other))  # the same other aid, the same figures
+                if k not in et_memo:
+                    et_memo[k] = et.row_advantages(ey, other, grant)
+                out.setdefault(o, []).extend(
+                    EtYear(o, dt.date(y, month or 1, 1), cents, y) for month, cents in et_memo[k]
+                )
+        return out
 
     sectors = rules.sectors.sectors
     covid = rules.covid
@@ -380,15 +397,24 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
         ]
         eur_of = {id(a): rates.to_eur_cents(a.cents, a.currency, a.day) for a in prior_awards}
 
-        # employer tax: a yearly figure counts in full if its year overlaps the window; a
-        # predecessor's advantage passes on with its events like an award (from 1 January)
+        # employer tax: a year's figure counts in full if its year overlaps the window; a
+        # predecessor's rows pass on with its events like awards (from the start of their period);
+        # one holder's rows of one year are converted to EUR as one sum
         et_nok = et_eur = 0
-        if window_from is not None:
-            if key not in et_held_cache:
-                et_held_cache[key] = groups.holdings(corporate.events, et_years, grant)
-            et_counted = groups.counted_items(et_held_cache[key], et_years, members)
-            for held in et_counted:
-                year, adv = held.award.year, held.cents
+        et_sums: dict[tuple[str, int], int] = {}  # (member holding it, year) -> NOK cents
+        if window_from is not None:  # (each year's advantage as enjoyed by the grant date)
+            et_now = et_held_years(et_preds | set(members), grant)
+            held = groups.holdings(corporate.events, et_now, grant)
+            for m in members:
+                own = [(a.year, a.cents) for a in et_now.get(m, [])]
+                copies = [
+                    (h.award.year, h.cents)
+                    for h in held.get(m, [])
+                    if h.path and not set(h.path) & set(members)
+                ]
+                for year, cents in own + copies:
+                    et_sums[(m, year)] = et_sums.get((m, year), 0) + cents
+            for (_, year), adv in et_sums.items():
                 if dt.date(year, 12, 31) >= window_from and dt.date(year, 1, 1) <= grant:
                     fx_day = grant if year == grant.year else dt.date(year, 12, 31)
                     et_nok += adv
@@ -438,7 +464,7 @@ def decide(paths: dict[str, Path], rules, rate_table) -> list[dict]:
                 if a.basis in limit.counts and window_from <= a.day <= grant
             ]
             if "employer_tax" in limit.counts:  # yearly figures, counted if the year overlaps the window
-                year_ends = [(dt.date(h.award.year, 12, 31), h.cents) for h in et_counted]
+                year_ends = [(dt.date(y, 12, 31), adv) for (_, y), adv in et_sums.items()]
                 items += [
                     (order, last, rates.to_eur_cents(adv, "NOK", min(grant, last)))
                     for last, adv in year_ends

@@ -221,5 +221,5 @@ def test_check_with_employer_tax_file_counts_the_advantage() -> None:
     )
     assert code == 0
     d = json.loads(out)
-    assert d["employer_tax_advantage_nok"] == "350000.00"
+    assert d["employer_tax_advantage_nok"] == "495833.33"  # 2020: Jan-Oct enjoyed before the 03.11.2020 aid
     assert [a["period"] for a in d["counted"] if a["source"] == "employer_tax"] == ["2019", "2020", "2021"]

@@ -157,10 +157,16 @@ def test_decision_counts_three_years_of_advantage_plus_prior_aid() -> None:
         employer_tax=FIXTURES / "employer_tax.csv",
     )
     # 2019: 4.0 M x 3.5 % = 140,000 (350,000 NOK other de minimis aid leaves 150,000 of the fribeløp);
-    # 2020: EUR 80,000 of other de minimis aid (> NOK 500,000) uses the whole fribeløp: 0.
+    # 2020: 5.0 M x 3.5 % = 175,000, read as twelve equal months (the monthly reading): Jan-Oct
+    # 10/12 x 175,000 = 145,833.33 is enjoyed before EUR 80,000 of other de minimis aid
+    # (> NOK 500,000) on 03.11.2020 uses up the rest of the fribeløp; it cannot undo Jan-Oct.
     et = {a.period: a for a in d.counted if a.source == "employer_tax"}
-    assert {p: a.amount for p, a in et.items()} == {"2019": "140000.00", "2020": "0.00", "2021": "210000.00"}
-    assert d.employer_tax_advantage_nok == "350000.00"
+    assert {p: a.amount for p, a in et.items()} == {
+        "2019": "140000.00",
+        "2020": "145833.33",
+        "2021": "210000.00",
+    }
+    assert d.employer_tax_advantage_nok == "495833.33"
     eur = sum(int(a.eur.replace(".", "")) for a in et.values())
     assert d.employer_tax_advantage_eur == f"{eur // 100}.{eur % 100:02d}"
     assert et["2021"].eur == "20861.27"  # 210,000 / 10.0665 (grant-date rate for the grant year)
@@ -187,7 +193,10 @@ def test_samordning_reduces_the_year_by_other_de_minimis_aid(tmp_path: Path) -> 
         employer_tax=et,
     )
     (row,) = [a for a in d.counted if a.source == "employer_tax"]
-    assert row.amount == "150000.00"  # min(490,000, 500,000 - 350,000 other aid in 2019)
+    # 14.0 M x 3.5 % = 490,000 read as twelve equal months: Jan-May 5/12 = 204,166.67 is enjoyed
+    # before NOK 350,000 of other aid on 12.06.2019 leaves 150,000 of the fribeløp; from June
+    # nothing more (204,166.67 > 150,000), and what was enjoyed stays.
+    assert row.amount == "204166.67"
 
 
 def test_bad_employer_tax_rows_are_errors_and_the_rest_is_decided(tmp_path: Path) -> None:

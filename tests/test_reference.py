@@ -224,3 +224,115 @@ def test_engine_agrees_with_reference_on_loans_guarantees_injections_and_instalm
     assert {"loan_safe_harbour", "guarantee_safe_harbour", "officer_gge", "capital_injection"} <= set(methods)
     assert {"instalments_discounted", "scheme_fixed_sum", None} <= set(methods), methods
     assert sum(d.signing_date is not None for d in result.decisions) >= 5
+
+
+def _rewrite(path: Path, rows: list[dict]) -> None:
+    import csv
+
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _with_samordning(paths: dict[str, Path], seed: int) -> None:
+    """Rewrite the generated wage-base employer-tax rows so that about 40 % of the firms give
+    twelve (uneven) monthly rows instead of a yearly one, add other de minimis aid inside most of
+    their years (mostly late in the year, in NOK and EUR) and applications granted before, on and
+    after that aid and in the following years: yearly rows meet other aid later in their year."""
+    import csv
+    import random
+
+    rnd = random.Random(seed)
+    read = lambda kind: list(csv.DictReader(paths[kind].open(encoding="utf-8", newline="")))  # noqa: E731
+    et_rows, awards, apps = read("employer_tax"), read("awards"), read("applications")
+    monthly = {r["orgnr"] for r in et_rows if r["wage_base_nok"] and rnd.random() < 0.4}
+    out, years = [], []
+    for row in et_rows:
+        base = row["wage_base_nok"]
+        if not base or not base.isdigit():
+            out.append(row)
+            continue
+        years.append((row["orgnr"], int(row["year"])))
+        if row["orgnr"] not in monthly:
+            out.append(row)
+            continue
+        weights = [rnd.uniform(0.5, 1.5) for _ in range(12)]
+        cents = [int(int(base) * 100 * w / sum(weights)) for w in weights]
+        cents[11] += int(base) * 100 - sum(cents)
+        out += [{**row, "month": str(m + 1), "wage_base_nok": ref.money(c)} for m, c in enumerate(cents)]
+    for n, (orgnr, year) in enumerate(years):
+        if rnd.random() < 0.3:
+            continue
+        day = dt.date(year, rnd.choice([2, 5, 8, 9, 10, 11, 11, 12, 12]), rnd.randrange(1, 29))
+        eur = rnd.random() < 0.3
+        amount = str(rnd.randrange(5, 60) * 1000 if eur else rnd.randrange(2, 70) * 10_000)
+        basis = rnd.choice(["de_minimis", "bagatellmessig støtte", "Bagatellstøtte"])
+        awards.append(
+            {
+                "orgnr": orgnr,
+                "granted_on": day.isoformat(),
+                "amount": amount,
+                "currency": "EUR" if eur else "NOK",
+            }
+            | {"basis": basis, "grantor": "Kommunen", "reference": f"SAM-{n}"}
+        )
+        after = day + dt.timedelta(days=rnd.choice([0, 1, 20]))
+        for k, grant in enumerate(
+            [day - dt.timedelta(days=15), after, after.replace(year=year + rnd.choice([1, 2]))]
+        ):
+            if grant.year > 2026 or (grant.month, grant.day) == (2, 29):
+                continue
+            apps.append(
+                {
+                    "application_id": f"SAM{n:05d}-{k}",
+                    "orgnr": orgnr,
+                    "amount": str(rnd.randrange(1, 150) * 1000),
+                }
+                | {
+                    "currency": rnd.choice(["EUR", "NOK"]),
+                    "grant_date": grant.isoformat(),
+                    "scheme": "ad_hoc",
+                }
+            )
+    _rewrite(paths["employer_tax"], out)
+    _rewrite(paths["awards"], awards)
+    _rewrite(paths["applications"], apps)
+
+
+@pytest.mark.parametrize("seed", [15, 2022])
+def test_engine_agrees_with_reference_on_employer_tax_from_wage_bases_and_other_aid(
+    tmp_path: Path, seed: int
+) -> None:
+    """Wage bases by zone, yearly and monthly rows, and other de minimis aid of the same year
+    before and after the grant date: the reference reads a yearly row as twelve equal months
+    (rules/employer_tax.toml [monthly_reading]) on its own and agrees on every figure."""
+    paths = _generator().generate(
+        tmp_path, applications=300, awards=2_000, employer_tax=800, seed=seed, extras=True
+    )
+    _with_samordning(paths, seed)
+    result = check_batch(
+        paths["applications"],
+        awards=paths["awards"],
+        links=paths["links"],
+        firms=paths["firms"],
+        employer_tax=paths["employer_tax"],
+        events=paths["events"],
+        independent=True,
+    )
+    expected = ref.decide(paths, load_rules(), load_rates())
+    mismatches = []
+    for d, e in zip(result.decisions, expected, strict=True):
+        got = _engine_view(d)
+        for key, want in e.items():
+            if key != "application_id" and got[key] != want:
+                mismatches.append(f"{d.application_id} {key}: engine {got[key]!r}, reference {want!r}")
+    assert not mismatches, f"{len(mismatches)} differences:\n" + "\n".join(mismatches[:30])
+    decided = [d for d in result.decisions if d.route != "error"]
+    read = [d for d in decided if any(n.code == "employer_tax_monthly_reading" for n in d.officer_notes)]
+    assert len(read) >= 20, len(read)  # yearly rows met other aid of their year
+    months = [a for d in decided for a in d.counted if a.source == "employer_tax" and "-" in (a.period or "")]
+    assert (
+        len(months) >= 100 and sum(d.employer_tax_advantage_nok not in (None, "0.00") for d in decided) >= 50
+    )

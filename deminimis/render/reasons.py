@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from deminimis.aga_zones import load as load_employer_tax
 from deminimis.render.findings import (
     NOTE,
     REASON,
@@ -210,6 +211,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             EMPLOYER_TAX,
             periods=C("et_not_aid"),
         ),
+        _monthly_reading(c, et & C("counted") & C("spread").fill_null(False), rules),
     ]
     new = dict(
         amount=money("amount_cents"),
@@ -327,6 +329,23 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         ),
     ]
     return out + notes(d)
+
+
+def _monthly_reading(c: pl.LazyFrame, when: pl.Expr, rules: Rules) -> Finding:
+    """Officer's note: a yearly employer-tax row met other aid of its year and was read as twelve
+    equal months (a convention of the rules data, not a rule text)."""
+    reading = load_employer_tax(rules.directory).file.monthly_reading
+    return finding(
+        c,
+        when,
+        NOTE,
+        12,
+        "employer_tax_monthly_reading",
+        cite(reading.citation),
+        sub_=C("k"),
+        period=C("period"),
+        note=lambda lang: pl.lit(getattr(reading, f"officer_note_{lang}")),
+    )
 
 
 def notes(d: pl.LazyFrame) -> list[Finding]:
