@@ -185,6 +185,7 @@ def _first_decision(one: Callable[P, BatchResult]) -> Callable[P, Decision]:
 
 check = _first_decision(check_one)
 
+
 def check_batch(
     applications: TableInput,
     *,
