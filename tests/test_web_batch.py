@@ -132,3 +132,24 @@ def test_a_batch_upload_with_an_events_file_counts_the_predecessors_aid(client) 
     counts = dict(re.findall(r'data-route="(\w+)">(\d+)<', html))
     assert counts == {"gber": "1"}  # 250,000 of the acquired firm + 100,000 > 300,000
     assert 'name="events"' in client.get("/batch").text
+
+
+def test_the_web_batch_workbook_carries_the_officers_own_columns_in_their_place(client) -> None:
+    """The same own columns as `deminimis batch --headers nb` (one case, every front door)."""
+    csv = (
+        "Saksbehandler,application_id,orgnr,amount,currency,grant_date,Kommentar\n"
+        "Kari,S1,974760673,150000,EUR,2021-05-17,=Ring søker\n"
+        "Ola,S2,974760673,1000,EUR,2021-06-01,ok\n"
+    )
+    files = {"applications": ("liste.csv", csv.encode(), "text/csv")}
+    response = client.post("/batch", files=files, data={"lang": "nb"}, follow_redirects=False)
+    html = wait_done(client, response.headers["location"])
+    link = re.search(r'href="(/batch/[\w-]+/decisions.xlsx)"', html).group(1)
+    book = openpyxl.load_workbook(io.BytesIO(client.get(link).content))
+    sheet = book[book.sheetnames[0]]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["Saksbehandler", "søknadsnummer", "organisasjonsnummer"]
+    assert header.index("Kommentar") == header.index("tildelingsdato") + 1  # after grant_date's column
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert [(r["Saksbehandler"], r["Kommentar"]) for r in rows] == [("Kari", "=Ring søker"), ("Ola", "ok")]
+    assert sheet.cell(2, header.index("Kommentar") + 1).data_type == "s"  # text, not a formula

@@ -29,6 +29,7 @@ from deminimis.models import Decision, RowError
 from deminimis.render.casefile import case_note
 from deminimis.render.row_errors import column_nb, message_nb
 from deminimis.render.tables import write_xlsx
+from deminimis.sources import extra_columns
 from deminimis.sources.inputs import Upload, read_input
 
 from . import batch_notes
@@ -91,7 +92,7 @@ def run_job(job: BatchJob, given: dict[str, Any], state: Any, use_ledger: bool, 
         decisions = result.decisions
         workbook = io.BytesIO()
         headers = "nb" if lang == "nb" else "en"
-        write_xlsx(decisions, workbook, result.input_errors, headers)
+        write_xlsx(decisions, workbook, result.input_errors, headers, extra_columns.of(apps))
         job.workbook = workbook.getvalue()
         job.counts = dict(Counter(d.route for d in decisions))
         job.errors = [e for d in decisions for e in d.errors] + result.input_errors
