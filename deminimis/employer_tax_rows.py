@@ -95,8 +95,21 @@ def canonical_rows(raw: pl.DataFrame, data: EmployerTaxData) -> tuple[pl.DataFra
             p_dup=pl.when(
                 pl.struct("_orgnr", "year", "month_i").is_duplicated()
                 & (pl.int_range(pl.len()).over("_orgnr", "year", "month_i") > 0)
-            ).then(pl.lit("the same orgnr, year and month appear on an earlier row"))
+            ).then(pl.lit("the same orgnr, year and month appear on an earlier row")),
+            # one year given twice, once whole and once by month, would be counted twice
+            p_mixed=pl.when(
+                pl.col("month_i").is_null()
+                & pl.col("month_i").is_not_null().any().over("_orgnr", "year")
+                & pl.col("year").is_not_null()
+            ).then(
+                pl.format(
+                    "year {} is also given as monthly rows for this orgnr; give the year as one "
+                    "yearly row or as monthly rows, not both",
+                    pl.col("year"),
+                )
+            ),
         )
+        .with_columns(p_month=pl.coalesce("p_month", "p_mixed"))
         .collect()
     )
     problems = {

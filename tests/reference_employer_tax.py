@@ -144,6 +144,9 @@ def read(
             ey.yearly.append(potential)
         else:
             ey.monthly[month] = ey.monthly.get(month, 0) + potential
+    for o, year, month in seen:  # a year given both whole and by month cannot be used
+        if month is None and any(k[:2] == (o, year) and k[2] is not None for k in seen):
+            broken.add(o)
     return years, broken
 
 

@@ -270,3 +270,22 @@ def test_zone_ii_general_industry_counts_nothing_and_says_why(tmp_path: Path) ->
     d = check(orgnr="912345688", amount="1000", currency="EUR", grant_date="2021-06-01", employer_tax=et)
     assert d.employer_tax_advantage_nok == "0.00"
     assert "employer_tax_not_aid" in [r.code for r in d.reasons]
+
+
+def test_a_year_given_both_as_a_yearly_row_and_as_monthly_rows_is_a_row_error_not_counted_twice() -> None:
+    """Counting both would count the year twice; the officer is asked to give it once."""
+    from deminimis import check
+
+    base = {"orgnr": "912346803", "kommunenummer": "1557", "sector": "general"}
+    et = [
+        {**base, "year": "2024", "month": "", "wage_base_nok": "12000000"},
+        {**base, "year": "2024", "month": "3", "wage_base_nok": "1000000"},
+        {**base, "year": "2023", "month": "", "wage_base_nok": "12000000"},
+    ]
+    app = {"orgnr": "912346803", "amount": "1000", "currency": "EUR", "grant_date": "2025-06-01"}
+    d = check(**app, employer_tax=et)
+    assert d.route == "error"
+    assert [(e.row, e.field) for e in d.errors] == [(1, "month")]
+    assert d.errors[0].message_nb.startswith("året 2024 er også oppgitt med månedlige rader")
+    alone = check(**app, employer_tax=et[1:])
+    assert alone.route == "de_minimis" and alone.errors == []
