@@ -102,3 +102,18 @@ def test_when_decisions_are_quick_every_client_waits_in_turn_and_none_is_turned_
     shield.gate.mean_s = 0.02
     answers = asyncio.run(_many(shield, 50))
     assert [a[0] for a in answers] == [200] * 50
+
+
+def test_a_busy_web_form_gets_a_page_in_bokmal_and_english_not_a_json_object() -> None:
+    """The gate's 503 on the web page's form (``/check``) is a page an officer can read."""
+    shield = Shield(_slow(0.5), Gate(workers=1, queue=0))
+
+    async def two() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=shield)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            return await asyncio.gather(*(http.post("/check", data={"orgnr": "912346803"}) for _ in range(2)))
+
+    busy = next(r for r in asyncio.run(two()) if r.status_code == 503)
+    assert busy.headers["content-type"].startswith("text/html") and int(busy.headers["retry-after"]) >= 1
+    assert "Tjenesten er opptatt med andre vedtak" in busy.text and "The service is busy" in busy.text
+    assert busy.headers["x-content-type-options"] == "nosniff"

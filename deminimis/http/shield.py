@@ -21,6 +21,7 @@ modules add later, without each route remembering it.
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import math
 import os
@@ -206,7 +207,7 @@ class Shield:
                 await self.app(scope, receive, send)
             return
         if not await self.gate.enter():
-            await _busy(send, self.gate.retry_after())
+            await _busy(send, self.gate.retry_after(), str(scope.get("path", "")))
             return
         started = time.monotonic()
         try:
@@ -232,9 +233,33 @@ class Shield:
         return sender
 
 
-async def _busy(send: Send, seconds: int) -> None:
+async def _busy(send: Send, seconds: int, path: str = "/v1") -> None:
+    """503 with ``Retry-After``: JSON for the API, a page in bokmål and English for the web
+    page's forms (an officer's browser would otherwise show a JSON object)."""
+    after = [(b"retry-after", str(seconds).encode())]
+    if not path.startswith("/v1"):
+        await _send_html(send, 503, _busy_page(seconds), after)
+        return
     detail = f"the server is busy deciding other requests; try again in {seconds} s"
-    await _send_json(send, 503, {"detail": detail}, [(b"retry-after", str(seconds).encode())])
+    await _send_json(send, 503, {"detail": detail}, after)
+
+
+def _busy_page(seconds: int) -> str:
+    from deminimis.render.messages import messages  # the catalogue, read only when busy
+
+    text = messages()["busy_page"]
+    return (
+        '<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>Opptatt / Busy</title>'
+        f"</head><body><main><h1>503</h1><p>{html.escape(text['nb'].format(seconds=seconds))}</p>"
+        f'<p lang="en">{html.escape(text["en"].format(seconds=seconds))}</p></main></body></html>'
+    )
+
+
+async def _send_html(send: Send, status: int, page: str, headers: list[tuple[bytes, bytes]]) -> None:
+    data = page.encode()
+    head = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(data)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": head + headers + HEADERS})
+    await send({"type": "http.response.body", "body": data})
 
 
 async def _buffer(receive: Receive, most: int) -> tuple[bytes | None, Receive]:
