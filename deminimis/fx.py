@@ -191,7 +191,7 @@ def currencies(path: Path | None = None) -> list[str]:
 
 def currencies_of(rates: pl.DataFrame) -> list[str]:
     """EUR and every currency of ``rates`` (from its index: not a scan per check)."""
-    return ["EUR", *sorted(_indexed(rates)[0])]
+    return ["EUR", *sorted(_indexed(rates).span.get_column("__fx_cur").to_list())]
 
 
 def shipped_last_date() -> date:
@@ -205,39 +205,53 @@ def _span(df: pl.DataFrame) -> tuple[date, date]:
     return first, last
 
 
-_INDEXED: dict[int, tuple[pl.DataFrame, dict[str, pl.DataFrame], pl.DataFrame]] = {}
+@dataclass
+class _Index:
+    """A rate table as :func:`attach_rates` joins it: each currency's rows (prefixed, sorted
+    by date) made on first use, and each currency's first and last fixing."""
+
+    rates: pl.DataFrame
+    span: pl.DataFrame
+    parts: dict[str, pl.DataFrame]
+
+    def part(self, code: str) -> pl.DataFrame:
+        if code not in self.parts:
+            rows = self.rates.filter(pl.col("currency") == code)
+            self.parts[code] = _prefixed(rows).sort("__fx_key")
+        return self.parts[code]
 
 
-def _indexed(rates: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
-    """The rate table as :func:`attach_rates` joins it (prefixed, by currency, each sorted by
-    date) and each currency's first and last fixing: computed once per table, not on every
-    lookup (sorting and hashing some 220,000 rates was most of the cost of a single check)."""
+_INDEXED: dict[int, _Index] = {}
+
+
+def _prefixed(rates: pl.DataFrame) -> pl.DataFrame:
+    keys = (pl.col("currency").alias("__fx_cur"), pl.col("rate_date").alias("__fx_key"))
+    return rates.rename({"source": "rate_source"}).select(pl.all().name.prefix("__fx_"), *keys)
+
+
+def _indexed(rates: pl.DataFrame) -> _Index:
+    """The index of ``rates``, once per table, not on every lookup (sorting and hashing some
+    220,000 rates was most of the cost of a single check; a check needs one or two of forty
+    currencies, so their rows are picked out when first asked for)."""
     hit = _INDEXED.get(id(rates))
-    if hit is not None and hit[0] is rates:
-        return hit[1], hit[2]
-    cur, key = "__fx_cur", "__fx_key"
-    keys = (pl.col("currency").alias(cur), pl.col("rate_date").alias(key))
-    right = rates.rename({"source": "rate_source"}).select(pl.all().name.prefix("__fx_"), *keys).sort(key)
-    parts = {str(name[0]): part for name, part in right.partition_by(cur, as_dict=True).items()}
-    span = right.group_by(cur).agg(__fx_first=pl.col(key).min(), __fx_last=pl.col(key).max())
+    if hit is not None and hit.rates is rates:
+        return hit
+    span = rates.group_by("currency").agg(
+        __fx_first=pl.col("rate_date").min(), __fx_last=pl.col("rate_date").max()
+    ).rename({"currency": "__fx_cur"})
     if len(_INDEXED) >= 8:  # a few tables per process (shipped, user, a test's own): bounded
         _INDEXED.clear()
-    _INDEXED[id(rates)] = (rates, parts, span)  # holding ``rates`` keeps its id unique
-    return parts, span
+    _INDEXED[id(rates)] = index = _Index(rates, span, {})  # holding ``rates`` keeps its id unique
+    return index
 
 
 def _rates_for(rates: pl.DataFrame, currencies: list[str]) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """The indexed rates and spans of just ``currencies`` (a check needs one or two of forty)."""
-    parts, span = _indexed(rates)
-    chosen = [parts[c] for c in currencies if c in parts]
-    empty = next(iter(parts.values())).clear() if parts else _empty_index(rates)
-    right = pl.concat(chosen) if chosen else empty
-    return right.lazy(), span.lazy()
-
-
-def _empty_index(rates: pl.DataFrame) -> pl.DataFrame:
-    keys = (pl.col("currency").alias("__fx_cur"), pl.col("rate_date").alias("__fx_key"))
-    return rates.rename({"source": "rate_source"}).select(pl.all().name.prefix("__fx_"), *keys).clear()
+    """The indexed rates and spans of just ``currencies``."""
+    index = _indexed(rates)
+    known = set(index.span.get_column("__fx_cur").to_list())
+    chosen = [index.part(c) for c in currencies if c in known]
+    right = pl.concat(chosen) if chosen else _prefixed(rates.clear())
+    return right.lazy(), index.span.lazy()
 
 
 def attach_rates(

@@ -3,7 +3,8 @@
 Art 6(1) fields: the beneficiary (orgnr and name), the aid amount, the grant date, the granting
 authority, the aid instrument and the NACE sector. Art 6(2): within 20 working days of the grant;
 the working days are Monday to Friday except Norway's public holidays as the maintained
-``holidays`` package lists them (``holidays.NO``, without its "every Sunday" entries): New Year's
+``holidays`` package lists them (``holidays.NO``, without its "every Sunday" entries; shipped
+as ``rules/public_holidays_no.csv`` for 2000–2060): New Year's
 Day, Maundy Thursday, Good Friday, Easter Monday, 1 May, Ascension Day, 17 May, Whit Monday,
 Christmas Day and Boxing Day. Christmas Eve and New Year's Eve are not public holidays.
 Art 6(3): records kept 10 years from the grant; under 1407/2013 Art 6(4), 10 fiscal years (to
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from pathlib import Path
 
 import polars as pl
 
@@ -27,13 +29,31 @@ from deminimis.sources.register_rules import RegisterRules
 C = pl.col
 
 
+HOLIDAYS_NO = Path(__file__).with_name("rules") / "public_holidays_no.csv"
+"""Norway's public holidays 2000–2060, the ``holidays`` package's list as a table
+(``scripts/make_holidays.py``): importing the package cost ~0.1 s of every check."""
+
+
+@lru_cache(maxsize=1)
+def _shipped_no() -> dict[int, tuple[dt.date, ...]]:
+    days = pl.read_csv(HOLIDAYS_NO, columns=["date"], schema_overrides={"date": pl.Date}).get_column("date")
+    by_year: dict[int, list[dt.date]] = {}
+    for day in days.to_list():
+        by_year.setdefault(day.year, []).append(day)
+    return {year: tuple(sorted(found)) for year, found in by_year.items()}
+
+
 @lru_cache(maxsize=64)
 def public_holidays(first_year: int, last_year: int, calendar: str = "NO") -> tuple[dt.date, ...]:
-    """The public holidays of ``calendar`` in those years (weekends are the week mask's job)."""
-    import holidays  # imports every country's calendar (~0.1 s): only when a due date is due
+    """The public holidays of ``calendar`` in those years (weekends are the week mask's job):
+    from the shipped table for Norway's years 2000–2060, else from the ``holidays`` package."""
+    years = range(first_year, last_year + 1)
+    shipped = _shipped_no() if calendar == "NO" else {}
+    if all(year in shipped for year in years):
+        return tuple(day for year in years for day in shipped[year])
+    import holidays  # imports every country's calendar (~0.1 s): only outside the table
 
-    days = holidays.country_holidays(calendar, years=range(first_year, last_year + 1), include_sundays=False)
-    return tuple(sorted(days))
+    return tuple(sorted(holidays.country_holidays(calendar, years=years, include_sundays=False)))
 
 
 def due_expr(grant: pl.Expr, working_days: int, years: tuple[int, int], calendar: str = "NO") -> pl.Expr:
