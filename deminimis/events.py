@@ -214,19 +214,25 @@ def transfers(aw: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFrame:
     return pl.concat(copies)
 
 
-def with_transfers(aw: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFrame:
-    """``aw`` (own awards, with rates) plus the copies events pass on, each with ``holder`` (who
-    holds it now), ``is_copy``, ``path``, ``steps`` and ``last_event``; EUR recomputed for copies
-    at the award's own rate (its original grant date)."""
-    from deminimis.money import to_eur_cents_expr
-
-    own = aw.with_columns(  # null lists: no cost per award row when there are no events
+def _own(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` as held by their own orgnr: no event passed them on (null lists cost nothing per
+    row when there are no events)."""
+    return rows.with_columns(
         holder=pl.col("orgnr"),
         path=pl.lit(None, pl.List(pl.Utf8)),
         steps=pl.lit(None, pl.List(STEP)),
         last_event=pl.lit(None, pl.Date),
         is_copy=pl.lit(False),
     )
+
+
+def with_transfers(aw: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFrame:
+    """``aw`` (own awards, with rates) plus the copies events pass on, each with ``holder`` (who
+    holds it now), ``is_copy``, ``path``, ``steps`` and ``last_event``; EUR recomputed for copies
+    at the award's own rate (its original grant date)."""
+    from deminimis.money import to_eur_cents_expr
+
+    own = _own(aw)
     copies = transfers(aw, events).with_columns(
         eur_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("rate_micro")),
         duplicate=pl.lit(False),
@@ -246,15 +252,9 @@ def with_advantage_transfers(adv: pl.DataFrame, events: pl.DataFrame | None) -> 
     was; a yearly row of the event's year passes whole (the conservative reading)."""
     from deminimis.employer_tax import period_bounds
 
-    own = adv.with_columns(
-        et_orgnr=pl.col("orgnr"),
-        holder=pl.col("orgnr"),
-        path=pl.lit(None, pl.List(pl.Utf8)),
-        steps=pl.lit(None, pl.List(STEP)),
-        last_event=pl.lit(None, pl.Date),
-        is_copy=pl.lit(False),
-    )
-    as_awards = own.drop("holder", "path", "steps", "last_event").with_columns(
+    rows = adv.with_columns(et_orgnr=pl.col("orgnr"))
+    own = _own(rows)
+    as_awards = rows.with_columns(
         granted_on=period_bounds(pl.col("year"), pl.col("month"))[0], amount_cents=pl.col("advantage_cents")
     )
     copies = transfers(as_awards, events)
