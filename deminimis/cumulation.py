@@ -94,17 +94,6 @@ AWARD_DEFAULTS: dict[str, pl.Expr] = {
 """Issue 15 award columns, for callers that build the awards table without them."""
 
 
-def _et_counted(et_pairs: pl.DataFrame) -> pl.DataFrame:
-    """Employer-tax pairs as counted rows; a copy an event passed on names whose advantage it
-    was and the events (as a copied award does)."""
-    counted = as_counted(et_pairs)
-    return counted.with_columns(
-        orgnr=et_pairs.get_column("et_orgnr"),
-        is_copy=et_pairs.get_column("is_copy"),
-        steps=et_pairs.get_column("steps"),
-    )
-
-
 def _empty_awards() -> pl.DataFrame:
     return pl.DataFrame(
         schema={
@@ -410,7 +399,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:  # noqa: P
     apps = apps.join(headroom_calendar(apps, pairs, et_pairs, lim_bases), on="idx", how="left")
     counted = (
         pl.concat(
-            [pairs.with_columns(fx_date=pl.col("granted_on")), _et_counted(et_pairs)],
+            [pairs.with_columns(fx_date=pl.col("granted_on")), as_counted(et_pairs)],
             how="diagonal_relaxed",
         )
         .select(

@@ -195,12 +195,14 @@ def employer_tax_rows(
 
 
 def as_counted(et_pairs: pl.DataFrame) -> pl.DataFrame:
-    """Employer-tax pairs in the shape of the counted-awards table."""
+    """Employer-tax pairs in the shape of the counted-awards table; a copy an event passed on
+    (:func:`deminimis.events.with_advantage_transfers`) names whose advantage it was and the
+    events, as a copied award does."""
     return et_pairs.select(
         "idx",
         "file",
         "row",
-        "orgnr",
+        pl.col("et_orgnr").alias("orgnr"),
         pl.col("period_start").alias("granted_on"),
         pl.lit("de_minimis").alias("basis"),
         pl.col("advantage_cents").alias("amount_cents"),
@@ -221,6 +223,8 @@ def as_counted(et_pairs: pl.DataFrame) -> pl.DataFrame:
         in_scheme="in_scheme",
         assumed="assumed",
         spread="spread",  # a yearly row read as twelve months (rules/employer_tax.toml [monthly_reading])
+        is_copy="is_copy",
+        steps="steps",
     )
 
 
