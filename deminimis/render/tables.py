@@ -18,6 +18,7 @@ column widths fitted to the content (capped for the long reason texts).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -315,20 +316,25 @@ def write_csv(
     outputs.write_csv(frame, out, separator=";" if dialect == "excel-nb" else ",")
 
 
+def workbook_decision_texts(workbook: Path | bytes) -> list[str]:
+    """The decisions' JSON texts of a workbook written by :func:`write` (a path or its bytes),
+    in their order: the hidden sheet's parts joined per decision."""
+    source = io.BytesIO(workbook) if isinstance(workbook, bytes) else workbook
+    parts = pl.read_excel(source, sheet_name=JSON_SHEET, engine="calamine", infer_schema_length=0)
+    parts = parts.with_columns(pl.col("idx").cast(pl.Int64), pl.col("part").cast(pl.Int64))
+    whole = parts.sort("idx", "part").group_by("idx", maintain_order=True).agg(pl.col("json").str.join(""))
+    return whole.get_column("json").to_list()
+
+
 def read_decision_texts(path: Path) -> list[str]:
     """The decisions' JSON texts of a batch .csv or .xlsx written by :func:`write`."""
     from deminimis.render.messages import messages
 
     if path.suffix.lower() == ".xlsx":
         try:
-            parts = pl.read_excel(path, sheet_name=JSON_SHEET, engine="calamine", infer_schema_length=0)
+            return workbook_decision_texts(path)
         except Exception as exc:  # calamine has no common error class
             raise InputError(f"{path}: no '{JSON_SHEET}' sheet: not a deminimis batch workbook") from exc
-        parts = parts.with_columns(pl.col("idx").cast(pl.Int64), pl.col("part").cast(pl.Int64))
-        whole = (
-            parts.sort("idx", "part").group_by("idx", maintain_order=True).agg(pl.col("json").str.join(""))
-        )
-        return whole.get_column("json").to_list()
     with path.open(encoding="utf-8-sig") as fh:
         first = fh.readline()
     separator = ";" if first.count(";") > first.count(",") else ","

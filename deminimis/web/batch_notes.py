@@ -10,14 +10,13 @@ change to the stored run. The texts of the newest runs are kept parsed (:data:`C
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from functools import lru_cache
 
 import polars as pl
 
 from deminimis.models import Decision
-from deminimis.render.tables import JSON_SHEET
+from deminimis.render.tables import workbook_decision_texts
 
 CACHED = 4
 """Runs whose decisions stay read in memory (a note page after the list page reads nothing)."""
@@ -28,12 +27,7 @@ PAGE_SIZE = 500
 @lru_cache(maxsize=CACHED)
 def decision_texts(workbook: bytes) -> tuple[str, ...]:
     """Each decision's JSON text, in the order of the run (one per application)."""
-    parts = pl.read_excel(
-        io.BytesIO(workbook), sheet_name=JSON_SHEET, engine="calamine", infer_schema_length=0
-    )
-    parts = parts.with_columns(pl.col("idx").cast(pl.Int64), pl.col("part").cast(pl.Int64))
-    whole = parts.sort("idx", "part").group_by("idx", maintain_order=True).agg(pl.col("json").str.join(""))
-    return tuple(whole.get_column("json").to_list())
+    return tuple(workbook_decision_texts(workbook))
 
 
 @dataclass(frozen=True)
