@@ -206,10 +206,13 @@ def check_batch(
     progress: Callable[[int, int], None] | None = None,
     unrecognised_basis: str = "count",
     events: Tables = None,
+    chunk_size: int | None = None,
 ) -> BatchResult:
     """Decide every application (contract §1), cumulatively within each single undertaking
     unless ``independent``. ``progress(done, total)`` is called while rendering; ``ignored``
-    lists the rows of an applications file not read as applications."""
+    lists the rows of an applications file not read as applications. ``chunk_size``: decide
+    and render that many applications at a time, as ``decisions`` is read or written
+    (:mod:`deminimis.batch_chunks`: the same decisions in bounded memory)."""
     raw, ignored = read_report(applications, "applications", sheet=sheet)
     result = _run(
         raw,
@@ -228,6 +231,7 @@ def check_batch(
         register_snapshot=register_snapshot,
         unrecognised_basis=unrecognised_basis,
         events=events,
+        chunk_size=chunk_size,
     )
     result.ignored = [
         RowError(file=r["file"], row=r["row"], field="(row)", message=r["reason"])

@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -58,8 +59,8 @@ class BatchResult:
 
     def routes(self) -> dict[str, int]:
         """Decisions per route, sorted by route (without parsing rendered decisions)."""
-        if isinstance(self.decisions, Decisions):
-            return self.decisions.routes()
+        if isinstance(self.decisions, Decisions) or hasattr(self.decisions, "parts"):
+            return self.decisions.routes()  # type: ignore[union-attr]  # rendered or chunked
         counts: dict[str, int] = {}
         for d in self.decisions:
             counts[d.route] = counts.get(d.route, 0) + 1
@@ -146,7 +147,7 @@ def _consulted(names: list[str], kinds: list[str | None], employer_tax: Tables, 
     return out
 
 
-def decide(
+def assemble(
     applications: pl.DataFrame,
     ctx: Context,
     *,
@@ -158,14 +159,13 @@ def decide(
     online: bool = False,
     snapshot: str | Path | None = None,
     sources: Sequence[AwardSource] = (),
-    independent: bool = False,
-    progress: Callable[[int, int], None] | None = None,
     register: str | Path | bool | None = None,
     register_snapshot: str | Path | None = None,
     unrecognised_basis: str = "count",
     events: Tables = None,
-) -> BatchResult:
-    """Decide the applications (a text table from :func:`read_input`) against every input."""
+) -> Inputs:
+    """Every input of the applications (a text table from :func:`read_input`), read and
+    validated once: the canonical tables :func:`deminimis.cumulation.run` decides."""
     if employer_tax_missing not in EMPLOYER_TAX_MISSING:
         raise InputError(
             f"--employer-tax-missing '{employer_tax_missing}': use one of {EMPLOYER_TAX_MISSING}"
@@ -215,6 +215,29 @@ def decide(
     )
     kinds = [getattr(s, "kind", None) for s, rows in zip(sources, found, strict=True) if rows.height]
     inputs.sources = _consulted(typed_names, kinds, employer_tax, inputs)
+    return inputs
+
+
+def decide(
+    applications: pl.DataFrame,
+    ctx: Context,
+    *,
+    independent: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_size: int | None = None,
+    **options: Any,
+) -> BatchResult:
+    """Decide the applications (a text table from :func:`read_input`) against every input
+    (``options``: the keywords of :func:`assemble`). ``chunk_size``: decide, render and hand
+    to the writer that many applications at a time (:mod:`deminimis.batch_chunks`); the
+    decisions are the same, the memory is bounded by the chunk instead of the batch."""
+    inputs = assemble(applications, ctx, **options)
+    if chunk_size is not None and inputs.applications.height > chunk_size:
+        from deminimis.batch_chunks import decide_chunked
+
+        return decide_chunked(
+            inputs, ctx.rules, ctx.rates, chunk_size, independent=independent, progress=progress
+        )
     result = run_batch(inputs, ctx.rules, ctx.rates, independent=independent)
     errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
     return BatchResult(build(result, ctx.rules, progress), errors)
@@ -243,6 +266,7 @@ __all__ = [
     "BatchResult",
     "Context",
     "Tables",
+    "assemble",
     "awards_table",
     "decide",
     "links_table",

@@ -353,6 +353,9 @@ def check(fmt: str, lang: str, **kwargs: Any) -> None:
 
 
 PROGRESS_FROM_ROWS = 2000
+CHUNK_DEFAULT = 50_000
+"""Applications per chunk of ``batch`` (:data:`deminimis.batch_chunks.DEFAULT_CHUNK`; kept
+here so that ``--help`` imports no engine)."""
 
 
 def _progress_bar() -> Callable[[int, int], None] | None:
@@ -414,8 +417,20 @@ def _progress_bar() -> Callable[[int, int], None] | None:
     show_default=True,
     help="excel: commas, decimal point; excel-nb: semicolons and decimal comma (Norwegian Excel).",
 )
+@click.option(
+    "--chunk-size",
+    "chunk_size",
+    type=click.IntRange(min=0),
+    default=CHUNK_DEFAULT,
+    show_default=True,
+    help="Decide, render and write this many applications at a time (whole single undertakings "
+    "decided together; the output is the same), so memory stays bounded for national batches; "
+    "0: the whole batch at once.",
+)
 @errors_to_exit
-def batch(applications: Path, out: Path, headers: str, csv_dialect: str, **kwargs: Any) -> None:
+def batch(
+    applications: Path, out: Path, headers: str, csv_dialect: str, chunk_size: int, **kwargs: Any
+) -> None:
     """Decide every row of an applications file; write one decision per row, in input order.
 
     APPLICATIONS is a CSV or XLSX file, one grant a row: orgnr, amount, grant_date and
@@ -430,9 +445,7 @@ def batch(applications: Path, out: Path, headers: str, csv_dialect: str, **kwarg
     if out.suffix.lower() not in FORMATS:
         raise InputError(f"{out}: unknown output format '{out.suffix}' (use {', '.join(FORMATS)})")
     progress = _progress_bar()
-    result = check_batch(applications, progress=progress, **kwargs)
-    if progress is not None:
-        progress(len(result.decisions), len(result.decisions))
+    result = check_batch(applications, progress=progress, chunk_size=chunk_size or None, **kwargs)
     write(
         result.decisions,
         out,
@@ -441,6 +454,8 @@ def batch(applications: Path, out: Path, headers: str, csv_dialect: str, **kwarg
         csv_dialect=csv_dialect,
         extra=result.extra,
     )
+    if progress is not None:
+        progress(len(result.decisions), len(result.decisions))
     routes = result.routes()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(routes.items()))
     click.echo(f"deminimis: {len(result.decisions)} decisions written to {out} ({summary})", err=True)

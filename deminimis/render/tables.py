@@ -19,9 +19,10 @@ column widths fitted to the content (capped for the long reason texts).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, runtime_checkable
 
 import polars as pl
 
@@ -99,6 +100,36 @@ MONEY = {
     "gge_eur",
 }
 DATES = {"grant_date", "window_from", "window_to", "granted_on", "signing_date"}
+
+
+@runtime_checkable
+class DecisionParts(Protocol):
+    """Decisions that come a chunk at a time (:class:`deminimis.batch_chunks.ChunkedDecisions`):
+    the .json, .jsonl and .csv writers write each chunk while the next one is decided."""
+
+    def __len__(self) -> int: ...
+
+    def parts(self) -> Iterator[tuple[int, Decisions]]: ...
+
+    def concat(self) -> Decisions: ...
+
+
+def _each_part(decisions: DecisionParts, write_one: Callable[[int, Decisions], None]) -> None:
+    """``write_one(start, chunk)`` in a writer thread, one chunk behind the one being decided
+    (polars leaves the interpreter lock while it encodes and computes, so the two overlap)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deminimis-writer") as pool:
+        pending: Future[None] | None = None
+        for start, part in decisions.parts():
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(write_one, start, part)
+        if pending is not None:
+            pending.result()
+
+
+def _extra_part(extra: Extra | None, start: int, n: int) -> Extra | None:
+    """The officer's columns of the chunk of ``n`` decisions from ``start``."""
+    return None if extra is None else Extra(extra.frame.slice(start, n), extra.after)
 
 
 def flat_rows(decisions: Sequence[Decision]) -> pl.DataFrame:
@@ -304,7 +335,28 @@ def write_csv(
 ) -> None:
     """The decisions sheet as CSV (UTF-8 with BOM) with each whole decision in its last column;
     ``excel-nb``: semicolons and a decimal comma in the money columns (a Norwegian Excel);
-    ``extra``: the applications file's own columns, in their place."""
+    ``extra``: the applications file's own columns, in their place. Chunked decisions are
+    written a chunk at a time (the header and BOM once)."""
+    separator = ";" if dialect == "excel-nb" else ","
+    if not isinstance(decisions, DecisionParts):
+        outputs.write_csv(_csv_frame(decisions, headers, dialect, extra), out, separator=separator)
+        return
+
+    with outputs.atomic_path(out) as tmp, tmp.open("wb") as fh:
+
+        def one(start: int, part: Decisions) -> None:
+            frame = _csv_frame(part, headers, dialect, _extra_part(extra, start, len(part)))
+            first = start == 0
+            outputs.inert_frame(frame).write_csv(
+                fh, include_bom=first, include_header=first, separator=separator
+            )
+
+        _each_part(decisions, one)
+
+
+def _csv_frame(
+    decisions: Sequence[Decision], headers: str, dialect: str, extra: Extra | None
+) -> pl.DataFrame:
     frame = extra_columns.placed(flat_rows(decisions), extra, nb_names() if headers == "nb" else None)
     frame = frame.with_columns(decision_texts(decisions))
     if dialect == "excel-nb":
@@ -313,7 +365,7 @@ def write_csv(
         )
     if headers == "nb":
         frame = in_norwegian(frame)
-    outputs.write_csv(frame, out, separator=";" if dialect == "excel-nb" else ",")
+    return frame
 
 
 def workbook_decision_texts(workbook: Path | bytes) -> list[str]:
@@ -359,13 +411,26 @@ def _write_objects(decisions: Iterable[Decision], fh: BinaryIO, lines: bool, ext
         fh.write(b"\n")
 
 
-def _write_texts(decisions: Decisions, fh: BinaryIO, lines: bool, extra: Extra | None) -> None:
+def _write_texts(
+    decisions: Decisions, fh: BinaryIO, lines: bool, extra: Extra | None, *, last: bool = True
+) -> None:
+    """The decisions' JSON texts, one a line (``last``: this chunk ends the list)."""
     text, own = extra_columns.json_expr(decisions.json_expr(), extra, len(decisions))
     frame = decisions.frame if own is None else decisions.frame.with_columns(own)
     if not lines:  # a comma after every decision but the last
-        last = pl.int_range(pl.len()) == pl.len() - 1
-        text = pl.concat_str(text, pl.when(last).then(pl.lit("")).otherwise(pl.lit(",")))
+        end = (pl.int_range(pl.len()) == pl.len() - 1) & last
+        text = pl.concat_str(text, pl.when(end).then(pl.lit("")).otherwise(pl.lit(",")))
     frame.select(text).write_csv(fh, include_header=False, quote_style="never")
+
+
+def _write_parts(decisions: DecisionParts, fh: BinaryIO, lines: bool, extra: Extra | None) -> None:
+    total = len(decisions)
+
+    def one(start: int, part: Decisions) -> None:
+        n = len(part)
+        _write_texts(part, fh, lines, _extra_part(extra, start, n), last=start + n >= total)
+
+    _each_part(decisions, one)
 
 
 def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool, extra: Extra | None = None) -> None:
@@ -378,6 +443,8 @@ def write_json(decisions: Iterable[Decision], out: Path, *, lines: bool, extra: 
             fh.write(b"[\n")
         if isinstance(decisions, Decisions):
             _write_texts(decisions, fh, lines, extra)
+        elif isinstance(decisions, DecisionParts):
+            _write_parts(decisions, fh, lines, extra)
         else:
             _write_objects(decisions, fh, lines, extra)
         if not lines:
@@ -404,6 +471,8 @@ def write(
     if headers not in HEADERS or csv_dialect not in CSV_DIALECTS:
         raise InputError(f"headers '{headers}' / csv dialect '{csv_dialect}': use {HEADERS} / {CSV_DIALECTS}")
     out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".xlsx" and isinstance(decisions, DecisionParts):
+        decisions = decisions.concat()  # a workbook is built whole (widths, four sheets)
     if suffix in (".json", ".jsonl"):
         write_json(decisions, out, lines=suffix == ".jsonl", extra=extra)
     elif suffix == ".csv":
@@ -415,6 +484,7 @@ def write(
 __all__ = [
     "COUNTED_COLUMNS",
     "DATE_FORMAT",
+    "DecisionParts",
     "ERROR_COLUMNS",
     "FLAT_COLUMNS",
     "FORMATS",
