@@ -28,8 +28,10 @@ writes ``bench/data/M-seed7/{applications,awards,links,firms,employer_tax}.csv``
   date, unknown currency/scheme, missing basis, a kommunenummer not valid in the row's year).
 
 Sizes: S 1k applications / 10k awards / 2k employer-tax rows; M 10k / 100k / 20k;
-L 100k / 1M / 200k. Everything is drawn from one ``random.Random(seed)`` (no numpy): the same
-seed and size give byte-identical files.
+L 100k / 1M / 200k; XL 1M / 10M / 2M (about 1 GB of CSV, a few minutes). Everything is drawn
+from one ``random.Random(seed)`` (no numpy): the same seed and size give byte-identical files.
+The awards, applications and employer-tax files are written in blocks of :data:`BLOCK` rows
+as they are drawn (the same bytes as one write), so XL never holds ten million rows of text.
 """
 
 from __future__ import annotations
@@ -64,7 +66,10 @@ SIZES = {
     "S": Size(1_000, 10_000, 2_000),
     "M": Size(10_000, 100_000, 20_000),
     "L": Size(100_000, 1_000_000, 200_000),
+    "XL": Size(1_000_000, 10_000_000, 2_000_000),
 }
+BLOCK = 250_000
+"""Rows of a generated file held before they are appended to it."""
 FILES = ("applications", "awards", "links", "firms", "employer_tax")
 ET_YEARS = tuple(range(2019, 2027))
 
@@ -253,6 +258,30 @@ def _write(frame: pl.DataFrame, path: Path) -> None:
     frame.with_columns(pl.all().replace("", None)).write_csv(path)
 
 
+class _Blocks:
+    """A generated CSV appended a block of rows at a time (the same bytes as :func:`_write`
+    of the whole table): ``add`` after each row, ``close`` at the end."""
+
+    def __init__(self, path: Path, table: dict[str, list[str]], stream: bool = True) -> None:
+        self.path, self.table, self.stream, self.started = path, table, stream, False
+
+    def add(self) -> None:
+        if self.stream and len(next(iter(self.table.values()))) >= BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        frame = _frame(self.table).with_columns(pl.all().replace("", None))
+        with self.path.open("ab" if self.started else "wb") as fh:
+            frame.write_csv(fh, include_header=not self.started)
+        self.started = True
+        for values in self.table.values():
+            values.clear()
+
+    def close(self) -> Path:
+        self._flush()
+        return self.path
+
+
 # --------------------------------------------------------------------------- the dataset
 
 
@@ -335,6 +364,7 @@ def generate(
     cur_names = [c[0] for c in CURRENCIES]
     cur_div = {c[0]: c[2] for c in CURRENCIES}
     aw: dict[str, list[str]] = {k: [] for k in AWARD_COLUMNS}
+    aw_file = _Blocks(out / "awards.csv", aw, stream=not extras)  # _extras reads every award
     recipients = rng.choices(range(n_firms), cum_weights=cum_weight, k=awards)
     bases = _pick(rng, BASES, awards)
     currencies = rng.choices(cur_names, weights=[c[1] for c in CURRENCIES], k=awards)
@@ -366,9 +396,11 @@ def generate(
         aw["basis"].append(basis)
         aw["grantor"].append(rng.choice(GRANTORS))
         aw["reference"].append(f"{day[:4]}/{rng.randrange(1, 10_000)}")
+        aw_file.add()
 
     # ---- applications: half drawn like award recipients (repeat applicants), half uniformly
     app: dict[str, list[str]] = {k: [] for k in APPLICATION_COLUMNS}
+    app_file = _Blocks(out / "applications.csv", app, stream=not extras)
     app_first, app_last = _day(dt.date(2019, 1, 1)), _day(dt.date(2026, 12, 31))
     tf_first, tf_last = _day(dt.date(2021, 3, 1)), _day(dt.date(2022, 8, 31))
     acur_names = [c[0] for c in APP_CURRENCIES]
@@ -411,9 +443,11 @@ def generate(
         app["nace"].append(nace[f] if rng.random() < 0.1 else "")
         app["fiscal_year_start"].append("07-01" if rng.random() < 0.1 else "")
         app["in_difficulty_2019"].append(difficulty)
+        app_file.add()
 
     # ---- employer tax: zone Ia firms x years (the other Ia firms get employer_tax_missing)
     et: dict[str, list[str]] = {k: [] for k in ET_COLUMNS}
+    et_file = _Blocks(out / "employer_tax.csv", et)
     rows = [(f, y) for f in ia_firms[:n_et_firms] for y in ET_YEARS][:employer_tax]
     for f, year in rows:
         wage = rng.lognormvariate(math.log(4_000_000), 0.9)
@@ -439,15 +473,17 @@ def generate(
             row["wage_base_nok"] = row["advantage_nok"] = ""
         for k, v in row.items():
             et[k].append(v)
+        et_file.add()
 
-    tables = [("applications", app), ("awards", aw), ("links", links), ("firms", firms), ("employer_tax", et)]
+    tables = [("links", links), ("firms", firms)]
     if extras:
         tables.append(("events", _extras(random.Random(seed + 15), firm_ids, links, aw, app)))
-    paths = {}
+    paths = {"applications": app_file.close(), "awards": aw_file.close()}
     for name, columns in tables:
         paths[name] = out / f"{name}.csv"
         _write(_frame(columns), paths[name])
-    return paths
+    paths["employer_tax"] = et_file.close()
+    return {k: paths[k] for k in (*FILES, *(["events"] if extras else []))}
 
 
 LINK_KINDS = (("", 0.35), ("a", 0.25), ("b", 0.05), ("c", 0.03), ("d", 0.02), ("public_body", 0.2))
