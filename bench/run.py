@@ -42,13 +42,16 @@ sys.path[:0] = [str(ROOT), str(HERE)]
 import generate  # noqa: E402
 
 GIB = 1024**3
-PANDAS_SAMPLE = {"S": None, "M": None, "L": 300}
+PANDAS_SAMPLE = {"S": None, "M": None, "L": 300, "XL": 300}
 """Applications the pandas loop decides (None = all); the rest is extrapolated."""
+XL_CHUNK = 50_000
+"""XL is decided in chunks (the whole batch at once does not fit the memory goal)."""
 GOALS = {
     "floor_ratio": 2.0,
     "pandas_ratio": 50.0,
     "growth_per_10x": 11.0,
     "rss_gib_L": 4.0,
+    "rss_gib_XL": 8.0,
     "check_s": 1.0,
 }
 
@@ -89,30 +92,33 @@ def child_floor(folder: Path, out: Path, lines: int, nbytes: int) -> dict:
     }
 
 
-def child_engine(folder: Path, out: Path) -> dict:
+def child_engine(folder: Path, out: Path, chunk_size: int = 0) -> dict:
+    """``check_batch`` + ``tables.write``; ``chunk_size`` > 0: decided in chunks while written
+    (:mod:`deminimis.batch_chunks`), so "write" then holds the plan and the rendering too."""
     t_import = time.perf_counter()
-    from deminimis import api
+    from deminimis import api, batch_chunks, case
     from deminimis.render import tables
 
     t_import = time.perf_counter() - t_import
     split: dict[str, float] = {}
     pairs = {"n": 0}
 
-    def timed(name: str, func):  # wrap without touching the engine
+    def timed(name: str, func, count: bool = False):  # wrap without touching the engine
         def inner(*args, **kwargs):
             t = time.perf_counter()
             result = func(*args, **kwargs)
             split[name] = split.get(name, 0.0) + time.perf_counter() - t
-            if name == "plan":
-                pairs["n"] = result.counted.height
+            if count:  # the pass that gives the decisions: every application once
+                pairs["n"] += result.counted.height
             return result
 
         return inner
 
-    if hasattr(api, "run"):
-        api.run = timed("plan", api.run)
-    if hasattr(api, "build"):
-        api.build = timed("render", api.build)
+    case.run_batch = timed("plan", case.run_batch, count=True)  # type: ignore[attr-defined]
+    case.build = timed("render", case.build)  # type: ignore[attr-defined]
+    batch_chunks.run_batch = timed("plan", batch_chunks.run_batch)  # type: ignore[attr-defined]
+    batch_chunks.run = timed("plan", batch_chunks.run, count=True)  # type: ignore[attr-defined]
+    batch_chunks.build = timed("render", batch_chunks.build)  # type: ignore[attr-defined]
     paths = _paths(folder)
     t0 = time.perf_counter()
     result = api.check_batch(
@@ -121,8 +127,10 @@ def child_engine(folder: Path, out: Path) -> dict:
         links=paths["links"],
         firms=paths["firms"],
         employer_tax=paths["employer_tax"],
+        chunk_size=chunk_size or None,
     )
     t1 = time.perf_counter()
+    before = dict(split)
     rss_batch = _peak_rss()
     tables.write(result.decisions, out, input_errors=result.input_errors)
     t2 = time.perf_counter()
@@ -130,18 +138,20 @@ def child_engine(folder: Path, out: Path) -> dict:
     if frame is not None:
         routes = Counter(frame.get_column("route").to_list())
         ids = zip(frame["application_id"].to_list(), frame["route"].to_list(), strict=True)
-    else:
-        routes = Counter(d.route for d in result.decisions)
-        ids = ((d.application_id, d.route) for d in result.decisions)
-    (out.parent / "engine_routes.tsv").write_text("".join(f"{a}\t{r}\n" for a, r in ids), encoding="utf-8")
+        text = "".join(f"{a}\t{r}\n" for a, r in ids)
+        (out.parent / "engine_routes.tsv").write_text(text, encoding="utf-8")
+    else:  # decided in chunks while writing: the counts were kept, the decisions were not
+        routes = Counter(result.routes())
     batch_s = t1 - t0
+    plan, render = split.get("plan", 0.0), split.get("render", 0.0)
     return {
         "import_s": t_import,
+        "chunk_size": chunk_size if frame is None else None,
         "batch_s": batch_s,
-        "read_validate_s": batch_s - split.get("plan", 0.0) - split.get("render", 0.0),
-        "plan_s": split.get("plan"),
-        "render_s": split.get("render"),
-        "write_s": t2 - t1,
+        "read_validate_s": batch_s - before.get("plan", 0.0) - before.get("render", 0.0),
+        "plan_s": plan,
+        "render_s": render,
+        "write_s": t2 - t1 - (plan + render - before.get("plan", 0.0) - before.get("render", 0.0)),
         "total_s": t2 - t0,
         "decisions": len(result.decisions),
         "pairs": pairs["n"],
@@ -260,7 +270,15 @@ def _median(runs: list[dict]) -> dict:
 
 
 def run_size(
-    size: str, seed: int, fmt: str, skip_pandas: bool, pandas_sample: int | None, repeat: int = 1
+    size: str,
+    seed: int,
+    fmt: str,
+    skip_pandas: bool,
+    pandas_sample: int | None,
+    repeat: int = 1,
+    chunk_size: int = 0,
+    floor: bool = True,
+    keep_output: bool = True,
 ) -> dict:
     t = time.perf_counter()
     paths = generate.generate_size(size, generate.DEFAULT_OUT, seed)
@@ -274,12 +292,19 @@ def run_size(
     res["repeat"] = repeat
     res["generate_s"] = gen_s
 
-    engines = [_spawn("engine", folder, out_dir / f"decisions.{fmt}") for _ in range(repeat)]
+    decided = out_dir / f"decisions.{fmt}"
+    chunks = ["--chunk-size", str(chunk_size)]
+    engines = [_spawn("engine", folder, decided, *chunks) for _ in range(repeat)]
     res["engine"] = e = _median(engines)
     floor_args = ["--lines", str(e["decisions"]), "--bytes", str(e["bytes_written"])]
-    res["floor"] = _median(
-        [_spawn("floor", folder, out_dir / "floor.txt", *floor_args) for _ in range(repeat)]
-    )
+    res["floor"] = None
+    if floor:
+        res["floor"] = _median(
+            [_spawn("floor", folder, out_dir / "floor.txt", *floor_args) for _ in range(repeat)]
+        )
+    if not keep_output:  # XL writes about 10 GB of decisions: measured, then removed
+        decided.unlink(missing_ok=True)
+        (out_dir / "floor.txt").unlink(missing_ok=True)
     if size == "S":
         out = out_dir / f"cli.{fmt}"
         cmd = [*_cli(), "batch", str(paths["applications"]), "--out", str(out)]
@@ -312,13 +337,18 @@ def report(res: dict) -> None:
         f"{r['awards']:,} awards, {r['links']:,} links, {r['firms']:,} firms, "
         f"{r['employer_tax']:,} employer-tax rows; {res['input_bytes'] / 1e6:.1f} MB in"
     )
+    if f is not None:
+        print(
+            f"(a) I/O floor        {_fmt_s(f['total_s']):>9}  (read {f['read_s']:.2f} s + write "
+            f"{f['write_s']:.2f} s of {f['bytes_written'] / 1e6:.1f} MB)   "
+            f"peak RSS {f['peak_rss'] / GIB:.2f} GiB"
+        )
+    chunked = e.get("chunk_size")
+    how = f"in chunks of {chunked:,} applications, " if chunked else ""
+    rest = "write and the rest (overlapped)" if chunked else "write"
     print(
-        f"(a) I/O floor        {_fmt_s(f['total_s']):>9}  (read {f['read_s']:.2f} s + write "
-        f"{f['write_s']:.2f} s of {f['bytes_written'] / 1e6:.1f} MB)   peak RSS {f['peak_rss'] / GIB:.2f} GiB"
-    )
-    print(
-        f"(b) deminimis batch  {_fmt_s(e['total_s']):>9}  (read+validate {e['read_validate_s']:.2f} s, "
-        f"polars plan {e['plan_s'] or 0:.2f} s, render {e['render_s'] or 0:.2f} s, write .{res['format']} "
+        f"(b) deminimis batch  {_fmt_s(e['total_s']):>9}  ({how}read+validate {e['read_validate_s']:.2f} s, "
+        f"polars plan {e['plan_s'] or 0:.2f} s, render {e['render_s'] or 0:.2f} s, {rest} .{res['format']} "
         f"{e['write_s']:.2f} s; import {e['import_s']:.2f} s not included)   peak RSS "
         f"{e['peak_rss'] / GIB:.2f} GiB ({e['peak_rss_after_batch'] / GIB:.2f} GiB before writing)"
     )
@@ -333,13 +363,14 @@ def report(res: dict) -> None:
     if "cli_batch" in res:
         c = res["cli_batch"]
         print(f"    CLI subprocess `deminimis batch` {_fmt_s(c['wall_s'])} wall (exit {c['exit']})")
-    ratio_ba = e["total_s"] / f["total_s"]
     print(
         f"    rows/s: {e['decisions'] / e['total_s']:,.0f} applications/s, "
         f"{(r['awards'] + r['employer_tax']) / e['total_s']:,.0f} prior-aid rows/s, "
         f"{e['pairs'] / e['total_s']:,.0f} pairs/s"
     )
-    print(f"    b/a = {ratio_ba:.1f}x the I/O floor (goal at L: <= {GOALS['floor_ratio']:.1f}x)")
+    if f is not None:
+        ratio_ba = e["total_s"] / f["total_s"]
+        print(f"    b/a = {ratio_ba:.1f}x the I/O floor (goal at L: <= {GOALS['floor_ratio']:.1f}x)")
     if "pandas" in res:
         p = res["pandas"]
         est = "extrapolated from " if p["extrapolated"] else "measured on all "
@@ -362,8 +393,9 @@ def report_scaling(results: list[dict]) -> None:
         e = res["engine"]
         r = res["rows"]
         line = (
-            f"{res['size']}: {r['applications']:>7,} applications {r['awards']:>9,} awards "
-            f"{e['pairs']:>9,} pairs  {_fmt_s(e['total_s']):>9}  floor {_fmt_s(res['floor']['total_s'])}"
+            f"{res['size']:>2}: {r['applications']:>9,} applications {r['awards']:>10,} awards "
+            f"{e['pairs']:>10,} pairs  {_fmt_s(e['total_s']):>9}"
+            f"  floor {_fmt_s(res['floor']['total_s'] if res['floor'] else None)}"
             f"  peak RSS {e['peak_rss'] / GIB:.2f} GiB"
         )
         if prev is not None:
@@ -386,7 +418,21 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="Applications the pandas loop decides (default: all at S/M, 300 at L).",
     )
-    parser.add_argument("--scaling", action="store_true", help="Run S, M and L and print the growth.")
+    parser.add_argument(
+        "--scaling", action="store_true", help="Run S, M and L (or --sizes) and print the growth."
+    )
+    parser.add_argument("--sizes", help="With --scaling: the sizes, e.g. L,XL (default S,M,L).")
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        default=0,
+        help="(b) in chunks of this many applications (deminimis.batch_chunks, as `batch --chunk-size`); "
+        "0: the whole batch at once (default; XL: 50000).",
+    )
+    parser.add_argument("--no-floor", action="store_true", help="Skip (a), the read+write floor.")
+    parser.add_argument(
+        "--keep-output", action="store_true", help="Keep the XL outputs (about 10 GB; removed by default)."
+    )
     parser.add_argument("--no-check", action="store_true", help="Skip the `deminimis check` timing.")
     parser.add_argument(
         "--repeat", type=int, default=1, help="Run (a) and (b) this many times and report the median."
@@ -401,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.child == "engine":
-        print(json.dumps(child_engine(args.dir, args.child_out)))
+        print(json.dumps(child_engine(args.dir, args.child_out, args.chunk_size)))
         return 0
     if args.child == "floor":
         print(json.dumps(child_floor(args.dir, args.child_out, args.lines, args.bytes)))
@@ -423,11 +469,18 @@ def main(argv: list[str] | None = None) -> int:
         f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory_gib']} GiB, Python {info['python']}, "
         f"polars {info['polars']}, pandas {info['pandas']}, {info['platform']}"
     )
-    sizes = ["S", "M", "L"] if args.scaling else [args.size]
+    sizes = (args.sizes or "S,M,L").split(",") if args.scaling else [args.size]
+    if unknown := set(sizes) - set(generate.SIZES):
+        parser.error(f"unknown size(s): {', '.join(sorted(unknown))}")
     results = []
     started = time.perf_counter()
     for size in sizes:
-        res = run_size(size, args.seed, args.format, args.skip_pandas, args.pandas_sample, args.repeat)
+        chunk = args.chunk_size or (XL_CHUNK if size == "XL" else 0)
+        skip = args.skip_pandas or size == "XL"  # the loop would take days
+        res = run_size(
+            size, args.seed, args.format, skip, args.pandas_sample, args.repeat,
+            chunk, not args.no_floor, args.keep_output or size != "XL",
+        )  # fmt: skip
         report(res)
         results.append(res)
     if len(results) > 1:
