@@ -44,7 +44,7 @@ import generate  # noqa: E402
 GIB = 1024**3
 PANDAS_SAMPLE = {"S": None, "M": None, "L": 300, "XL": 300}
 """Applications the pandas loop decides (None = all); the rest is extrapolated."""
-XL_CHUNK = 50_000
+XL_CHUNK = 20_000
 """XL is decided in chunks (the whole batch at once does not fit the memory goal)."""
 GOALS = {
     "floor_ratio": 2.0,
@@ -427,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=0,
         help="(b) in chunks of this many applications (deminimis.batch_chunks, as `batch --chunk-size`); "
-        "0: the whole batch at once (default; XL: 50000).",
+        "0: the whole batch at once (default; XL: 20000).",
     )
     parser.add_argument("--no-floor", action="store_true", help="Skip (a), the read+write floor.")
     parser.add_argument(

@@ -44,8 +44,8 @@ from deminimis.rules import Rules
 from deminimis.sources.tables import ERRORS_SCHEMA
 from deminimis.undertaking import perimeters, undertaking_map
 
-DEFAULT_CHUNK = 50_000
-"""Applications per chunk for the CLI ``batch`` (about 1 GiB of plan and renderer each)."""
+DEFAULT_CHUNK = 20_000
+"""Applications per chunk for the CLI ``batch`` (about 1 GiB of plan and renderer each at the bench data)."""
 Progress = Callable[[int, int], None]
 
 

@@ -353,7 +353,7 @@ def check(fmt: str, lang: str, **kwargs: Any) -> None:
 
 
 PROGRESS_FROM_ROWS = 2000
-CHUNK_DEFAULT = 50_000
+CHUNK_DEFAULT = 20_000
 """Applications per chunk of ``batch`` (:data:`deminimis.batch_chunks.DEFAULT_CHUNK`; kept
 here so that ``--help`` imports no engine)."""
 

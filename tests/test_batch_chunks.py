@@ -126,3 +126,10 @@ def test_cli_batch_chunk_size_writes_the_same_file(tmp_path: Path) -> None:
     assert a.exit_code == b.exit_code == 3, a.output
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
     assert "--chunk-size" in runner.invoke(main, ["batch", "--help"]).output
+
+
+def test_cli_default_chunk_is_the_engines() -> None:
+    from deminimis.batch_chunks import DEFAULT_CHUNK
+    from deminimis.cli import CHUNK_DEFAULT
+
+    assert CHUNK_DEFAULT == DEFAULT_CHUNK == 20_000
