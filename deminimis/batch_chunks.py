@@ -28,15 +28,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import overload
+from typing import Any, overload
 
 import polars as pl
 
 from deminimis import fx
-from deminimis.batch_order import COUNTS_FOR_LATER, _as_awards, _marked, _ranks, run_batch
+from deminimis.batch_order import COUNTS_FOR_LATER, _as_awards, _back, _marked, _merged, _ranks, run_batch
 from deminimis.case import BatchResult
-from deminimis.cumulation import Inputs, run
+from deminimis.cumulation import Inputs, Result, run
 from deminimis.models import Decision, RowError
+from deminimis.plan import sized
 from deminimis.prior_awards import ERROR_COLUMNS, fx_errors, with_origin
 from deminimis.render.columnar import build
 from deminimis.render.decisions import Decisions
@@ -118,7 +119,8 @@ def counting_routes(
     for (_,), part in keyed.group_by("chunk", maintain_order=True):
         part = part.sort("idx")
         case = restricted(inputs, _firms_of(part["orgnr"], grouped), part.drop("idx", "group", "chunk"))
-        decided = run_batch(case, rules, rates).decisions.select("idx", "route")
+        with sized(part.height):
+            decided = run_batch(case, rules, rates).decisions.select("idx", "route")
         ids = part.select(
             pl.col("idx").alias("global"), local=pl.int_range(pl.len()).cast(decided["idx"].dtype)
         )
@@ -197,29 +199,51 @@ class ChunkedDecisions(Sequence[Decision]):
         """The rendered decisions of applications ``start`` … ``start + size - 1``."""
         if self._last is not None and self._last[0] == start:
             return self._last[1]
-        own = self._apps.slice(start, self.size)
+        own = self._apps.slice(start, self.size).with_row_index("_local")
         firms = _firms_of(own["orgnr"], self.grouped)
-        case = restricted(self.inputs, firms, own.drop("idx"))
-        if self._cumulative():  # as run_batch's last pass, with the routes already known
+        case = restricted(self.inputs, firms, own.drop("idx", "_local"))
+        with sized(own.height):
+            result = self._decided(case, own, firms)
+            ranks = self.ranks.filter(pl.col("idx").is_between(start, start + self.size - 1)).with_columns(
+                (pl.col("idx") - start).cast(result.decisions["idx"].dtype)
+            )
+            decisions = build(_marked(result, ranks, self.independent), self.rules)
+        self._routes[start] = decisions.routes()
+        self._last = (start, decisions)
+        return decisions
+
+    def _decided(self, case: Inputs, own: pl.DataFrame, firms: pl.Series) -> Result:
+        """The chunk as run_batch's passes leave it: an application alone in its undertaking as
+        the first pass decides it; one sharing it as the last pass does, with the batch's
+        counting applications of the chunk's firms as prior awards, ranked."""
+        memo: dict[str, Any] = {}
+        if not self._cumulative():
+            return run(case, self.rules, self.rates, memo)
+        shared = pl.col("idx").is_in(self.ranks.filter(pl.col("batch_others_n") > 0)["idx"].implode())
+        alone, together = own.filter(~shared), own.filter(shared)
+        dtype = pl.UInt32
+        parts: list[tuple[Result, pl.Series]] = []
+        if not alone.is_empty():
+            apps = alone.drop("idx", "_local")
+            first = run(replace(case, applications=apps), self.rules, self.rates, memo)
+            parts.append((first, alone["_local"].cast(dtype)))
+        if not together.is_empty():
             counts = self._counting()
             rank = self.ranks.select("idx", batch_rank=pl.col("rank"))
             earlier = self._apps.filter(
                 pl.col("idx").is_in(counts["idx"].implode()) & pl.col("orgnr").is_in(firms.implode())
+            ).join(rank, on="idx", how="left", maintain_order="left")
+            awards = pl.concat(
+                [with_origin(case.awards), _as_awards(earlier, counts)], how="diagonal_relaxed"
             )
-            extra = _as_awards(earlier.join(rank, on="idx", how="left", maintain_order="left"), counts)
-            case = replace(
-                case,
-                applications=own.join(rank, on="idx", how="left", maintain_order="left").drop("idx"),
-                awards=pl.concat([with_origin(case.awards), extra], how="diagonal_relaxed"),
-            )
-        result = run(case, self.rules, self.rates)
-        ranks = self.ranks.filter(pl.col("idx").is_between(start, start + self.size - 1)).with_columns(
-            (pl.col("idx") - start).cast(result.decisions["idx"].dtype)
-        )
-        decisions = build(_marked(result, ranks, self.independent), self.rules)
-        self._routes[start] = decisions.routes()
-        self._last = (start, decisions)
-        return decisions
+            apps = together.join(rank, on="idx", how="left", maintain_order="left").drop("idx", "_local")
+            again = run(replace(case, applications=apps, awards=awards), self.rules, self.rates, memo)
+            parts.append((again, together["_local"].cast(dtype)))
+        (first, at), *rest = parts
+        result = _back(first, at)
+        for again, todo in rest:
+            result = _merged(result, _back(again, todo), todo)
+        return replace(result, decisions=result.decisions.drop("batch_rank", strict=False))  # as merged
 
     def parts(self) -> Iterator[tuple[int, Decisions]]:
         """``(start, decisions)`` of each chunk in input order; ``progress`` before each."""

@@ -12,7 +12,10 @@ alone), decide the batch once with that guess, and compare. The guess is right e
 every application's route agrees with it; where it does not, the first disagreeing application
 of each undertaking was decided from a right prefix, so each pass fixes at least one more
 application per undertaking and the next guess is the routes just found. A batch without two
-applications of one undertaking takes one pass, a typical cumulative one two or three.
+applications of one undertaking takes one pass, a typical cumulative one two or three. A later
+pass decides again only the applications whose prior aid the last guess changed (those of an
+undertaking holding a changed application's orgnr), against the awards of their undertakings'
+members and of the parties to events; the others are settled.
 
 The employer-tax advantage is not reduced by the batch's own applications (the fribeløp
 reduction uses the other aid of the files and the ledger): the advantage then counts in full,
@@ -23,6 +26,7 @@ the reasons say which other applications of the undertaking the batch held.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import polars as pl
 
@@ -88,28 +92,103 @@ def _counting(decisions: pl.DataFrame, grouped: pl.Series) -> pl.DataFrame:
 
 def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent: bool = False) -> Result:
     """Decide every application; cumulative within each undertaking unless ``independent``."""
-    first = run(inputs, rules, rates)
+    memo: dict[str, Any] = {}
+    first = run(inputs, rules, rates, memo)
     ranks = _ranks(first.decisions)
-    grouped = ranks.filter(pl.col("batch_others_n") > 0).get_column("idx")
+    grouped = ranks.filter(pl.col("batch_others_n") > 0).get_column("idx").sort()
     if independent or grouped.is_empty():
         return _marked(first, ranks, independent)
-    apps = inputs.applications.with_row_index("idx").join(
-        ranks.select("idx", batch_rank=pl.col("rank")), on="idx", how="left"
+    apps = (
+        inputs.applications.with_row_index("idx")
+        .join(ranks.select("idx", batch_rank=pl.col("rank")), on="idx", how="left", maintain_order="left")
+        .filter(pl.col("idx").is_in(grouped.implode()))
     )
     given = with_origin(inputs.awards)
     guess = _counting(first.decisions, grouped)
-    result = first
-    for _ in range(grouped.len() + 1):  # each pass fixes at least one application per undertaking
-        extra = _as_awards(apps.filter(pl.col("idx").is_in(grouped.implode())), guess)
-        case = replace(
-            inputs, applications=apps.drop("idx"), awards=pl.concat([given, extra], how="diagonal_relaxed")
-        )
-        result = run(case, rules, rates)
-        found = _counting(result.decisions, grouped)
-        if found.sort("idx").equals(guess.sort("idx")):
+    result, todo = first, grouped
+    for _ in range(grouped.len() + 1):  # each pass settles at least one application per undertaking
+        mine = pl.col("idx").is_in(todo.implode())
+        own = given.filter(pl.col("orgnr").is_in(_relevant(first, todo, inputs).implode()))
+        awards = pl.concat([own, _as_awards(apps, guess)], how="diagonal_relaxed")
+        case = replace(inputs, applications=apps.filter(mine).drop("idx"), awards=awards)
+        part = _back(run(case, rules, rates, memo), todo)
+        found = _counting(part.decisions, todo)
+        result = _merged(result, part, todo)
+        changed = _changed(guess.filter(mine), found)
+        if changed.is_empty():
             break
-        guess = found
+        guess = pl.concat([guess.filter(~mine), found])
+        todo = _affected(first.decisions, grouped, changed)
     return _marked(result, ranks, independent)
+
+
+def _relevant(first: Result, todo: pl.Series, inputs: Inputs) -> pl.Series:
+    """The orgnr whose awards a pass over ``todo`` can count: the members of their undertakings
+    and every party to an event (an event passes a predecessor's awards on)."""
+    members = first.decisions.filter(pl.col("idx").is_in(todo.implode())).get_column("members").explode()
+    parties = [members]
+    if inputs.events is not None:
+        parties += [
+            inputs.events.get_column("predecessor_orgnr"),
+            inputs.events.get_column("successor_orgnr"),
+        ]
+    return pl.concat(parties).drop_nulls().unique()
+
+
+def _changed(guess: pl.DataFrame, found: pl.DataFrame) -> pl.Series:
+    """``idx`` of the applications whose counting route differs from the guess."""
+    keys = ["idx", "route"]
+    return pl.concat(
+        [guess.join(found, on=keys, how="anti"), found.join(guess, on=keys, how="anti")]
+    ).get_column("idx")
+
+
+def _affected(decisions: pl.DataFrame, grouped: pl.Series, changed: pl.Series) -> pl.Series:
+    """``idx`` of the grouped applications whose undertaking holds the orgnr of a changed one:
+    their prior aid changed, so the next pass decides them again (the others are settled)."""
+    orgnrs = decisions.filter(pl.col("idx").is_in(changed.implode())).get_column("orgnr").unique()
+    hit = pl.col("members").list.eval(pl.element().is_in(orgnrs.implode())).list.any()
+    return decisions.filter(pl.col("idx").is_in(grouped.implode()) & hit).get_column("idx").sort()
+
+
+def _back(part: Result, grouped: pl.Series) -> Result:
+    """A pass over the grouped applications, its ``idx`` mapped back to the whole batch's."""
+
+    def back(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+        if frame is None:
+            return None
+        return frame.with_columns(idx=grouped.gather(frame.get_column("idx")))
+
+    return replace(
+        part,
+        decisions=back(part.decisions),
+        counted=back(part.counted),
+        errors=back(part.errors),
+        links=back(part.links),
+    )
+
+
+def _merged(first: Result, part: Result, grouped: pl.Series) -> Result:
+    """The first pass's decisions of the ungrouped applications with the last pass's of the
+    grouped ones, each frame in ``idx`` order (rows of one ``idx`` in their own order). The
+    input errors, sources and register lookups are the first pass's: it saw every application."""
+    ours = pl.col("idx").is_in(grouped.implode())
+
+    def merge(whole: pl.DataFrame | None, new: pl.DataFrame | None) -> pl.DataFrame | None:
+        if whole is None or new is None:
+            return new if whole is None else whole
+        kept = whole.filter(~ours)
+        return pl.concat([kept, new.select(kept.columns)], how="vertical_relaxed").sort(
+            "idx", maintain_order=True
+        )
+
+    return replace(
+        first,
+        decisions=merge(first.decisions, part.decisions),
+        counted=merge(first.counted, part.counted),
+        errors=merge(first.errors, part.errors),
+        links=merge(first.links, part.links),
+    )
 
 
 def _marked(result: Result, ranks: pl.DataFrame, independent: bool) -> Result:
