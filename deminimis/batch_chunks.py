@@ -9,19 +9,19 @@ independent (a batch is cumulative only within one single undertaking,
 How (the output is the same, byte for byte, as deciding the batch at once, in input order):
 
 1. the inputs are read and validated once (:func:`deminimis.case.assemble`);
-2. *groups*: firms connected by a link row (on any date) or a corporate event, a superset of
-   every single undertaking on any grant date (:func:`groups`);
-3. the rank of each application in its undertaking for the whole batch (as
+2. the rank of each application in its undertaking for the whole batch (as
    :func:`deminimis.batch_order.run_batch` ranks them), and the final route of every
    application that shares its undertaking with another one: decided by ``run_batch`` over
-   chunks of whole groups, without rendering (:func:`counting_routes`);
-4. each run of ``chunk_size`` applications in input order is decided in one pass of
-   :func:`deminimis.cumulation.run` with the tables restricted to the firms of its groups (a
-   semi join) and the batch's counting applications of those firms as prior awards, then
-   rendered (:class:`ChunkedDecisions`; the writers in :mod:`deminimis.render.tables`
-   write each chunk while the next is decided);
-5. the broken side-file rows that belong to no application are found once for the batch
-   (:func:`input_errors`), not per chunk.
+   chunks of whole groups of firms (:mod:`deminimis.chunk_tables`), without rendering
+   (:func:`counting_routes`);
+3. each run of ``chunk_size`` applications in input order is decided with the tables cut to
+   the firms of its groups (:func:`deminimis.chunk_tables.restricted`): an application alone
+   in its undertaking as ``run_batch``'s first pass decides it, one sharing it as the last pass
+   does (the batch's counting applications of those firms as prior awards); then rendered
+   (:class:`ChunkedDecisions`; the writers of :mod:`deminimis.render.tables` write each chunk
+   while the next one is decided);
+4. the broken side-file rows that belong to no application are found once for the batch
+   (:func:`deminimis.chunk_tables.input_errors`), not per chunk.
 """
 
 from __future__ import annotations
@@ -32,75 +32,21 @@ from typing import Any, overload
 
 import polars as pl
 
-from deminimis import fx
 from deminimis.batch_order import COUNTS_FOR_LATER, _as_awards, _back, _marked, _merged, _ranks, run_batch
 from deminimis.case import BatchResult
+from deminimis.chunk_tables import firms_of, groups, input_errors, restricted
 from deminimis.cumulation import Inputs, Result, run
-from deminimis.models import Decision, RowError
+from deminimis.models import Decision
 from deminimis.plan import sized
-from deminimis.prior_awards import ERROR_COLUMNS, fx_errors, with_origin
+from deminimis.prior_awards import with_origin
 from deminimis.render.columnar import build
 from deminimis.render.decisions import Decisions
 from deminimis.rules import Rules
-from deminimis.sources.tables import ERRORS_SCHEMA
-from deminimis.undertaking import perimeters, undertaking_map
+from deminimis.undertaking import perimeters
 
 DEFAULT_CHUNK = 20_000
-"""Applications per chunk for the CLI ``batch`` (about 1 GiB of plan and renderer each at the bench data)."""
+"""Applications per chunk of the CLI ``batch`` (about 1 GiB of plan and renderer on the bench data)."""
 Progress = Callable[[int, int], None]
-
-
-def groups(links: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFrame:
-    """``orgnr, group``: every firm named by a link row or an event, keyed by the smallest
-    orgnr of the firms connected to it by link rows (any date, any type) and events."""
-    edges = links.select("orgnr", "undertaking_id")
-    if events is not None and not events.is_empty():
-        ids = pl.format("\x00event {}", pl.int_range(pl.len()))
-        pairs = events.select(pred="predecessor_orgnr", succ="successor_orgnr").with_columns(
-            undertaking_id=ids
-        )
-        edges = pl.concat(
-            [
-                edges,
-                pairs.select(orgnr="pred", undertaking_id="undertaking_id"),
-                pairs.select(orgnr="succ", undertaking_id="undertaking_id"),
-            ]
-        )
-    edges = edges.drop_nulls()
-    return undertaking_map(edges).rename({"undertaking_key": "group"})
-
-
-def _firms_of(orgnrs: pl.Series, grouped: pl.DataFrame) -> pl.Series:
-    """The orgnrs of every group of ``orgnrs`` (an orgnr in no group is its own)."""
-    own = orgnrs.drop_nulls().unique()
-    keys = grouped.filter(pl.col("orgnr").is_in(own.implode())).get_column("group").unique()
-    members = grouped.filter(pl.col("group").is_in(keys.implode())).get_column("orgnr")
-    return pl.concat([own, members]).unique()
-
-
-def restricted(inputs: Inputs, orgnrs: pl.Series, applications: pl.DataFrame) -> Inputs:
-    """``inputs`` for ``applications`` whose groups hold exactly ``orgnrs``: every side table
-    and its row errors cut to those firms; the errors of no firm are left to :func:`input_errors`."""
-    firms = orgnrs.implode()
-
-    def cut(frame: pl.DataFrame | None, *cols: str) -> pl.DataFrame | None:
-        if frame is None:
-            return None
-        return frame.filter(pl.any_horizontal(pl.col(c).is_in(firms) for c in cols))
-
-    return replace(
-        inputs,
-        applications=applications,
-        awards=cut(inputs.awards, "orgnr") if "orgnr" in inputs.awards.columns else inputs.awards,
-        award_errors=cut(inputs.award_errors, "orgnr"),  # type: ignore[arg-type]
-        links=cut(inputs.links, "orgnr"),  # type: ignore[arg-type]
-        firms=cut(inputs.firms, "orgnr"),
-        other_errors=inputs.other_errors.clear(),
-        employer_tax=cut(inputs.employer_tax, "orgnr"),
-        employer_tax_errors=cut(inputs.employer_tax_errors, "orgnr"),
-        events=cut(inputs.events, "predecessor_orgnr", "successor_orgnr"),
-        event_errors=cut(inputs.event_errors, "orgnr"),
-    )
 
 
 def counting_routes(
@@ -118,7 +64,7 @@ def counting_routes(
     found = []
     for (_,), part in keyed.group_by("chunk", maintain_order=True):
         part = part.sort("idx")
-        case = restricted(inputs, _firms_of(part["orgnr"], grouped), part.drop("idx", "group", "chunk"))
+        case = restricted(inputs, firms_of(part["orgnr"], grouped), part.drop("idx", "group", "chunk"))
         with sized(part.height):
             decided = run_batch(case, rules, rates).decisions.select("idx", "route")
         ids = part.select(
@@ -130,32 +76,6 @@ def counting_routes(
             .select(idx="global", route="route")
         )
     return pl.concat(found) if found else pl.DataFrame(schema={"idx": pl.UInt32, "route": pl.Utf8})
-
-
-def input_errors(inputs: Inputs, members: pl.Series, rates: pl.DataFrame) -> list[RowError]:
-    """The broken side-file rows that belong to no application of the batch, in the order
-    :func:`deminimis.cumulation.run` lists them (``members``: every firm of every undertaking)."""
-    given = [inputs.award_errors.select(ERROR_COLUMNS)]
-    if inputs.register:
-        given.append(inputs.register.errors.select(ERROR_COLUMNS))
-    if inputs.event_errors is not None:
-        given.append(inputs.event_errors.select(ERROR_COLUMNS))
-    awards = inputs.awards
-    if "orgnr" in awards.columns:  # rates only for the awards of no member: the others are used
-        others = with_origin(awards.filter(~pl.col("orgnr").is_in(members.implode())))
-        dated = fx.attach_rates(others.lazy(), rates, currency="currency", on="granted_on").collect()
-        given.append(fx_errors(dated, "granted_on", ["file", "row", "orgnr"]).select(ERROR_COLUMNS))
-    if inputs.employer_tax_errors is not None:
-        given.append(inputs.employer_tax_errors.select(ERROR_COLUMNS))
-    errors = pl.concat(given)
-    used = errors.filter(pl.col("orgnr").is_in(members.implode())).select("file", "row").unique()
-    rows = pl.concat(
-        [
-            errors.join(used, on=["file", "row"], how="anti").select(*ERRORS_SCHEMA),
-            inputs.other_errors.select(*ERRORS_SCHEMA),
-        ]
-    ).unique(maintain_order=True)
-    return [RowError(**r) for r in rows.iter_rows(named=True)]
 
 
 class ChunkedDecisions(Sequence[Decision]):
@@ -200,7 +120,7 @@ class ChunkedDecisions(Sequence[Decision]):
         if self._last is not None and self._last[0] == start:
             return self._last[1]
         own = self._apps.slice(start, self.size).with_row_index("_local")
-        firms = _firms_of(own["orgnr"], self.grouped)
+        firms = firms_of(own["orgnr"], self.grouped)
         case = restricted(self.inputs, firms, own.drop("idx", "_local"))
         with sized(own.height):
             result = self._decided(case, own, firms)
@@ -312,4 +232,4 @@ def decide_chunked(
     return BatchResult(decisions, input_errors(inputs, decisions.members, rates))
 
 
-__all__ = ["DEFAULT_CHUNK", "ChunkedDecisions", "decide_chunked", "groups", "input_errors", "restricted"]
+__all__ = ["DEFAULT_CHUNK", "ChunkedDecisions", "counting_routes", "decide_chunked"]

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from deminimis.api import check_batch
-from deminimis.batch_chunks import ChunkedDecisions, groups
+from deminimis.batch_chunks import ChunkedDecisions
+from deminimis.chunk_tables import groups
 from deminimis.cli import main
 from deminimis.render.decisions import Decisions
 from deminimis.render.tables import read_decision_texts, write
