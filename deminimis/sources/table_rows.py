@@ -56,10 +56,8 @@ def _no_id(has_id: bool, words: str | list[str]) -> pl.Expr:
     return _blank("application_id") | value.str.replace_all(r"[\s._\-/()]", "").is_in(words)
 
 
-def _table(
-    grid: pl.DataFrame, header_row: int, above: list[int], path: Path, kind: str | None
-) -> tuple[str, pl.DataFrame, pl.DataFrame]:
-    headers = list(grid.row(0)) if grid.height else []
+def _names(headers: list, kind: str | None, path: Path) -> tuple[str, list[str], dict[str, str]]:
+    """(kind, the contract name of each column, units named in headers): ``Beløp (EUR)``."""
     if kind is None:
         kind = guess_kind(headers)
         if kind is None:
@@ -85,19 +83,19 @@ def _table(
         raise InputError(
             f"{path}: missing column(s) {', '.join(missing)} for {kind} (found: {found or 'none'})"
         )
-    data = grid.slice(1).rename(dict(zip(grid.columns, names, strict=True)))
-    data = data.with_columns(pl.all().str.strip_chars()).with_columns(
-        file=pl.lit(str(path)), row=pl.int_range(header_row + 1, header_row + 1 + pl.len(), dtype=pl.Int64)
-    )
-    if "orgnr" not in data.columns:  # the row rules below key on it (events: the predecessor)
-        data = data.with_columns(orgnr=pl.col(REQUIRED[kind][1] if kind == "events" else REQUIRED[kind][0]))
-    keep = [c for c in (*REQUIRED[kind], *OPTIONAL[kind]) if c in names]
-    everything = list(names)
+    return kind, names, units
+
+
+_ABOVE = "above the header row"
+_HEADER_WORDS = sorted({_squash(k) for k, v in HEADER_ALIASES.items() if v == "orgnr"} | {"orgnr"})
+
+
+def _reason(everything: list[str], keep: list[str]) -> pl.Expr:
+    """Why a row is not used (null when it is): blank, totals or a repeated header row."""
     totals = [
         pl.when(pl.col(c).str.to_lowercase().str.contains(TOTALS_RE)).then(pl.col(c)) for c in everything
     ]
-    header_words = sorted({_squash(k) for k, v in HEADER_ALIASES.items() if v == "orgnr"} | {"orgnr"})
-    reason = (
+    return (
         pl.when(pl.all_horizontal([_blank(c) for c in everything]))
         .then(pl.lit("blank row"))
         .when(pl.all_horizontal([_blank(c) for c in keep]))
@@ -105,46 +103,66 @@ def _table(
         .when(
             (_blank("orgnr") | pl.col("orgnr").str.to_lowercase().str.contains(TOTALS_RE))
             & pl.any_horizontal([t.is_not_null() for t in totals])
-            & _no_id("application_id" in names, TOTALS_RE)  # a row with its own id is an application
+            & _no_id("application_id" in everything, TOTALS_RE)  # a row with its own id is an application
         )
         .then(pl.format("totals row ('{}')", pl.coalesce(totals)))
         .when(
-            pl.col("orgnr").str.to_lowercase().str.replace_all(r"[\s._\-/()]", "").is_in(header_words)
-            & _no_id("application_id" in names, _ID_WORDS)
+            pl.col("orgnr").str.to_lowercase().str.replace_all(r"[\s._\-/()]", "").is_in(_HEADER_WORDS)
+            & _no_id("application_id" in everything, _ID_WORDS)
         )
         .then(pl.lit("repeated header row"))
     )
-    # A row whose orgnr is only digits and spaces is never ignored: the rules run on the others.
-    plain = pl.col("orgnr").str.contains(r"^[0-9 ]+$").fill_null(False)
+
+
+def _ignored_rows(data: pl.DataFrame, everything: list[str], keep: list[str]) -> pl.DataFrame:
+    """``row, reason`` of the rows not used. A row whose orgnr is only digits and spaces is
+    never ignored: the rules run on the others only (cells stripped there, as the kept ones)."""
     if guards.limits().keep_every_row:  # a request body: every item comes back
-        plain = pl.lit(True)
-    reasons = data.filter(~plain).select("row", _ignored=reason)
-    data = data.join(reasons, on="row", how="left", maintain_order="left")
+        return pl.DataFrame(schema={"row": pl.Int64, "reason": pl.Utf8})
+    plain = pl.col("orgnr").str.contains(r"^[0-9 ]+$").fill_null(False)
+    return (
+        data.lazy()
+        .filter(~plain)
+        .with_columns(pl.col(everything).str.strip_chars())
+        .select("row", reason=_reason(everything, keep))
+        .filter(pl.col("reason").is_not_null())
+        .collect()
+    )
+
+
+def _table(
+    grid: pl.DataFrame, header_row: int, above: list[int], path: Path, kind: str | None
+) -> tuple[str, pl.DataFrame, pl.DataFrame]:
+    headers = list(grid.row(0)) if grid.height else []
+    kind, names, units = _names(headers, kind, path)
+    known = {*REQUIRED[kind], *OPTIONAL[kind]}
+    keep = [c for c in (*REQUIRED[kind], *OPTIONAL[kind]) if c in names]
+    own = extra_columns.names(headers, names, known) if kind == "applications" else {}  # kept for the outputs
+    data = grid.slice(1).rename(dict(zip(grid.columns, names, strict=True)))
+    data = data.with_columns(pl.col([*keep, *own]).str.strip_chars()).with_columns(
+        file=pl.lit(str(path)), row=pl.int_range(header_row + 1, header_row + 1 + pl.len(), dtype=pl.Int64)
+    )
+    if "orgnr" not in data.columns:  # the row rules key on it (events: the predecessor)
+        data = data.with_columns(orgnr=pl.col(REQUIRED[kind][1] if kind == "events" else REQUIRED[kind][0]))
+    skipped = _ignored_rows(data, names, keep)
     ignored = pl.concat(
         [
             pl.DataFrame(
-                {
-                    "file": [str(path)] * len(above),
-                    "row": above,
-                    "reason": ["above the header row"] * len(above),
-                },
+                {"file": [str(path)] * len(above), "row": above, "reason": [_ABOVE] * len(above)},
                 schema=IGNORED_SCHEMA,
             ),
-            data.filter(pl.col("_ignored").is_not_null()).select(
-                "file", "row", pl.col("_ignored").alias("reason")
-            ),
+            skipped.select(pl.lit(str(path)).alias("file"), "row", "reason"),
         ]
     )
+    if skipped.height:
+        data = data.filter(~pl.col("row").is_in(skipped.get_column("row").implode()))
     unit = units.get("amount")
     added = [
         pl.lit(unit if c == "currency" and unit else None, pl.Utf8).alias(c)
         for c in OPTIONAL[kind]
         if c not in keep
     ]
-    own = extra_columns.names(headers, names, known) if kind == "applications" else {}  # kept for the outputs
-    frame = data.filter(pl.col("_ignored").is_null()).select(
-        *keep, *added, *(pl.col(c).alias(e) for c, e in own.items()), "file", "row"
-    )
+    frame = data.select(*keep, *added, *(pl.col(c).alias(e) for c, e in own.items()), "file", "row")
     return kind, frame, ignored
 
 
