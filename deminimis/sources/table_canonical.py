@@ -21,7 +21,9 @@ from deminimis.sources.table_fields import (
     errors_of,
     orgnr_problems,
     with_amount,
+    with_currency,
 )
+from deminimis.sources.table_plain import plain_or_general
 
 YES = ("yes", "ja", "y", "j", "true", "1")
 NO = ("no", "nei", "n", "false", "0", "")
@@ -124,6 +126,33 @@ def _canonical_applications(
     return typed, errors
 
 
+def _with_country(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``_country`` (ISO alpha-2, NO when blank) and ``p_country``, once per distinct text."""
+    country = pl.col("country").fill_null("").str.strip_chars().str.to_uppercase().replace("", "NO")
+    problem = pl.when(~country.str.contains(r"^[A-Z]{2}$")).then(
+        pl.format("country '{}' is not an ISO 3166 alpha-2 code (e.g. NO, SE, DK)", pl.col("country"))
+    )
+    return plain_or_general(
+        frame,
+        pl.col("country").is_null(),
+        {"_country": pl.lit("NO"), "p_country": pl.lit(None, pl.Utf8)},
+        lambda values: values.with_columns(_country=country, p_country=problem),
+        "country",
+    )
+
+
+def _award_errors(frame: pl.DataFrame, problems: dict[str, str]) -> pl.DataFrame:
+    """The errors of the award rows, each with the row's orgnr when that is valid."""
+    errors = errors_of(frame, problems)
+    orgnrs = (
+        frame.lazy()
+        .filter(pl.col("row").is_in(errors.get_column("row").implode()) & pl.col("_orgnr_problem").is_null())
+        .select("file", "row", pl.col("_orgnr").alias("orgnr"))
+        .collect()
+    )
+    return errors.join(orgnrs, on=["file", "row"], how="left", maintain_order="left")
+
+
 def canonical_awards(
     raw: pl.DataFrame, currencies: list[str], aliases: dict[str, str], unrecognised: str = "count"
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -133,10 +162,8 @@ def canonical_awards(
     counted as de minimis (``basis_text``/``basis_nearest`` kept for the decision's warning),
     or read as ``other`` with ``unrecognised="exclude"``; a missing basis is an error.
     """
-    cur, cur_problem = _currency_exprs(currencies, "_amount_cur")
     if "country" not in raw.columns:
         raw = raw.with_columns(country=pl.lit(None, pl.Utf8))
-    country = pl.col("country").fill_null("").str.strip_chars().str.to_uppercase().replace("", "NO")
     frame = with_amount(
         with_basis(orgnr_problems(raw), aliases, unrecognised=unrecognised),
         "amount",
@@ -145,12 +172,8 @@ def canonical_awards(
         written="_amount_cur",
         note="_amount_note",
     )
-    frame = with_date(frame, "granted_on", "p_date", "_granted_on").with_columns(
-        p_currency=cur_problem,
-        p_country=pl.when(~country.str.contains(r"^[A-Z]{2}$")).then(
-            pl.format("country '{}' is not an ISO 3166 alpha-2 code (e.g. NO, SE, DK)", pl.col("country"))
-        ),
-    )
+    frame = with_date(frame, "granted_on", "p_date", "_granted_on")
+    frame = _with_country(with_currency(frame, currencies, "_amount_cur"))
     frame, gge_problems = gge_input.award_terms(frame)
     problems = {
         "orgnr": "_orgnr_problem",
@@ -162,26 +185,24 @@ def canonical_awards(
         **gge_problems,
     }
     bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
-    errors = errors_of(frame, problems).join(
-        frame.filter(pl.col("_orgnr_problem").is_null()).select(
-            "file", "row", pl.col("_orgnr").alias("orgnr")
-        ),
-        on=["file", "row"],
-        how="left",
+    typed = (
+        frame.lazy()
+        .filter(~bad)
+        .select(
+            "file",
+            "row",
+            pl.col("_orgnr").alias("orgnr"),
+            pl.col("_granted_on").alias("granted_on"),
+            pl.col("_amount_cents").alias("amount_cents"),
+            pl.col("_currency").alias("currency"),
+            pl.col("_basis").alias("basis"),
+            "grantor",
+            "reference",
+            pl.when(pl.col("_basis_nearest").is_not_null()).then(pl.col("basis")).alias("basis_text"),
+            pl.col("_basis_nearest").alias("basis_nearest"),
+            pl.col("_country").alias("country"),
+            *gge_input.AWARD_TYPED,
+        )
+        .collect()
     )
-    typed = frame.filter(~bad).select(
-        "file",
-        "row",
-        pl.col("_orgnr").alias("orgnr"),
-        pl.col("_granted_on").alias("granted_on"),
-        pl.col("_amount_cents").alias("amount_cents"),
-        cur.alias("currency"),
-        pl.col("_basis").alias("basis"),
-        "grantor",
-        "reference",
-        pl.when(pl.col("_basis_nearest").is_not_null()).then(pl.col("basis")).alias("basis_text"),
-        pl.col("_basis_nearest").alias("basis_nearest"),
-        country.alias("country"),
-        *gge_input.AWARD_TYPED,
-    )
-    return typed, errors
+    return typed, _award_errors(frame, problems)

@@ -13,20 +13,22 @@ import polars as pl
 
 from deminimis.money import amount_columns
 from deminimis.sources.table_dates import with_date
+from deminimis.sources.table_plain import plain_or_general
 
 ERRORS_SCHEMA = {"file": pl.Utf8, "row": pl.Int64, "field": pl.Utf8, "message": pl.Utf8}
 
 
 _ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2, 1)
+_GROUP_SUMS = [
+    pl.Series([sum(int(d) * w for d, w in zip(f"{i:03d}", ws, strict=True)) for i in range(1000)])
+    for ws in (_ORGNR_WEIGHTS[0:3], _ORGNR_WEIGHTS[3:6], _ORGNR_WEIGHTS[6:9])
+]
+"""The MOD11 weighted digit sum of each three-digit group (000-999) of a nine-digit number."""
 
 
-def orgnr_problems(frame: pl.DataFrame, column: str = "orgnr") -> pl.DataFrame:
-    """Add ``_orgnr_problem`` (null when valid) and ``_orgnr`` (compact) to ``frame``.
-
-    MOD11 check as polars expressions (a Python call per value cost seconds at national
-    scale), once per distinct value, joined back; the same messages as :func:`deminimis.orgnr.problem`.
-    Spaces (also no-break spaces) inside the number are allowed.
-    """
+def _orgnr_rules(values: pl.DataFrame, column: str) -> pl.DataFrame:
+    """The general orgnr rules on distinct ``values``: the same messages as
+    :func:`deminimis.orgnr.problem` (python-stdnum only for the rare non-ASCII value)."""
     value = pl.col(column)
     spaced = value.str.replace_all(r"\s", " ")
     compact = spaced.str.replace_all(" ", "", literal=True)
@@ -40,13 +42,9 @@ def orgnr_problems(frame: pl.DataFrame, column: str = "orgnr") -> pl.DataFrame:
         .when(total % 11 != 0)
         .then(pl.format("orgnr '{}' has a wrong check digit (MOD11)", spaced))
     )
-    checked = (
-        frame.select(pl.col(column).cast(pl.Utf8))
-        .unique()
-        .with_columns(
-            _orgnr_problem=problem,
-            _orgnr=pl.when(value != "").then(compact.str.strip_chars()),
-        )
+    checked = values.with_columns(
+        _orgnr_problem=problem,
+        _orgnr=pl.when(value != "").then(compact.str.strip_chars()),
     )
     odd = checked.filter(pl.col(column).str.contains(r"[^\x00-\x7f]"))  # stdnum folds e.g. fullwidth digits
     if odd.height:
@@ -58,7 +56,29 @@ def orgnr_problems(frame: pl.DataFrame, column: str = "orgnr") -> pl.DataFrame:
             _orgnr=pl.Series([orgnr.compact(v) for v in spaced_odd], dtype=pl.Utf8),
         )
         checked = checked.update(fixed, on=column, include_nulls=True)
-    return frame.join(checked, on=column, how="left", nulls_equal=True)
+    return checked
+
+
+def orgnr_problems(frame: pl.DataFrame, column: str = "orgnr") -> pl.DataFrame:
+    """Add ``_orgnr_problem`` (null when valid) and ``_orgnr`` (compact) to ``frame``.
+
+    A valid plain nine-digit number is checked by integer arithmetic (MOD11 from a table of
+    the weighted sums of each three-digit group); every other value (spaces, a wrong check
+    digit, missing, non-ASCII) goes through :func:`_orgnr_rules` once per distinct value.
+    Spaces (also no-break spaces) inside the number are allowed.
+    """
+    value = pl.col(column).cast(pl.Utf8)
+    nine = value.str.contains(r"^[0-9]{9}$").fill_null(False)
+    n = frame.select(pl.when(nine).then(value.cast(pl.Int64, strict=False)).otherwise(0)).to_series()
+    groups = (n // 1_000_000, n // 1_000 % 1_000, n % 1_000)
+    total = sum(table.gather(g) for table, g in zip(_GROUP_SUMS, groups, strict=True))
+    return plain_or_general(
+        frame,
+        nine & pl.lit(total % 11 == 0),
+        {"_orgnr_problem": pl.lit(None, pl.Utf8), "_orgnr": value},
+        lambda values: _orgnr_rules(values.select(pl.col(column).cast(pl.Utf8)), column),
+        column,
+    )
 
 
 _PLAIN_AMOUNT = r"^[0-9]{1,15}(?:\.[0-9]{1,2})?$"
@@ -75,21 +95,21 @@ def with_amount(
     """Add ``problem`` (:func:`amount_problem_expr`) and ``cents`` (:func:`cents_expr`) for ``col``;
     with ``written`` the currency written in the amount, with ``note`` how a fuzzy one was read.
 
-    Same results, faster at national scale: a plain ``1234567.89`` is split, not run through
-    the dozen regular expressions of the general rules; the other spellings go through them
-    once per distinct value.
+    Same results, faster at national scale: a plain ``1234567.89`` is read as a decimal, not
+    run through the dozen regular expressions of the general rules; the other spellings go
+    through them once per distinct value.
     """
-    plain = pl.col(col).str.contains(_PLAIN_AMOUNT).fill_null(False)
-    extra = {"written": written, "note": note}
-    rules = {"problem": problem, "cents": "_odd_cents", **{k: v for k, v in extra.items() if v}}
-    odd = amount_columns(frame.filter(~plain).select(pl.col(col)).unique(), col, **rules)
-    parts = pl.col(col).str.split_exact(".", 1)
-    units = parts.struct.field("field_0").cast(pl.Int64)
-    frac = parts.struct.field("field_1").fill_null("").str.pad_end(2, "0").cast(pl.Int64)
-    joined = frame.join(odd, on=col, how="left", nulls_equal=True, maintain_order="left")
-    return joined.with_columns(
-        **{cents: pl.when(plain).then(units * 100 + frac).otherwise(pl.col("_odd_cents"))}
-    ).drop("_odd_cents")
+    names = {"problem": problem, "written": written, "note": note, "cents": cents}
+    names = {rule: name for rule, name in names.items() if name}
+    fast = {name: pl.lit(None, pl.Utf8) for rule, name in names.items() if rule != "cents"}
+    fast[cents] = pl.col(col).cast(pl.Decimal(17, 2), strict=False).to_physical().cast(pl.Int64)
+    return plain_or_general(
+        frame,
+        pl.col(col).str.contains(_PLAIN_AMOUNT),
+        fast,
+        lambda values: amount_columns(values, col, **names),
+        col,
+    )
 
 
 CURRENCY_WORDS = {
@@ -129,6 +149,23 @@ def _currency_exprs(known: list[str], written: str | None = None) -> tuple[pl.Ex
         )
     )
     return cur, problem
+
+
+def with_currency(frame: pl.DataFrame, known: list[str], written: str | None = None) -> pl.DataFrame:
+    """Add ``_currency`` and ``p_currency`` (:func:`_currency_exprs`): a known code written as
+    such with no currency in the amount is taken as it is, the other rows go through the rules."""
+    codes = [c for c in known if c == c.strip().upper() and c and c not in CURRENCY_WORDS]
+    plain = pl.col("currency").is_in(codes)
+    if written:
+        plain = plain & pl.col(written).is_null()
+    cur, problem = _currency_exprs(known, written)
+    return plain_or_general(
+        frame,
+        plain,
+        {"_currency": pl.col("currency"), "p_currency": pl.lit(None, pl.Utf8)},
+        lambda rows: rows.with_columns(_currency=cur, p_currency=problem),
+        ["currency", *([written] if written else []), "amount"],
+    )
 
 
 def _readings(cur: pl.Expr, date_col: str) -> dict[str, pl.Expr]:
