@@ -14,14 +14,12 @@ from deminimis import gge_input
 from deminimis.sources.table_basis import with_basis
 from deminimis.sources.table_dates import with_date
 from deminimis.sources.table_fields import (
-    _currency_exprs,
-    _nace_expr,
-    _nace_problem,
     _readings,
     errors_of,
     orgnr_problems,
     with_amount,
     with_currency,
+    with_nace,
 )
 from deminimis.sources.table_plain import plain_or_general
 
@@ -56,10 +54,8 @@ def canonical_applications(
     return hit
 
 
-def _canonical_applications(
-    raw: pl.DataFrame, currencies: list[str], schemes: list[str]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    cur, cur_problem = _currency_exprs(currencies, "_amount_cur")
+def _application_fields(frame: pl.DataFrame, currencies: list[str], schemes: list[str]) -> pl.DataFrame:
+    """The field rules of the applications table (``_*`` values and ``p_*`` problems)."""
     scheme = pl.col("scheme").fill_null("").str.to_lowercase().replace("", "ad_hoc")
     fys = pl.col("fiscal_year_start").fill_null("").replace("", "01-01")
     fys_ok = (
@@ -68,27 +64,40 @@ def _canonical_applications(
     )
     diff = pl.col("in_difficulty_2019").fill_null("").str.to_lowercase()
     frame = with_amount(
-        orgnr_problems(raw), "amount", "p_amount", "_amount_cents", written="_amount_cur", note="_amount_note"
+        orgnr_problems(frame),
+        "amount",
+        "p_amount",
+        "_amount_cents",
+        written="_amount_cur",
+        note="_amount_note",
     )
-    frame = with_date(frame, "grant_date", "p_grant_date", "_grant_date", note="_date_note").with_columns(
+    frame = with_date(frame, "grant_date", "p_grant_date", "_grant_date", note="_date_note")
+    frame = with_nace(with_currency(frame, currencies, "_amount_cur"))
+    return frame.with_columns(
         application_id=pl.coalesce(pl.col("application_id").replace("", None), pl.col("row").cast(pl.Utf8)),
-        p_currency=cur_problem,
+        _scheme=scheme,
         p_scheme=pl.when(~scheme.is_in(schemes)).then(
             pl.format(f"unknown scheme '{{}}' (use one of {', '.join(schemes)})", pl.col("scheme"))
         ),
-        p_nace=_nace_problem("nace"),
+        _fys=fys,
         p_fys=pl.when(~fys_ok).then(
             pl.format("fiscal_year_start '{}' must be MM-DD, e.g. 01-01", pl.col("fiscal_year_start"))
         ),
+        _diff=pl.when(diff.is_in(YES)).then(True).when(diff.is_in(NO) & (diff != "")).then(False),
         p_diff=pl.when(~diff.is_in([*YES, *NO])).then(
             pl.format("in_difficulty_2019 '{}' must be yes/no (ja/nei)", pl.col("in_difficulty_2019"))
         ),
     )
-    frame, gge_problems = gge_input.with_terms(frame)
-    frame = frame.with_columns(
-        p_dup=pl.when(
-            pl.col("application_id").is_duplicated() & (pl.int_range(pl.len()).over("application_id") > 0)
-        ).then(pl.format("application_id '{}' is used by an earlier row", pl.col("application_id")))
+
+
+def _canonical_applications(
+    raw: pl.DataFrame, currencies: list[str], schemes: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    frame, gge_problems = gge_input.with_terms(_application_fields(raw, currencies, schemes))
+    frame = frame.with_columns(  # not the first row with this id
+        p_dup=pl.when(~pl.col("application_id").is_first_distinct()).then(
+            pl.format("application_id '{}' is used by an earlier row", pl.col("application_id"))
+        )
     )
     problems = {
         "orgnr": "_orgnr_problem",
@@ -102,28 +111,23 @@ def _canonical_applications(
         "application_id": "p_dup",
         **gge_problems,
     }
-    errors = errors_of(frame, problems)
     typed = frame.select(
         "file",
         "row",
         "application_id",
         pl.coalesce("_orgnr", "orgnr").alias("orgnr"),
         pl.col("_amount_cents").alias("amount_cents"),
-        cur.alias("currency"),
+        pl.col("_currency").alias("currency"),
         pl.col("_grant_date").alias("grant_date"),
-        scheme.alias("scheme"),
-        _nace_expr(pl.col("nace")).alias("nace"),
-        fys.alias("fiscal_year_start"),
-        pl.when(diff.is_in(YES))
-        .then(True)
-        .when(diff.is_in(NO) & (diff != ""))
-        .then(False)
-        .alias("in_difficulty_2019"),
+        pl.col("_scheme").alias("scheme"),
+        pl.col("_nace").alias("nace"),
+        pl.col("_fys").alias("fiscal_year_start"),
+        pl.col("_diff").alias("in_difficulty_2019"),
         *gge_input.TYPED,
         pl.any_horizontal(pl.col(list(problems.values())).is_not_null()).alias("has_error"),
-        **_readings(cur, "grant_date"),
+        **_readings(pl.col("_currency"), "grant_date"),
     )
-    return typed, errors
+    return typed, errors_of(frame, problems)
 
 
 def _with_country(frame: pl.DataFrame) -> pl.DataFrame:

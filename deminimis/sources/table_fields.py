@@ -13,7 +13,7 @@ import polars as pl
 
 from deminimis.money import amount_columns
 from deminimis.sources.table_dates import with_date
-from deminimis.sources.table_plain import plain_or_general
+from deminimis.sources.table_plain import per_distinct, plain_or_general
 
 ERRORS_SCHEMA = {"file": pl.Utf8, "row": pl.Int64, "field": pl.Utf8, "message": pl.Utf8}
 
@@ -232,4 +232,12 @@ def _nace_expr(expr: pl.Expr) -> pl.Expr:
 def _nace_problem(col: str) -> pl.Expr:
     return pl.when(~_nace_expr(pl.col(col)).str.contains(r"^\d{2}(?:\.\d{1,3})?$")).then(
         pl.format("nace '{}' is not a NACE code (SN2007, e.g. 56.101 or 56101)", pl.col(col))
+    )
+
+
+def with_nace(frame: pl.DataFrame, col: str = "nace") -> pl.DataFrame:
+    """Add ``_nace`` (:func:`_nace_expr`) and ``p_nace`` (:func:`_nace_problem`) of ``col``, once
+    per distinct code (a national file has a few hundred codes in a million rows)."""
+    return per_distinct(
+        frame, col, lambda v: v.with_columns(_nace=_nace_expr(pl.col(col)), p_nace=_nace_problem(col))
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from deminimis.sources.table_dates import with_date
-from deminimis.sources.table_fields import _nace_expr, errors_of, orgnr_problems
+from deminimis.sources.table_fields import errors_of, orgnr_problems, with_nace
 
 LINK_TYPE_ALIASES = {
     "offentlig organ": "public_body",
@@ -73,13 +73,9 @@ def canonical_firms(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     frame = orgnr_problems(raw)
     errors = errors_of(frame, {"orgnr": "_orgnr_problem"})
     ok = (
-        frame.filter(pl.col("_orgnr_problem").is_null())
+        with_nace(frame.filter(pl.col("_orgnr_problem").is_null()))
         .select(
-            pl.col("_orgnr").alias("orgnr"),
-            "name",
-            _nace_expr(pl.col("nace")).alias("nace"),
-            "kommunenummer",
-            "status",
+            pl.col("_orgnr").alias("orgnr"), "name", pl.col("_nace").alias("nace"), "kommunenummer", "status"
         )
         .unique("orgnr", keep="first")
     )
