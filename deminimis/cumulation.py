@@ -23,6 +23,7 @@ from deminimis.events import copies_in_force, with_advantage_transfers, with_tra
 from deminimis.firms import FIRM_SCHEMA
 from deminimis.headroom import headroom_calendar
 from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
+from deminimis.plan import ENGINE
 from deminimis.prior_awards import fx_errors, prior_awards, with_origin
 from deminimis.routing import route_expr
 from deminimis.rules import EMPLOYER_TAX, Rules
@@ -158,7 +159,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:  # noqa: P
     apps = apps.join(matches, on="idx", how="left")
 
     # New aid in EUR at the grant date's rate.
-    apps = fx.attach_rates(apps.lazy(), rates, currency="currency", on="grant_date").collect()
+    apps = fx.attach_rates(apps.lazy(), rates, currency="currency", on="grant_date").collect(engine=ENGINE)
     apps = apps.rename(
         {c: f"app_{c}" for c in ("rate_date", "rate", "rate_micro", "rate_source", "fx_status")}
     )
