@@ -11,6 +11,7 @@ import datetime as dt
 import polars as pl
 
 from deminimis import gge_input
+from deminimis.plan import ENGINE
 from deminimis.sources.table_basis import with_basis
 from deminimis.sources.table_dates import with_date
 from deminimis.sources.table_fields import (
@@ -152,7 +153,7 @@ def _award_errors(frame: pl.DataFrame, problems: dict[str, str]) -> pl.DataFrame
         frame.lazy()
         .filter(pl.col("row").is_in(errors.get_column("row").implode()) & pl.col("_orgnr_problem").is_null())
         .select("file", "row", pl.col("_orgnr").alias("orgnr"))
-        .collect()
+        .collect(engine=ENGINE)
     )
     return errors.join(orgnrs, on=["file", "row"], how="left", maintain_order="left")
 
@@ -207,6 +208,6 @@ def canonical_awards(
             pl.col("_country").alias("country"),
             *gge_input.AWARD_TYPED,
         )
-        .collect()
+        .collect(engine=ENGINE)
     )
     return typed, _award_errors(frame, problems)
