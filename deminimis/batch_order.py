@@ -12,7 +12,10 @@ alone), decide the batch once with that guess, and compare. The guess is right e
 every application's route agrees with it; where it does not, the first disagreeing application
 of each undertaking was decided from a right prefix, so each pass fixes at least one more
 application per undertaking and the next guess is the routes just found. A batch without two
-applications of one undertaking takes one pass, a typical cumulative one two or three.
+applications of one undertaking takes one pass, a typical cumulative one two or three. A later
+pass decides again only the applications whose prior aid the last guess changed (those of an
+undertaking holding a changed application's orgnr), against the awards of their undertakings'
+members and of the parties to events; the others are settled.
 
 The employer-tax advantage is not reduced by the batch's own applications (the fribeløp
 reduction uses the other aid of the files and the ledger): the advantage then counts in full,
@@ -22,7 +25,9 @@ the reasons say which other applications of the undertaking the batch held.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
+from typing import Any
 
 import polars as pl
 
@@ -88,28 +93,120 @@ def _counting(decisions: pl.DataFrame, grouped: pl.Series) -> pl.DataFrame:
 
 def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent: bool = False) -> Result:
     """Decide every application; cumulative within each undertaking unless ``independent``."""
-    first = run(inputs, rules, rates)
+    memo: dict[str, Any] = {}
+    first = run(inputs, rules, rates, memo)
     ranks = _ranks(first.decisions)
-    grouped = ranks.filter(pl.col("batch_others_n") > 0).get_column("idx")
+    grouped = ranks.filter(pl.col("batch_others_n") > 0).get_column("idx").sort()
     if independent or grouped.is_empty():
         return _marked(first, ranks, independent)
-    apps = inputs.applications.with_row_index("idx").join(
-        ranks.select("idx", batch_rank=pl.col("rank")), on="idx", how="left"
+    apps = (
+        inputs.applications.with_row_index("idx")
+        .join(ranks.select("idx", batch_rank=pl.col("rank")), on="idx", how="left", maintain_order="left")
+        .filter(pl.col("idx").is_in(grouped.implode()))
     )
     given = with_origin(inputs.awards)
     guess = _counting(first.decisions, grouped)
-    result = first
-    for _ in range(grouped.len() + 1):  # each pass fixes at least one application per undertaking
-        extra = _as_awards(apps.filter(pl.col("idx").is_in(grouped.implode())), guess)
-        case = replace(
-            inputs, applications=apps.drop("idx"), awards=pl.concat([given, extra], how="diagonal_relaxed")
-        )
-        result = run(case, rules, rates)
-        found = _counting(result.decisions, grouped)
-        if found.sort("idx").equals(guess.sort("idx")):
+    todo, passes = grouped, []
+    for _ in range(grouped.len() + 1):  # each pass settles at least one application per undertaking
+        mine = pl.col("idx").is_in(todo.implode())
+        own = given.filter(pl.col("orgnr").is_in(_relevant(first, todo, inputs).implode()))
+        awards = pl.concat([own, _as_awards(apps, guess)], how="diagonal_relaxed")
+        case = replace(inputs, applications=apps.filter(mine).drop("idx"), awards=awards)
+        part = _back(run(case, rules, rates, memo), todo)
+        found = _counting(part.decisions, todo)
+        passes.append((todo, part))
+        changed = _changed(guess.filter(mine), found)
+        if changed.is_empty():
             break
-        guess = found
-    return _marked(result, ranks, independent)
+        guess = pl.concat([guess.filter(~mine), found])
+        todo = _affected(first.decisions, grouped, changed)
+    return _marked(_merged(first, passes), ranks, independent)
+
+
+def _relevant(first: Result, todo: pl.Series, inputs: Inputs) -> pl.Series:
+    """The orgnr whose awards a pass over ``todo`` can count: the members of their undertakings
+    and every party to an event (an event passes a predecessor's awards on)."""
+    members = first.decisions.filter(pl.col("idx").is_in(todo.implode())).get_column("members").explode()
+    parties = [members]
+    if inputs.events is not None:
+        parties += [
+            inputs.events.get_column("predecessor_orgnr"),
+            inputs.events.get_column("successor_orgnr"),
+        ]
+    return pl.concat(parties).drop_nulls().unique()
+
+
+def _changed(guess: pl.DataFrame, found: pl.DataFrame) -> pl.Series:
+    """``idx`` of the applications whose counting route differs from the guess."""
+    keys = ["idx", "route"]
+    return pl.concat(
+        [guess.join(found, on=keys, how="anti"), found.join(guess, on=keys, how="anti")]
+    ).get_column("idx")
+
+
+def _affected(decisions: pl.DataFrame, grouped: pl.Series, changed: pl.Series) -> pl.Series:
+    """``idx`` of the grouped applications whose undertaking holds the orgnr of a changed one:
+    their prior aid changed, so the next pass decides them again (the others are settled)."""
+    orgnrs = decisions.filter(pl.col("idx").is_in(changed.implode())).get_column("orgnr").unique()
+    hit = pl.col("members").list.eval(pl.element().is_in(orgnrs.implode())).list.any()
+    return decisions.filter(pl.col("idx").is_in(grouped.implode()) & hit).get_column("idx").sort()
+
+
+def _back(part: Result, grouped: pl.Series) -> Result:
+    """A pass over the grouped applications, its ``idx`` mapped back to the whole batch's."""
+
+    def back(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+        if frame is None:
+            return None
+        return frame.with_columns(idx=grouped.gather(frame.get_column("idx")))
+
+    return replace(
+        part,
+        decisions=back(part.decisions),
+        counted=back(part.counted),
+        errors=back(part.errors),
+        links=back(part.links),
+    )
+
+
+def _merged(first: Result, passes: list[tuple[pl.Series, Result]]) -> Result:
+    """Each application's rows from the last pass that decided it (the first pass for the
+    others), every frame in ``idx`` order with the rows of one ``idx`` in their own order. The
+    input errors, sources and register lookups are the first pass's: it saw every application."""
+    decided = [
+        pl.DataFrame({"idx": todo, "k": pl.repeat(k, todo.len(), eager=True)})
+        for k, (todo, _) in enumerate(passes, 1)
+    ]
+    last = pl.concat(decided).group_by("idx").agg(pl.col("k").max())
+    redone = pl.col("idx").is_in(last.get_column("idx").implode())
+    owned = [last.filter(pl.col("k") == k).get_column("idx").implode() for k in range(1, len(passes) + 1)]
+
+    def merge(name: str) -> pl.DataFrame | None:
+        whole = getattr(first, name)
+        if whole is None:
+            return None
+        news = [getattr(part, name) for _, part in passes]
+        pieces = [
+            new.filter(pl.col("idx").is_in(ids))
+            for new, ids in zip(news, owned, strict=True)
+            if new is not None
+        ]
+        pieces = [p.select(whole.columns) for p in pieces if not p.is_empty()]
+        merged = whole.filter(~redone)  # each piece is sorted by idx, and no idx is in two of them
+        if not pieces:
+            return merged
+        schema = pl.concat([f.head(0) for f in (merged, *pieces)], how="vertical_relaxed").schema
+        merged, *pieces = (f.cast(schema) for f in (merged, *pieces))  # type: ignore[arg-type]
+        redone_rows = functools.reduce(lambda a, b: b.merge_sorted(a, key="idx"), reversed(pieces))
+        return merged.merge_sorted(redone_rows, key="idx")
+
+    return replace(
+        first,
+        decisions=merge("decisions"),
+        counted=merge("counted"),
+        errors=merge("errors"),
+        links=merge("links"),
+    )
 
 
 def _marked(result: Result, ranks: pl.DataFrame, independent: bool) -> Result:

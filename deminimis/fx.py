@@ -43,7 +43,7 @@ import polars as pl
 from deminimis import fx_cache
 from deminimis.errors import InputError, SourceError
 from deminimis.money import RATE_SCALE
-from deminimis.plan import ENGINE
+from deminimis.plan import engine
 
 if TYPE_CHECKING:  # httpx only for `fx update`: an offline check does not pay for its import
     import httpx
@@ -273,7 +273,7 @@ def attach_rates(
         pl.col(on).cast(pl.Date).fill_null(date(1, 1, 1)).alias(key),
     )
     # The currencies asked for, read first: the rate table is joined only for those.
-    wanted = left.select(pl.col(cur).unique()).collect(engine=ENGINE).get_column(cur).drop_nulls().to_list()
+    wanted = left.select(pl.col(cur).unique()).collect(engine=engine()).get_column(cur).drop_nulls().to_list()
     right, span = _rates_for(rates, wanted)
     # The as-of join runs on the distinct (currency, date) pairs (a few thousand in a million
     # awards), joined back in the rows' order: no sort of the wide frame.

@@ -25,7 +25,7 @@ import polars as pl
 
 from deminimis.instalments import discount_table
 from deminimis.money import RATE_SCALE, to_eur_cents_expr
-from deminimis.plan import ENGINE
+from deminimis.plan import engine
 from deminimis.rules import Rules
 
 C = pl.col
@@ -224,7 +224,7 @@ def attach(apps: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     lf = _with_sector_ceiling(lf).with_columns(gge_form_review=_review())
     lf = lf.with_columns(gge_review=pl.coalesce(_excluded(), C("gge_form_review")))
     lf = lf.with_columns(gge_method=_method())
-    return _figures(lf).collect(engine=ENGINE)
+    return _figures(lf).collect(engine=engine())
 
 
 def _with_sector_ceiling(apps: pl.LazyFrame) -> pl.LazyFrame:
