@@ -11,7 +11,6 @@ import datetime as dt
 import polars as pl
 
 from deminimis import gge_input
-from deminimis.plan import ENGINE
 from deminimis.sources.table_basis import with_basis
 from deminimis.sources.table_dates import with_date
 from deminimis.sources.table_fields import (
@@ -22,7 +21,7 @@ from deminimis.sources.table_fields import (
     with_currency,
     with_nace,
 )
-from deminimis.sources.table_plain import plain_or_general
+from deminimis.sources.table_plain import EAGER, plain_or_general
 
 YES = ("yes", "ja", "y", "j", "true", "1")
 NO = ("no", "nei", "n", "false", "0", "")
@@ -153,7 +152,7 @@ def _award_errors(frame: pl.DataFrame, problems: dict[str, str]) -> pl.DataFrame
         frame.lazy()
         .filter(pl.col("row").is_in(errors.get_column("row").implode()) & pl.col("_orgnr_problem").is_null())
         .select("file", "row", pl.col("_orgnr").alias("orgnr"))
-        .collect(engine=ENGINE)
+        .collect(engine=EAGER)
     )
     return errors.join(orgnrs, on=["file", "row"], how="left", maintain_order="left")
 
@@ -208,6 +207,6 @@ def canonical_awards(
             pl.col("_country").alias("country"),
             *gge_input.AWARD_TYPED,
         )
-        .collect(engine=ENGINE)
+        .collect(engine=EAGER)
     )
     return typed, _award_errors(frame, problems)
