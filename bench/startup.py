@@ -1,0 +1,270 @@
+"""Start-up of a single ``deminimis check`` against ``python -c "import polars"`` (issue 18, acc 2).
+
+    python bench/startup.py [--runs 7] [--case readme|run] [--breakdown 5]
+
+Runs, alternately and after one warm-up of each, ``--runs`` times: ``python -c pass`` (the
+interpreter alone), ``python -c "import polars"`` and the fixtures ``check`` (``python cli.py
+check …``, a subprocess, exit code and output as a user sees them), and prints the median wall
+time of each, the ratio check / import polars (goal <= 2.0) and the CPU time of the children
+(user + system, ``os.times``), which the other work on a shared machine disturbs much less.
+
+Bytecode: the check runs with Python's bytecode cache in ``bench/out/pycache``
+(``PYTHONPYCACHEPREFIX``; the warm-up writes it), as an installed package or any checkout
+without ``PYTHONDONTWRITEBYTECODE`` has it. Where that variable is set (this project's shared
+VM sets it), deminimis' own modules are compiled from source on every run while the
+site-packages keep their ``.pyc``: the same check is also timed that way ("check, no .pyc").
+
+Then ``--breakdown`` fresh child processes time the phases inside one check (median of each):
+imports (polars, then the CLI module, then what ``check`` imports when it runs), the rules and
+the rate table (``Context.load``), reading and validating the side files (the rest of
+``case.decide``; imports made on the way are shown apart), the engine (``batch_order.run_batch``),
+the renderer (``render.columnar.build``), the decision to text and the printing. The phases
+are found by wrapping those functions; no engine code is changed.
+
+    case readme: 974760673, EUR 150,000 on 2021-05-17 with the fixtures' awards, links, firms
+                 and employer-tax rows (the README's example; the text output, nb)
+    case run:    bench/run.py's fixtures check (912346803, NOK, awards, firms, links, --lang en)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+CHILD_START = time.perf_counter()
+ENGINE = "engine (batch_order.run_batch)"
+RENDER = "render (render.columnar.build)"
+
+
+def _fixture_args(case: str, root: str) -> list[str]:
+    fx = f"{root}/fixtures"
+    if case == "run":
+        return ["check", "--amount", "150000", "--currency", "NOK", "--orgnr", "912346803",
+                "--awards", f"{fx}/awards.csv", "--firms", f"{fx}/firms.csv", "--links", f"{fx}/links.csv",
+                "--grant-date", "2021-05-17", "--lang", "en"]  # fmt: skip
+    return ["check", "--orgnr", "974760673", "--amount", "150000", "--currency", "EUR",
+            "--grant-date", "2021-05-17", "--awards", f"{fx}/awards.csv", "--links", f"{fx}/links.csv",
+            "--firms", f"{fx}/firms.csv", "--employer-tax", f"{fx}/employer_tax.csv"]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- in-process phases
+
+
+def child(case: str, root: str) -> None:
+    """One check in this fresh process, its phases timed; prints one JSON line."""
+    import builtins
+    import os
+
+    marks: dict[str, float] = {}
+    cpu0 = time.process_time()
+    t = time.perf_counter()
+    import polars  # noqa: F401
+
+    marks["import polars"] = time.perf_counter() - t
+    t = time.perf_counter()
+    from deminimis.cli import main
+
+    marks["import deminimis.cli"] = time.perf_counter() - t
+
+    lazy = {"s": 0.0, "depth": 0, "modules": set()}
+    real_import = builtins.__import__
+
+    def timed_import(name, *args, **kwargs):  # imports made while the check runs (networkx …)
+        if lazy["depth"]:
+            return real_import(name, *args, **kwargs)
+        before = len(sys.modules)
+        lazy["depth"] += 1
+        t0 = time.perf_counter()
+        try:
+            return real_import(name, *args, **kwargs)
+        finally:
+            lazy["depth"] -= 1
+            if len(sys.modules) != before:
+                lazy["s"] += time.perf_counter() - t0
+                lazy["modules"].add(name if name.startswith("deminimis") else name.split(".")[0])
+
+    spent: dict[str, float] = {}
+
+    def wrap(owner, attr: str, label: str) -> None:
+        inner = getattr(owner, attr)
+
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
+
+        setattr(owner, attr, wrapper)
+
+    started = time.perf_counter()
+    import deminimis.api
+    import deminimis.case
+
+    first_imports = time.perf_counter() - started
+    builtins.__import__ = timed_import
+    wrap(deminimis.api, "check_one", "check_one")
+    wrap(deminimis.api, "decide", "decide")
+    wrap(deminimis.case, "run_batch", ENGINE)
+    wrap(deminimis.case, "build", RENDER)
+    load = deminimis.case.Context.load.__func__
+    timed_load = lambda c, *a, **k: _timed(spent, "rules + rates", load, c, *a, **k)  # noqa: E731
+    deminimis.case.Context.load = classmethod(timed_load)
+    import click
+
+    echo = click.echo
+    wrap(click, "echo", "print")
+    out = open(os.devnull, "w")  # noqa: SIM115 - the text goes nowhere, its printing is timed
+    sys.stdout = out
+    try:
+        main(_fixture_args(case, root), standalone_mode=False)
+    except SystemExit:
+        pass
+    finally:
+        sys.stdout = sys.__stdout__
+        click.echo = echo
+        builtins.__import__ = real_import
+    total = time.perf_counter() - started
+    reading = spent["decide"] - spent[ENGINE] - spent[RENDER]
+    phases = {
+        **marks,
+        "check's own imports (api, case, …)": first_imports,
+        "rules + rates (Context.load)": spent["rules + rates"],
+        "read + validate side files": reading,
+        ENGINE: spent[ENGINE],
+        RENDER: spent[RENDER],
+        "arguments, decision to text": total - first_imports - spent["check_one"] - spent["print"],
+        "print": spent["print"],
+    }
+    phases["check_one, other"] = spent["check_one"] - spent["rules + rates"] - spent["decide"]
+    import json
+
+    print(json.dumps({
+        "phases": phases,
+        "lazy_import_s": lazy["s"],
+        "lazy_modules": sorted(lazy["modules"]),
+        "process_cpu_s": time.process_time() - cpu0,
+        "since_start_s": time.perf_counter() - CHILD_START,
+    }))  # fmt: skip
+
+
+def _timed(spent: dict[str, float], label: str, func, *args, **kwargs):
+    t0 = time.perf_counter()
+    try:
+        return func(*args, **kwargs)
+    finally:
+        spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
+
+
+# --------------------------------------------------------------------------- subprocess timings
+
+
+def main() -> None:
+    import argparse
+    import json
+    import os
+    import statistics
+    import subprocess
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    root = here.parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="Timed runs of each command (median).")
+    parser.add_argument("--case", choices=["readme", "run"], default="readme")
+    parser.add_argument("--breakdown", type=int, default=5, help="Child processes for the phases (0: none).")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.case, str(root))
+        return
+
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"}
+    base["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+    cached = {**base, "PYTHONPYCACHEPREFIX": str(here / "out" / "pycache")}
+    cached.pop("PYTHONDONTWRITEBYTECODE", None)
+    source = {**base, "PYTHONDONTWRITEBYTECODE": "1"}
+    py = sys.executable
+    check = [py, str(root / "cli.py"), *_fixture_args(args.case, str(root))]
+    commands = {
+        "python -c pass": ([py, "-c", "pass"], base),
+        'python -c "import polars"': ([py, "-c", "import polars"], base),
+        "check": (check, cached),
+        "check, no .pyc": (check, source),
+    }
+    if (root / "deminimis" / "__pycache__").is_dir():
+        print("note: deminimis/__pycache__ exists, so 'check, no .pyc' reads it too")
+
+    def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+        c0 = os.times()
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, cwd=root, capture_output=True, check=False)
+        wall = time.perf_counter() - t0
+        c1 = os.times()
+        cpu = (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system)
+        return wall, cpu, proc.returncode
+
+    for cmd, env in commands.values():  # warm-up: page cache, .pyc, the rate table's Arrow cache
+        wall, cpu, code = run(cmd, env)
+    walls: dict[str, list[float]] = {k: [] for k in commands}
+    cpus: dict[str, list[float]] = {k: [] for k in commands}
+    codes: dict[str, int] = {}
+    for _ in range(args.runs):
+        for name, (cmd, env) in commands.items():
+            wall, cpu, codes[name] = run(cmd, env)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    load = os.getloadavg()
+    med = {k: statistics.median(v) for k, v in walls.items()}
+    cpu_med = {k: statistics.median(v) for k, v in cpus.items()}
+    polars_key = 'python -c "import polars"'
+    print(f"case {args.case}: {' '.join(check[2:])}")
+    print(f"median of {args.runs} after a warm-up, alternating; load average {load[0]:.1f} {load[1]:.1f}\n")
+    print(f"{'command':28s} {'wall':>8s} {'min':>8s} {'CPU':>8s}  exit")
+    for k in commands:
+        print(f"{k:28s} {med[k]:7.3f}s {min(walls[k]):7.3f}s {cpu_med[k]:7.3f}s  {codes[k]}")
+    ratio = med["check"] / med[polars_key]
+    ratio_cpu = cpu_med["check"] / cpu_med[polars_key]
+    ratio_src = med["check, no .pyc"] / med[polars_key]
+    verdict = "met" if ratio <= 2.0 else "missed"
+    print(f"\ncheck / import polars: {ratio:.2f}x wall, {ratio_cpu:.2f}x CPU (goal <= 2.0: {verdict}); "
+          f"without .pyc {ratio_src:.2f}x wall")  # fmt: skip
+    summary = {"case": args.case, "runs": args.runs, "load": load, "wall": walls, "cpu": cpus,
+               "median_wall": med, "median_cpu": cpu_med, "ratio": ratio, "ratio_cpu": ratio_cpu}  # fmt: skip
+    if args.breakdown:
+        summary["breakdown"] = breakdown(args, root, cached, med["python -c pass"])
+    out = here / "out"
+    out.mkdir(exist_ok=True)
+    (out / "startup.json").write_text(json.dumps(summary, indent=2))
+
+
+def breakdown(args, root, env: dict[str, str], interpreter: float) -> dict:
+    import json
+    import statistics
+    import subprocess
+
+    cmd = [sys.executable, __file__, "--child", "--case", args.case]
+    runs = []
+    for _ in range(args.breakdown):
+        proc = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr)
+            raise SystemExit("bench: the in-process check failed")
+        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    names = list(runs[0]["phases"])
+    phases = {n: statistics.median(r["phases"][n] for r in runs) for n in names}
+    lazy = statistics.median(r["lazy_import_s"] for r in runs)
+    cpu = statistics.median(r["process_cpu_s"] for r in runs)
+    print(f"\nin-process phases (median of {args.breakdown} fresh processes, wall; with .pyc):")
+    print(f"  {'interpreter (python -c pass, above)':44s} {interpreter * 1000:7.1f} ms")
+    for n in names:
+        print(f"  {n:44s} {phases[n] * 1000:7.1f} ms")
+    print(f"  {'  (in them: imports made on the way)':44s} {lazy * 1000:7.1f} ms  "
+          f"({', '.join(runs[0]['lazy_modules']) or 'none'})")  # fmt: skip
+    print(f"  {'sum':44s} {(sum(phases.values()) + interpreter) * 1000:7.1f} ms; "
+          f"CPU of the process {cpu * 1000:.0f} ms")  # fmt: skip
+    return {"phases": phases, "lazy_import_s": lazy, "process_cpu_s": cpu, "runs": runs}
+
+
+if __name__ == "__main__":
+    main()
