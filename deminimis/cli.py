@@ -7,7 +7,10 @@ file and what is wrong; 1 an online source failed.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import functools
+import gc
 import importlib
 import json
 import sys
@@ -334,22 +337,33 @@ def check(fmt: str, lang: str, **kwargs: Any) -> None:
     from deminimis.api import check_one
     from deminimis.render.text import render_text
 
+    _exit_without_final_gc()
     kwargs["grant_date"] = kwargs["grant_date"] or dt.date.today().isoformat()
     result = check_one(**kwargs)
-    decision = result.decisions[0]
-    if fmt == "json":
-        click.echo(json.dumps(decision.to_json_dict(), ensure_ascii=False, indent=2))
-    elif fmt == "letter":
+    if fmt == "text":  # from the decision's JSON dict: no pydantic model is built for it
+        record = getattr(result.decisions, "record", None)
+        click.echo(render_text(record(0) if record else result.decisions[0], lang))
+    elif fmt == "json":
+        click.echo(json.dumps(result.decisions[0].to_json_dict(), ensure_ascii=False, indent=2))
+    else:
         from deminimis.render.letter import render_letter
 
+        decision = result.decisions[0]
         if decision.route == "error":
             click.echo("deminimis: no letter: the input has errors (see --format text)", err=True)
         click.echo(render_letter(decision, lang), nl=False)
-    else:
-        click.echo(render_text(decision, lang))
     for err in result.input_errors:
         click.echo(f"deminimis: warning: {err.file}:{err.row} {err.field}: {err.message}", err=True)
     sys.exit(result.exit_code)
+
+
+@functools.cache
+def _exit_without_final_gc() -> None:
+    """Skip the interpreter's last garbage collections over every loaded module when the process
+    ends (``gc.freeze`` at exit): about 0.1 s of a single check's wall time, spent only to free
+    memory the operating system takes back anyway. Registered once; under click's CliRunner
+    (tests) it runs when that process ends."""
+    atexit.register(gc.freeze)
 
 
 PROGRESS_FROM_ROWS = 2000
