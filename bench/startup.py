@@ -31,9 +31,9 @@ from __future__ import annotations
 import sys
 import time
 
-CHILD_START = time.perf_counter()
 ENGINE = "engine (batch_order.run_batch)"
 RENDER = "render (render.columnar.build)"
+LOAD = "rules + rates (Context.load)"
 
 
 def _fixture_args(case: str, root: str) -> list[str]:
@@ -50,22 +50,35 @@ def _fixture_args(case: str, root: str) -> list[str]:
 # --------------------------------------------------------------------------- in-process phases
 
 
+def _now() -> tuple[float, float]:
+    """(wall, CPU of this process: every thread) in seconds."""
+    return time.perf_counter(), time.process_time()
+
+
+def _since(t0: tuple[float, float]) -> list[float]:
+    t1 = _now()
+    return [t1[0] - t0[0], t1[1] - t0[1]]
+
+
 def child(case: str, root: str) -> None:
-    """One check in this fresh process, its phases timed; prints one JSON line."""
+    """One check in this fresh process, its phases timed (wall and CPU); prints one JSON line."""
     import builtins
     import os
 
-    marks: dict[str, float] = {}
-    cpu0 = time.process_time()
-    t = time.perf_counter()
+    phases: dict[str, list[float]] = {}
+    t = _now()
     import polars  # noqa: F401
 
-    marks["import polars"] = time.perf_counter() - t
-    t = time.perf_counter()
+    phases["import polars"] = _since(t)
+    t = _now()
     from deminimis.cli import main
 
-    marks["import deminimis.cli"] = time.perf_counter() - t
+    phases["import deminimis.cli"] = _since(t)
+    t = _now()
+    import deminimis.api
+    import deminimis.case
 
+    phases["check's own imports (api, case, …)"] = _since(t)
     lazy = {"s": 0.0, "depth": 0, "modules": set()}
     real_import = builtins.__import__
 
@@ -83,39 +96,32 @@ def child(case: str, root: str) -> None:
                 lazy["s"] += time.perf_counter() - t0
                 lazy["modules"].add(name if name.startswith("deminimis") else name.split(".")[0])
 
-    spent: dict[str, float] = {}
+    spent: dict[str, list[float]] = {}
 
-    def wrap(owner, attr: str, label: str) -> None:
-        inner = getattr(owner, attr)
-
+    def timed(label: str, func):
         def wrapper(*args, **kwargs):
-            t0 = time.perf_counter()
+            t0 = _now()
             try:
-                return inner(*args, **kwargs)
+                return func(*args, **kwargs)
             finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
+                took = spent.setdefault(label, [0.0, 0.0])
+                for i, v in enumerate(_since(t0)):
+                    took[i] += v
 
-        setattr(owner, attr, wrapper)
+        return wrapper
 
-    started = time.perf_counter()
-    import deminimis.api
-    import deminimis.case
-
-    first_imports = time.perf_counter() - started
-    builtins.__import__ = timed_import
-    wrap(deminimis.api, "check_one", "check_one")
-    wrap(deminimis.api, "decide", "decide")
-    wrap(deminimis.case, "run_batch", ENGINE)
-    wrap(deminimis.case, "build", RENDER)
-    load = deminimis.case.Context.load.__func__
-    timed_load = lambda c, *a, **k: _timed(spent, "rules + rates", load, c, *a, **k)  # noqa: E731
-    deminimis.case.Context.load = classmethod(timed_load)
     import click
 
     echo = click.echo
-    wrap(click, "echo", "print")
-    out = open(os.devnull, "w")  # noqa: SIM115 - the text goes nowhere, its printing is timed
-    sys.stdout = out
+    deminimis.api.check_one = timed("check_one", deminimis.api.check_one)
+    deminimis.api.decide = timed("decide", deminimis.api.decide)
+    deminimis.case.run_batch = timed(ENGINE, deminimis.case.run_batch)
+    deminimis.case.build = timed(RENDER, deminimis.case.build)
+    deminimis.case.Context.load = classmethod(timed(LOAD, deminimis.case.Context.load.__func__))
+    click.echo = timed("print", click.echo)
+    builtins.__import__ = timed_import
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the text goes nowhere, its printing is timed
+    t = _now()
     try:
         main(_fixture_args(case, root), standalone_mode=False)
     except SystemExit:
@@ -124,36 +130,27 @@ def child(case: str, root: str) -> None:
         sys.stdout = sys.__stdout__
         click.echo = echo
         builtins.__import__ = real_import
-    total = time.perf_counter() - started
-    reading = spent["decide"] - spent[ENGINE] - spent[RENDER]
-    phases = {
-        **marks,
-        "check's own imports (api, case, …)": first_imports,
-        "rules + rates (Context.load)": spent["rules + rates"],
-        "read + validate side files": reading,
-        ENGINE: spent[ENGINE],
-        RENDER: spent[RENDER],
-        "arguments, decision to text": total - first_imports - spent["check_one"] - spent["print"],
-        "print": spent["print"],
-    }
-    phases["check_one, other"] = spent["check_one"] - spent["rules + rates"] - spent["decide"]
+    total = _since(t)
+
+    def minus(a: list[float], *others: list[float]) -> list[float]:
+        return [a[i] - sum(o[i] for o in others) for i in range(2)]
+
+    phases[LOAD] = spent[LOAD]
+    phases["read + validate side files"] = minus(spent["decide"], spent[ENGINE], spent[RENDER])
+    phases[ENGINE] = spent[ENGINE]
+    phases[RENDER] = spent[RENDER]
+    phases["check_one, other"] = minus(spent["check_one"], spent[LOAD], spent["decide"])
+    phases["arguments, decision to text"] = minus(total, spent["check_one"], spent["print"])
+    phases["print"] = spent["print"]
     import json
 
     print(json.dumps({
         "phases": phases,
         "lazy_import_s": lazy["s"],
         "lazy_modules": sorted(lazy["modules"]),
-        "process_cpu_s": time.process_time() - cpu0,
-        "since_start_s": time.perf_counter() - CHILD_START,
+        "process_cpu_s": time.process_time(),
+        "end": time.time(),
     }))  # fmt: skip
-
-
-def _timed(spent: dict[str, float], label: str, func, *args, **kwargs):
-    t0 = time.perf_counter()
-    try:
-        return func(*args, **kwargs)
-    finally:
-        spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
 
 
 # --------------------------------------------------------------------------- subprocess timings
@@ -247,23 +244,28 @@ def breakdown(args, root, env: dict[str, str], interpreter: float) -> dict:
     runs = []
     for _ in range(args.breakdown):
         proc = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True, check=False)
+        ended = time.time()
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr)
             raise SystemExit("bench: the in-process check failed")
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        runs[-1]["exit_s"] = ended - runs[-1]["end"]
     names = list(runs[0]["phases"])
-    phases = {n: statistics.median(r["phases"][n] for r in runs) for n in names}
+    wall = {n: statistics.median(r["phases"][n][0] for r in runs) for n in names}
+    cpu = {n: statistics.median(r["phases"][n][1] for r in runs) for n in names}
     lazy = statistics.median(r["lazy_import_s"] for r in runs)
-    cpu = statistics.median(r["process_cpu_s"] for r in runs)
-    print(f"\nin-process phases (median of {args.breakdown} fresh processes, wall; with .pyc):")
-    print(f"  {'interpreter (python -c pass, above)':44s} {interpreter * 1000:7.1f} ms")
+    exit_s = statistics.median(r["exit_s"] for r in runs)
+    print(f"\nin-process phases (median of {args.breakdown} fresh processes; with .pyc):")
+    print(f"  {'phase':44s} {'wall':>8s} {'CPU':>8s}")
+    print(f"  {'interpreter (python -c pass, above)':44s} {interpreter * 1000:5.0f} ms")
     for n in names:
-        print(f"  {n:44s} {phases[n] * 1000:7.1f} ms")
-    print(f"  {'  (in them: imports made on the way)':44s} {lazy * 1000:7.1f} ms  "
+        print(f"  {n:44s} {wall[n] * 1000:5.0f} ms {cpu[n] * 1000:5.0f} ms")
+    print(f"  {'process exit (after the text is printed)':44s} {exit_s * 1000:5.0f} ms")
+    print(f"  {'sum':44s} {(sum(wall.values()) + interpreter + exit_s) * 1000:5.0f} ms "
+          f"{sum(cpu.values()) * 1000:5.0f} ms")  # fmt: skip
+    print(f"  imports made while checking, inside the phases: {lazy * 1000:.0f} ms "
           f"({', '.join(runs[0]['lazy_modules']) or 'none'})")  # fmt: skip
-    print(f"  {'sum':44s} {(sum(phases.values()) + interpreter) * 1000:7.1f} ms; "
-          f"CPU of the process {cpu * 1000:.0f} ms")  # fmt: skip
-    return {"phases": phases, "lazy_import_s": lazy, "process_cpu_s": cpu, "runs": runs}
+    return {"wall": wall, "cpu": cpu, "lazy_import_s": lazy, "exit_s": exit_s, "runs": runs}
 
 
 if __name__ == "__main__":
