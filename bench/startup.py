@@ -1,12 +1,13 @@
 """Start-up of a single ``deminimis check`` against ``python -c "import polars"`` (issue 18, acc 2).
 
-    python bench/startup.py [--runs 7] [--case readme|run] [--breakdown 5]
+    python bench/startup.py [--runs 7] [--case readme|run] [--breakdown 5] [--compare ../../main]
 
 Runs, alternately and after one warm-up of each, ``--runs`` times: ``python -c pass`` (the
 interpreter alone), ``python -c "import polars"`` and the fixtures ``check`` (``python cli.py
 check …``, a subprocess, exit code and output as a user sees them), and prints the median wall
 time of each, the ratio check / import polars (goal <= 2.0) and the CPU time of the children
 (user + system, ``os.times``), which the other work on a shared machine disturbs much less.
+``--compare DIR`` times another checkout's check (e.g. main: before/after) in the same run.
 
 Bytecode: the check runs with Python's bytecode cache in ``bench/out/pycache``
 (``PYTHONPYCACHEPREFIX``; the warm-up writes it), as an installed package or any checkout
@@ -170,6 +171,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="Timed runs of each command (median).")
     parser.add_argument("--case", choices=["readme", "run"], default="readme")
     parser.add_argument("--breakdown", type=int, default=5, help="Child processes for the phases (0: none).")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="DIR",
+        help="Also time the check of another checkout (e.g. main) in the same run.",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -189,6 +196,16 @@ def main() -> None:
         "check": (check, cached),
         "check, no .pyc": (check, source),
     }
+    if args.compare:
+        other = args.compare.resolve()
+        env = {
+            **cached,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(other), os.environ.get("PYTHONPATH")])),
+        }
+        commands[f"check of {other.name}"] = (
+            [py, str(other / "cli.py"), *_fixture_args(args.case, str(other))],
+            env,
+        )
     if (root / "deminimis" / "__pycache__").is_dir():
         print("note: deminimis/__pycache__ exists, so 'check, no .pyc' reads it too")
 
@@ -223,6 +240,10 @@ def main() -> None:
     ratio = med["check"] / med[polars_key]
     ratio_cpu = cpu_med["check"] / cpu_med[polars_key]
     ratio_src = med["check, no .pyc"] / med[polars_key]
+    for k in commands:
+        if k.startswith("check of "):
+            print(f"{k} / import polars: {med[k] / med[polars_key]:.2f}x wall, "
+                  f"{cpu_med[k] / cpu_med[polars_key]:.2f}x CPU")  # fmt: skip
     verdict = "met" if ratio <= 2.0 else "missed"
     print(f"\ncheck / import polars: {ratio:.2f}x wall, {ratio_cpu:.2f}x CPU (goal <= 2.0: {verdict}); "
           f"without .pyc {ratio_src:.2f}x wall")  # fmt: skip
