@@ -23,6 +23,7 @@ the reasons say which other applications of the undertaking the batch held.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import polars as pl
 
@@ -88,28 +89,72 @@ def _counting(decisions: pl.DataFrame, grouped: pl.Series) -> pl.DataFrame:
 
 def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent: bool = False) -> Result:
     """Decide every application; cumulative within each undertaking unless ``independent``."""
-    first = run(inputs, rules, rates)
+    memo: dict[str, Any] = {}
+    first = run(inputs, rules, rates, memo)
     ranks = _ranks(first.decisions)
-    grouped = ranks.filter(pl.col("batch_others_n") > 0).get_column("idx")
+    grouped = ranks.filter(pl.col("batch_others_n") > 0).get_column("idx").sort()
     if independent or grouped.is_empty():
         return _marked(first, ranks, independent)
-    apps = inputs.applications.with_row_index("idx").join(
-        ranks.select("idx", batch_rank=pl.col("rank")), on="idx", how="left"
+    # Later passes decide only the grouped applications (their idx in ``grouped`` order).
+    apps = (
+        inputs.applications.with_row_index("idx")
+        .join(ranks.select("idx", batch_rank=pl.col("rank")), on="idx", how="left", maintain_order="left")
+        .filter(pl.col("idx").is_in(grouped.implode()))
     )
     given = with_origin(inputs.awards)
     guess = _counting(first.decisions, grouped)
     result = first
     for _ in range(grouped.len() + 1):  # each pass fixes at least one application per undertaking
-        extra = _as_awards(apps.filter(pl.col("idx").is_in(grouped.implode())), guess)
+        extra = _as_awards(apps, guess)
         case = replace(
             inputs, applications=apps.drop("idx"), awards=pl.concat([given, extra], how="diagonal_relaxed")
         )
-        result = run(case, rules, rates)
+        result = _back(run(case, rules, rates, memo), grouped)
         found = _counting(result.decisions, grouped)
         if found.sort("idx").equals(guess.sort("idx")):
             break
         guess = found
-    return _marked(result, ranks, independent)
+    return _marked(_merged(first, result, grouped), ranks, independent)
+
+
+def _back(part: Result, grouped: pl.Series) -> Result:
+    """A pass over the grouped applications, its ``idx`` mapped back to the whole batch's."""
+
+    def back(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+        if frame is None:
+            return None
+        return frame.with_columns(idx=grouped.gather(frame.get_column("idx")))
+
+    return replace(
+        part,
+        decisions=back(part.decisions),
+        counted=back(part.counted),
+        errors=back(part.errors),
+        links=back(part.links),
+    )
+
+
+def _merged(first: Result, part: Result, grouped: pl.Series) -> Result:
+    """The first pass's decisions of the ungrouped applications with the last pass's of the
+    grouped ones, each frame in ``idx`` order (rows of one ``idx`` in their own order). The
+    input errors, sources and register lookups are the first pass's: it saw every application."""
+    ours = pl.col("idx").is_in(grouped.implode())
+
+    def merge(whole: pl.DataFrame | None, new: pl.DataFrame | None) -> pl.DataFrame | None:
+        if whole is None or new is None:
+            return new if whole is None else whole
+        kept = whole.filter(~ours)
+        return pl.concat([kept, new.select(kept.columns)], how="vertical_relaxed").sort(
+            "idx", maintain_order=True
+        )
+
+    return replace(
+        first,
+        decisions=merge(first.decisions, part.decisions),
+        counted=merge(first.counted, part.counted),
+        errors=merge(first.errors, part.errors),
+        links=merge(first.links, part.links),
+    )
 
 
 def _marked(result: Result, ranks: pl.DataFrame, independent: bool) -> Result:

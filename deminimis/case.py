@@ -30,6 +30,7 @@ from deminimis.errors import InputError
 from deminimis.events import canonical_events
 from deminimis.firms import firm_facts
 from deminimis.models import Decision, RowError
+from deminimis.plan import sized
 from deminimis.render.columnar import build
 from deminimis.render.decisions import Decisions
 from deminimis.rules import SCHEMES, Rules, load_rules
@@ -215,9 +216,11 @@ def decide(
     )
     kinds = [getattr(s, "kind", None) for s, rows in zip(sources, found, strict=True) if rows.height]
     inputs.sources = _consulted(typed_names, kinds, employer_tax, inputs)
-    result = run_batch(inputs, ctx.rules, ctx.rates, independent=independent)
+    with sized(apps.height):
+        result = run_batch(inputs, ctx.rules, ctx.rates, independent=independent)
+        decisions = build(result, ctx.rules, progress)
     errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
-    return BatchResult(build(result, ctx.rules, progress), errors)
+    return BatchResult(decisions, errors)
 
 
 def _with(server: object, given: object) -> list:

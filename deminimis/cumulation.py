@@ -23,6 +23,7 @@ from deminimis.events import copies_in_force, with_advantage_transfers, with_tra
 from deminimis.firms import FIRM_SCHEMA
 from deminimis.headroom import headroom_calendar
 from deminimis.money import from_eur_cents_floor_expr, to_eur_cents_expr
+from deminimis.plan import engine
 from deminimis.prior_awards import fx_errors, prior_awards, with_origin
 from deminimis.routing import route_expr
 from deminimis.rules import EMPLOYER_TAX, Rules
@@ -120,8 +121,13 @@ summed = pl.col("not_summed").is_null()
 """Awards that count when in the window (a register row with another status is shown only)."""
 
 
-def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:  # noqa: PLR0915  (allow-listed, to split)
-    """Decide every application; see the module docstring for the steps."""
+def run(  # noqa: PLR0915  (allow-listed, to split)
+    inputs: Inputs, rules: Rules, rates: pl.DataFrame, memo: dict[str, Any] | None = None
+) -> Result:
+    """Decide every application; see the module docstring for the steps.
+
+    ``memo``: kept between the passes of one cumulative batch (:mod:`deminimis.batch_order`); it
+    holds the employer-tax advantages, which the batch's own applications do not change."""
     apps, member = perimeters(inputs.applications.with_row_index("idx"), inputs.links)
 
     # Firm facts (firms file, Brreg): name and NACE when the application gives none.
@@ -158,7 +164,7 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:  # noqa: P
     apps = apps.join(matches, on="idx", how="left")
 
     # New aid in EUR at the grant date's rate.
-    apps = fx.attach_rates(apps.lazy(), rates, currency="currency", on="grant_date").collect()
+    apps = fx.attach_rates(apps.lazy(), rates, currency="currency", on="grant_date").collect(engine=engine())
     apps = apps.rename(
         {c: f"app_{c}" for c in ("rate_date", "rate", "rate_micro", "rate_source", "fx_status")}
     )
@@ -199,9 +205,14 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> Result:  # noqa: P
     # Employer-tax advantage per row (zone Ia and § 4 fribeløp), reduced by other de minimis aid.
     et_data = employer_tax.load(rules.directory)
     own = aw.filter(~pl.col("source").str.starts_with("application:"))  # see batch_order
-    et_adv, et_missing = employer_tax_rows(
-        inputs.employer_tax, inputs.firms, inputs.employer_tax_missing, own.filter(summed), rates, et_data
-    )
+    if memo is not None and "employer_tax_rows" in memo:  # a later pass of a cumulative batch
+        et_adv, et_missing = memo["employer_tax_rows"]
+    else:
+        et_adv, et_missing = employer_tax_rows(
+            inputs.employer_tax, inputs.firms, inputs.employer_tax_missing, own.filter(summed), rates, et_data
+        )
+        if memo is not None:
+            memo["employer_tax_rows"] = et_adv, et_missing
     first_id = (et_adv["et_id"].max() or 0) + 1 if not et_adv.is_empty() else 0
     register_et = register_et.with_columns(  # register rows are already the advantage of their month
         et_id=(pl.int_range(pl.len()) + first_id).cast(pl.UInt32),

@@ -12,6 +12,7 @@ import polars as pl
 
 from deminimis.aga_zones import EmployerTaxData, zone_frame
 from deminimis.money import amount_problem_expr, cents_expr
+from deminimis.plan import engine
 
 PLAIN_AMOUNT = r"^[0-9]{1,15}(?:\.[0-9]{1,2})?$"
 """An amount written as plain digits (1-2 decimals after a dot): read without the general reader."""
@@ -110,7 +111,7 @@ def canonical_rows(raw: pl.DataFrame, data: EmployerTaxData) -> tuple[pl.DataFra
             ),
         )
         .with_columns(p_month=pl.coalesce("p_month", "p_mixed"))
-        .collect()
+        .collect(engine=engine())
     )
     problems = {
         "orgnr": "_orgnr_problem",
@@ -155,7 +156,7 @@ def canonical_rows(raw: pl.DataFrame, data: EmployerTaxData) -> tuple[pl.DataFra
             pl.col("sector_id").alias("sector"),
         )
     )
-    typed, errors = pl.collect_all([typed_lf, errors_lf])
+    typed, errors = pl.collect_all([typed_lf, errors_lf], engine=engine())
     return typed, errors
 
 

@@ -43,6 +43,7 @@ import polars as pl
 from deminimis import fx_cache
 from deminimis.errors import InputError, SourceError
 from deminimis.money import RATE_SCALE
+from deminimis.plan import engine
 
 if TYPE_CHECKING:  # httpx only for `fx update`: an offline check does not pay for its import
     import httpx
@@ -236,9 +237,11 @@ def _indexed(rates: pl.DataFrame) -> _Index:
     hit = _INDEXED.get(id(rates))
     if hit is not None and hit.rates is rates:
         return hit
-    span = rates.group_by("currency").agg(
-        __fx_first=pl.col("rate_date").min(), __fx_last=pl.col("rate_date").max()
-    ).rename({"currency": "__fx_cur"})
+    span = (
+        rates.group_by("currency")
+        .agg(__fx_first=pl.col("rate_date").min(), __fx_last=pl.col("rate_date").max())
+        .rename({"currency": "__fx_cur"})
+    )
     if len(_INDEXED) >= 8:  # a few tables per process (shipped, user, a test's own): bounded
         _INDEXED.clear()
     _INDEXED[id(rates)] = index = _Index(rates, span, {})  # holding ``rates`` keeps its id unique
@@ -270,7 +273,7 @@ def attach_rates(
         pl.col(on).cast(pl.Date).fill_null(date(1, 1, 1)).alias(key),
     )
     # The currencies asked for, read first: the rate table is joined only for those.
-    wanted = left.select(pl.col(cur).unique()).collect().get_column(cur).drop_nulls().to_list()
+    wanted = left.select(pl.col(cur).unique()).collect(engine=engine()).get_column(cur).drop_nulls().to_list()
     right, span = _rates_for(rates, wanted)
     # The as-of join runs on the distinct (currency, date) pairs (a few thousand in a million
     # awards), joined back in the rows' order: no sort of the wide frame.

@@ -25,6 +25,7 @@ import polars as pl
 
 from deminimis.instalments import discount_table
 from deminimis.money import RATE_SCALE, to_eur_cents_expr
+from deminimis.plan import engine
 from deminimis.rules import Rules
 
 C = pl.col
@@ -73,7 +74,7 @@ def _half_up(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     return ((2 * num + den) // (2 * den)).cast(pl.Int64)
 
 
-def _harbour(apps: pl.DataFrame, kind: str) -> pl.DataFrame:
+def _harbour(apps: pl.LazyFrame, kind: str) -> pl.LazyFrame:
     """``idx``, ``h_years``, ``h_cents``: the shortest safe harbour of ``kind`` covering the term."""
     return (
         apps.filter((C("instrument") == kind) & C("term_hundredths").is_not_null())
@@ -204,28 +205,29 @@ def attach(apps: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     be set) and ``gge_block`` (route ``gber``) feed the router.
     """
     apps = with_defaults(apps)
-    g = rules.gge.frame()
+    instalments = discount_table(apps)  # eager: the present values are computed in Python
+    lf = apps.lazy()
     hit = (
-        apps.select("idx", "regime", "grant_date")
-        .join(g, on="regime")
+        lf.select("idx", "regime", "grant_date")
+        .join(rules.gge.frame().lazy(), on="regime")
         .filter(C("grant_date").is_between("gge_from", "gge_to"))
         .drop("regime", "grant_date")
     )
-    apps = apps.join(hit, on="idx", how="left")
-    apps = apps.with_columns(
+    lf = lf.join(hit, on="idx", how="left", maintain_order="left").with_columns(
         nominal_eur_cents=to_eur_cents_expr(C("nominal_cents"), C("app_rate_micro")),
         insolvent=C("insolvency_declared") | C("status").str.to_lowercase().is_in(INSOLVENT).fill_null(False),
         gge_missing=_missing(),
     )
-    harbours = pl.concat([_harbour(apps, "loan"), _harbour(apps, "guarantee")])
-    apps = apps.join(harbours, on="idx", how="left").join(discount_table(apps), on="idx", how="left")
-    apps = _with_sector_ceiling(apps).with_columns(gge_form_review=_review())
-    apps = apps.with_columns(gge_review=pl.coalesce(_excluded(), C("gge_form_review")))
-    apps = apps.with_columns(gge_method=_method())
-    return _figures(apps)
+    harbours = pl.concat([_harbour(lf, "loan"), _harbour(lf, "guarantee")])
+    lf = lf.join(harbours, on="idx", how="left", maintain_order="left")
+    lf = lf.join(instalments.lazy(), on="idx", how="left", maintain_order="left")
+    lf = _with_sector_ceiling(lf).with_columns(gge_form_review=_review())
+    lf = lf.with_columns(gge_review=pl.coalesce(_excluded(), C("gge_form_review")))
+    lf = lf.with_columns(gge_method=_method())
+    return _figures(lf).collect(engine=engine())
 
 
-def _with_sector_ceiling(apps: pl.DataFrame) -> pl.DataFrame:
+def _with_sector_ceiling(apps: pl.LazyFrame) -> pl.LazyFrame:
     """``inj_ceiling_cents``: the ceiling a capital injection is held to (the sector's, if any)."""
     found = (
         apps.select("idx", app_sector=C("sector"), s=C("gge_sector_ceilings"))
@@ -235,12 +237,12 @@ def _with_sector_ceiling(apps: pl.DataFrame) -> pl.DataFrame:
         .filter(C("app_sector") == C("sector"))
         .select("idx", inj_ceiling_cents=C("cents"))
     )
-    return apps.join(found, on="idx", how="left").with_columns(
+    return apps.join(found, on="idx", how="left", maintain_order="left").with_columns(
         inj_ceiling_cents=pl.coalesce("inj_ceiling_cents", "gge_ceiling_cents")
     )
 
 
-def _figures(apps: pl.DataFrame) -> pl.DataFrame:
+def _figures(apps: pl.LazyFrame) -> pl.LazyFrame:
     """The GGE in EUR per method, the route flags and the largest nominal that still fits."""
     rate = C("app_rate_micro")
     years = _i128("h_years") * 100

@@ -64,6 +64,10 @@ def discount_table(apps: pl.DataFrame) -> pl.DataFrame:
     application with payments; computed once per distinct (payments, rate, grant date)."""
     keys = ["payments", "discount_hundredths", "grant_date"]
     rows = apps.filter(pl.col("payments").list.len() > 0).select("idx", *keys)
+    if rows.is_empty():  # the usual case: no application is paid in instalments
+        return pl.DataFrame(
+            schema={"idx": rows.schema["idx"], "instalments": pl.List(STEP), "instalments_pv_cents": pl.Int64}
+        )
     distinct = rows.select(keys).unique(maintain_order=True)
     steps = [
         present_values(

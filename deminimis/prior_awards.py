@@ -12,6 +12,7 @@ import polars as pl
 from deminimis import fx
 from deminimis.counted_once import merge_sources
 from deminimis.money import to_eur_cents_expr
+from deminimis.plan import engine
 from deminimis.sources import schemas
 
 ERROR_COLUMNS = ("file", "row", "field", "message", "orgnr")
@@ -48,7 +49,7 @@ def prior_awards(
     the award errors with those before the first ECB rate). The single undertaking of each
     application is joined later, by member (:func:`deminimis.undertaking.perimeters`)."""
     aw = with_origin(awards).with_row_index("aw_idx")
-    aw = fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on").collect()
+    aw = fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on").collect(engine=engine())
     aw = aw.with_columns(eur_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("rate_micro")))
     aw = merge_sources(aw).with_columns(
         duplicate=pl.struct("orgnr", "granted_on", "amount_cents", "currency", "reference").is_duplicated(),

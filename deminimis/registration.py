@@ -23,6 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
+from deminimis.plan import engine
 from deminimis.render import fmt
 from deminimis.sources.register_rules import RegisterRules
 
@@ -99,7 +100,9 @@ def required_expr(rules: RegisterRules) -> pl.Expr:
 def registration(d: pl.LazyFrame, rules: RegisterRules) -> pl.LazyFrame:
     """``idx, registration``: the struct for de minimis (and GBER) outcomes, null otherwise."""
     reg = rules.registration
-    years = d.select(lo=C("grant_date").dt.year().min(), hi=C("grant_date").dt.year().max()).collect()
+    years = d.select(lo=C("grant_date").dt.year().min(), hi=C("grant_date").dt.year().max()).collect(
+        engine=engine()
+    )
     lo, hi = years.row(0)
     if lo is None:
         return d.select("idx", registration=pl.lit(None, pl.Struct({"due_date": pl.Utf8})))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import polars as pl
 
 from deminimis.cumulation import Result
+from deminimis.plan import engine
 from deminimis.registration import registration
 from deminimis.render import findings, fmt, register_findings, rule_frames
 from deminimis.render import gge as gge_render
@@ -211,7 +212,7 @@ def _found(
     sorted_long = long.sort("idx", "kind", "order", "sub", maintain_order=True)  # ties: planned order
     # Collected once: the three lists below read it (else the plan of every text runs three times).
     grouped = sorted_long.group_by("idx", "kind", maintain_order=True).agg(item.alias("_list"))
-    grouped = grouped.collect().lazy()
+    grouped = grouped.collect(engine=engine()).lazy()
     kinds = {"reasons": findings.REASON, "warnings": findings.WARNING, "officer_notes": findings.NOTE}
     return [grouped.filter(C("kind") == k).select("idx", **{name: C("_list")}) for name, k in kinds.items()]
 
@@ -247,12 +248,12 @@ def link_frame(result: Result) -> pl.LazyFrame:
 def render(result: Result, rules: Rules) -> pl.DataFrame:
     """``idx, application_id, route, doc``: one contract decision per application (``doc``, a
     struct in the JSON's shape and key order), in input order."""
-    d = _decisions(result, rules).collect().lazy()  # collected once: every finding filters it
-    c = _counted(result, d, rules).collect().lazy()
+    d = _decisions(result, rules).collect(engine=engine()).lazy()  # collected once: every finding filters it
+    c = _counted(result, d, rules).collect(engine=engine()).lazy()
     d = (
         d.join(_per_award_facts(c), on="idx", how="left", maintain_order="left")
         .with_columns(C("n_shown").fill_null(0))
-        .collect()
+        .collect(engine=engine())
         .lazy()
     )
     links = link_frame(result)
@@ -278,7 +279,9 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
         for f in schema.fields  # type: ignore[attr-defined]
         if f.name in LISTS
     }
-    return doc.select("idx", "application_id", "route", doc=C("_doc").struct.with_fields(**fixes)).collect()
+    return doc.select("idx", "application_id", "route", doc=C("_doc").struct.with_fields(**fixes)).collect(
+        engine=engine()
+    )
 
 
 CHUNK = 25_000

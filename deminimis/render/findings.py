@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from deminimis.plan import engine
 from deminimis.render import fmt
 from deminimis.render.fmt import Value
 from deminimis.render.messages import messages
@@ -83,7 +84,7 @@ def planned(found: list[Finding]) -> list[Finding]:
     frames = {id(f.frame): f.frame for f in found}
     for key, frame in frames.items():
         mine = [(i, f) for i, f in enumerate(found) if id(f.frame) == key]
-        row = frame.select([f.when.any().alias(f"_{i}") for i, f in mine]).collect().row(0)
+        row = frame.select([f.when.any().alias(f"_{i}") for i, f in mine]).collect(engine=engine()).row(0)
         present.update({i: bool(v) for (i, _), v in zip(mine, row, strict=True)})
     return [f.make() for i, f in enumerate(found) if present[i]]
 
