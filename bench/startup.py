@@ -75,9 +75,13 @@ def child(case: str, root: str) -> None:
     from deminimis.cli import main
 
     phases["import deminimis.cli"] = _since(t)
+    from deminimis import cli
+
     t = _now()
-    import deminimis.api
-    import deminimis.case
+    with cli._start_up():  # as ``check`` imports them: the collector paused, then frozen
+        import deminimis.api
+        import deminimis.case
+        import deminimis.render.text  # noqa: F401
 
     phases["check's own imports (api, case, …)"] = _since(t)
     lazy = {"s": 0.0, "depth": 0, "modules": {}}
