@@ -1,5 +1,7 @@
 """A checked copy of a rules file's loaded object (pickle), so a single check need not re-validate.
 
+Also the parsed message catalogue (``render/messages.toml``).
+
 Why: validating the rules files with pydantic builds every model's validator first, about 30 ms
 of a single ``deminimis check`` that reads the same unchanged files every time. The loaded
 object (``Rules``, the employer-tax data, the register rules) is kept in

@@ -10,6 +10,7 @@ import pytest
 
 from deminimis import aga_zones, rules, rules_cache
 from deminimis.errors import RuleDataError
+from deminimis.render import messages
 from deminimis.rules import load_rules
 from deminimis.sources import register_rules
 
@@ -66,14 +67,15 @@ def test_an_unwritable_or_broken_cache_is_ignored(tmp_path: Path, monkeypatch: p
     assert _fresh() == expected
 
 
-def test_the_employer_tax_and_register_rules_are_cached_the_same_way(tmp_path: Path) -> None:
-    aga_zones.load.cache_clear()
-    register_rules._load.cache_clear()
-    et, reg = aga_zones.load(), register_rules.load_register_rules()
-    aga_zones.load.cache_clear()
-    register_rules._load.cache_clear()
+def test_the_employer_tax_and_register_rules_and_the_messages_are_cached_the_same_way() -> None:
+    loaders = (aga_zones.load, register_rules._load, messages.messages)
+    for f in loaders:
+        f.cache_clear()
+    et, reg, texts = aga_zones.load(), register_rules.load_register_rules(), messages.messages()
+    for f in loaders:
+        f.cache_clear()
     et_again, reg_again = aga_zones.load(), register_rules.load_register_rules()
     assert et_again.file == et.file and et_again.zones.equals(et.zones)
-    assert reg_again == reg
+    assert reg_again == reg and messages.messages() == texts == messages._parse()
     kinds = {p.name.split("-")[0] for p in rules_cache.cache_dir().glob("*.pickle")}
-    assert kinds >= {"employer_tax", "register"}
+    assert kinds >= {"employer_tax", "register", "messages"}
