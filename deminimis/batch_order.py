@@ -12,7 +12,10 @@ alone), decide the batch once with that guess, and compare. The guess is right e
 every application's route agrees with it; where it does not, the first disagreeing application
 of each undertaking was decided from a right prefix, so each pass fixes at least one more
 application per undertaking and the next guess is the routes just found. A batch without two
-applications of one undertaking takes one pass, a typical cumulative one two or three.
+applications of one undertaking takes one pass, a typical cumulative one two or three. A later
+pass decides again only the applications whose prior aid the last guess changed (those of an
+undertaking holding a changed application's orgnr), against the awards of their undertakings'
+members and of the parties to events; the others are settled.
 
 The employer-tax advantage is not reduced by the batch's own applications (the fribeløp
 reduction uses the other aid of the files and the ledger): the advantage then counts in full,
@@ -95,7 +98,6 @@ def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent:
     grouped = ranks.filter(pl.col("batch_others_n") > 0).get_column("idx").sort()
     if independent or grouped.is_empty():
         return _marked(first, ranks, independent)
-    # Later passes decide only the grouped applications (their idx in ``grouped`` order).
     apps = (
         inputs.applications.with_row_index("idx")
         .join(ranks.select("idx", batch_rank=pl.col("rank")), on="idx", how="left", maintain_order="left")
@@ -103,18 +105,50 @@ def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent:
     )
     given = with_origin(inputs.awards)
     guess = _counting(first.decisions, grouped)
-    result = first
-    for _ in range(grouped.len() + 1):  # each pass fixes at least one application per undertaking
-        extra = _as_awards(apps, guess)
-        case = replace(
-            inputs, applications=apps.drop("idx"), awards=pl.concat([given, extra], how="diagonal_relaxed")
-        )
-        result = _back(run(case, rules, rates, memo), grouped)
-        found = _counting(result.decisions, grouped)
-        if found.sort("idx").equals(guess.sort("idx")):
+    result, todo = first, grouped
+    for _ in range(grouped.len() + 1):  # each pass settles at least one application per undertaking
+        mine = pl.col("idx").is_in(todo.implode())
+        own = given.filter(pl.col("orgnr").is_in(_relevant(first, todo, inputs).implode()))
+        awards = pl.concat([own, _as_awards(apps, guess)], how="diagonal_relaxed")
+        case = replace(inputs, applications=apps.filter(mine).drop("idx"), awards=awards)
+        part = _back(run(case, rules, rates, memo), todo)
+        found = _counting(part.decisions, todo)
+        result = _merged(result, part, todo)
+        changed = _changed(guess.filter(mine), found)
+        if changed.is_empty():
             break
-        guess = found
-    return _marked(_merged(first, result, grouped), ranks, independent)
+        guess = pl.concat([guess.filter(~mine), found])
+        todo = _affected(first.decisions, grouped, changed)
+    return _marked(result, ranks, independent)
+
+
+def _relevant(first: Result, todo: pl.Series, inputs: Inputs) -> pl.Series:
+    """The orgnr whose awards a pass over ``todo`` can count: the members of their undertakings
+    and every party to an event (an event passes a predecessor's awards on)."""
+    members = first.decisions.filter(pl.col("idx").is_in(todo.implode())).get_column("members").explode()
+    parties = [members]
+    if inputs.events is not None:
+        parties += [
+            inputs.events.get_column("predecessor_orgnr"),
+            inputs.events.get_column("successor_orgnr"),
+        ]
+    return pl.concat(parties).drop_nulls().unique()
+
+
+def _changed(guess: pl.DataFrame, found: pl.DataFrame) -> pl.Series:
+    """``idx`` of the applications whose counting route differs from the guess."""
+    keys = ["idx", "route"]
+    return pl.concat(
+        [guess.join(found, on=keys, how="anti"), found.join(guess, on=keys, how="anti")]
+    ).get_column("idx")
+
+
+def _affected(decisions: pl.DataFrame, grouped: pl.Series, changed: pl.Series) -> pl.Series:
+    """``idx`` of the grouped applications whose undertaking holds the orgnr of a changed one:
+    their prior aid changed, so the next pass decides them again (the others are settled)."""
+    orgnrs = decisions.filter(pl.col("idx").is_in(changed.implode())).get_column("orgnr").unique()
+    hit = pl.col("members").list.eval(pl.element().is_in(orgnrs.implode())).list.any()
+    return decisions.filter(pl.col("idx").is_in(grouped.implode()) & hit).get_column("idx").sort()
 
 
 def _back(part: Result, grouped: pl.Series) -> Result:
