@@ -16,6 +16,7 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from deminimis import rules_cache
 from deminimis.errors import RuleDataError
 from deminimis.rules import RULES_DIR, Citation
 
@@ -24,7 +25,7 @@ Confidence = Literal["V", "V-sec", "D", "UNVERIFIED"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class RateEntry(_Strict):
@@ -78,7 +79,7 @@ class EmployerTaxFile(_Strict):
 
 
 class EmployerTaxData(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True, defer_build=True)
     file: EmployerTaxFile
     zones: pl.DataFrame
     """year, kommunenummer, kommunenavn, zone, area_key ('' = whole/rest), area (display)."""
@@ -105,8 +106,15 @@ def _years(entries: list, label: str) -> set[int]:
 
 @lru_cache(maxsize=8)
 def load(directory: Path | str | None = None) -> EmployerTaxData:
-    """Load and validate ``employer_tax.toml`` and ``aga_zones.csv`` of a rules directory."""
+    """Load and validate ``employer_tax.toml`` and ``aga_zones.csv`` of a rules directory (a copy
+    validated before from the same files is read from :mod:`deminimis.rules_cache`)."""
     folder = Path(directory) if directory else RULES_DIR
+    files = [folder / "employer_tax.toml", folder / "aga_zones.csv"]
+    modules = (__name__, "deminimis.rules")
+    return rules_cache.cached("employer_tax", files, modules, lambda: _validated(folder))
+
+
+def _validated(folder: Path) -> EmployerTaxData:
     path = folder / "employer_tax.toml"
     try:
         file = EmployerTaxFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))

@@ -25,6 +25,7 @@ the reasons say which other applications of the undertaking the batch held.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -105,7 +106,7 @@ def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent:
     )
     given = with_origin(inputs.awards)
     guess = _counting(first.decisions, grouped)
-    result, todo = first, grouped
+    todo, passes = grouped, []
     for _ in range(grouped.len() + 1):  # each pass settles at least one application per undertaking
         mine = pl.col("idx").is_in(todo.implode())
         own = given.filter(pl.col("orgnr").is_in(_relevant(first, todo, inputs).implode()))
@@ -113,13 +114,13 @@ def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent:
         case = replace(inputs, applications=apps.filter(mine).drop("idx"), awards=awards)
         part = _back(run(case, rules, rates, memo), todo)
         found = _counting(part.decisions, todo)
-        result = _merged(result, part, todo)
+        passes.append((todo, part))
         changed = _changed(guess.filter(mine), found)
         if changed.is_empty():
             break
         guess = pl.concat([guess.filter(~mine), found])
         todo = _affected(first.decisions, grouped, changed)
-    return _marked(result, ranks, independent)
+    return _marked(_merged(first, passes), ranks, independent)
 
 
 def _relevant(first: Result, todo: pl.Series, inputs: Inputs) -> pl.Series:
@@ -168,26 +169,43 @@ def _back(part: Result, grouped: pl.Series) -> Result:
     )
 
 
-def _merged(first: Result, part: Result, grouped: pl.Series) -> Result:
-    """The first pass's decisions of the ungrouped applications with the last pass's of the
-    grouped ones, each frame in ``idx`` order (rows of one ``idx`` in their own order). The
+def _merged(first: Result, passes: list[tuple[pl.Series, Result]]) -> Result:
+    """Each application's rows from the last pass that decided it (the first pass for the
+    others), every frame in ``idx`` order with the rows of one ``idx`` in their own order. The
     input errors, sources and register lookups are the first pass's: it saw every application."""
-    ours = pl.col("idx").is_in(grouped.implode())
+    decided = [
+        pl.DataFrame({"idx": todo, "k": pl.repeat(k, todo.len(), eager=True)})
+        for k, (todo, _) in enumerate(passes, 1)
+    ]
+    last = pl.concat(decided).group_by("idx").agg(pl.col("k").max())
+    redone = pl.col("idx").is_in(last.get_column("idx").implode())
+    owned = [last.filter(pl.col("k") == k).get_column("idx").implode() for k in range(1, len(passes) + 1)]
 
-    def merge(whole: pl.DataFrame | None, new: pl.DataFrame | None) -> pl.DataFrame | None:
-        if whole is None or new is None:
-            return new if whole is None else whole
-        kept = whole.filter(~ours)
-        return pl.concat([kept, new.select(kept.columns)], how="vertical_relaxed").sort(
-            "idx", maintain_order=True
-        )
+    def merge(name: str) -> pl.DataFrame | None:
+        whole = getattr(first, name)
+        if whole is None:
+            return None
+        news = [getattr(part, name) for _, part in passes]
+        pieces = [
+            new.filter(pl.col("idx").is_in(ids))
+            for new, ids in zip(news, owned, strict=True)
+            if new is not None
+        ]
+        pieces = [p.select(whole.columns) for p in pieces if not p.is_empty()]
+        merged = whole.filter(~redone)  # each piece is sorted by idx, and no idx is in two of them
+        if not pieces:
+            return merged
+        schema = pl.concat([f.head(0) for f in (merged, *pieces)], how="vertical_relaxed").schema
+        merged, *pieces = (f.cast(schema) for f in (merged, *pieces))  # type: ignore[arg-type]
+        redone_rows = functools.reduce(lambda a, b: b.merge_sorted(a, key="idx"), reversed(pieces))
+        return merged.merge_sorted(redone_rows, key="idx")
 
     return replace(
         first,
-        decisions=merge(first.decisions, part.decisions),
-        counted=merge(first.counted, part.counted),
-        errors=merge(first.errors, part.errors),
-        links=merge(first.links, part.links),
+        decisions=merge("decisions"),
+        counted=merge("counted"),
+        errors=merge("errors"),
+        links=merge("links"),
     )
 
 

@@ -7,11 +7,14 @@ file and what is wrong; 1 an online source failed.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import datetime as dt
+import gc
 import importlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -331,25 +334,56 @@ def main() -> None:
 @errors_to_exit
 def check(fmt: str, lang: str, **kwargs: Any) -> None:
     """Decide one grant and explain it (a batch of one)."""
-    from deminimis.api import check_one
-    from deminimis.render.text import render_text
+    with _start_up():
+        from deminimis.api import check_one
+        from deminimis.render.text import render_text
 
     kwargs["grant_date"] = kwargs["grant_date"] or dt.date.today().isoformat()
     result = check_one(**kwargs)
-    decision = result.decisions[0]
-    if fmt == "json":
-        click.echo(json.dumps(decision.to_json_dict(), ensure_ascii=False, indent=2))
-    elif fmt == "letter":
+    if fmt == "text":  # from the decision's JSON dict: no pydantic model is built for it
+        record = getattr(result.decisions, "record", None)
+        click.echo(render_text(record(0) if record else result.decisions[0], lang))
+    elif fmt == "json":
+        click.echo(json.dumps(result.decisions[0].to_json_dict(), ensure_ascii=False, indent=2))
+    else:
         from deminimis.render.letter import render_letter
 
+        decision = result.decisions[0]
         if decision.route == "error":
             click.echo("deminimis: no letter: the input has errors (see --format text)", err=True)
         click.echo(render_letter(decision, lang), nl=False)
-    else:
-        click.echo(render_text(decision, lang))
     for err in result.input_errors:
         click.echo(f"deminimis: warning: {err.file}:{err.row} {err.field}: {err.message}", err=True)
     sys.exit(result.exit_code)
+
+
+_STARTED: list[bool] = []
+
+
+@contextlib.contextmanager
+def _start_up() -> Iterator[None]:
+    """Import the engine with the garbage collector paused, then freeze what was loaded, and
+    skip the last collections when the process ends; once per process.
+
+    Why: every object of the ~700 loaded modules lives until the process ends, so each
+    collection over them finds nothing to free; in a single check they cost about 10 ms of CPU
+    while importing, 20 ms in the one full pass during the check (``gc.freeze`` takes them out
+    of it) and about 0.1 s of wall time at exit (``gc.freeze`` at exit). Garbage made while
+    deciding is still collected. Under click's CliRunner (tests) the first check freezes the
+    test process's objects once, and the exit hook runs when that process ends."""
+    if _STARTED:
+        yield
+        return
+    _STARTED.append(True)
+    atexit.register(gc.freeze)
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if paused:
+            gc.enable()
 
 
 PROGRESS_FROM_ROWS = 2000

@@ -93,10 +93,9 @@ def canonical_rows(raw: pl.DataFrame, data: EmployerTaxData) -> tuple[pl.DataFra
             ),
         )
         .with_columns(
-            p_dup=pl.when(
-                pl.struct("_orgnr", "year", "month_i").is_duplicated()
-                & (pl.int_range(pl.len()).over("_orgnr", "year", "month_i") > 0)
-            ).then(pl.lit("the same orgnr, year and month appear on an earlier row")),
+            p_dup=pl.when(~pl.struct("_orgnr", "year", "month_i").is_first_distinct()).then(
+                pl.lit("the same orgnr, year and month appear on an earlier row")
+            ),
             # one year given twice, once whole and once by month, would be counted twice
             p_mixed=pl.when(
                 pl.col("month_i").is_null()

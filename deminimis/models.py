@@ -14,11 +14,11 @@ Route = Literal["de_minimis", "covid_tf", "gber", "manual_review", "error"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Window(_Model):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
     from_: str = Field(alias="from")
     to: str
     kind: str

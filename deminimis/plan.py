@@ -2,11 +2,12 @@
 
 Polars 2 runs ``collect()`` on its streaming engine by default. For the small frames of one
 check that engine's start-up costs more than the queries (a check took 146 ms of CPU with it
-and 111 ms on the in-memory engine), so small runs use the in-memory engine. Large runs stay on
-the default: on the 100,000-application benchmark the in-memory engine of polars 2.1 failed
-(``ShapeError: filter predicate length``) on the concatenated findings plan, which the
-streaming engine runs correctly. The choice is per run (a context variable), so concurrent
-checks of a server and the caller's own polars configuration are not affected.
+and 111 ms on the in-memory engine), so small runs use the in-memory engine. Larger runs (more
+than :data:`SMALL` applications) stay on the default: on the 100,000-application benchmark the
+in-memory engine of polars 2.1 failed (``ShapeError: filter predicate length``) on the
+concatenated findings plan, which the streaming engine runs correctly. The choice is per run
+(a context variable), so concurrent checks of a server and the caller's own polars
+configuration are not affected.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-SMALL = 1_000
+SMALL = 100
 """Up to this many applications a run collects on the in-memory engine."""
 _ENGINE: ContextVar[str] = ContextVar("deminimis_engine", default="auto")
 

@@ -5,7 +5,7 @@ rights (a), board control (b), a dominant-influence contract (c) or a shareholde
 (d) — directly or through other entities — are one "single undertaking". Brreg has no group
 data, so the links come from the user: rows of ``links`` sharing an ``undertaking_id`` are
 one undertaking, and chains (A–B in one group, B–C in another) merge into one, however long
-(connected components of the orgnr–group graph, :func:`networkx.connected_components`).
+(connected components of the orgnr–group graph, found by label propagation in polars).
 A firm with no link is its own undertaking.
 
 A row's optional ``link_type`` and ``valid_from``/``valid_to`` decide whether it links:
@@ -46,19 +46,23 @@ def undertaking_map(links: pl.DataFrame) -> pl.DataFrame:
     [('1', '1'), ('2', '1'), ('3', '1'), ('9', '9')]
     """
     schema = {"orgnr": pl.Utf8, "undertaking_key": pl.Utf8}
-    if links.is_empty():
+    edges = links.select("orgnr", "undertaking_id").drop_nulls().unique()
+    if edges.is_empty():
         return pl.DataFrame(schema=schema)
-    import networkx as nx  # about 0.2 s to import: only a case with links pays it
-
-    edges = links.select("orgnr", "undertaking_id").unique()
-    graph = nx.Graph()
-    graph.add_edges_from(((0, o), (1, g)) for o, g in edges.iter_rows())
-    orgnr, key = [], []
-    for component in nx.connected_components(graph):
-        firms = [name for side, name in component if side == 0]
-        orgnr += firms
-        key += [min(firms)] * len(firms)
-    return pl.DataFrame({"orgnr": orgnr, "undertaking_key": key}, schema=schema)
+    # Label propagation on the orgnr-group graph: every group takes the smallest key of its
+    # firms, every firm the smallest key of its groups, then the key of its key (a key is a firm
+    # of the same component: pointer jumping, so a chain of n links takes about log2(n) rounds),
+    # until no key changes. The fixed point is the smallest orgnr of each component.
+    keys = edges.select("orgnr").unique().with_columns(key=pl.col("orgnr"))
+    while True:
+        groups = edges.join(keys, on="orgnr").group_by("undertaking_id").agg(pl.col("key").min())
+        hop = edges.join(groups, on="undertaking_id").group_by("orgnr").agg(pl.col("key").min())
+        jumped = hop.join(hop.rename({"orgnr": "key", "key": "of_key"}), on="key", how="left").select(
+            "orgnr", key=pl.min_horizontal("key", "of_key")
+        )
+        if jumped.join(keys, on=["orgnr", "key"], how="anti").is_empty():
+            return jumped.select("orgnr", undertaking_key="key")
+        keys = jumped
 
 
 def _typed(links: pl.DataFrame) -> pl.DataFrame:

@@ -9,6 +9,7 @@ content.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import overload
 
@@ -50,6 +51,10 @@ class Decisions(Sequence[Decision]):
         if i not in self._parsed:  # the same object on every access, like a list
             self._parsed[i] = Decision.model_validate_json(self._json[i])
         return self._parsed[i]
+
+    def record(self, i: int) -> dict:
+        """Decision ``i`` as its contract JSON dict, without building the model (``check``'s text)."""
+        return json.loads(self._json[i])
 
     def __iter__(self) -> Iterator[Decision]:
         for i in range(len(self)):

@@ -7,11 +7,15 @@ and «EUR 1 234,56», route words rather than codes, columns by their Norwegian 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from deminimis.models import Decision
 from deminimis.money import contract_cents, format_cents_human
 from deminimis.render.row_errors import column_nb, message_nb
+
+if TYPE_CHECKING:
+    from deminimis.models import Decision
 
 LABELS = {
     "nb": {
@@ -80,59 +84,69 @@ def money(text: str | None, currency: str | None, lang: str) -> str:
     return f"{code} {format_cents_human(contract_cents(text), lang)}"
 
 
+def _get(item: object, name: str) -> object:
+    """A field of a decision part: a key of its JSON dict or an attribute of its model."""
+    return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+
+
 def error_line(e: object, lang: str) -> str:
     """One row error: file name (never a server path), row, column and message."""
+    file, row, field, message = (_get(e, k) for k in ("file", "row", "field", "message"))
     if lang != "nb":
-        return f"{e.file}:{e.row} {e.field}: {e.message}"  # type: ignore[attr-defined]
-    file = FILE_NB.get(e.file, Path(e.file).name)  # type: ignore[attr-defined]
-    where = f"{file}, rad {e.row}" if e.row is not None else file  # type: ignore[attr-defined]
-    text = getattr(e, "message_nb", None) or message_nb(e.message)  # type: ignore[attr-defined]
-    return f"{where}, kolonne «{column_nb(e.field)}»: {text}"  # type: ignore[attr-defined]
+        return f"{file}:{row} {field}: {message}"
+    name = FILE_NB.get(file, Path(file).name)  # type: ignore[arg-type]
+    where = f"{name}, rad {row}" if row is not None else name
+    text = _get(e, "message_nb") or message_nb(message)  # type: ignore[arg-type]
+    return f"{where}, kolonne «{column_nb(field)}»: {text}"  # type: ignore[arg-type]
 
 
-def _nominal(decision: Decision) -> str:
+def _nominal(d: Mapping) -> str:
     """A safe-harbour loan or guarantee: ``max_de_minimis_grant`` is its largest nominal amount."""
-    g = decision.gge
-    return f"{g.instrument} " if g is not None and g.max_nominal is not None else ""
+    g = d.get("gge")
+    return f"{g['instrument']} " if g is not None and g.get("max_nominal") is not None else ""
 
 
-def _figures(d: Decision, lang: str) -> str:
+def _figures(d: Mapping, lang: str) -> str:
     t = LABELS[lang]
     figures = (
-        (t["ceiling"], d.ceiling_eur),
-        (t["counted"], d.counted_total_eur),
-        (t["new"], d.new_aid_eur),
-        (t["after"], d.headroom_after_eur),
-        (t["max"], d.max_de_minimis_grant_eur),
+        (t["ceiling"], d["ceiling_eur"]),
+        (t["counted"], d["counted_total_eur"]),
+        (t["new"], d["new_aid_eur"]),
+        (t["after"], d["headroom_after_eur"]),
+        (t["max"], d["max_de_minimis_grant_eur"]),
     )
     line = " | ".join(f"{label} {money(value, 'EUR', lang)}" for label, value in figures)
-    return f"{line} ({_nominal(d)}{money(d.max_de_minimis_grant, d.currency, lang)})"
+    return f"{line} ({_nominal(d)}{money(d['max_de_minimis_grant'], d.get('currency'), lang)})"
 
 
-def render_text(decision: Decision, lang: str = "nb") -> str:
-    """Readable lines: route, key figures, then every reason, warning, error and officer note."""
+def render_text(decision: Decision | Mapping, lang: str = "nb") -> str:
+    """Readable lines: route, key figures, then every reason, warning, error and officer note.
+
+    ``decision``: a :class:`~deminimis.models.Decision` or its contract JSON as a dict (what
+    ``deminimis check`` prints, without building the model)."""
     t = LABELS[lang]
-    d = decision
-    route = f"{t[d.route]}" if lang == "nb" else f"{d.route.upper()} — {t[d.route]}"
+    d = decision if isinstance(decision, Mapping) else decision.to_json_dict()
+    route = f"{t[d['route']]}" if lang == "nb" else f"{d['route'].upper()} — {t[d['route']]}"
+    name = f" ({d['name']})" if d.get("name") else ""
     lines = [
-        f"{t['app']} {d.application_id} — {t['orgnr']} {d.orgnr or '?'}" + (f" ({d.name})" if d.name else ""),
-        f"{t['date']}: {day(d.grant_date, lang)}",
+        f"{t['app']} {d['application_id']} — {t['orgnr']} {d['orgnr'] or '?'}{name}",
+        f"{t['date']}: {day(d['grant_date'], lang)}",
         f"{t['route']}: {route}",
     ]
-    if len(d.undertaking) > 1:
-        lines.append(f"{t['under']}: {', '.join(d.undertaking)}")
-    if d.ceiling_eur is not None:
+    if len(d["undertaking"]) > 1:
+        lines.append(f"{t['under']}: {', '.join(d['undertaking'])}")
+    if d["ceiling_eur"] is not None:
         lines.append(_figures(d, lang))
-    for title, items in ((t["reasons"], d.reasons), (t["warnings"], d.warnings)):
+    for title, items in ((t["reasons"], d["reasons"]), (t["warnings"], d["warnings"])):
         if items:
             lines.append(f"\n{title}:")
-            lines += [f"- {getattr(f, f'text_{lang}')}" for f in items]
-    if d.errors:
+            lines += [f"- {f[f'text_{lang}']}" for f in items]
+    if d["errors"]:
         lines.append(f"\n{t['errors']}:")
-        lines += [f"- {error_line(e, lang)}" for e in d.errors]
-    if d.officer_notes:
+        lines += [f"- {error_line(e, lang)}" for e in d["errors"]]
+    if d.get("officer_notes"):
         lines.append(f"\n{t['notes']}:")
-        lines += [f"- {getattr(f, f'text_{lang}')}" for f in d.officer_notes]
+        lines += [f"- {f[f'text_{lang}']}" for f in d["officer_notes"]]
     return "\n".join(lines)
 
 

@@ -21,6 +21,7 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from deminimis import rules_cache
 from deminimis.errors import RuleDataError
 from deminimis.rules.gge_model import GgeFile
 
@@ -34,7 +35,7 @@ Confidence = Literal["V", "V-sec", "D", "UNVERIFIED"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Citation(_Strict):
@@ -299,8 +300,14 @@ def _read(path: Path, model: type[BaseModel]) -> BaseModel:
 
 @lru_cache(maxsize=8)
 def load_rules(directory: Path | str | None = None) -> Rules:
-    """Load and validate every rules file of ``directory`` (default: the shipped rules)."""
+    """Load and validate every rules file of ``directory`` (default: the shipped rules); a copy
+    validated before from the same files is read from :mod:`deminimis.rules_cache`."""
     folder = Path(directory) if directory else RULES_DIR
+    files = [folder / name for name, _ in _FILES.values()]
+    return rules_cache.cached("rules", files, (__name__, GgeFile.__module__), lambda: _validated(folder))
+
+
+def _validated(folder: Path) -> Rules:
     parts = {key: _read(folder / name, model) for key, (name, model) in _FILES.items()}
     regimes: RegimeFile = parts["regimes"]  # type: ignore[assignment]
     covid: CovidFile = parts["covid"]  # type: ignore[assignment]

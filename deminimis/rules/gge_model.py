@@ -17,7 +17,7 @@ Confidence = Literal["V", "V-sec", "D", "UNVERIFIED"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class GgeCitation(_Strict):

@@ -26,6 +26,7 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from deminimis import rules_cache
 from deminimis.errors import RuleDataError
 from deminimis.rules import RULES_DIR
 
@@ -45,7 +46,7 @@ BASES = (
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Scheme(_Strict):
@@ -133,6 +134,11 @@ class RegisterRules(_Strict):
 
 @lru_cache(maxsize=8)
 def _load(path: Path) -> RegisterRules:
+    """The file validated, or a copy validated before from the same file (:mod:`deminimis.rules_cache`)."""
+    return rules_cache.cached("register", [path], (__name__, "deminimis.rules"), lambda: _validated(path))
+
+
+def _validated(path: Path) -> RegisterRules:
     try:
         return RegisterRules.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:

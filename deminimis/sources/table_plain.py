@@ -1,0 +1,48 @@
+"""Plain cells by a cheap expression, the others by the general rules once per distinct value.
+
+Why: a national file has a million cells already in the contract's plain form (``974760673``,
+``150000.00``) and a few thousand that are not (``974 760 673``, ``kr 1 234,50``, a wrong
+check digit). The general rules (regular expressions, python-stdnum, the messages) run only
+on the distinct other values, and their answers are put back at those rows by position (a
+scatter, not a join of the whole table). ``tests/test_fast_parsing.py`` pins that both ways
+give the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+EAGER = "in-memory"
+"""The engine of the readers' few lazy plans: the one their eager steps run on (polars' streaming
+default costs more to start than a small table's query)."""
+Rules = Callable[[pl.DataFrame], pl.DataFrame]
+"""The general rules: a frame of text cells -> the same rows with the answer columns added."""
+
+
+def plain_or_general(
+    frame: pl.DataFrame, plain: pl.Expr, fast: dict[str, pl.Expr], general: Rules, on: str | list[str]
+) -> pl.DataFrame:
+    """``frame`` with the columns of ``fast`` where ``plain`` holds and the same columns from
+    ``general`` elsewhere, run once per distinct value of the column(s) ``on`` of those rows."""
+    computed = frame.select(plain.fill_null(False).alias("_plain"), **fast)
+    odd = computed.get_column("_plain").not_().arg_true()
+    columns = [computed.get_column(name) for name in fast]
+    if odd.len():
+        rows = frame.select(pl.col(on).gather(odd))
+        answers = general(rows.unique())
+        found = rows.join(answers, on=on, how="left", nulls_equal=True, maintain_order="left")
+        columns = [c.scatter(odd, found.get_column(c.name).cast(c.dtype)) for c in columns]
+    return frame.with_columns(columns)
+
+
+def per_distinct(frame: pl.DataFrame, on: str, general: Rules) -> pl.DataFrame:
+    """``frame`` with the answer columns of ``general`` run once per distinct value of ``on``."""
+    keys = frame.select(on)
+    answers = general(keys.unique())
+    found = keys.join(answers, on=on, how="left", nulls_equal=True, maintain_order="left")
+    return frame.with_columns(found.drop(on))
+
+
+__all__ = ["EAGER", "Rules", "per_distinct", "plain_or_general"]

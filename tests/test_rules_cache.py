@@ -1,0 +1,81 @@
+"""The validated rules kept between processes (rules_cache): the same objects, validated again
+when a file changes, never a broken or unvalidated copy, silent when the cache is unusable."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from deminimis import aga_zones, rules, rules_cache
+from deminimis.errors import RuleDataError
+from deminimis.render import messages
+from deminimis.rules import load_rules
+from deminimis.sources import register_rules
+
+
+def _fresh(directory: Path | None = None) -> rules.Rules:
+    load_rules.cache_clear()
+    return load_rules(directory)
+
+
+def _copy(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(rules.RULES_DIR, tmp_path / "rules", ignore=shutil.ignore_patterns("*.py")))
+
+
+def test_a_cached_copy_equals_the_validated_rules_and_skips_validation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _copy(tmp_path)
+    first = _fresh(folder)
+    assert [p.name.split("-")[0] for p in rules_cache.cache_dir().glob("*.pickle")] == ["rules"]
+    monkeypatch.setattr(rules, "_validated", lambda _: pytest.fail("validated again"))
+    again = _fresh(folder)
+    assert again == first and again is not first
+    assert again.regime_frame().equals(first.regime_frame())
+
+
+def test_a_changed_rules_file_is_validated_again(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    before = _fresh(folder).basis_aliases()
+    bases = folder / "bases.toml"
+    text = bases.read_text(encoding="utf-8").replace('"bagatellstotte",', '"bagatellstotte", "bagatell x",')
+    bases.write_text(text, encoding="utf-8")
+    after = _fresh(folder).basis_aliases()
+    assert "bagatell x" not in before and after["bagatell x"] == "de_minimis"
+
+
+def test_broken_rules_are_refused_every_time_and_never_cached(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    (folder / "sectors.toml").write_text("description = 'x'\nsectors = 3\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(RuleDataError, match="sectors.toml"):
+            _fresh(folder)
+    assert not list(rules_cache.cache_dir().glob("*.pickle"))
+
+
+def test_an_unwritable_or_broken_cache_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("DEMINIMIS_CACHE_DIR", str(blocker))
+    assert _fresh().regime_frame().height
+    monkeypatch.setenv("DEMINIMIS_CACHE_DIR", str(tmp_path / "cache"))
+    expected = _fresh()
+    for f in rules_cache.cache_dir().glob("*.pickle"):
+        f.write_bytes(b"garbage")
+    assert _fresh() == expected
+
+
+def test_the_employer_tax_and_register_rules_and_the_messages_are_cached_the_same_way() -> None:
+    loaders = (aga_zones.load, register_rules._load, messages.messages)
+    for f in loaders:
+        f.cache_clear()
+    et, reg, texts = aga_zones.load(), register_rules.load_register_rules(), messages.messages()
+    for f in loaders:
+        f.cache_clear()
+    et_again, reg_again = aga_zones.load(), register_rules.load_register_rules()
+    assert et_again.file == et.file and et_again.zones.equals(et.zones)
+    assert reg_again == reg and messages.messages() == texts == messages._parse()
+    kinds = {p.name.split("-")[0] for p in rules_cache.cache_dir().glob("*.pickle")}
+    assert kinds >= {"employer_tax", "register", "messages"}
