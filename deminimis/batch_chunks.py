@@ -161,8 +161,9 @@ class ChunkedDecisions(Sequence[Decision]):
             parts.append((again, together["_local"].cast(dtype)))
         (first, at), *rest = parts
         result = _back(first, at)
-        for again, todo in rest:
-            result = _merged(result, _back(again, todo), todo)
+        if rest:
+            again, todo = rest[0]
+            result = _merged(result, [(todo, _back(again, todo))])
         return replace(result, decisions=result.decisions.drop("batch_rank", strict=False))  # as merged
 
     def parts(self) -> Iterator[tuple[int, Decisions]]:
