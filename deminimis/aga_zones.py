@@ -104,11 +104,15 @@ def _years(entries: list, label: str) -> set[int]:
     return set(covered)
 
 
-@lru_cache(maxsize=8)
 def load(directory: Path | str | None = None) -> EmployerTaxData:
     """Load and validate ``employer_tax.toml`` and ``aga_zones.csv`` of a rules directory (a copy
     validated before from the same files is read from :mod:`deminimis.rules_cache`)."""
-    folder = Path(directory) if directory else RULES_DIR
+    return _load(Path(directory) if directory else RULES_DIR)
+
+
+@lru_cache(maxsize=8)
+def _load(folder: Path) -> EmployerTaxData:
+    """:func:`load`, once per folder (the default and the shipped folder named are one)."""
     files = [folder / "employer_tax.toml", folder / "aga_zones.csv"]
     modules = (__name__, "deminimis.rules")
     return rules_cache.cached("employer_tax", files, modules, lambda: _validated(folder))

@@ -44,18 +44,24 @@ def cached(path: Path, stamp: tuple[int, int], parse: Callable[[], pl.DataFrame]
         target = None
     frame = parse()
     if target is not None:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".rates-", suffix=".tmp")
-            os.close(fd)
-            try:
-                frame.write_ipc(tmp)
-                os.replace(tmp, target)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
-        except Exception:  # noqa: BLE001 - unwritable cache dir: fine, parse next time
-            pass
+        write_atomically(target, frame.write_ipc)
     return frame
 
 
-__all__ = ["cache_dir", "cached"]
+def write_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    """``write(path)`` to a temporary file beside ``target``, then renamed over it (a reader never
+    sees half a file); any failure is silent: the caches only save work."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".tmp")
+        os.close(fd)
+        try:
+            write(Path(tmp))
+            os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    except Exception:  # noqa: BLE001 - unwritable cache dir: fine, the work is done again next time
+        pass
+
+
+__all__ = ["cache_dir", "cached", "write_atomically"]

@@ -16,15 +16,14 @@ The cache lives in the user's own cache directory, next to the parsed rate table
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
 from deminimis.fx_cache import cache_dir as _fx_dir
+from deminimis.fx_cache import write_atomically
 
 T = TypeVar("T")
 VERSION = "1"
@@ -37,13 +36,14 @@ def cache_dir() -> Path:
 
 
 def _name(kind: str, files: Iterable[Path], modules: Iterable[str]) -> str:
-    """The files' contents (a few small files: well under a millisecond), code and versions."""
+    """The files' names and contents (a few small files: well under a millisecond), code and
+    versions; not their folder, so one rules directory named two ways shares one copy."""
     import polars as pl
     import pydantic
 
     digest = hashlib.sha256("|".join([VERSION, kind, sys.version, pydantic.VERSION, pl.__version__]).encode())
     for path in [*files, *(sys.modules[m].__file__ for m in modules)]:
-        digest.update(str(path).encode() + b"\0" + Path(path).read_bytes())  # type: ignore[arg-type]
+        digest.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes())  # type: ignore[arg-type]
     return f"{kind}-{digest.hexdigest()[:24]}.pickle"
 
 
@@ -61,17 +61,8 @@ def cached(kind: str, files: Iterable[Path], modules: Iterable[str], load: Calla
         pass  # rules file fails there with its RuleDataError)
     value = load()
     if target is not None:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{kind}-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, target)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
-        except Exception:  # noqa: BLE001 - unwritable cache dir: fine, validate next time
-            pass
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        write_atomically(target, lambda path: path.write_bytes(data))
     return value
 
 

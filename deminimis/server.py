@@ -58,9 +58,25 @@ def _open(settings: ApiSettings) -> Ledger | None:
         return None
 
 
+def _warm(settings: ApiSettings) -> None:
+    """Load the law, the rate table and the message catalogue now: their caches (rules_cache,
+    fx_cache) are written at start-up, never while a request is decided, and broken rules data
+    stops the server before it answers."""
+    from deminimis import employer_tax
+    from deminimis.case import Context
+    from deminimis.render.messages import messages
+    from deminimis.sources.register_rules import load_register_rules
+
+    ctx = Context.load(settings.rules_dir, settings.rates_file)
+    employer_tax.load(ctx.rules.directory)
+    load_register_rules(ctx.rules.directory)
+    messages()
+
+
 def create_app(settings: ApiSettings | None = None, **overrides: Any) -> FastAPI:
     """The FastAPI app over one ledger (or none); ``overrides`` are :class:`ApiSettings` fields."""
     settings = settings or ApiSettings.from_env(**overrides)
+    _warm(settings)
     ledger = _open(settings)
     store = web.open_store(ledger)
 

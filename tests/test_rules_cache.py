@@ -68,7 +68,7 @@ def test_an_unwritable_or_broken_cache_is_ignored(tmp_path: Path, monkeypatch: p
 
 
 def test_the_employer_tax_and_register_rules_and_the_messages_are_cached_the_same_way() -> None:
-    loaders = (aga_zones.load, register_rules._load, messages.messages)
+    loaders = (aga_zones._load, register_rules._load, messages.messages)
     for f in loaders:
         f.cache_clear()
     et, reg, texts = aga_zones.load(), register_rules.load_register_rules(), messages.messages()
