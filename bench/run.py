@@ -56,6 +56,12 @@ GOALS = {
 }
 
 
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process (all threads): steadier than wall time on a shared VM."""
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
 def _peak_rss() -> int:
     """Peak resident set size of this process in bytes."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -120,7 +126,7 @@ def child_engine(folder: Path, out: Path, chunk_size: int = 0) -> dict:
     batch_chunks.run = timed("plan", batch_chunks.run, count=True)  # type: ignore[attr-defined]
     batch_chunks.build = timed("render", batch_chunks.build)  # type: ignore[attr-defined]
     paths = _paths(folder)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_s()
     result = api.check_batch(
         paths["applications"],
         awards=paths["awards"],
@@ -153,6 +159,7 @@ def child_engine(folder: Path, out: Path, chunk_size: int = 0) -> dict:
         "render_s": render,
         "write_s": t2 - t1 - (plan + render - before.get("plan", 0.0) - before.get("render", 0.0)),
         "total_s": t2 - t0,
+        "cpu_s": _cpu_s() - cpu0,
         "decisions": len(result.decisions),
         "pairs": pairs["n"],
         "routes": dict(sorted(routes.items())),
@@ -350,7 +357,8 @@ def report(res: dict) -> None:
         f"(b) deminimis batch  {_fmt_s(e['total_s']):>9}  ({how}read+validate {e['read_validate_s']:.2f} s, "
         f"polars plan {e['plan_s'] or 0:.2f} s, render {e['render_s'] or 0:.2f} s, {rest} .{res['format']} "
         f"{e['write_s']:.2f} s; import {e['import_s']:.2f} s not included)   peak RSS "
-        f"{e['peak_rss'] / GIB:.2f} GiB ({e['peak_rss_after_batch'] / GIB:.2f} GiB before writing)"
+        f"{e['peak_rss'] / GIB:.2f} GiB ({e['peak_rss_after_batch'] / GIB:.2f} GiB before writing); "
+        f"CPU {e.get('cpu_s', 0):.0f} s"
     )
     print(
         f"    {e['decisions']:,} decisions, {e['pairs']:,} application x prior-aid pairs, routes "
@@ -401,8 +409,10 @@ def report_scaling(results: list[dict]) -> None:
         if prev is not None:
             growth = e["total_s"] / prev["engine"]["total_s"]
             pairs = e["pairs"] / max(prev["engine"]["pairs"], 1)
+            cpu = e.get("cpu_s", 0) / max(prev["engine"].get("cpu_s", 0), 1e-9)
             goal = GOALS["growth_per_10x"]
-            line += f"  x{growth:.1f} time for 10x input (x{pairs:.1f} pairs; goal <= {goal:.0f}x)"
+            line += f"  x{growth:.1f} time for 10x input (CPU x{cpu:.1f}; x{pairs:.1f} pairs;"
+            line += f" goal <= {goal:.0f}x)"
         print(line)
         prev = res
 
