@@ -36,6 +36,7 @@ from deminimis.batch_order import COUNTS_FOR_LATER, _as_awards, _back, _marked, 
 from deminimis.case import BatchResult
 from deminimis.chunk_tables import firms_of, groups, input_errors, restricted
 from deminimis.cumulation import Inputs, Result, run
+from deminimis.errors import InputError
 from deminimis.models import Decision
 from deminimis.plan import sized
 from deminimis.prior_awards import with_origin
@@ -227,7 +228,7 @@ def decide_chunked(
     """The batch of ``inputs`` as :class:`ChunkedDecisions` (decided as they are read) and the
     input errors of the whole batch."""
     if size < 1:
-        raise ValueError("chunk size must be at least 1")
+        raise InputError(f"chunk size {size}: use a whole number of applications, 1 or more (0: all at once)")
     decisions = ChunkedDecisions(inputs, rules, rates, size, independent=independent)
     decisions.progress = progress
     return BatchResult(decisions, input_errors(inputs, decisions.members, rates))

@@ -233,7 +233,7 @@ def decide(
     to the writer that many applications at a time (:mod:`deminimis.batch_chunks`); the
     decisions are the same, the memory is bounded by the chunk instead of the batch."""
     inputs = assemble(applications, ctx, **options)
-    if chunk_size is not None and inputs.applications.height > chunk_size:
+    if chunk_size and inputs.applications.height > chunk_size:  # 0 or None: all at once
         from deminimis.batch_chunks import decide_chunked
 
         return decide_chunked(

@@ -134,3 +134,11 @@ def test_cli_default_chunk_is_the_engines() -> None:
     from deminimis.cli import CHUNK_DEFAULT
 
     assert CHUNK_DEFAULT == DEFAULT_CHUNK == 20_000
+
+
+def test_a_negative_chunk_size_is_a_clear_input_error() -> None:
+    from deminimis.errors import InputError
+
+    with pytest.raises(InputError, match="chunk size -5"):
+        check_batch(FIXTURES / "applications.csv", awards=FIXTURES / "awards.csv", chunk_size=-5)
+    assert len(check_batch(FIXTURES / "applications.csv", chunk_size=0).decisions) == 8
