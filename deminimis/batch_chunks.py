@@ -32,7 +32,15 @@ from typing import Any, overload
 
 import polars as pl
 
-from deminimis.batch_order import COUNTS_FOR_LATER, _as_awards, _back, _marked, _merged, _ranks, run_batch
+from deminimis.batch_order import (
+    COUNTS_FOR_LATER,
+    as_awards,
+    mapped_back,
+    marked,
+    merged_passes,
+    ranks_in_batch,
+    run_batch,
+)
 from deminimis.case import BatchResult
 from deminimis.chunk_tables import firms_of, groups, input_errors, restricted
 from deminimis.cumulation import Inputs, Result, run
@@ -93,7 +101,7 @@ class ChunkedDecisions(Sequence[Decision]):
         apps = inputs.applications.with_row_index("idx")
         found, member = perimeters(apps, inputs.links)
         self.members = member.get_column("orgnr").unique()
-        self.ranks = _ranks(found)
+        self.ranks = ranks_in_batch(found)
         self.grouped = groups(inputs.links, inputs.events)
         self._apps = apps
         self._counts: pl.DataFrame | None = None
@@ -128,7 +136,7 @@ class ChunkedDecisions(Sequence[Decision]):
             ranks = self.ranks.filter(pl.col("idx").is_between(start, start + self.size - 1)).with_columns(
                 (pl.col("idx") - start).cast(result.decisions["idx"].dtype)
             )
-            decisions = build(_marked(result, ranks, self.independent), self.rules)
+            decisions = build(marked(result, ranks, self.independent), self.rules)
         self._routes[start] = decisions.routes()
         self._last = (start, decisions)
         return decisions
@@ -154,17 +162,15 @@ class ChunkedDecisions(Sequence[Decision]):
             earlier = self._apps.filter(
                 pl.col("idx").is_in(counts["idx"].implode()) & pl.col("orgnr").is_in(firms.implode())
             ).join(rank, on="idx", how="left", maintain_order="left")
-            awards = pl.concat(
-                [with_origin(case.awards), _as_awards(earlier, counts)], how="diagonal_relaxed"
-            )
+            awards = pl.concat([with_origin(case.awards), as_awards(earlier, counts)], how="diagonal_relaxed")
             apps = together.join(rank, on="idx", how="left", maintain_order="left").drop("idx", "_local")
             again = run(replace(case, applications=apps, awards=awards), self.rules, self.rates, memo)
             parts.append((again, together["_local"].cast(dtype)))
         (first, at), *rest = parts
-        result = _back(first, at)
+        result = mapped_back(first, at)
         if rest:
             again, todo = rest[0]
-            result = _merged(result, [(todo, _back(again, todo))])
+            result = merged_passes(result, [(todo, mapped_back(again, todo))])
         return replace(result, decisions=result.decisions.drop("batch_rank", strict=False))  # as merged
 
     def parts(self) -> Iterator[tuple[int, Decisions]]:

@@ -41,7 +41,7 @@ SHOWN_OTHERS = 10
 a list of every other id per application would grow with the square of a firm's applications."""
 
 
-def _ranks(decisions: pl.DataFrame) -> pl.DataFrame:
+def ranks_in_batch(decisions: pl.DataFrame) -> pl.DataFrame:
     """``idx, rank, batch_others, batch_others_n``: the rank in the undertaking (grant date, input
     order), up to :data:`SHOWN_OTHERS` ids of its other applications in the batch, and their count."""
     ok = decisions.filter(pl.col("grant_date").is_not_null() & pl.col("undertaking_key").is_not_null())
@@ -61,7 +61,7 @@ def _ranks(decisions: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _as_awards(apps: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:
+def as_awards(apps: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:
     """Applications that count for later ones, as prior-award rows (provenance: the application)."""
     source = pl.format("application:{}", pl.col("application_id"))
     return apps.join(counts, on="idx").select(
@@ -95,10 +95,10 @@ def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent:
     """Decide every application; cumulative within each undertaking unless ``independent``."""
     memo: dict[str, Any] = {}
     first = run(inputs, rules, rates, memo)
-    ranks = _ranks(first.decisions)
+    ranks = ranks_in_batch(first.decisions)
     grouped = ranks.filter(pl.col("batch_others_n") > 0).get_column("idx").sort()
     if independent or grouped.is_empty():
-        return _marked(first, ranks, independent)
+        return marked(first, ranks, independent)
     apps = (
         inputs.applications.with_row_index("idx")
         .join(ranks.select("idx", batch_rank=pl.col("rank")), on="idx", how="left", maintain_order="left")
@@ -110,9 +110,9 @@ def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent:
     for _ in range(grouped.len() + 1):  # each pass settles at least one application per undertaking
         mine = pl.col("idx").is_in(todo.implode())
         own = given.filter(pl.col("orgnr").is_in(_relevant(first, todo, inputs).implode()))
-        awards = pl.concat([own, _as_awards(apps, guess)], how="diagonal_relaxed")
+        awards = pl.concat([own, as_awards(apps, guess)], how="diagonal_relaxed")
         case = replace(inputs, applications=apps.filter(mine).drop("idx"), awards=awards)
-        part = _back(run(case, rules, rates, memo), todo)
+        part = mapped_back(run(case, rules, rates, memo), todo)
         found = _counting(part.decisions, todo)
         passes.append((todo, part))
         changed = _changed(guess.filter(mine), found)
@@ -120,7 +120,7 @@ def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent:
             break
         guess = pl.concat([guess.filter(~mine), found])
         todo = _affected(first.decisions, grouped, changed)
-    return _marked(_merged(first, passes), ranks, independent)
+    return marked(merged_passes(first, passes), ranks, independent)
 
 
 def _relevant(first: Result, todo: pl.Series, inputs: Inputs) -> pl.Series:
@@ -152,7 +152,7 @@ def _affected(decisions: pl.DataFrame, grouped: pl.Series, changed: pl.Series) -
     return decisions.filter(pl.col("idx").is_in(grouped.implode()) & hit).get_column("idx").sort()
 
 
-def _back(part: Result, grouped: pl.Series) -> Result:
+def mapped_back(part: Result, grouped: pl.Series) -> Result:
     """A pass over the grouped applications, its ``idx`` mapped back to the whole batch's."""
 
     def back(frame: pl.DataFrame | None) -> pl.DataFrame | None:
@@ -169,7 +169,7 @@ def _back(part: Result, grouped: pl.Series) -> Result:
     )
 
 
-def _merged(first: Result, passes: list[tuple[pl.Series, Result]]) -> Result:
+def merged_passes(first: Result, passes: list[tuple[pl.Series, Result]]) -> Result:
     """Each application's rows from the last pass that decided it (the first pass for the
     others), every frame in ``idx`` order with the rows of one ``idx`` in their own order. The
     input errors, sources and register lookups are the first pass's: it saw every application."""
@@ -209,7 +209,7 @@ def _merged(first: Result, passes: list[tuple[pl.Series, Result]]) -> Result:
     )
 
 
-def _marked(result: Result, ranks: pl.DataFrame, independent: bool) -> Result:
+def marked(result: Result, ranks: pl.DataFrame, independent: bool) -> Result:
     """The decisions with ``batch_others`` and ``batch_independent`` (for the reasons)."""
     decisions = result.decisions.join(
         ranks.select("idx", "batch_others", "batch_others_n"), on="idx", how="left"
@@ -217,4 +217,12 @@ def _marked(result: Result, ranks: pl.DataFrame, independent: bool) -> Result:
     return replace(result, decisions=decisions)
 
 
-__all__ = ["COUNTS_FOR_LATER", "run_batch"]
+__all__ = [
+    "COUNTS_FOR_LATER",
+    "as_awards",
+    "mapped_back",
+    "marked",
+    "merged_passes",
+    "ranks_in_batch",
+    "run_batch",
+]
