@@ -107,7 +107,24 @@ def assumed_rows(missing: pl.DataFrame, data: employer_tax.EmployerTaxData) -> p
     )
 
 
+_NO_ROWS: dict[tuple, pl.DataFrame] = {}
+"""The (empty) pairs of a run without employer-tax rows, per input schema: most checks have none."""
+
+
 def window_pairs(
+    apps: pl.DataFrame, rows: pl.DataFrame, member: pl.DataFrame, rates: pl.DataFrame
+) -> pl.DataFrame:
+    """:func:`_window_pairs`; with no rows the pairs are empty (an inner join on the rows), and
+    their typed empty frame is planned once per input schema."""
+    if not rows.is_empty():
+        return _window_pairs(apps, rows, member, rates)
+    key = tuple(tuple(f.schema.items()) for f in (apps, rows, member, rates))
+    if key not in _NO_ROWS:
+        _NO_ROWS[key] = _window_pairs(apps.clear(), rows, member.clear(), rates)
+    return _NO_ROWS[key]
+
+
+def _window_pairs(
     apps: pl.DataFrame, rows: pl.DataFrame, member: pl.DataFrame, rates: pl.DataFrame
 ) -> pl.DataFrame:
     """Application x employer-tax row of its undertaking whose year overlaps the window, in EUR,
