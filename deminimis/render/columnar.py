@@ -11,6 +11,7 @@ only when a caller asks for them (:class:`deminimis.render.decisions.Decisions`)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import polars as pl
@@ -275,13 +276,19 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
     doc = full.select("idx", "application_id", "route", _doc=document())
     schema = doc.collect_schema()["_doc"]
     fixes = {
-        f.name: pl.field(f.name).fill_null(pl.lit([], f.dtype))
+        f.name: pl.field(f.name).fill_null(_empty(f.dtype))
         for f in schema.fields  # type: ignore[attr-defined]
         if f.name in LISTS
     }
     return doc.select("idx", "application_id", "route", doc=C("_doc").struct.with_fields(**fixes)).collect(
         engine=engine()
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _empty(dtype: pl.DataType) -> pl.Expr:
+    """An empty list literal of ``dtype`` (building one of a nested type costs about 0.3 ms)."""
+    return pl.lit([], dtype)
 
 
 CHUNK = 25_000
