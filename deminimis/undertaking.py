@@ -86,6 +86,9 @@ def perimeters(apps: pl.DataFrame, links: pl.DataFrame) -> tuple[pl.DataFrame, p
     """
     links = _typed(links)
     linking = links.filter(pl.col("link_type").fill_null("") != "public_body")
+    if linking.is_empty():  # every applicant is its own undertaking (most single checks)
+        out = apps.with_columns(undertaking_key=pl.col("orgnr"), members=pl.concat_list(pl.col("orgnr")))
+        return out, apps.select("idx", "orgnr").drop_nulls("orgnr")
     bounds = sorted(
         {d for d in linking["valid_from"].drop_nulls()}
         | {d for d in linking.select(pl.col("valid_to").dt.offset_by("1d"))["valid_to"].drop_nulls()}
