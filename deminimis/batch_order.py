@@ -25,7 +25,6 @@ the reasons say which other applications of the undertaking the batch held.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import replace
 from typing import Any
 
@@ -192,13 +191,10 @@ def merged_passes(first: Result, passes: list[tuple[pl.Series, Result]]) -> Resu
             if new is not None
         ]
         pieces = [p.select(whole.columns) for p in pieces if not p.is_empty()]
-        merged = whole.filter(~redone)  # each piece is sorted by idx, and no idx is in two of them
+        kept = whole.filter(~redone)  # no idx is in two pieces: a stable sort by idx interleaves them
         if not pieces:
-            return merged
-        schema = pl.concat([f.head(0) for f in (merged, *pieces)], how="vertical_relaxed").schema
-        merged, *pieces = (f.cast(schema) for f in (merged, *pieces))  # type: ignore[arg-type]
-        redone_rows = functools.reduce(lambda a, b: b.merge_sorted(a, key="idx"), reversed(pieces))
-        return merged.merge_sorted(redone_rows, key="idx")
+            return kept
+        return pl.concat([kept, *pieces], how="vertical_relaxed").sort("idx", maintain_order=True)
 
     return replace(
         first,
