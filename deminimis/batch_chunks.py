@@ -49,7 +49,7 @@ from deminimis.models import Decision
 from deminimis.plan import sized
 from deminimis.prior_awards import with_origin
 from deminimis.render.columnar import build
-from deminimis.render.decisions import Decisions
+from deminimis.render.decisions import Decisions, position
 from deminimis.rules import Rules
 from deminimis.undertaking import perimeters
 
@@ -192,10 +192,7 @@ class ChunkedDecisions(Sequence[Decision]):
     def __getitem__(self, i: int | slice) -> Decision | list[Decision]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError("decision index out of range")
-        i %= n
+        i = position(i, len(self))
         start = i - i % self.size
         return self.part(start)[i - start]
 

@@ -18,6 +18,14 @@ import polars as pl
 from deminimis.models import Decision
 
 
+def position(i: int, n: int) -> int:
+    """Index ``i`` of a sequence of ``n`` decisions as a position ``0 … n-1`` (negative from the
+    end, like a list); ``IndexError`` outside."""
+    if not -n <= i < n:
+        raise IndexError("decision index out of range")
+    return i % n
+
+
 class Decisions(Sequence[Decision]):
     """A read-only list of decisions backed by ``frame`` (``idx, application_id, route, doc``)."""
 
@@ -44,10 +52,7 @@ class Decisions(Sequence[Decision]):
     def __getitem__(self, i: int | slice) -> Decision | list[Decision]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError("decision index out of range")
-        i %= n
+        i = position(i, len(self))
         if i not in self._parsed:  # the same object on every access, like a list
             self._parsed[i] = Decision.model_validate_json(self._json[i])
         return self._parsed[i]
@@ -80,4 +85,4 @@ class Decisions(Sequence[Decision]):
         return pl.col("doc").struct.json_encode()
 
 
-__all__ = ["Decisions"]
+__all__ = ["Decisions", "position"]
