@@ -11,6 +11,7 @@ import datetime as dt
 import polars as pl
 
 from deminimis import gge_input
+from deminimis.plan import READERS
 from deminimis.sources.table_basis import with_basis
 from deminimis.sources.table_dates import with_date
 from deminimis.sources.table_fields import (
@@ -21,7 +22,7 @@ from deminimis.sources.table_fields import (
     with_currency,
     with_nace,
 )
-from deminimis.sources.table_plain import EAGER, plain_or_general
+from deminimis.sources.table_plain import plain_or_general
 
 YES = ("yes", "ja", "y", "j", "true", "1")
 NO = ("no", "nei", "n", "false", "0", "")
@@ -152,7 +153,7 @@ def _award_errors(frame: pl.DataFrame, problems: dict[str, str]) -> pl.DataFrame
         frame.lazy()
         .filter(pl.col("row").is_in(errors.get_column("row").implode()) & pl.col("_orgnr_problem").is_null())
         .select("file", "row", pl.col("_orgnr").alias("orgnr"))
-        .collect(engine=EAGER)
+        .collect(engine=READERS)
     )
     return errors.join(orgnrs, on=["file", "row"], how="left", maintain_order="left")
 
@@ -207,6 +208,6 @@ def canonical_awards(
             pl.col("_country").alias("country"),
             *gge_input.AWARD_TYPED,
         )
-        .collect(engine=EAGER)
+        .collect(engine=READERS)
     )
     return typed, _award_errors(frame, problems)

@@ -14,9 +14,6 @@ from collections.abc import Callable
 
 import polars as pl
 
-EAGER = "in-memory"
-"""The engine of the readers' few lazy plans: the one their eager steps run on (polars' streaming
-default costs more to start than a small table's query)."""
 Rules = Callable[[pl.DataFrame], pl.DataFrame]
 """The general rules: a frame of text cells -> the same rows with the answer columns added."""
 
@@ -45,4 +42,4 @@ def per_distinct(frame: pl.DataFrame, on: str, general: Rules) -> pl.DataFrame:
     return frame.with_columns(found.drop(on))
 
 
-__all__ = ["EAGER", "Rules", "per_distinct", "plain_or_general"]
+__all__ = ["Rules", "per_distinct", "plain_or_general"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from deminimis.errors import InputError
+from deminimis.plan import READERS
 from deminimis.sources import extra_columns
 from deminimis.sources import table_guards as guards
 from deminimis.sources.table_grid import _grid
@@ -25,7 +26,6 @@ from deminimis.sources.table_headers import (
     canonical_header,
     guess_kind,
 )
-from deminimis.sources.table_plain import EAGER
 
 TOTALS_RE = (
     r"^(?:sum|summer|sum totalt|sum i alt|totalt|total|totals|totalsum|totalt i alt|i alt|"
@@ -127,7 +127,7 @@ def _ignored_rows(data: pl.DataFrame, everything: list[str], keep: list[str]) ->
         .with_columns(pl.col(everything).str.strip_chars())
         .select("row", reason=_reason(everything, keep))
         .filter(pl.col("reason").is_not_null())
-        .collect(engine=EAGER)
+        .collect(engine=READERS)
     )
 
 
