@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from deminimis import check_batch
+from deminimis.case import BatchResult
 from deminimis.fx import load_rates
 from deminimis.rules import load_rules
 from tests import reference_impl as ref
@@ -63,6 +64,24 @@ def _engine_view(d) -> dict:
     return out
 
 
+def _decided_alike(paths: dict[str, Path], *extra: str) -> tuple[BatchResult, list[dict]]:
+    """The engine's and the reference's decisions of ``paths`` (with the side tables ``extra``
+    beyond awards, links, firms and employer tax), asserted equal on every key the reference gives."""
+    tables = {t: paths[t] for t in ("awards", "links", "firms", "employer_tax", *extra)}
+    # the reference decides each application alone (no cumulative batch)
+    result = check_batch(paths["applications"], independent=True, **tables)
+    expected = ref.decide(paths, load_rules(), load_rates())
+    assert [d.application_id for d in result.decisions] == [e["application_id"] for e in expected]
+    mismatches = []
+    for d, e in zip(result.decisions, expected, strict=True):
+        got = _engine_view(d)
+        for key, want in e.items():
+            if key != "application_id" and got[key] != want:
+                mismatches.append(f"{d.application_id} {key}: engine {got[key]!r}, reference {want!r}")
+    assert not mismatches, f"{len(mismatches)} differences:\n" + "\n".join(mismatches[:30])
+    return result, expected
+
+
 def test_reference_basics() -> None:
     assert ref.orgnr_ok("974760673") and not ref.orgnr_ok("974760674")
     assert ref.parse_cents("1 234 567,89") == 123456789 and ref.parse_cents("kr 1 234 567") == 123456700
@@ -96,25 +115,7 @@ def test_engine_agrees_with_reference_on_every_decision(tmp_path: Path, seed: in
         et_declared_only=True,
         extras=True,
     )
-    result = check_batch(
-        paths["applications"],
-        awards=paths["awards"],
-        links=paths["links"],
-        firms=paths["firms"],
-        employer_tax=paths["employer_tax"],
-        events=paths["events"],
-        independent=True,  # the reference decides each application alone (no cumulative batch)
-    )
-    expected = ref.decide(paths, load_rules(), load_rates())
-
-    assert [d.application_id for d in result.decisions] == [e["application_id"] for e in expected]
-    mismatches = []
-    for d, e in zip(result.decisions, expected, strict=True):
-        got = _engine_view(d)
-        for key, want in e.items():
-            if key != "application_id" and got[key] != want:
-                mismatches.append(f"{d.application_id} {key}: engine {got[key]!r}, reference {want!r}")
-    assert not mismatches, f"{len(mismatches)} differences:\n" + "\n".join(mismatches[:30])
+    result, expected = _decided_alike(paths, "events")
 
     # The dataset exercises what it should: every route, groups, currencies, employer tax.
     routes = Counter(e["route"] for e in expected)
@@ -204,22 +205,7 @@ def test_engine_agrees_with_reference_on_loans_guarantees_injections_and_instalm
         tmp_path, applications=400, awards=3_000, employer_tax=300, seed=seed, et_declared_only=True
     )
     _with_instruments(paths, seed)
-    result = check_batch(
-        paths["applications"],
-        awards=paths["awards"],
-        links=paths["links"],
-        firms=paths["firms"],
-        employer_tax=paths["employer_tax"],
-        independent=True,  # the reference decides each application alone (no cumulative batch)
-    )
-    expected = ref.decide(paths, load_rules(), load_rates())
-    mismatches = []
-    for d, e in zip(result.decisions, expected, strict=True):
-        got = _engine_view(d)
-        for key, want in e.items():
-            if key != "application_id" and got[key] != want:
-                mismatches.append(f"{d.application_id} {key}: engine {got[key]!r}, reference {want!r}")
-    assert not mismatches, f"{len(mismatches)} differences:\n" + "\n".join(mismatches[:30])
+    result, _ = _decided_alike(paths)
     methods = Counter(d.gge.method for d in result.decisions if d.gge is not None)
     assert {"loan_safe_harbour", "guarantee_safe_harbour", "officer_gge", "capital_injection"} <= set(methods)
     assert {"instalments_discounted", "scheme_fixed_sum", None} <= set(methods), methods
@@ -312,23 +298,7 @@ def test_engine_agrees_with_reference_on_employer_tax_from_wage_bases_and_other_
         tmp_path, applications=300, awards=2_000, employer_tax=800, seed=seed, extras=True
     )
     _with_samordning(paths, seed)
-    result = check_batch(
-        paths["applications"],
-        awards=paths["awards"],
-        links=paths["links"],
-        firms=paths["firms"],
-        employer_tax=paths["employer_tax"],
-        events=paths["events"],
-        independent=True,
-    )
-    expected = ref.decide(paths, load_rules(), load_rates())
-    mismatches = []
-    for d, e in zip(result.decisions, expected, strict=True):
-        got = _engine_view(d)
-        for key, want in e.items():
-            if key != "application_id" and got[key] != want:
-                mismatches.append(f"{d.application_id} {key}: engine {got[key]!r}, reference {want!r}")
-    assert not mismatches, f"{len(mismatches)} differences:\n" + "\n".join(mismatches[:30])
+    result, _ = _decided_alike(paths, "events")
     decided = [d for d in result.decisions if d.route != "error"]
     read = [d for d in decided if any(n.code == "employer_tax_monthly_reading" for n in d.officer_notes)]
     assert len(read) >= 20, len(read)  # yearly rows met other aid of their year
