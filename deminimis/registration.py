@@ -23,8 +23,8 @@ from pathlib import Path
 
 import polars as pl
 
-from deminimis.plan import engine
 from deminimis.render import fmt
+from deminimis.render.rule_cache import per_rules
 from deminimis.sources.register_rules import RegisterRules
 
 C = pl.col
@@ -97,17 +97,10 @@ def required_expr(rules: RegisterRules) -> pl.Expr:
     return expr
 
 
-def registration(d: pl.LazyFrame, rules: RegisterRules) -> pl.LazyFrame:
-    """``idx, registration``: the struct for de minimis (and GBER) outcomes, null otherwise."""
+def _struct(rules: RegisterRules, years: tuple[int, int], instrument: bool) -> pl.Expr:
+    """The ``registration`` value, for grants in ``years`` (built once per rules and years)."""
     reg = rules.registration
-    years = d.select(lo=C("grant_date").dt.year().min(), hi=C("grant_date").dt.year().max()).collect(
-        engine=engine()
-    )
-    lo, hi = years.row(0)
-    if lo is None:
-        return d.select("idx", registration=pl.lit(None, pl.Struct({"due_date": pl.Utf8})))
-    names = d.collect_schema().names()
-    due = due_expr(C("grant_date"), reg.working_days, (lo, hi), reg.calendar)
+    due = due_expr(C("grant_date"), reg.working_days, years, reg.calendar)
     struct = pl.struct(
         beneficiary_orgnr=C("orgnr"),
         beneficiary_name=C("name"),
@@ -116,7 +109,7 @@ def registration(d: pl.LazyFrame, rules: RegisterRules) -> pl.LazyFrame:
         aid_amount_eur=fmt.money(C("new_cents")),
         grant_date=fmt.iso(C("grant_date")),
         grantor=pl.lit(None, pl.Utf8),
-        aid_instrument=C("instrument").fill_null("grant") if "instrument" in names else pl.lit("grant"),
+        aid_instrument=C("instrument").fill_null("grant") if instrument else pl.lit("grant"),
         nace=C("nace"),
         regime=C("regime"),
         due_date=fmt.iso(due),
@@ -124,7 +117,17 @@ def registration(d: pl.LazyFrame, rules: RegisterRules) -> pl.LazyFrame:
         required=required_expr(rules),
         citation=pl.lit(reg.citation),
     )
-    return d.select("idx", registration=pl.when(C("route").is_in(reg.routes)).then(struct))
+    return pl.when(C("route").is_in(reg.routes)).then(struct).alias("registration")
+
+
+def registration(d: pl.DataFrame, rules: RegisterRules) -> pl.LazyFrame:
+    """``idx, registration``: the struct for de minimis (and GBER) outcomes, null otherwise."""
+    years = d.get_column("grant_date").dt.year()
+    lo, hi = years.min(), years.max()
+    if lo is None:
+        return d.lazy().select("idx", registration=pl.lit(None, pl.Struct({"due_date": pl.Utf8})))
+    struct = per_rules(_struct, rules, (int(lo), int(hi)), "instrument" in d.columns)  # type: ignore[arg-type]
+    return d.lazy().select("idx", struct)
 
 
 __all__ = ["due_date", "due_expr", "keep_until_expr", "public_holidays", "registration", "required_expr"]

@@ -47,7 +47,7 @@ def _percent(lang: str) -> pl.Expr:
     return pl.concat_str(text, pl.lit(sign))
 
 
-def _used(c: pl.LazyFrame) -> pl.LazyFrame:
+def used(c: pl.LazyFrame) -> pl.LazyFrame:
     """Each event that passed aid to a member of an application's undertaking, once, by date."""
     return (
         c.filter(C("dm") & C("is_copy").fill_null(False))
@@ -60,14 +60,14 @@ def _used(c: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def event_findings(d: pl.LazyFrame, c: pl.LazyFrame) -> list[Finding]:
-    """One reason per event used (merger, acquisition, split), with its article."""
-    used = _used(c)
+def event_findings() -> list[Finding]:
+    """One reason per event used (merger, acquisition, split), with its article; on the frame
+    ``events`` (:func:`used`)."""
     out = []
     for event, order in (("merger", 0), ("acquisition", 0), ("split", 0)):
         out.append(
             finding(
-                used,
+                "events",
                 C("event") == event,
                 REASON,
                 29 + order,
@@ -80,8 +80,7 @@ def event_findings(d: pl.LazyFrame, c: pl.LazyFrame) -> list[Finding]:
                 share=_percent,
             )
         )
-    del d
     return out
 
 
-__all__ = ["event_findings", "event_steps"]
+__all__ = ["event_findings", "event_steps", "used"]

@@ -16,6 +16,19 @@ from deminimis.render import fmt
 from deminimis.render.gge import document_fields
 
 C = pl.col
+LISTS = (
+    "fx",
+    "counted",
+    "reasons",
+    "warnings",
+    "errors",
+    "ceiling_tests",
+    "headroom_calendar",
+    "undertaking_links",
+    "sources",
+    "officer_notes",
+)
+"""The document's lists: empty (never null) when an application has none."""
 
 
 def _money_if(cond: pl.Expr, col: str) -> pl.Expr:
@@ -55,9 +68,9 @@ def document() -> pl.Expr:
             max_grant=fmt.money(step("max_cur_cents")),
         )
     )
-    return pl.struct(
-        "application_id",
-        "orgnr",
+    fields = dict(
+        application_id=C("application_id"),
+        orgnr=C("orgnr"),
         grant_date=fmt.iso(C("grant_date")),
         undertaking=undertaking,
         route=C("route"),
@@ -111,6 +124,8 @@ def document() -> pl.Expr:
         **document_fields(),
         officer_notes=C("officer_notes"),
     )
+    empty = pl.lit([])  # the list's own type: polars takes the supertype
+    return pl.struct(**{k: v.fill_null(empty) if k in LISTS else v for k, v in fields.items()})
 
 
-__all__ = ["document"]
+__all__ = ["LISTS", "document"]

@@ -10,6 +10,7 @@ and grouping gives each decision its two lists.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,16 +41,18 @@ FX = "Contract §4 (exchange rate)"
 
 @dataclass(frozen=True)
 class Finding:
-    """A finding not yet planned: its rows are ``frame`` where ``when`` holds; ``make()`` plans
-    the texts. :func:`planned` plans only the findings some row has (texts are the costly part)."""
+    """A finding not yet planned: its rows are the frame named ``frame`` (see
+    :func:`deminimis.render.decision_frames.frames`) where ``when`` holds; ``make()`` gives the
+    expressions of its texts, built on first use and kept (they depend only on the rules and the
+    catalogue). :class:`Plan` plans only the findings some row has (texts are the costly part)."""
 
-    frame: pl.LazyFrame
+    frame: str
     when: pl.Expr
-    make: Callable[[], pl.LazyFrame]
+    make: Callable[[], tuple[pl.Expr, ...]]
 
 
 def finding(
-    frame: pl.LazyFrame,
+    frame: str,
     when: pl.Expr,
     kind: int,
     order: int,
@@ -61,32 +64,49 @@ def finding(
 ) -> Finding:
     cond = when.fill_null(False)
 
-    def make() -> pl.LazyFrame:
+    @functools.cache
+    def make() -> tuple[pl.Expr, ...]:
         msg = messages()[code]
         citation = cite if isinstance(cite, pl.Expr) else pl.lit(cite, pl.Utf8)
-        return frame.filter(cond).select(
-            "idx",
-            kind=pl.lit(kind, pl.Int8),
-            order=pl.lit(order, pl.Int16),
-            sub=(sub_ if sub_ is not None else pl.lit(0)).cast(pl.Int64),
-            code=pl.lit(code),
-            citation=citation.cast(pl.Utf8),
-            text_nb=fmt.fill(msg["nb"], values, "nb"),
-            text_en=fmt.fill(msg["en"], values, "en"),
+        return (
+            C("idx"),
+            pl.lit(kind, pl.Int8).alias("kind"),
+            pl.lit(order, pl.Int16).alias("order"),
+            (sub_ if sub_ is not None else pl.lit(0)).cast(pl.Int64).alias("sub"),
+            pl.lit(code).alias("code"),
+            citation.cast(pl.Utf8).alias("citation"),
+            fmt.fill(msg["nb"], values, "nb").alias("text_nb"),
+            fmt.fill(msg["en"], values, "en").alias("text_en"),
         )
 
     return Finding(frame, cond, make)
 
 
-def planned(found: list[Finding]) -> list[Finding]:
-    """The plans of the findings that occur: one query per source frame tells which."""
-    present: dict[int, bool] = {}
-    frames = {id(f.frame): f.frame for f in found}
-    for key, frame in frames.items():
-        mine = [(i, f) for i, f in enumerate(found) if id(f.frame) == key]
-        row = frame.select([f.when.any().alias(f"_{i}") for i, f in mine]).collect(engine=engine()).row(0)
-        present.update({i: bool(v) for (i, _), v in zip(mine, row, strict=True)})
-    return [f.make() for i, f in enumerate(found) if present[i]]
+class Plan:
+    """The findings of one rules object, grouped by the frame they filter, with the query that
+    tells which occur (built once per rules: the expressions are immutable)."""
+
+    def __init__(self, found: list[Finding]) -> None:
+        self.found = found
+        self.probes: dict[str, list[pl.Expr]] = {}
+        for i, f in enumerate(found):
+            self.probes.setdefault(f.frame, []).append(f.when.any().alias(f"_{i}"))
+
+    def planned(self, frames: dict[str, pl.LazyFrame | None]) -> list[pl.LazyFrame]:
+        """The text frames of the findings that occur in ``frames`` (``None``: a frame known to
+        be empty); one query for every frame tells which."""
+        probes = [
+            frames[name].select(exprs) for name, exprs in self.probes.items() if frames[name] is not None
+        ]
+        present: set[int] = set()
+        if probes:
+            row = pl.concat(probes, how="horizontal").collect(engine=engine()).row(0, named=True)
+            present = {int(k[1:]) for k, v in row.items() if v}
+        return [
+            frames[f.frame].filter(f.when).select(*f.make())  # type: ignore[union-attr]
+            for i, f in enumerate(self.found)
+            if i in present
+        ]
 
 
 def money(col: str | pl.Expr) -> Value:
@@ -135,7 +155,7 @@ def mapped(col: str, table: dict[str, str], default: pl.Expr | None = None) -> V
     return pick
 
 
-def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
+def warnings(rules: Rules) -> list[Finding]:
     """The warnings, in the order the Python renderer gave them."""
     from deminimis.render.source_findings import near_duplicate
 
@@ -152,7 +172,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
     status = msgs["firm_status"]
     out = [
         finding(
-            d,
+            "d",
             tf & C("in_difficulty_2019").is_null(),
             WARNING,
             10,
@@ -160,7 +180,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             cite(rules.covid.difficulty_citation),
         ),
         finding(
-            d,
+            "d",
             dec & (C("app_fx_status") == "stale"),
             WARNING,
             20,
@@ -172,7 +192,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             rate_date=day("app_rate_date"),
         ),
         finding(
-            c,
+            "c",
             dec
             & C("counted")
             & C("rate_date").is_not_null()
@@ -189,7 +209,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
     ]
     out.append(
         finding(
-            c,
+            "c",
             dec & (C("source") == "awards") & C("basis_nearest").is_not_null(),
             WARNING,
             25,
@@ -212,7 +232,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
     ):
         out.append(
             finding(
-                d,
+                "d",
                 dec & (C(n).fill_null(0) > 0),
                 WARNING,
                 30 + order,
@@ -222,10 +242,10 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
                 grant_date=day("grant_date"),
             )
         )
-    out.append(near_duplicate(c))
+    out.append(near_duplicate())
     out += [
         finding(
-            d,
+            "d",
             dec & (C("et_missing").list.len() > 0),
             WARNING,
             40,
@@ -239,7 +259,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             ),
         ),
         finding(
-            d,
+            "d",
             dec & C("nace").is_null(),
             WARNING,
             41,
@@ -247,7 +267,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             "Regulation 1407/2013 / 2023/2831, Art 1(1)",
         ),
         finding(
-            d,
+            "d",
             dec & (C("status").fill_null("") != "") & ~C("status").is_in(["active", "unknown"]),
             WARNING,
             42,
@@ -260,7 +280,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             .otherwise(pl.lit("?")),
         ),
         finding(
-            d,
+            "d",
             dec & (C("firm_problem").fill_null("") != "") & (C("firm_problem_kind") == "unavailable"),
             WARNING,
             43,
@@ -269,19 +289,19 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             problem=C("firm_problem"),
         ),
     ]
-    out += _readings(d)
-    out.append(finding(d, dec & ~C("prior_source"), WARNING, 5, "no_prior_aid_source"))
+    out += _readings()
+    out.append(finding("d", dec & ~C("prior_source"), WARNING, 5, "no_prior_aid_source"))
     return out
 
 
-def _readings(d: pl.LazyFrame) -> list[Finding]:
+def _readings() -> list[Finding]:
     """Warnings for amounts, currencies and dates read from a fuzzy spelling."""
     msgs = messages()
     how = mapped("amount_read", msgs["amount_read"])
     when = mapped("date_read", msgs["date_read"])
     return [
         finding(
-            d,
+            "d",
             C("amount_read").is_not_null(),
             WARNING,
             50,
@@ -291,7 +311,7 @@ def _readings(d: pl.LazyFrame) -> list[Finding]:
             how=how,
         ),
         finding(
-            d,
+            "d",
             C("currency_read").is_not_null(),
             WARNING,
             51,
@@ -300,7 +320,7 @@ def _readings(d: pl.LazyFrame) -> list[Finding]:
             currency=C("currency"),
         ),
         finding(
-            d,
+            "d",
             C("date_read").is_not_null(),
             WARNING,
             52,
@@ -318,7 +338,7 @@ __all__ = [
     "WARNING",
     "Finding",
     "amount",
-    "planned",
+    "Plan",
     "by_lang",
     "day",
     "finding",

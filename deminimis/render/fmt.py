@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Union
 
 import polars as pl
@@ -31,10 +32,15 @@ def _parts(cents: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     return sign, whole, part
 
 
+CENT = pl.lit(Decimal("0.01"), pl.Decimal(38, 2))
+"""One cent: integer cents times this is the exact decimal amount (scale 2)."""
+
+
 def money(cents: pl.Expr) -> pl.Expr:
-    """Cents to the contract's two-decimal string; null stays null (``format_cents``)."""
-    sign, whole, part = _parts(cents)
-    return pl.when(cents.is_not_null()).then(pl.concat_str(sign, whole, pl.lit("."), part))
+    """Cents to the contract's two-decimal string; null stays null (``format_cents``). An exact
+    decimal's text: three nodes, where sign, whole and part took twenty (a polars plan costs
+    per node, and the document has a dozen amounts)."""
+    return (cents.cast(pl.Int64) * CENT).cast(pl.Utf8)
 
 
 def human(cents: pl.Expr, lang: str) -> pl.Expr:

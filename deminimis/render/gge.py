@@ -42,8 +42,8 @@ def manual_flag() -> pl.Expr:
     )
 
 
-def findings(d: pl.LazyFrame) -> list[Finding]:
-    """Reasons and warnings of the aid's form; ``d`` as built by the columnar renderer."""
+def findings() -> list[Finding]:
+    """Reasons and warnings of the aid's form (on the decisions ``d`` and the payments ``gge_steps``)."""
     msgs = messages()
     words, status = msgs["gge_words"], msgs["firm_status"]
     dm, method = C("dm"), C("gge_method")
@@ -66,14 +66,21 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
     )
     out = [
         finding(
-            d, dm & (method == m), REASON, 50, f"gge_{m}", C("gge_cite"), citation=v.art("gge_art"), **common
+            "d",
+            dm & (method == m),
+            REASON,
+            50,
+            f"gge_{m}",
+            C("gge_cite"),
+            citation=v.art("gge_art"),
+            **common,
         )
         for m in SAFE_HARBOUR
     ]
     officer_nominal = v.officer_nominal()
     out += [
         finding(
-            d,
+            "d",
             dm & (method == "officer_gge"),
             REASON,
             50,
@@ -85,7 +92,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             citation=v.art("gge_art"),
         ),
         finding(
-            d,
+            "d",
             dm & (method == "capital_injection") & C("gge_block").is_null(),
             REASON,
             50,
@@ -95,7 +102,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             **common,
         ),
         finding(
-            d,
+            "d",
             dm & C("gge_block").is_not_null(),
             REASON,
             53,
@@ -105,7 +112,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             **common,
         ),
         finding(
-            d,
+            "d",
             dm & (method == "instalments_discounted"),
             REASON,
             50,
@@ -117,7 +124,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             citation=v.art("gge_art"),
         ),
         finding(
-            _steps(d),
+            "gge_steps",
             pl.lit(True),
             REASON,
             50,
@@ -132,7 +139,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             pv=money("pv_cents"),
         ),
         finding(
-            d,
+            "d",
             dm & (method == "scheme_fixed_sum"),
             REASON,
             50,
@@ -144,7 +151,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             citation=v.art("gge_art"),
         ),
         finding(
-            d,
+            "d",
             dm & C("max_nominal_cur_cents").is_not_null() & (C("route") != "de_minimis"),
             REASON,
             53,
@@ -157,7 +164,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             room=money("max_cents"),
         ),
         finding(
-            d,
+            "d",
             C("dec") & C("signing_date").is_not_null(),
             REASON,
             19,
@@ -168,7 +175,7 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
             grant_date=day("grant_date"),
         ),
         finding(
-            d,
+            "d",
             dm & C("gge_term_short"),
             WARNING,
             50,
@@ -196,9 +203,9 @@ def findings(d: pl.LazyFrame) -> list[Finding]:
         ),  # type: ignore[operator]
         **common,
     )
-    out += [_review_finding(d, review, value, code, review_values, words) for value, code in REVIEWS]
+    out += [_review_finding(review, value, code, review_values, words) for value, code in REVIEWS]
     unverified = C("dec") & _unverified_part().is_not_null()
-    out.append(finding(d, unverified, REASON, 83, "unverified", what=_unverified_what(words)))
+    out.append(finding("d", unverified, REASON, 83, "unverified", what=_unverified_what(words)))
     return out
 
 
@@ -249,9 +256,7 @@ PARTS = {
 """``gge_review`` -> the rule part it cites (the others cite the instrument's safe harbour)."""
 
 
-def _review_finding(
-    d: pl.LazyFrame, review: pl.Expr, value: str, code: str, values: dict, words: dict[str, str]
-) -> Finding:
+def _review_finding(review: pl.Expr, value: str, code: str, values: dict, words: dict[str, str]) -> Finding:
     part = PARTS.get(value)
     if part is None:
         art, cite = (
@@ -276,10 +281,10 @@ def _review_finding(
             return pl.when(registered).then(found).otherwise(pl.lit(words[f"declared_{lang}"]))
 
         vals["status"] = status
-    return finding(d, review & (C("gge_review") == value), REASON, 14, code, cite, **vals)
+    return finding("d", review & (C("gge_review") == value), REASON, 14, code, cite, **vals)
 
 
-def _steps(d: pl.LazyFrame) -> pl.LazyFrame:
+def steps(d: pl.LazyFrame) -> pl.LazyFrame:
     """One row per discounted payment (``k`` keeps their order)."""
     return (
         d.filter(C("dm") & (C("gge_method") == "instalments_discounted"))
@@ -295,12 +300,12 @@ def _register_row() -> pl.Expr:
     return C("file").fill_null("").str.starts_with("register:")
 
 
-def award_warning(c: pl.LazyFrame) -> Finding:
+def award_warning() -> Finding:
     """A counted loan or guarantee whose amount may be its nominal, not its GGE."""
     loan_like = C("instrument").is_in(["loan", "guarantee"]).fill_null(False)
     unclear = C("nominal_cents").is_null() | (C("nominal_cents") == C("amount_cents"))
     return finding(
-        c,
+        "c",
         C("dec") & C("counted") & (C("source") == "awards") & loan_like & unclear & ~_register_row(),
         WARNING,
         51,
@@ -335,4 +340,4 @@ def document_fields() -> dict[str, pl.Expr]:
     }
 
 
-__all__ = ["award_warning", "document_fields", "findings", "manual_flag"]
+__all__ = ["award_warning", "document_fields", "findings", "manual_flag", "steps"]

@@ -45,13 +45,17 @@ def _period(lang: str) -> pl.Expr:
     return pl.concat_str(start, end, separator=" ", ignore_nulls=True)
 
 
-def link_findings(d: pl.LazyFrame, links: pl.LazyFrame) -> list[Finding]:
+def link_rows(d: pl.LazyFrame, links: pl.LazyFrame) -> pl.LazyFrame:
+    """The link rows with their decision's ``dm`` and ``members`` (the frame ``links`` of the findings)."""
+    return links.join(d.select("idx", "dm", "members"), on="idx", how="inner")
+
+
+def link_findings() -> list[Finding]:
     """Reasons for links that did not link (public body, not valid), the natural-person warning."""
-    dm = links.join(d.select("idx", "dm", "members"), on="idx", how="inner")
     natural = C("natural_groups").list.len().fill_null(0) > 0
     return [
         finding(
-            dm,
+            "links",
             C("dm") & (C("why") == "public_body"),
             REASON,
             21,
@@ -62,7 +66,7 @@ def link_findings(d: pl.LazyFrame, links: pl.LazyFrame) -> list[Finding]:
             group=C("undertaking_id"),
         ),
         finding(
-            dm,
+            "links",
             C("dm") & (C("why") == "not_valid_on_grant_date"),
             REASON,
             21,
@@ -75,7 +79,7 @@ def link_findings(d: pl.LazyFrame, links: pl.LazyFrame) -> list[Finding]:
             grant_date=day("grant_date"),
         ),
         finding(
-            d,
+            "d",
             C("dm") & natural & (C("members").list.len() > 1),
             WARNING,
             44,
@@ -87,4 +91,4 @@ def link_findings(d: pl.LazyFrame, links: pl.LazyFrame) -> list[Finding]:
     ]
 
 
-__all__ = ["link_findings", "link_items"]
+__all__ = ["link_findings", "link_items", "link_rows"]

@@ -36,14 +36,15 @@ GBER = "Regulation (EU) No 651/2014 (GBER), Art 6 and Art 11"
 EMPLOYER_TAX = "Stortingets vedtak om arbeidsgiveravgift § 4; Skatte-ABC A-14-6.6"
 
 
-def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
-    """The reasons (see the module docstring); ``d`` and ``c`` as built by the columnar renderer."""
+def reasons(rules: Rules) -> list[Finding]:
+    """The reasons (see the module docstring), on the frames named by
+    :func:`deminimis.render.decision_frames.frames`."""
     msgs, covid = messages(), rules.covid
     dm = C("dm")
     out = [
-        finding(d, ~C("dec"), REASON, 10, "error", n=C("n_errors"), errors=plural("error", "n_errors")),
+        finding("d", ~C("dec"), REASON, 10, "error", n=C("n_errors"), errors=plural("error", "n_errors")),
         finding(
-            d,
+            "d",
             C("sec_manual"),
             REASON,
             11,
@@ -53,7 +54,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             reason=by_lang("s_reason"),
         ),
         finding(
-            d,
+            "d",
             C("no_entry"),
             REASON,
             12,
@@ -62,7 +63,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             scheme=mapped("scheme", msgs["scheme_name"], default=C("scheme")),
         ),
         finding(
-            d,
+            "d",
             C("gap"),
             REASON,
             13,
@@ -72,7 +73,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             reason=by_lang("e_reason"),
         ),
         finding(
-            d,
+            "d",
             dm,
             REASON,
             20,
@@ -83,7 +84,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             citation=by_lang("e_cite"),
         ),
         finding(
-            d,
+            "d",
             dm & (C("members").list.len() > 1),
             REASON,
             21,
@@ -93,7 +94,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             citation=lambda lang: pl.concat_str(C("e_name_nb"), pl.lit(" artikkel 2 nr. 2")),
         ),
         finding(
-            d,
+            "d",
             dm,
             REASON,
             22,
@@ -104,7 +105,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             kind=mapped("window_kind", msgs["window_kind"]),
         ),
         finding(
-            d,
+            "d",
             dm
             & (C("s_treatment") == "sector_ceiling")
             & (C("limit_id") == C("first_limit_id"))
@@ -146,12 +147,12 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
         money=amount("amount_cents"),
     )
     out += [
-        finding(c, shown & (C("currency") != "EUR"), REASON, 30, "counted_award", sub_=C("k"), **award),
-        finding(c, shown & (C("currency") == "EUR"), REASON, 30, "counted_award_eur", sub_=C("k"), **award),
-        finding(d, dm & (C("n_shown") == 0), REASON, 31, "no_prior"),
-        *source_reasons(d, c, shown, award),
+        finding("c", shown & (C("currency") != "EUR"), REASON, 30, "counted_award", sub_=C("k"), **award),
+        finding("c", shown & (C("currency") == "EUR"), REASON, 30, "counted_award_eur", sub_=C("k"), **award),
+        finding("d", dm & (C("n_shown") == 0), REASON, 31, "no_prior"),
+        *source_reasons(shown, award),
         finding(
-            c,
+            "c",
             dm & (C("why") == "other_state"),
             REASON,
             32,
@@ -162,7 +163,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             **award,
         ),
         finding(
-            c,
+            "c",
             dm & (C("why") == "eu_central"),
             REASON,
             32,
@@ -183,7 +184,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
     )
     out += [
         finding(
-            c,
+            "c",
             et & C("counted") & C("assumed").fill_null(False),
             REASON,
             40,
@@ -193,7 +194,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             **et_values,
         ),
         finding(
-            c,
+            "c",
             et & C("counted") & ~C("assumed").fill_null(False),
             REASON,
             40,
@@ -203,7 +204,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             **et_values,
         ),
         finding(
-            d,
+            "d",
             dm & C("et_not_aid").is_not_null(),
             REASON,
             41,
@@ -211,7 +212,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             EMPLOYER_TAX,
             periods=C("et_not_aid"),
         ),
-        _monthly_reading(c, et & C("counted") & C("spread").fill_null(False), rules),
+        _monthly_reading(et & C("counted") & C("spread").fill_null(False), rules),
     ]
     new = dict(
         amount=money("amount_cents"),
@@ -232,10 +233,10 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
     fits = C("new_cents") <= C("headroom_cents")
     plain = C("gge_method").is_null()  # otherwise deminimis.render.gge shows the GGE's arithmetic
     out += [
-        finding(d, dm & plain & (C("currency") != "EUR"), REASON, 50, "new_aid", **new),
-        finding(d, dm & plain & (C("currency") == "EUR"), REASON, 50, "new_aid_eur", **new),
+        finding("d", dm & plain & (C("currency") != "EUR"), REASON, 50, "new_aid", **new),
+        finding("d", dm & plain & (C("currency") == "EUR"), REASON, 50, "new_aid_eur", **new),
         finding(
-            d,
+            "d",
             dm,
             REASON,
             51,
@@ -247,7 +248,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             headroom=money("headroom_cents"),
         ),
         finding(
-            d,
+            "d",
             dm & fits,
             REASON,
             52,
@@ -258,7 +259,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             **result,
         ),
         finding(
-            d,
+            "d",
             dm & ~fits,
             REASON,
             52,
@@ -286,7 +287,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
     )
     out += [
         finding(
-            d,
+            "d",
             tf & ~has_cap,
             REASON,
             60,
@@ -297,7 +298,7 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             last=day(pl.lit(covid.scheme[-1].valid_to)),
         ),
         finding(
-            d,
+            "d",
             tf & has_cap & C("in_difficulty_2019"),
             REASON,
             60,
@@ -307,14 +308,20 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             citation=lambda lang: pl.lit(diff_cites[lang]),
         ),
         finding(
-            d, tf & has_cap & (tf_total <= C("cap_cents")), REASON, 61, "covid_tf_fits", C("c_cite"), **cap
+            "d", tf & has_cap & (tf_total <= C("cap_cents")), REASON, 61, "covid_tf_fits", C("c_cite"), **cap
         ),
         finding(
-            d, tf & has_cap & (tf_total > C("cap_cents")), REASON, 61, "covid_tf_exceeds", C("c_cite"), **cap
+            "d",
+            tf & has_cap & (tf_total > C("cap_cents")),
+            REASON,
+            61,
+            "covid_tf_exceeds",
+            C("c_cite"),
+            **cap,
         ),
-        finding(d, C("route") == "gber", REASON, 70, "gber", GBER),
+        finding("d", C("route") == "gber", REASON, 70, "gber", GBER),
         finding(
-            _calendar_steps(d),
+            "calendar",
             C("headroom_cents") > 0,
             REASON,
             71,
@@ -328,15 +335,15 @@ def reasons(d: pl.LazyFrame, c: pl.LazyFrame, rules: Rules) -> list[Finding]:
             freed=money("freed_cents"),
         ),
     ]
-    return out + notes(d)
+    return out + notes()
 
 
-def _monthly_reading(c: pl.LazyFrame, when: pl.Expr, rules: Rules) -> Finding:
+def _monthly_reading(when: pl.Expr, rules: Rules) -> Finding:
     """Officer's note: a yearly employer-tax row met other aid of its year and was read as twelve
     equal months (a convention of the rules data, not a rule text)."""
     reading = load_employer_tax(rules.directory).file.monthly_reading
     return finding(
-        c,
+        "c",
         when,
         NOTE,
         12,
@@ -348,23 +355,25 @@ def _monthly_reading(c: pl.LazyFrame, when: pl.Expr, rules: Rules) -> Finding:
     )
 
 
-def notes(d: pl.LazyFrame) -> list[Finding]:
+def notes() -> list[Finding]:
     """The officer's notes: open legal points of the rules data and the next steps."""
     has_cap = C("cap_id").fill_null("") != ""
     return [
-        finding(d, C("dec") & C("e_note_nb").is_not_null(), NOTE, 10, "officer_note", note=by_lang("e_note")),
         finding(
-            d,
+            "d", C("dec") & C("e_note_nb").is_not_null(), NOTE, 10, "officer_note", note=by_lang("e_note")
+        ),
+        finding(
+            "d",
             C("sec_manual") & C("s_note_nb").is_not_null(),
             NOTE,
             11,
             "officer_note",
             note=by_lang("s_note"),
         ),
-        finding(d, C("route") == "gber", NOTE, 20, "gber_next", GBER),
-        finding(d, C("route") == "manual_review", NOTE, 21, "manual_next"),
+        finding("d", C("route") == "gber", NOTE, 20, "gber_next", GBER),
+        finding("d", C("route") == "manual_review", NOTE, 21, "manual_next"),
         finding(
-            d,
+            "d",
             C("dec") & C("e_unverified").is_not_null(),
             NOTE,
             80,
@@ -372,7 +381,7 @@ def notes(d: pl.LazyFrame) -> list[Finding]:
             what=by_lang("e_unverified"),
         ),
         finding(
-            d,
+            "d",
             C("dec") & C("l_unverified").is_not_null(),
             NOTE,
             81,
@@ -380,7 +389,7 @@ def notes(d: pl.LazyFrame) -> list[Finding]:
             what=by_lang("l_unverified"),
         ),
         finding(
-            d,
+            "d",
             C("dec") & C("route").is_in(["covid_tf", "gber"]) & has_cap & C("c_unverified").is_not_null(),
             NOTE,
             82,
@@ -390,7 +399,7 @@ def notes(d: pl.LazyFrame) -> list[Finding]:
     ]
 
 
-def _calendar_steps(d: pl.LazyFrame) -> pl.LazyFrame:
+def calendar_steps(d: pl.LazyFrame) -> pl.LazyFrame:
     """One row per headroom-calendar date (``k`` keeps their order), for its reason text."""
     return (
         d.filter(C("dec") & (C("headroom_calendar").list.len() > 0))
@@ -401,4 +410,4 @@ def _calendar_steps(d: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-__all__ = ["notes", "reasons"]
+__all__ = ["calendar_steps", "notes", "reasons"]

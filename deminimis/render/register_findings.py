@@ -18,9 +18,12 @@ C = pl.col
 CITE = "Støtteregisteret (Brønnøysundregistrene); Regulation 2023/2831 Art 6-7"
 
 
-def _unavailable(d: pl.LazyFrame, consulted: pl.DataFrame | None) -> pl.LazyFrame:
-    bad = consulted if consulted is not None else pl.DataFrame(schema={"orgnr": pl.Utf8, "outcome": pl.Utf8})
-    bad = bad.lazy().filter(C("outcome") != "found").select(m="orgnr")
+def unavailable(d: pl.LazyFrame, consulted: pl.DataFrame | None) -> pl.LazyFrame | None:
+    """``idx, down``: the members the live register did not answer for (the frame
+    ``register_down``; ``None`` when no register was asked)."""
+    if consulted is None:
+        return None
+    bad = consulted.lazy().filter(C("outcome") != "found").select(m="orgnr")
     return (
         d.filter(C("dec"))
         .select("idx", m=C("members"))
@@ -31,7 +34,7 @@ def _unavailable(d: pl.LazyFrame, consulted: pl.DataFrame | None) -> pl.LazyFram
     )
 
 
-def warnings(d: pl.LazyFrame, c: pl.LazyFrame, consulted: pl.DataFrame | None) -> list[Finding]:
+def warnings() -> list[Finding]:
     """The register warnings, after the general ones (orders 50-59)."""
     msgs = messages()
     dec = C("dec") & (C("source") == "awards")
@@ -48,7 +51,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, consulted: pl.DataFrame | None) -
     once = C("why").is_in(["in_register", "in_employer_tax_file"])
     return [
         finding(
-            c,
+            "c",
             dec & (C("mismatch") == "not_declared"),
             WARNING,
             50,
@@ -58,7 +61,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, consulted: pl.DataFrame | None) -
             **award,
         ),
         finding(
-            c,
+            "c",
             dec & (C("mismatch") == "not_in_register"),
             WARNING,
             51,
@@ -68,7 +71,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, consulted: pl.DataFrame | None) -
             **award,
         ),
         finding(
-            c,
+            "c",
             dec & (C("why") == "register_status"),
             WARNING,
             52,
@@ -79,7 +82,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, consulted: pl.DataFrame | None) -
             **award,
         ),
         finding(
-            c,
+            "c",
             dec & C("reg_nominal").is_not_null() & C("counted"),
             WARNING,
             53,
@@ -90,7 +93,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, consulted: pl.DataFrame | None) -
             **award,
         ),
         finding(
-            c,
+            "c",
             dec & C("reg_interval").fill_null(False),
             WARNING,
             54,
@@ -100,7 +103,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, consulted: pl.DataFrame | None) -
             **award,
         ),
         finding(
-            c,
+            "c",
             dec & C("reg_unclassified").is_not_null(),
             WARNING,
             55,
@@ -111,7 +114,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, consulted: pl.DataFrame | None) -
             **award,
         ),
         finding(
-            c,
+            "c",
             C("dec") & (C("source") == "employer_tax") & once,
             WARNING,
             56,
@@ -122,7 +125,7 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, consulted: pl.DataFrame | None) -
             which=mapped("why", msgs["register_employer_tax_once"]),
         ),
         finding(
-            _unavailable(d, consulted),
+            "register_down",
             pl.lit(True),
             WARNING,
             57,
@@ -133,4 +136,4 @@ def warnings(d: pl.LazyFrame, c: pl.LazyFrame, consulted: pl.DataFrame | None) -
     ]
 
 
-__all__ = ["warnings"]
+__all__ = ["unavailable", "warnings"]

@@ -22,13 +22,11 @@ def source_labels(sources: pl.Expr) -> pl.Expr:
     return sources.list.join(", ")
 
 
-def source_reasons(
-    d: pl.LazyFrame, c: pl.LazyFrame, shown: pl.Expr, award: dict[str, Value]
-) -> list[Finding]:
+def source_reasons(shown: pl.Expr, award: dict[str, Value]) -> list[Finding]:
     """An award counted once; an earlier application counted; a batch decided ``independent``."""
     return [
         finding(
-            c,
+            "c",
             shown & (C("sources").list.len() > 1) & C("near").is_null(),
             REASON,
             32,
@@ -39,7 +37,7 @@ def source_reasons(
             **award,
         ),
         finding(
-            c,
+            "c",
             shown & C("source").str.starts_with("application:"),
             REASON,
             33,
@@ -50,7 +48,7 @@ def source_reasons(
             granted_on=day("granted_on"),
         ),
         finding(
-            d,
+            "d",
             C("dec") & C("batch_independent").fill_null(False) & (C("batch_others").list.len() > 0),
             REASON,
             34,
@@ -73,10 +71,10 @@ def _others(lang: str) -> pl.Expr:
     return pl.when(C("batch_others_n") > C("batch_others").list.len()).then(more).otherwise(shown)
 
 
-def near_duplicate(c: pl.LazyFrame) -> Finding:
+def near_duplicate() -> Finding:
     """The warning on an award counted once although its rows differ (amounts within 1 %)."""
     return finding(
-        c,
+        "c",
         C("dec") & C("counted") & C("near").is_not_null(),
         WARNING,
         33,

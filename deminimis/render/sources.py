@@ -12,11 +12,13 @@ minimis aid, the sentence that the self-declaration is still required (2023/2831
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import polars as pl
 
 from deminimis.render.messages import messages
+from deminimis.render.rule_cache import per_rules
 from deminimis.sources.register_rules import RegisterRules
 
 C = pl.col
@@ -24,9 +26,9 @@ REGISTER_KINDS = ("register_file", "register_snapshot", "register_online")
 ITEM = ("kind", "name", "date", "url", "sha256", "consulted", "text_nb", "text_en", "limits_nb", "limits_en")
 
 
-def _coverage(d: pl.LazyFrame, rules: RegisterRules) -> pl.LazyFrame:
-    """``idx, cov_nb, cov_en, unverified``: the register's limits over each decision's window."""
-    cov = pl.LazyFrame(
+def _periods(rules: RegisterRules) -> pl.LazyFrame:
+    """The register's coverage periods with their texts (built once per rules)."""
+    return pl.LazyFrame(
         [
             {
                 "c_from": c.valid_from,
@@ -38,6 +40,11 @@ def _coverage(d: pl.LazyFrame, rules: RegisterRules) -> pl.LazyFrame:
             for c in rules.coverage
         ]
     )
+
+
+def _coverage(d: pl.LazyFrame, rules: RegisterRules) -> pl.LazyFrame:
+    """``idx, cov_nb, cov_en, unverified``: the register's limits over each decision's window."""
+    cov = per_rules(_periods, rules)
     start = pl.coalesce(C("window_from"), C("grant_date").dt.offset_by("-3y"))
     decl = rules.self_declaration
     hit = (
@@ -65,10 +72,8 @@ def _nb(day: str | None) -> str | None:
     return f"{day[8:10]}.{day[5:7]}.{day[:4]}" if day and len(day) >= 10 else day
 
 
-def _unavailable(d: pl.LazyFrame, consulted: pl.DataFrame | None) -> pl.LazyFrame:
+def _unavailable(d: pl.LazyFrame, consulted: pl.DataFrame) -> pl.LazyFrame:
     """``idx, down``: members of the undertaking the live register could not answer for."""
-    if consulted is None:
-        return d.select("idx", down=pl.lit(None, pl.Utf8)).filter(pl.lit(False))
     bad = consulted.lazy().filter(C("outcome") != "found").select(m="orgnr")
     return (
         d.select("idx", m=C("members"))
@@ -79,32 +84,21 @@ def _unavailable(d: pl.LazyFrame, consulted: pl.DataFrame | None) -> pl.LazyFram
     )
 
 
-def sources(
-    d: pl.LazyFrame,
-    consulted: list[dict[str, Any]],
-    register_answers: pl.DataFrame | None,
-    rules: RegisterRules,
-) -> pl.LazyFrame:
-    """``idx, sources``: the list described in the module docstring, for every decision."""
+@functools.lru_cache(maxsize=64)
+def _base(rows: tuple[tuple[tuple[str, str | None], ...], ...]) -> pl.LazyFrame:
+    """The sources consulted with their texts (a few rows; the same for most checks)."""
     msgs = messages()
-    rows = list(consulted)
-    if not any(s["kind"] in REGISTER_KINDS for s in rows):
-        rows.append({"kind": "register_not_consulted", "name": "Støtteregisteret"})
-    base = pl.LazyFrame(
+    return pl.LazyFrame(
         [
             {
                 "k": k,
-                "kind": s["kind"],
-                "name": s.get("name"),
-                "date": s.get("date"),
-                "url": s.get("url"),
-                "sha256": s.get("sha256"),
-                "t_nb": msgs[f"source_{s['kind']}"]["nb"].format(name=s.get("name"), date=_nb(s.get("date"))),
-                "t_en": msgs[f"source_{s['kind']}"]["en"].format(name=s.get("name"), date=s.get("date")),
+                **(s := dict(row)),
+                "t_nb": msgs[f"source_{s['kind']}"]["nb"].format(name=s["name"], date=_nb(s["date"])),
+                "t_en": msgs[f"source_{s['kind']}"]["en"].format(name=s["name"], date=s["date"]),
                 "l_nb": msgs[f"source_{s['kind']}"].get("limits_nb"),
                 "l_en": msgs[f"source_{s['kind']}"].get("limits_en"),
             }
-            for k, s in enumerate(rows)
+            for k, row in enumerate(rows)
         ],
         schema={
             "k": pl.Int64,
@@ -113,15 +107,37 @@ def sources(
             ),
         },
     )
-    down = msgs["source_register_unavailable"]
-    is_reg = C("kind").is_in([*REGISTER_KINDS, "register_not_consulted"])
-    online_down = (C("kind") == "register_online") & C("down").is_not_null()
+
+
+def sources(
+    d: pl.LazyFrame,
+    consulted: list[dict[str, Any]],
+    register_answers: pl.DataFrame | None,
+    rules: RegisterRules,
+) -> pl.LazyFrame:
+    """``idx, sources``: the list described in the module docstring, for every decision."""
+    rows = list(consulted)
+    if not any(s["kind"] in REGISTER_KINDS for s in rows):
+        rows.append({"kind": "register_not_consulted", "name": "Støtteregisteret"})
+    base = _base(tuple(tuple((k, s.get(k)) for k in ("kind", "name", "date", "url", "sha256")) for s in rows))
     full = (
         d.select("idx", "window_from", "grant_date", "members")
         .join(base, how="cross")
         .join(_coverage(d, rules), on="idx", how="left")
-        .join(_unavailable(d, register_answers), on="idx", how="left")
     )
+    if register_answers is None:  # no live register asked: no member without an answer
+        full = full.with_columns(down=pl.lit(None, pl.Utf8))
+    else:
+        full = full.join(_unavailable(d, register_answers), on="idx", how="left")
+    return full.sort("idx", "k").group_by("idx", maintain_order=True).agg(_item())
+
+
+@functools.cache
+def _item() -> pl.Expr:
+    """One entry of ``sources`` (built once)."""
+    down = messages()["source_register_unavailable"]
+    is_reg = C("kind").is_in([*REGISTER_KINDS, "register_not_consulted"])
+    online_down = (C("kind") == "register_online") & C("down").is_not_null()
     item = pl.struct(
         "kind",
         "name",
@@ -146,7 +162,7 @@ def sources(
         .otherwise(pl.lit([], pl.List(pl.Utf8)))
         .fill_null([]),
     )
-    return full.sort("idx", "k").group_by("idx", maintain_order=True).agg(item.alias("sources"))
+    return item.alias("sources")
 
 
 __all__ = ["ITEM", "REGISTER_KINDS", "sources"]
