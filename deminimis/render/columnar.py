@@ -137,33 +137,53 @@ def _error_item() -> pl.Expr:
 def render(result: Result, rules: Rules) -> pl.DataFrame:
     """``idx, application_id, route, doc``: one contract decision per application (``doc``, a
     struct in the JSON's shape and key order), in input order."""
-    d = (
-        frames.decisions(result, rules).collect(engine=engine()).lazy()
-    )  # collected once: every finding filters it
-    c = frames.counted(result, d, rules).collect(engine=engine()).lazy()
+    d = frames.decisions(result, rules).collect(engine=engine()).lazy()  # every finding filters it
+    pairs = frames.counted(result, d, rules).collect(engine=engine())
+    c = pairs.lazy()
     decided = (
         d.join(frames.per_award_facts(c), on="idx", how="left", maintain_order="left")
         .with_columns(C("n_shown").fill_null(0))
         .collect(engine=engine())
     )
     d = decided.lazy()
-    links = frames.link_frame(result)
-    given = links if result.links is not None else None
-    found = _found(frames.plan(rules), frames.frames(d, c, given, result))
+    link_rows = result.links if result.links is not None else frames.NO_LINKS
+    links = frames.link_frame(link_rows)
+    found = _found(frames.plan(rules), frames.frames(decided, pairs, link_rows, result.register_consulted))
     reg_rules = load_register_rules(rules.directory)
     full = d
-    parts = (
+    for part in (
         _fx(d, c),
-        _counted_items(c),
         found,
-        _errors(result),
         sources_items(d, result.sources, result.register_consulted, reg_rules),
         registration(decided, reg_rules),
-        link_items(links),
-    )
-    for part in parts:
+    ):
         full = full.join(part, on="idx", how="left", maintain_order="left")
+    optional = (
+        ("counted", pairs, lambda: _counted_items(c)),
+        ("errors", result.errors, lambda: _errors(result)),
+        ("undertaking_links", link_rows, lambda: link_items(links)),
+    )
+    for name, rows, part in optional:
+        if rows.height:
+            full = full.join(part(), on="idx", how="left", maintain_order="left")
+        else:  # no rows: the part's column, null (the document shows an empty list)
+            full = full.with_columns(_absent(name, part, rows))
     return full.select("idx", "application_id", "route", doc=document()).collect(engine=engine())
+
+
+_TYPES: dict[tuple, pl.DataType] = {}
+
+
+def _absent(name: str, part: Callable[[], pl.LazyFrame], rows: pl.DataFrame) -> pl.Expr:
+    """A null column ``name`` of the type ``part`` would give (its input ``rows`` has none: the
+    type depends only on their schema, so it is planned once per schema)."""
+    key = (name, tuple(rows.schema.items()))
+    dtype = _TYPES.get(key)
+    if dtype is None:
+        if len(_TYPES) > 256:
+            _TYPES.clear()
+        dtype = _TYPES[key] = part().collect_schema()[name]
+    return pl.lit(None, dtype).alias(name)
 
 
 CHUNK = 25_000

@@ -127,12 +127,19 @@ def per_award_facts(c: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def link_frame(result: Result) -> pl.LazyFrame:
-    """The link rows of each undertaking, with their order ``k`` (empty when none were given)."""
+def _no_links() -> pl.DataFrame:
     from deminimis.undertaking import LINK_SCHEMA
 
     empty = {"idx": pl.UInt32, "grant_date": pl.Date, **LINK_SCHEMA, "why": pl.Utf8, "counted": pl.Boolean}
-    links = result.links if result.links is not None else pl.DataFrame(schema=empty)
+    return pl.DataFrame(schema=empty)
+
+
+NO_LINKS = _no_links()
+"""The link rows of a case without links."""
+
+
+def link_frame(links: pl.DataFrame) -> pl.LazyFrame:
+    """The link rows of each undertaking (:data:`NO_LINKS` when none were given), with their order ``k``."""
     return links.lazy().with_columns(k=pl.int_range(pl.len()).over("idx").cast(pl.Int64))
 
 
@@ -147,18 +154,33 @@ def plan(rules: Rules) -> findings.Plan:
     return per_rules(_plan, rules)
 
 
-def frames(d: pl.LazyFrame, c: pl.LazyFrame, links: pl.LazyFrame | None, result: Result) -> dict:
+def frames(d: pl.DataFrame, c: pl.DataFrame, links: pl.DataFrame, consulted: pl.DataFrame | None) -> dict:
     """The frames the findings filter, by name: the decisions ``d``, the counted pairs ``c`` and
-    the rows derived from them (``None``: known to be empty, so its findings are not asked)."""
+    the rows derived from them. ``None``: a frame known to be empty from the data's own columns
+    (no link rows, no award passed on by an event, no calendar, no instalments, no live register),
+    so its findings are not asked."""
+    dl, cl = d.lazy(), c.lazy()
     return {
-        "d": d,
-        "c": c,
-        "links": link_rows(d, links) if links is not None else None,
-        "calendar": calendar_steps(d),
-        "gge_steps": gge_render.steps(d),
-        "events": used(c),
-        "register_down": register_findings.unavailable(d, result.register_consulted),
+        "d": dl,
+        "c": cl,
+        "links": link_rows(dl, link_frame(links)) if links.height else None,
+        "calendar": calendar_steps(dl) if d.get_column("headroom_calendar").list.len().max() else None,
+        "gge_steps": gge_render.steps(dl)
+        if d.get_column("gge_method").eq(gge_render.INSTALMENTS).any()
+        else None,
+        "events": used(cl) if c.get_column("is_copy").any() else None,
+        "register_down": register_findings.unavailable(dl, consulted),
     }
 
 
-__all__ = ["READINGS", "app_fx", "counted", "decisions", "frames", "link_frame", "per_award_facts", "plan"]
+__all__ = [
+    "NO_LINKS",
+    "READINGS",
+    "app_fx",
+    "counted",
+    "decisions",
+    "frames",
+    "link_frame",
+    "per_award_facts",
+    "plan",
+]

@@ -37,6 +37,9 @@ SCHEMA = {
 }
 """The long frame of findings."""
 FX = "Contract §4 (exchange rate)"
+EVERY = C("idx").is_not_null()
+"""The ``when`` of a finding on every row of its frame (``pl.lit(True)`` would also be "some row"
+of an empty frame, and plan its texts for nothing)."""
 
 
 @dataclass(frozen=True)
@@ -335,6 +338,7 @@ def _readings() -> list[Finding]:
 __all__ = [
     "NOTE",
     "REASON",
+    "EVERY",
     "WARNING",
     "Finding",
     "amount",

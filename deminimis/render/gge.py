@@ -13,7 +13,7 @@ import polars as pl
 from deminimis.gge import INSOLVENT
 from deminimis.render import fmt
 from deminimis.render import gge_values as v
-from deminimis.render.findings import REASON, WARNING, Finding, day, finding, mapped, money
+from deminimis.render.findings import EVERY, REASON, WARNING, Finding, day, finding, mapped, money
 from deminimis.render.messages import messages
 
 C = pl.col
@@ -29,6 +29,8 @@ REVIEWS = (
     ("no_gge_rule", "no_gge_rule"),
 )
 """``gge_review`` value -> message code."""
+INSTALMENTS = "instalments_discounted"
+"""The ``gge_method`` of aid paid in instalments (its payments are the frame ``gge_steps``)."""
 
 
 def manual_flag() -> pl.Expr:
@@ -113,7 +115,7 @@ def findings() -> list[Finding]:
         ),
         finding(
             "d",
-            dm & (method == "instalments_discounted"),
+            dm & (method == INSTALMENTS),
             REASON,
             50,
             "gge_instalments",
@@ -125,7 +127,7 @@ def findings() -> list[Finding]:
         ),
         finding(
             "gge_steps",
-            pl.lit(True),
+            EVERY,
             REASON,
             50,
             "gge_instalment",
@@ -287,7 +289,7 @@ def _review_finding(review: pl.Expr, value: str, code: str, values: dict, words:
 def steps(d: pl.LazyFrame) -> pl.LazyFrame:
     """One row per discounted payment (``k`` keeps their order)."""
     return (
-        d.filter(C("dm") & (C("gge_method") == "instalments_discounted"))
+        d.filter(C("dm") & (C("gge_method") == INSTALMENTS))
         .select("idx", "currency", "discount_hundredths", "gge_cite", "instalments")
         .explode("instalments")
         .unnest("instalments")
@@ -340,4 +342,4 @@ def document_fields() -> dict[str, pl.Expr]:
     }
 
 
-__all__ = ["award_warning", "document_fields", "findings", "manual_flag", "steps"]
+__all__ = ["INSTALMENTS", "award_warning", "document_fields", "findings", "manual_flag", "steps"]

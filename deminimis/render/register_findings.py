@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from deminimis.render.findings import WARNING, Finding, day, finding, mapped, money
+from deminimis.render.findings import EVERY, WARNING, Finding, day, finding, mapped, money
 from deminimis.render.messages import messages
 
 C = pl.col
@@ -126,7 +126,7 @@ def warnings() -> list[Finding]:
         ),
         finding(
             "register_down",
-            pl.lit(True),
+            EVERY,
             WARNING,
             57,
             "register_unavailable",
