@@ -79,7 +79,6 @@ def _defaults(columns: list[str]) -> list[pl.Expr]:
 
 def decisions(result: Result, rules: Rules) -> pl.LazyFrame:
     """The decisions with the rule texts joined and the branch flags of the explanation."""
-    n_errors = result.errors.lazy().group_by("idx").agg(n_errors=pl.len())
     rf = per_rules(_rule_frames, rules)
     d = result.decisions.lazy()
     defaults = _defaults(result.decisions.columns)
@@ -87,10 +86,13 @@ def decisions(result: Result, rules: Rules) -> pl.LazyFrame:
         d = d.with_columns(defaults)
     for name, on in JOINS:
         d = d.join(rf[name], on=on, how="left", maintain_order="left")
+    if result.errors.height:
+        n_errors = result.errors.lazy().group_by("idx").agg(n_errors=pl.len())
+        d = d.join(n_errors, on="idx", how="left", maintain_order="left")
+    else:  # no row errors: every count is 0 (filled below)
+        d = d.with_columns(n_errors=pl.lit(None, pl.get_index_type()))
     first, second = _flags()
-    return (
-        d.join(n_errors, on="idx", how="left", maintain_order="left").with_columns(first).with_columns(second)
-    )
+    return d.with_columns(first).with_columns(second)
 
 
 def app_fx() -> pl.Expr:
@@ -165,6 +167,7 @@ def frames(d: pl.DataFrame, c: pl.DataFrame, links: pl.DataFrame, consulted: pl.
         "c": cl,
         "links": link_rows(dl, link_frame(links)) if links.height else None,
         "calendar": calendar_steps(dl) if d.get_column("headroom_calendar").list.len().max() else None,
+        "gge": dl if gge_render.has_form(d) else None,
         "gge_steps": gge_render.steps(dl)
         if d.get_column("gge_method").eq(gge_render.INSTALMENTS).any()
         else None,

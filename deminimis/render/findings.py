@@ -114,33 +114,36 @@ class Plan:
 
 def money(col: str | pl.Expr) -> Value:
     expr = C(col) if isinstance(col, str) else col
-    return lambda lang: fmt.human(expr, lang)
+    return fmt.Text(lambda lang: fmt.human(expr, lang))
 
 
 def amount(cents: str | pl.Expr, currency: str | pl.Expr = "currency") -> Value:
     """``kr 1 234 567,89`` / ``EUR 1 234,56`` (nb), ``NOK 1,234,567.89`` (en)."""
     c = C(cents) if isinstance(cents, str) else cents
     cur = C(currency) if isinstance(currency, str) else currency
-    return lambda lang: fmt.amount(c, cur, lang)
+    return fmt.Text(lambda lang: fmt.amount(c, cur, lang))
 
 
 def day(col: str | pl.Expr) -> Value:
     expr = C(col) if isinstance(col, str) else col
-    return lambda lang: fmt.day(expr, lang)
+    return fmt.Text(lambda lang: fmt.day(expr, lang))
 
 
 def rate(col: str) -> Value:
-    return lambda lang: fmt.rate(C(col), lang)
+    """A published rate (a text column) as :func:`deminimis.render.fmt.rate` shows it."""
+    return fmt.Text(lambda lang: fmt.rate(C(col), lang))
 
 
 def plural(code: str, n: str | pl.Expr) -> Value:
     """``messages.toml [plural]`` ``{code}_one_{lang}`` or ``{code}_many_{lang}`` by the count."""
     count = C(n) if isinstance(n, str) else n
     table = messages()["plural"]
-    return lambda lang: (
-        pl.when(count == 1)
-        .then(fmt.fill(table[f"{code}_one_{lang}"], {"n": count}, lang))
-        .otherwise(fmt.fill(table[f"{code}_many_{lang}"], {"n": count}, lang))
+    return fmt.Text(
+        lambda lang: (
+            pl.when(count == 1)
+            .then(fmt.fill(table[f"{code}_one_{lang}"], {"n": count}, lang))
+            .otherwise(fmt.fill(table[f"{code}_many_{lang}"], {"n": count}, lang))
+        )
     )
 
 

@@ -44,8 +44,21 @@ def manual_flag() -> pl.Expr:
     )
 
 
+FORM_FACTS = ("gge_method", "gge_block", "gge_review", "max_nominal_cur_cents", "signing_date")
+"""The decision's columns of the aid's form: a finding of :func:`findings` needs one of them,
+``gge_manual`` or ``gge_term_short``."""
+
+
+def has_form(d: pl.DataFrame) -> bool:
+    """Some decision has a fact of the aid's form (else the frame ``gge`` is known empty)."""
+    if any(d.get_column(c).null_count() < d.height for c in FORM_FACTS):
+        return True
+    return any(bool(d.get_column(c).any()) for c in ("gge_manual", "gge_term_short"))
+
+
 def findings() -> list[Finding]:
-    """Reasons and warnings of the aid's form (on the decisions ``d`` and the payments ``gge_steps``)."""
+    """Reasons and warnings of the aid's form: on the decisions with a fact of it (the frame
+    ``gge``, :func:`has_form`) and on the payments of instalments (``gge_steps``)."""
     msgs = messages()
     words, status = msgs["gge_words"], msgs["firm_status"]
     dm, method = C("dm"), C("gge_method")
@@ -68,7 +81,7 @@ def findings() -> list[Finding]:
     )
     out = [
         finding(
-            "d",
+            "gge",
             dm & (method == m),
             REASON,
             50,
@@ -82,7 +95,7 @@ def findings() -> list[Finding]:
     officer_nominal = v.officer_nominal()
     out += [
         finding(
-            "d",
+            "gge",
             dm & (method == "officer_gge"),
             REASON,
             50,
@@ -94,7 +107,7 @@ def findings() -> list[Finding]:
             citation=v.art("gge_art"),
         ),
         finding(
-            "d",
+            "gge",
             dm & (method == "capital_injection") & C("gge_block").is_null(),
             REASON,
             50,
@@ -104,7 +117,7 @@ def findings() -> list[Finding]:
             **common,
         ),
         finding(
-            "d",
+            "gge",
             dm & C("gge_block").is_not_null(),
             REASON,
             53,
@@ -114,7 +127,7 @@ def findings() -> list[Finding]:
             **common,
         ),
         finding(
-            "d",
+            "gge",
             dm & (method == INSTALMENTS),
             REASON,
             50,
@@ -141,7 +154,7 @@ def findings() -> list[Finding]:
             pv=money("pv_cents"),
         ),
         finding(
-            "d",
+            "gge",
             dm & (method == "scheme_fixed_sum"),
             REASON,
             50,
@@ -153,7 +166,7 @@ def findings() -> list[Finding]:
             citation=v.art("gge_art"),
         ),
         finding(
-            "d",
+            "gge",
             dm & C("max_nominal_cur_cents").is_not_null() & (C("route") != "de_minimis"),
             REASON,
             53,
@@ -166,7 +179,7 @@ def findings() -> list[Finding]:
             room=money("max_cents"),
         ),
         finding(
-            "d",
+            "gge",
             C("dec") & C("signing_date").is_not_null(),
             REASON,
             19,
@@ -177,7 +190,7 @@ def findings() -> list[Finding]:
             grant_date=day("grant_date"),
         ),
         finding(
-            "d",
+            "gge",
             dm & C("gge_term_short"),
             WARNING,
             50,
@@ -207,7 +220,7 @@ def findings() -> list[Finding]:
     )
     out += [_review_finding(review, value, code, review_values, words) for value, code in REVIEWS]
     unverified = C("dec") & _unverified_part().is_not_null()
-    out.append(finding("d", unverified, REASON, 83, "unverified", what=_unverified_what(words)))
+    out.append(finding("gge", unverified, REASON, 83, "unverified", what=_unverified_what(words)))
     return out
 
 
@@ -283,7 +296,7 @@ def _review_finding(review: pl.Expr, value: str, code: str, values: dict, words:
             return pl.when(registered).then(found).otherwise(pl.lit(words[f"declared_{lang}"]))
 
         vals["status"] = status
-    return finding("d", review & (C("gge_review") == value), REASON, 14, code, cite, **vals)
+    return finding("gge", review & (C("gge_review") == value), REASON, 14, code, cite, **vals)
 
 
 def steps(d: pl.LazyFrame) -> pl.LazyFrame:
@@ -342,4 +355,13 @@ def document_fields() -> dict[str, pl.Expr]:
     }
 
 
-__all__ = ["INSTALMENTS", "award_warning", "document_fields", "findings", "manual_flag", "steps"]
+__all__ = [
+    "FORM_FACTS",
+    "INSTALMENTS",
+    "award_warning",
+    "document_fields",
+    "findings",
+    "has_form",
+    "manual_flag",
+    "steps",
+]
