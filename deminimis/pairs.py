@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 from deminimis.events import copies_in_force
@@ -22,6 +24,7 @@ summed = pl.col("not_summed").is_null()
 """Awards that count when in the window (a register row with another status is shown only)."""
 
 
+@functools.cache
 def _why() -> pl.Expr:
     return (
         pl.when(pl.col("granted_on") > pl.col("grant_date"))
