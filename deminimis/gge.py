@@ -28,6 +28,7 @@ import polars as pl
 from deminimis.instalments import discount_table
 from deminimis.money import RATE_SCALE, to_eur_cents_expr
 from deminimis.plan import engine
+from deminimis.rule_tables import rule_tables
 from deminimis.rules import Rules
 
 C = pl.col
@@ -216,7 +217,7 @@ def attach(apps: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     hit = (
         apps.lazy()
         .select("idx", "regime", "grant_date")
-        .join(rules.gge.frame().lazy(), on="regime")
+        .join(rule_tables(rules).gge.lazy(), on="regime")
         .filter(C("grant_date").is_between("gge_from", "gge_to"))
         .drop("regime", "grant_date")
     )

@@ -30,6 +30,8 @@ class RuleTables:
     """``entry_id, limit_id, sector, sector_ceiling_cents``: a sector's own ceiling."""
     sectors: pl.DataFrame
     """``sector, prefix, treatment``: the sector of a NACE prefix."""
+    gge: pl.DataFrame
+    """One row per GGE rules entry (:meth:`deminimis.rules.gge_model.GgeFile.frame`)."""
 
 
 _CACHE: dict[int, RuleTables] = {}
@@ -57,7 +59,7 @@ def rule_tables(rules: Rules) -> RuleTables:
     if len(_CACHE) >= 8:  # a few rules objects per process (shipped, a test's own): bounded
         _CACHE.clear()
     _CACHE[id(rules)] = tables = RuleTables(
-        rules, entries, lim, lim_bases, dm_bases, sector_ceilings, rules.sector_frame()
+        rules, entries, lim, lim_bases, dm_bases, sector_ceilings, rules.sector_frame(), rules.gge.frame()
     )
     return tables
 
