@@ -137,15 +137,16 @@ def _error_item() -> pl.Expr:
 def render(result: Result, rules: Rules) -> pl.DataFrame:
     """``idx, application_id, route, doc``: one contract decision per application (``doc``, a
     struct in the JSON's shape and key order), in input order."""
-    d = frames.decisions(result, rules).collect(engine=engine()).lazy()  # every finding filters it
-    pairs = frames.counted(result, d, rules).collect(engine=engine())
-    c = pairs.lazy()
-    decided = (
-        d.join(frames.per_award_facts(c), on="idx", how="left", maintain_order="left")
+    facts = frames.per_award_facts(result.counted.lazy())
+    decided = (  # collected once, and the counted pairs: every finding filters them
+        frames.decisions(result, rules)
+        .join(facts, on="idx", how="left", maintain_order="left")
         .with_columns(C("n_shown").fill_null(0))
         .collect(engine=engine())
     )
     d = decided.lazy()
+    pairs = frames.counted(result, d, rules).collect(engine=engine())
+    c = pairs.lazy()
     link_rows = result.links if result.links is not None else frames.NO_LINKS
     links = frames.link_frame(link_rows)
     found = _found(frames.plan(rules), frames.frames(decided, pairs, link_rows, result.register_consulted))

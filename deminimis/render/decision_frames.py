@@ -120,7 +120,8 @@ def counted(result: Result, d: pl.LazyFrame, rules: Rules) -> pl.LazyFrame:
 
 
 def per_award_facts(c: pl.LazyFrame) -> pl.LazyFrame:
-    """Per application: how many awards the reasons list, and the employer-tax periods not counted."""
+    """Per application: how many awards the reasons list, and the employer-tax periods not counted
+    (from the engine's counted pairs: their own columns only)."""
     et_out = (C("source") == "employer_tax") & ~C("counted")
     period = pl.concat_str(C("period").fill_null("None"), pl.lit(" "), C("zone").fill_null("None"))
     return c.group_by("idx").agg(
