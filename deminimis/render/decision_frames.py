@@ -102,19 +102,11 @@ def app_fx() -> pl.Expr:
 
 def counted(result: Result, d: pl.LazyFrame, rules: Rules) -> pl.LazyFrame:
     """Every counted pair with its order ``k`` inside the application and the flags it needs."""
-    app = d.select(
-        "idx",
-        "dec",
-        "dm",
-        "stale_dates",
-        app_fx=app_fx(),
-        app_currency=C("currency"),
-        app_date=C("grant_date"),
-    )
+    order, app, _ = _pair_exprs()
     return (
         result.counted.lazy()
-        .with_columns(k=pl.int_range(pl.len()).over("idx"))
-        .join(app, on="idx", how="left", maintain_order="left")
+        .with_columns(order)
+        .join(d.select(app), on="idx", how="left", maintain_order="left")
         .join(per_rules(_rule_frames, rules)["bases"], on="basis", how="left", maintain_order="left")
     )
 
@@ -122,12 +114,26 @@ def counted(result: Result, d: pl.LazyFrame, rules: Rules) -> pl.LazyFrame:
 def per_award_facts(c: pl.LazyFrame) -> pl.LazyFrame:
     """Per application: how many awards the reasons list, and the employer-tax periods not counted
     (from the engine's counted pairs: their own columns only)."""
+    return c.group_by("idx").agg(_pair_exprs()[2])
+
+
+@functools.cache
+def _pair_exprs() -> tuple[pl.Expr, list[pl.Expr], list[pl.Expr]]:
+    """The expressions of :func:`counted` and :func:`per_award_facts` (built once)."""
+    order = pl.int_range(pl.len()).over("idx").alias("k")
+    app = [
+        *map(C, ("idx", "dec", "dm", "stale_dates")),
+        app_fx().alias("app_fx"),
+        C("currency").alias("app_currency"),
+        C("grant_date").alias("app_date"),
+    ]
     et_out = (C("source") == "employer_tax") & ~C("counted")
     period = pl.concat_str(C("period").fill_null("None"), pl.lit(" "), C("zone").fill_null("None"))
-    return c.group_by("idx").agg(
-        n_shown=(C("counted") & (C("source") != "employer_tax")).sum(),
-        et_not_aid=pl.when(et_out.any()).then(period.filter(et_out).unique().sort().str.join(", ")),
-    )
+    facts = [
+        (C("counted") & (C("source") != "employer_tax")).sum().alias("n_shown"),
+        pl.when(et_out.any()).then(period.filter(et_out).unique().sort().str.join(", ")).alias("et_not_aid"),
+    ]
+    return order, app, facts
 
 
 def _no_links() -> pl.DataFrame:

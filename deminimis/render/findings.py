@@ -65,7 +65,6 @@ def finding(
     sub_: pl.Expr | None = None,
     **values: Value,
 ) -> Finding:
-    cond = when.fill_null(False)
 
     @functools.cache
     def make() -> tuple[pl.Expr, ...]:
@@ -82,7 +81,7 @@ def finding(
             fmt.fill(msg["en"], values, "en").alias("text_en"),
         )
 
-    return Finding(frame, cond, make)
+    return Finding(frame, when, make)  # a null ``when``: no row (filter and any() skip nulls)
 
 
 class Plan:
