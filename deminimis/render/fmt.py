@@ -8,6 +8,16 @@ and decimal comma, ``str.format`` of ``None``), so the decisions read the same a
 >>> nb, en = human(pl.lit(123456789), "nb").alias("b"), human(pl.lit(-100), "en").alias("c")
 >>> pl.select(money(pl.lit(-5)).alias("a"), nb, en).row(0)
 ('-0.05', '1\\xa0234\\xa0567,89', '-1.00')
+
+Each equals its Python twin, groups of three and signs included:
+
+>>> from deminimis.money import format_cents, format_cents_human
+>>> cents = [0, 5, -5, 99, 100, -1000, 99999, 100000, -123456, 99999999, -10**17 - 1, 2**63 - 1]
+>>> frame = pl.DataFrame({"c": cents})
+>>> c = pl.col("c")
+>>> texts = frame.select(money(c), human(c, "nb").alias("nb"), human(c, "en").alias("en"))
+>>> texts.rows() == [(format_cents(n), *(format_cents_human(n, lang) for lang in LANGS)) for n in cents]
+True
 """
 
 from __future__ import annotations
