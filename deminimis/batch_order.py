@@ -41,12 +41,23 @@ SHOWN_OTHERS = 10
 a list of every other id per application would grow with the square of a firm's applications."""
 
 
+_ranked = pl.col("grant_date").is_not_null() & pl.col("undertaking_key").is_not_null()
+"""Applications that have a place in their undertaking's order (a date and an undertaking)."""
+
+
 def ranks_in_batch(decisions: pl.DataFrame) -> pl.DataFrame:
     """``idx, rank, batch_others, batch_others_n``: the rank in the undertaking (grant date, input
     order), up to :data:`SHOWN_OTHERS` ids of its other applications in the batch, and their count."""
+    if decisions.height == 1 and decisions.select(_ranked).item():  # one check: first and alone
+        return decisions.select(
+            "idx",
+            rank=pl.lit(1, pl.Int64),
+            batch_others=pl.lit([], pl.List(pl.Utf8)),
+            batch_others_n=pl.lit(0, pl.Int64),
+        )
     ranked = (
         decisions.lazy()
-        .filter(pl.col("grant_date").is_not_null() & pl.col("undertaking_key").is_not_null())
+        .filter(_ranked)
         .sort("grant_date", "idx")
         .with_columns(
             rank=pl.int_range(1, pl.len() + 1).over("undertaking_key"),
