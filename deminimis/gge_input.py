@@ -277,6 +277,13 @@ def award_terms(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
     return f, {"instrument": "p_g_instrument", "nominal_amount": "p_g_nominal_amount"}
 
 
+AWARD_BLANK = {
+    "_g_nominal_amount": pl.lit(None, pl.Int64),
+    "p_g_nominal_amount": pl.lit(None, pl.Utf8),
+    "_g_instrument": pl.lit("grant"),
+    "p_g_instrument": pl.lit(None, pl.Utf8),
+}
+"""The columns of :func:`award_terms` when ``instrument`` and ``nominal_amount`` are blank."""
 AWARD_TYPED = [C("_g_instrument").alias("instrument"), C("_g_nominal_amount").alias("nominal_cents")]
 
 
@@ -284,6 +291,7 @@ __all__ = [
     "APPLICATION_COLUMNS",
     "AWARD_COLUMNS",
     "as_text",
+    "AWARD_BLANK",
     "AWARD_TYPED",
     "HEADER_ALIASES",
     "INSTRUMENTS",

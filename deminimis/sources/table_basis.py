@@ -110,13 +110,20 @@ def with_basis(
     """Add ``_basis`` (contract id), ``_basis_problem`` (a row error), ``_basis_warning`` and
     ``_basis_nearest`` (set when the text names no known basis and is counted as de minimis)
     to ``frame``, reading ``col`` with :func:`read_basis` once per distinct value."""
-    values = frame.get_column(col).unique().to_list()
+    table = basis_table(frame.get_column(col).unique().to_list(), aliases, col, unrecognised)
+    return frame.join(table, on=col, how="left", nulls_equal=True)
+
+
+def basis_table(
+    values: list[str | None], aliases: dict[str, str], col: str = "basis", unrecognised: str = "count"
+) -> pl.DataFrame:
+    """The columns of :func:`with_basis` for each of the distinct ``values`` of ``col``."""
     read = [read_basis(v, aliases, unrecognised) for v in values]
     nearest = [
         nearest_basis(v, aliases) if r[2] and "counted as de minimis" in r[2] else None
         for v, r in zip(values, read, strict=True)
     ]
-    table = pl.DataFrame(
+    return pl.DataFrame(
         {
             col: values,
             "_basis": [r[0] for r in read],
@@ -132,4 +139,3 @@ def with_basis(
             "_basis_nearest": pl.Utf8,
         },
     )
-    return frame.join(table, on=col, how="left", nulls_equal=True)

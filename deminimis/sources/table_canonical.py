@@ -12,12 +12,19 @@ import polars as pl
 
 from deminimis import gge_input
 from deminimis.plan import READERS
-from deminimis.sources.table_basis import with_basis
-from deminimis.sources.table_dates import with_date
+from deminimis.sources.table_basis import basis_table, with_basis
+from deminimis.sources.table_dates import date_fast, plain_date, with_date
 from deminimis.sources.table_fields import (
+    SMALL,
     _readings,
+    amount_fast,
     errors_of,
+    errors_plan,
+    orgnr_fast,
     orgnr_problems,
+    plain_amount,
+    plain_currencies,
+    plain_orgnr,
     with_amount,
     with_currency,
     with_nace,
@@ -158,6 +165,82 @@ def _award_errors(frame: pl.DataFrame, problems: dict[str, str]) -> pl.DataFrame
     return errors.join(orgnrs, on=["file", "row"], how="left", maintain_order="left")
 
 
+_AWARD_PROBLEMS = {
+    "orgnr": "_orgnr_problem",
+    "amount": "p_amount",
+    "currency": "p_currency",
+    "granted_on": "p_date",
+    "basis": "_basis_problem",
+    "country": "p_country",
+    "instrument": "p_g_instrument",
+    "nominal_amount": "p_g_nominal_amount",
+}
+_AWARD_BAD = pl.any_horizontal(pl.col(list(_AWARD_PROBLEMS.values())).is_not_null())
+_AWARD_TYPED = [
+    "file",
+    "row",
+    pl.col("_orgnr").alias("orgnr"),
+    pl.col("_granted_on").alias("granted_on"),
+    pl.col("_amount_cents").alias("amount_cents"),
+    pl.col("_currency").alias("currency"),
+    pl.col("_basis").alias("basis"),
+    "grantor",
+    "reference",
+    pl.when(pl.col("_basis_nearest").is_not_null()).then(pl.col("basis")).alias("basis_text"),
+    pl.col("_basis_nearest").alias("basis_nearest"),
+    pl.col("_country").alias("country"),
+    *gge_input.AWARD_TYPED,
+]
+_AWARD_BLANK = ("country", *gge_input.AWARD_COLUMNS)
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or value == ""
+
+
+def _plain_awards(raw: pl.DataFrame, currencies: list[str]) -> pl.LazyFrame | None:
+    """A small awards table whose every cell is plain (nine-digit orgnr, ``1234.50``,
+    ``YYYY-MM-DD``, a currency code or none, no country and no aid form) with the fields by
+    their plain readings, as a lazy plan; None for any other table (the general rules)."""
+    if raw.height > SMALL:
+        return None
+    codes = plain_currencies(tuple(currencies))
+    tests = {
+        "orgnr": plain_orgnr,
+        "amount": plain_amount,
+        "granted_on": plain_date,
+        "currency": lambda v: v in codes or (v is None and "NOK" in currencies),
+        **dict.fromkeys(_AWARD_BLANK, _blank),
+    }
+    for col, test in tests.items():
+        if col in raw.columns and not all(map(test, raw.get_column(col).to_list())):
+            return None
+    return raw.lazy().with_columns(
+        **orgnr_fast(),
+        **amount_fast(
+            "amount", problem="p_amount", cents="_amount_cents", written="_amount_cur", note="_amount_note"
+        ),
+        **date_fast("granted_on", "p_date", "_granted_on"),
+        _currency=pl.col("currency").fill_null("NOK"),  # none written: NOK (the rules' default)
+        p_currency=pl.lit(None, pl.Utf8),
+        _country=pl.lit("NO"),
+        p_country=pl.lit(None, pl.Utf8),
+        **gge_input.AWARD_BLANK,
+    )
+
+
+def _small_awards(plain: pl.LazyFrame, basis: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`canonical_awards` of a plain small table (:func:`_plain_awards`), one query."""
+    frame = plain.join(basis.lazy(), on="basis", how="left", nulls_equal=True, maintain_order="left")
+    typed = frame.filter(~_AWARD_BAD).select(_AWARD_TYPED)
+    orgnrs = frame.select("file", "row", pl.col("_orgnr").alias("orgnr"))  # every orgnr is valid
+    errors = errors_plan(frame, _AWARD_PROBLEMS).join(
+        orgnrs, on=["file", "row"], how="left", maintain_order="left"
+    )
+    typed, errors = pl.collect_all([typed, errors], engine=READERS)
+    return typed, errors
+
+
 def canonical_awards(
     raw: pl.DataFrame, currencies: list[str], aliases: dict[str, str], unrecognised: str = "count"
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -166,9 +249,13 @@ def canonical_awards(
     ``basis`` is read from free text (:func:`with_basis`): text naming no known basis is
     counted as de minimis (``basis_text``/``basis_nearest`` kept for the decision's warning),
     or read as ``other`` with ``unrecognised="exclude"``; a missing basis is an error.
+    A small table of plain cells is read by one query (:func:`_plain_awards`): the same values.
     """
     if "country" not in raw.columns:
         raw = raw.with_columns(country=pl.lit(None, pl.Utf8))
+    if (plain := _plain_awards(raw, currencies)) is not None:
+        basis = basis_table(raw.get_column("basis").unique().to_list(), aliases, unrecognised=unrecognised)
+        return _small_awards(plain, basis)
     frame = with_amount(
         with_basis(orgnr_problems(raw), aliases, unrecognised=unrecognised),
         "amount",
@@ -180,34 +267,7 @@ def canonical_awards(
     frame = with_date(frame, "granted_on", "p_date", "_granted_on")
     frame = _with_country(with_currency(frame, currencies, "_amount_cur"))
     frame, gge_problems = gge_input.award_terms(frame)
-    problems = {
-        "orgnr": "_orgnr_problem",
-        "amount": "p_amount",
-        "currency": "p_currency",
-        "granted_on": "p_date",
-        "basis": "_basis_problem",
-        "country": "p_country",
-        **gge_problems,
-    }
+    problems = {**_AWARD_PROBLEMS, **gge_problems}
     bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
-    typed = (
-        frame.lazy()
-        .filter(~bad)
-        .select(
-            "file",
-            "row",
-            pl.col("_orgnr").alias("orgnr"),
-            pl.col("_granted_on").alias("granted_on"),
-            pl.col("_amount_cents").alias("amount_cents"),
-            pl.col("_currency").alias("currency"),
-            pl.col("_basis").alias("basis"),
-            "grantor",
-            "reference",
-            pl.when(pl.col("_basis_nearest").is_not_null()).then(pl.col("basis")).alias("basis_text"),
-            pl.col("_basis_nearest").alias("basis_nearest"),
-            pl.col("_country").alias("country"),
-            *gge_input.AWARD_TYPED,
-        )
-        .collect(engine=READERS)
-    )
+    typed = frame.lazy().filter(~bad).select(_AWARD_TYPED).collect(engine=READERS)
     return typed, _award_errors(frame, problems)
