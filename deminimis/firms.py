@@ -36,9 +36,9 @@ def firm_facts(
     file_label: str = "firms file",
 ) -> pl.DataFrame | None:
     """Facts per orgnr (:data:`FIRM_SCHEMA`), or None when there are none at all."""
-    own = _from_file(firms, file_label)
     if not (online or snapshot_exists(snapshot_dir)):
-        return own if firms is not None else None
+        return _from_file(firms, file_label) if firms is not None else None
+    own = _from_file(firms, file_label)
     wanted = [o for o in dict.fromkeys(orgnrs) if o and o not in set(own["orgnr"].to_list())]
     if not wanted:
         return own

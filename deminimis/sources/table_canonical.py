@@ -12,7 +12,7 @@ import polars as pl
 
 from deminimis import gge_input
 from deminimis.plan import READERS
-from deminimis.sources.table_basis import basis_table, with_basis
+from deminimis.sources.table_basis import BASIS_COLUMNS, basis_readings, with_basis
 from deminimis.sources.table_dates import date_fast, plain_date, with_date
 from deminimis.sources.table_fields import (
     SMALL,
@@ -229,9 +229,21 @@ def _plain_awards(raw: pl.DataFrame, currencies: list[str]) -> pl.LazyFrame | No
     )
 
 
-def _small_awards(plain: pl.LazyFrame, basis: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """:func:`canonical_awards` of a plain small table (:func:`_plain_awards`), one query."""
-    frame = plain.join(basis.lazy(), on="basis", how="left", nulls_equal=True, maintain_order="left")
+def _small_awards(
+    plain: pl.LazyFrame, raw: pl.DataFrame, aliases: dict[str, str], unrecognised: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`canonical_awards` of a plain small table (:func:`_plain_awards`): the basis
+    read in Python (row by row: a table of a few rows), then one query; the basis is the
+    only field that can hold a problem, so without one there is no error to look for."""
+    values = raw.get_column("basis").to_list()
+    distinct = list(dict.fromkeys(values))
+    read = dict(zip(distinct, basis_readings(distinct, aliases, unrecognised), strict=True))
+    columns = [pl.Series(n, [read[v][i] for v in values], pl.Utf8) for i, n in enumerate(BASIS_COLUMNS)]
+    frame = plain.with_columns(columns)
+    if all(r[1] is None for r in read.values()):
+        where = {"file": raw.schema["file"], "row": raw.schema["row"]}
+        none = pl.DataFrame(schema={**where, "field": pl.Utf8, "message": pl.Utf8, "orgnr": pl.Utf8})
+        return frame.select(_AWARD_TYPED).collect(engine=READERS), none
     typed = frame.filter(~_AWARD_BAD).select(_AWARD_TYPED)
     orgnrs = frame.select("file", "row", pl.col("_orgnr").alias("orgnr"))  # every orgnr is valid
     errors = errors_plan(frame, _AWARD_PROBLEMS).join(
@@ -254,8 +266,7 @@ def canonical_awards(
     if "country" not in raw.columns:
         raw = raw.with_columns(country=pl.lit(None, pl.Utf8))
     if (plain := _plain_awards(raw, currencies)) is not None:
-        basis = basis_table(raw.get_column("basis").unique().to_list(), aliases, unrecognised=unrecognised)
-        return _small_awards(plain, basis)
+        return _small_awards(plain, raw, aliases, unrecognised)
     frame = with_amount(
         with_basis(orgnr_problems(raw), aliases, unrecognised=unrecognised),
         "amount",
