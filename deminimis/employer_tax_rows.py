@@ -12,7 +12,9 @@ import polars as pl
 
 from deminimis.aga_zones import EmployerTaxData, zone_frame
 from deminimis.money import amount_problem_expr, cents_expr
-from deminimis.plan import engine
+from deminimis.plan import READERS
+from deminimis.sources.table_fields import errors_plan
+from deminimis.sources.table_plain import SMALL
 
 PLAIN_AMOUNT = r"^[0-9]{1,15}(?:\.[0-9]{1,2})?$"
 """An amount written as plain digits (1-2 decimals after a dot): read without the general reader."""
@@ -43,6 +45,20 @@ def _amount_readers(raw: pl.DataFrame, columns: tuple[str, ...]) -> tuple[Callab
         )
 
     return cents, lambda expr: pl.lit(None, pl.Utf8)
+
+
+_PROBLEMS = {
+    "orgnr": "_orgnr_problem",
+    "year": "p_year",
+    "month": "p_month",
+    "advantage_nok": "p_adv",
+    "wage_base_nok": "p_base",
+    "kommunenummer": "p_knr",
+    "sector": "p_sector",
+    "advantage_nok/wage_base_nok": "p_source",
+    "row": "p_dup",
+}
+_BAD = pl.any_horizontal(pl.col(list(_PROBLEMS.values())).is_not_null())
 
 
 def canonical_rows(raw: pl.DataFrame, data: EmployerTaxData) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -110,52 +126,29 @@ def canonical_rows(raw: pl.DataFrame, data: EmployerTaxData) -> tuple[pl.DataFra
             ),
         )
         .with_columns(p_month=pl.coalesce("p_month", "p_mixed"))
-        .collect(engine=engine())
     )
-    problems = {
-        "orgnr": "_orgnr_problem",
-        "year": "p_year",
-        "month": "p_month",
-        "advantage_nok": "p_adv",
-        "wage_base_nok": "p_base",
-        "kommunenummer": "p_knr",
-        "sector": "p_sector",
-        "advantage_nok/wage_base_nok": "p_source",
-        "row": "p_dup",
-    }
-    lf = f.lazy()
-    errors_lf = pl.concat(  # field by field, rows in order (as sources.tables.errors_of), one query
-        [
-            lf.filter(pl.col(col).is_not_null()).select(
-                "file", "row", pl.lit(name).alias("field"), pl.col(col).alias("message")
-            )
-            for name, col in problems.items()
-        ]
-    ).join(
-        lf.filter(pl.col("_orgnr_problem").is_null()).select("file", "row", pl.col("_orgnr").alias("orgnr")),
+    if raw.height > SMALL:  # a large table is checked once, then listed and typed
+        f = f.collect(engine=READERS).lazy()
+    errors_lf = errors_plan(f, _PROBLEMS, raw.height).join(
+        f.filter(pl.col("_orgnr_problem").is_null()).select("file", "row", pl.col("_orgnr").alias("orgnr")),
         on=["file", "row"],
         how="left",
         maintain_order="left",
     )
-    bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
-    typed_lf = (
-        f.lazy()
-        .filter(~bad)
-        .select(
-            "file",
-            "row",
-            pl.col("_orgnr").alias("orgnr"),
-            "year",
-            pl.col("month_i").alias("month"),
-            cents(pl.col("advantage_nok")).alias("advantage_cents"),
-            cents(pl.col("wage_base_nok")).alias("base_cents"),
-            pl.when(has_base).then("kommunenummer").alias("kommunenummer"),
-            "area",
-            pl.when(has_base).then("zone").alias("zone"),
-            pl.col("sector_id").alias("sector"),
-        )
+    typed_lf = f.filter(~_BAD).select(
+        "file",
+        "row",
+        pl.col("_orgnr").alias("orgnr"),
+        "year",
+        pl.col("month_i").alias("month"),
+        cents(pl.col("advantage_nok")).alias("advantage_cents"),
+        cents(pl.col("wage_base_nok")).alias("base_cents"),
+        pl.when(has_base).then("kommunenummer").alias("kommunenummer"),
+        "area",
+        pl.when(has_base).then("zone").alias("zone"),
+        pl.col("sector_id").alias("sector"),
     )
-    typed, errors = pl.collect_all([typed_lf, errors_lf], engine=engine())
+    typed, errors = pl.collect_all([typed_lf, errors_lf], engine=READERS)
     return typed, errors
 
 

@@ -15,7 +15,6 @@ from deminimis.plan import READERS
 from deminimis.sources.table_basis import BASIS_COLUMNS, basis_readings, with_basis
 from deminimis.sources.table_dates import date_fast, plain_date, with_date
 from deminimis.sources.table_fields import (
-    SMALL,
     _readings,
     amount_fast,
     errors_of,
@@ -29,7 +28,7 @@ from deminimis.sources.table_fields import (
     with_currency,
     with_nace,
 )
-from deminimis.sources.table_plain import plain_or_general
+from deminimis.sources.table_plain import all_plain, plain_or_general
 
 YES = ("yes", "ja", "y", "j", "true", "1")
 NO = ("no", "nei", "n", "false", "0", "")
@@ -202,8 +201,6 @@ def _plain_awards(raw: pl.DataFrame, currencies: list[str]) -> pl.LazyFrame | No
     """A small awards table whose every cell is plain (nine-digit orgnr, ``1234.50``,
     ``YYYY-MM-DD``, a currency code or none, no country and no aid form) with the fields by
     their plain readings, as a lazy plan; None for any other table (the general rules)."""
-    if raw.height > SMALL:
-        return None
     codes = plain_currencies(tuple(currencies))
     tests = {
         "orgnr": plain_orgnr,
@@ -212,9 +209,8 @@ def _plain_awards(raw: pl.DataFrame, currencies: list[str]) -> pl.LazyFrame | No
         "currency": lambda v: v in codes or (v is None and "NOK" in currencies),
         **dict.fromkeys(_AWARD_BLANK, _blank),
     }
-    for col, test in tests.items():
-        if col in raw.columns and not all(map(test, raw.get_column(col).to_list())):
-            return None
+    if not all_plain(raw, tests):
+        return None
     return raw.lazy().with_columns(
         **orgnr_fast(),
         **amount_fast(

@@ -116,16 +116,17 @@ def plain_date(value: str | None) -> bool:
 
 
 def date_fast(col: str, problem: str, date: str, note: str | None = None) -> dict[str, pl.Expr]:
-    """The columns of :func:`with_date` for a plain date (:func:`plain_date`)."""
+    """The columns of :func:`with_date` for a plain date (:func:`plain_date`) or none."""
     iso = pl.col(col).str.to_date("%Y-%m-%d", strict=False)
-    return {problem: pl.lit(None, pl.Utf8), date: iso, **({note: pl.lit(None, pl.Utf8)} if note else {})}
+    missing = pl.when(pl.col(col).is_null()).then(pl.lit(f"{col} is missing"))
+    return {problem: missing, date: iso, **({note: pl.lit(None, pl.Utf8)} if note else {})}
 
 
 def with_date(
     frame: pl.DataFrame, col: str, problem: str, date: str, note: str | None = None
 ) -> pl.DataFrame:
     """Add ``problem`` (:func:`date_problem`) and ``date`` (:func:`date_expr`) for ``col``
-    (and ``note``, :func:`date_note`): a plain ``YYYY-MM-DD`` by one cheap expression, the
+    (and ``note``, :func:`date_note`): a plain ``YYYY-MM-DD`` or none by cheap expressions, the
     other texts by the rules once per distinct text (a national file has a few thousand dates
     in a million rows; the rules cost about a millisecond to evaluate, even on one row)."""
     rules = {"problem": problem, "date": date, **({"note": note} if note else {})}
@@ -133,7 +134,7 @@ def with_date(
     in_range = fast[date].is_between(pl.lit(DATE_RANGE[0]), pl.lit(DATE_RANGE[1]))
     return plain_or_general(  # a plain YYYY-MM-DD in range is its own reading, with no note
         frame,
-        pl.col(col).str.contains(_DATE_PLAIN) & in_range,
+        pl.col(col).is_null() | (pl.col(col).str.contains(_DATE_PLAIN) & in_range),
         fast,
         lambda values: date_columns(values, col, **rules),
         col,

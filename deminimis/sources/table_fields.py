@@ -15,13 +15,9 @@ import polars as pl
 from deminimis.money import amount_columns
 from deminimis.plan import READERS
 from deminimis.sources.table_dates import with_date
-from deminimis.sources.table_plain import per_distinct, plain_or_general
+from deminimis.sources.table_plain import SMALL, per_distinct, plain_or_general
 
 ERRORS_SCHEMA = {"file": pl.Utf8, "row": pl.Int64, "field": pl.Utf8, "message": pl.Utf8}
-SMALL = 1_000
-"""Up to this many rows a table's rules take the shortcuts of small tables: orgnr checked in
-Python, the errors listed by one unpivot (a larger table filters each problem column first:
-no frame of rows x fields)."""
 
 
 _ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2, 1)
@@ -258,12 +254,25 @@ def reading_notes(raw: pl.DataFrame, date_col: str) -> pl.DataFrame:
     )
 
 
-def errors_plan(frame: pl.LazyFrame, problems: dict[str, str]) -> pl.LazyFrame:
-    """:func:`errors_of` of a small table as one unpivot (``problems`` not named file or row)."""
+def errors_plan(frame: pl.LazyFrame, problems: dict[str, str], height: int = 0) -> pl.LazyFrame:
+    """:func:`errors_of` as a query: one unpivot for a small table (``height`` rows; a field
+    may be named ``row``), each problem column filtered first for a large one (no frame of
+    rows x fields)."""
+    if height > SMALL:
+        return pl.concat(
+            [
+                frame.filter(pl.col(col).is_not_null()).select(
+                    "file", "row", pl.lit(field).alias("field"), pl.col(col).alias("message")
+                )
+                for field, col in problems.items()
+            ]
+        )
+    at = {"\0file": pl.col("file"), "\0row": pl.col("row")}
     return (
-        frame.select("file", "row", *(pl.col(c).cast(pl.Utf8).alias(f) for f, c in problems.items()))
-        .unpivot(list(problems), index=["file", "row"], variable_name="field", value_name="message")
+        frame.select(**at, **{f: pl.col(c).cast(pl.Utf8) for f, c in problems.items()})
+        .unpivot(list(problems), index=list(at), variable_name="field", value_name="message")
         .filter(pl.col("message").is_not_null())
+        .rename({"\0file": "file", "\0row": "row"})
     )
 
 
@@ -272,15 +281,7 @@ def errors_of(frame: pl.DataFrame, problems: dict[str, str]) -> pl.DataFrame:
     by field, each field's rows in order."""
     if not problems:
         return pl.DataFrame(schema=ERRORS_SCHEMA)
-    if frame.height <= SMALL and not {"file", "row"} & problems.keys():
-        return errors_plan(frame.lazy(), problems).collect(engine=READERS)  # each filter: ~100 us
-    parts = [
-        frame.filter(pl.col(col).is_not_null()).select(
-            "file", "row", pl.lit(field).alias("field"), pl.col(col).alias("message")
-        )
-        for field, col in problems.items()
-    ]
-    return pl.concat(parts)
+    return errors_plan(frame.lazy(), problems, frame.height).collect(engine=READERS)
 
 
 def _nace_expr(expr: pl.Expr) -> pl.Expr:

@@ -11,6 +11,7 @@ give the same answers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 
@@ -34,6 +35,20 @@ def plain_or_general(
     return frame.with_columns(columns)
 
 
+SMALL = 1_000
+"""Up to this many rows a table takes the shortcuts of small tables (a plain table by one
+query, its cells tested in Python: each polars step costs 30-200 us, whatever the size)."""
+
+
+def all_plain(frame: pl.DataFrame, tests: dict[str, Callable[[Any], bool]]) -> bool:
+    """A small ``frame`` whose every value of each column of ``tests`` passes its test."""
+    if frame.height > SMALL:
+        return False
+    return all(
+        all(map(test, frame.get_column(c).to_list())) for c, test in tests.items() if c in frame.columns
+    )
+
+
 def per_distinct(frame: pl.DataFrame, on: str, general: Rules) -> pl.DataFrame:
     """``frame`` with the answer columns of ``general`` run once per distinct value of ``on``."""
     keys = frame.select(on)
@@ -42,4 +57,4 @@ def per_distinct(frame: pl.DataFrame, on: str, general: Rules) -> pl.DataFrame:
     return frame.with_columns(found.drop(on))
 
 
-__all__ = ["Rules", "per_distinct", "plain_or_general"]
+__all__ = ["SMALL", "Rules", "all_plain", "per_distinct", "plain_or_general"]
