@@ -39,6 +39,7 @@ from deminimis.sources import schemas, tables
 from deminimis.sources.extra_columns import Extra
 from deminimis.sources.inputs import TableInput, read_all, read_input, several
 from deminimis.sources.register_evidence import register_evidence
+from deminimis.sources.table_plain import SMALL
 from deminimis.undertaking import LINK_SCHEMA, undertaking_map
 
 AwardSource = Callable[[list[str], "dt.date | None"], pl.DataFrame]
@@ -114,16 +115,37 @@ def events_table(values: Tables) -> tuple[pl.DataFrame | None, pl.DataFrame | No
     return (None, None) if raw is None else canonical_events(raw)
 
 
+def _linked(own: set[str], links: pl.DataFrame) -> set[str]:
+    """``own`` and every orgnr sharing a group with them, directly or through a chain of
+    groups (as :func:`deminimis.undertaking.undertaking_map`: every row links)."""
+    if links.height > SMALL:
+        umap = undertaking_map(links)
+        mine = pl.DataFrame({"orgnr": sorted(own)}, schema={"orgnr": pl.Utf8})
+        keys = mine.join(umap, on="orgnr", how="left").select(pl.coalesce("undertaking_key", "orgnr"))
+        linked = umap.filter(pl.col("undertaking_key").is_in(keys.to_series().implode())).get_column("orgnr")
+        return own | set(linked.to_list())
+    groups: dict[str, set[str]] = {}  # a few links: their components in Python
+    firms: dict[str, set[str]] = {}
+    pairs = zip(
+        links.get_column("orgnr").to_list(), links.get_column("undertaking_id").to_list(), strict=True
+    )
+    for orgnr, group in pairs:
+        if orgnr is not None and group is not None:
+            groups.setdefault(orgnr, set()).add(group)
+            firms.setdefault(group, set()).add(orgnr)
+    found, todo = set(own), list(own)
+    while todo:
+        for group in groups.get(todo.pop(), ()):
+            more = firms[group] - found
+            found |= more
+            todo.extend(more)
+    return found
+
+
 def _members(apps: pl.DataFrame, links: pl.DataFrame, events: pl.DataFrame | None = None) -> list[str]:
     """The applicants, every firm linked to them on any date, and the predecessors whose aid
     events pass to those firms (a superset: the engine decides what counts on the grant date)."""
-    if links.is_empty() and (events is None or events.is_empty()):  # the applicants alone
-        return sorted(set(apps.filter(~pl.col("has_error")).get_column("orgnr").to_list()))
-    umap = undertaking_map(links)
-    own = apps.filter(~pl.col("has_error")).select("orgnr").unique()
-    keys = own.join(umap, on="orgnr", how="left").select(pl.coalesce("undertaking_key", "orgnr").alias("k"))
-    linked = umap.filter(pl.col("undertaking_key").is_in(keys["k"].implode())).get_column("orgnr")
-    found = {*own.get_column("orgnr").to_list(), *linked.to_list()}
+    found = _linked(set(apps.filter(~pl.col("has_error")).get_column("orgnr").to_list()), links)
     if events is not None and not events.is_empty():
         edges = events.select("predecessor_orgnr", "successor_orgnr").unique().rows()
         while more := {p for p, s in edges if s in found and p not in found}:  # chains of events

@@ -65,8 +65,10 @@ def canonical_links(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     for col in ("link_type", "valid_from", "valid_to"):
         if col not in raw.columns:
             raw = raw.with_columns(pl.lit(None, pl.Utf8).alias(col))
-    kind = _link_type_expr()
-    frame = _link_fields(raw).with_columns(
+    kind = pl.col("_kind")  # no type given (the usual case): none, without the type rules
+    none = raw.height <= SMALL and raw.get_column("link_type").null_count() == raw.height
+    frame = _link_fields(raw).with_columns(_kind=pl.lit(None, pl.Utf8) if none else _link_type_expr())
+    frame = frame.with_columns(
         p_und=pl.when(pl.col("undertaking_id").fill_null("") == "").then(pl.lit("undertaking_id is missing")),
         p_type=pl.when(kind.is_not_null() & ~kind.is_in(LINK_TYPES)).then(
             pl.format(f"link_type '{{}}' is not one of {', '.join(LINK_TYPES)}", pl.col("link_type"))
