@@ -115,12 +115,13 @@ def events_table(values: Tables) -> tuple[pl.DataFrame | None, pl.DataFrame | No
     return (None, None) if raw is None else canonical_events(raw)
 
 
-def _linked(own: set[str], links: pl.DataFrame) -> set[str]:
-    """``own`` and every orgnr sharing a group with them, directly or through a chain of
-    groups (as :func:`deminimis.undertaking.undertaking_map`: every row links)."""
+def _linked(applicants: pl.Series, links: pl.DataFrame) -> set[str]:
+    """The ``applicants`` and every orgnr sharing a group with them, directly or through a
+    chain of groups (as :func:`deminimis.undertaking.undertaking_map`: every row links)."""
+    own = set(applicants.to_list())
     if links.height > SMALL:
         umap = undertaking_map(links)
-        mine = pl.DataFrame({"orgnr": sorted(own)}, schema={"orgnr": pl.Utf8})
+        mine = applicants.unique().to_frame("orgnr")
         keys = mine.join(umap, on="orgnr", how="left").select(pl.coalesce("undertaking_key", "orgnr"))
         linked = umap.filter(pl.col("undertaking_key").is_in(keys.to_series().implode())).get_column("orgnr")
         return own | set(linked.to_list())
@@ -145,7 +146,7 @@ def _linked(own: set[str], links: pl.DataFrame) -> set[str]:
 def _members(apps: pl.DataFrame, links: pl.DataFrame, events: pl.DataFrame | None = None) -> list[str]:
     """The applicants, every firm linked to them on any date, and the predecessors whose aid
     events pass to those firms (a superset: the engine decides what counts on the grant date)."""
-    found = _linked(set(apps.filter(~pl.col("has_error")).get_column("orgnr").to_list()), links)
+    found = _linked(apps.filter(~pl.col("has_error")).get_column("orgnr"), links)
     if events is not None and not events.is_empty():
         edges = events.select("predecessor_orgnr", "successor_orgnr").unique().rows()
         while more := {p for p, s in edges if s in found and p not in found}:  # chains of events

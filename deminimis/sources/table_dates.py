@@ -9,7 +9,7 @@ import re
 
 import polars as pl
 
-from deminimis.sources.table_plain import plain_or_general
+from deminimis.sources.table_plain import SMALL, plain_or_general
 
 DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
 """Dates outside these bounds are refused as not real (contract dates are grant dates)."""
@@ -126,10 +126,13 @@ def with_date(
     frame: pl.DataFrame, col: str, problem: str, date: str, note: str | None = None
 ) -> pl.DataFrame:
     """Add ``problem`` (:func:`date_problem`) and ``date`` (:func:`date_expr`) for ``col``
-    (and ``note``, :func:`date_note`): a plain ``YYYY-MM-DD`` or none by cheap expressions, the
-    other texts by the rules once per distinct text (a national file has a few thousand dates
-    in a million rows; the rules cost about a millisecond to evaluate, even on one row)."""
+    (and ``note``, :func:`date_note`), by the rules once per distinct text (a national file
+    has a few thousand dates in a million rows); in a small table a plain ``YYYY-MM-DD`` or
+    none is read by cheap expressions (the rules cost about a millisecond, even on one row)."""
     rules = {"problem": problem, "date": date, **({"note": note} if note else {})}
+    if frame.height > SMALL:  # a few thousand distinct dates: the rules once per distinct text
+        distinct = date_columns(frame.select(pl.col(col)).unique(), col, **rules)
+        return frame.join(distinct, on=col, how="left", nulls_equal=True, maintain_order="left")
     fast = date_fast(col, problem, date, note)
     in_range = fast[date].is_between(pl.lit(DATE_RANGE[0]), pl.lit(DATE_RANGE[1]))
     return plain_or_general(  # a plain YYYY-MM-DD in range is its own reading, with no note
