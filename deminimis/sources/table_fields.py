@@ -301,6 +301,14 @@ def _nace_problem(col: str) -> pl.Expr:
     )
 
 
+_PLAIN_NACE = re.compile(r"[0-9]{2}(?:\.[0-9]{1,3})?")
+
+
+def plain_nace(value: str | None) -> bool:
+    """No code, or a code as SN2007 writes it (``56.101``): :func:`with_nace` keeps it as it is."""
+    return value is None or _PLAIN_NACE.fullmatch(value) is not None
+
+
 def with_nace(frame: pl.DataFrame, col: str = "nace") -> pl.DataFrame:
     """Add ``_nace`` (:func:`_nace_expr`) and ``p_nace`` (:func:`_nace_problem`) of ``col``, once
     per distinct code (a national file has a few hundred codes in a million rows)."""

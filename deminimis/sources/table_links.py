@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
 from deminimis.plan import READERS
@@ -13,6 +11,7 @@ from deminimis.sources.table_fields import (
     errors_plan,
     orgnr_fast,
     orgnr_problems,
+    plain_nace,
     plain_orgnr,
     with_nace,
 )
@@ -37,14 +36,6 @@ def _link_type_expr() -> pl.Expr:
 
 def _none_or_date(value: str | None) -> bool:
     return value is None or plain_date(value)
-
-
-def _plain_nace(value: str | None) -> bool:
-    return value is None or _NACE.fullmatch(value) is not None
-
-
-_NACE = re.compile(r"[0-9]{2}(?:\.[0-9]{1,3})?")
-"""A NACE code written as SN2007 writes it (``56.101``): :func:`with_nace` keeps it as it is."""
 
 
 def _link_fields(raw: pl.DataFrame) -> pl.LazyFrame:
@@ -112,7 +103,7 @@ def canonical_firms(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         "kommunenummer",
         "status",
     ]
-    if all_plain(raw, {"orgnr": plain_orgnr, "nace": _plain_nace}):  # no error: one query
+    if all_plain(raw, {"orgnr": plain_orgnr, "nace": plain_nace}):  # no error: one query
         plain = raw.lazy().with_columns(**orgnr_fast(), _nace=pl.col("nace"), p_nace=pl.lit(None, pl.Utf8))
         errors = pl.DataFrame(schema={"file": raw.schema["file"], "row": raw.schema["row"], **_TEXT})
         return plain.select(columns).unique("orgnr", keep="first").collect(engine=READERS), errors
