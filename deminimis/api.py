@@ -233,12 +233,27 @@ def check_batch(
         events=events,
         chunk_size=chunk_size,
     )
-    result.ignored = [
-        RowError(file=r["file"], row=r["row"], field="(row)", message=r["reason"])
-        for r in ignored.iter_rows(named=True)
-    ]
+    result.ignored = ignored_errors(ignored)
     result.extra = extra_columns.of(raw)
     return result
 
 
-__all__ = ["BatchResult", "application_record", "check", "check_batch", "check_one"]
+def ignored_errors(ignored: Any) -> list[RowError]:
+    """The rows of an applications file not read as applications (``file, row, reason`` from
+    :func:`deminimis.sources.inputs.read_report`) as row errors: ``field`` ``(row)``, the
+    reason in English and bokmål."""
+    from deminimis.render.row_errors import message_nb
+
+    return [
+        RowError(
+            file=r["file"],
+            row=r["row"],
+            field="(row)",
+            message=r["reason"],
+            message_nb=message_nb(r["reason"]),
+        )
+        for r in ignored.iter_rows(named=True)
+    ]
+
+
+__all__ = ["BatchResult", "application_record", "check", "check_batch", "check_one", "ignored_errors"]

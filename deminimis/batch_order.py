@@ -31,6 +31,7 @@ from typing import Any
 import polars as pl
 
 from deminimis.cumulation import Inputs, Result, run
+from deminimis.plan import STEPS
 from deminimis.prior_awards import with_origin
 from deminimis.rules import Rules
 
@@ -43,20 +44,28 @@ a list of every other id per application would grow with the square of a firm's 
 def ranks_in_batch(decisions: pl.DataFrame) -> pl.DataFrame:
     """``idx, rank, batch_others, batch_others_n``: the rank in the undertaking (grant date, input
     order), up to :data:`SHOWN_OTHERS` ids of its other applications in the batch, and their count."""
-    ok = decisions.filter(pl.col("grant_date").is_not_null() & pl.col("undertaking_key").is_not_null())
-    ranked = ok.sort("grant_date", "idx").with_columns(
-        rank=pl.int_range(1, pl.len() + 1).over("undertaking_key"),
-        n=pl.len().over("undertaking_key"),
+    ranked = (
+        decisions.lazy()
+        .filter(pl.col("grant_date").is_not_null() & pl.col("undertaking_key").is_not_null())
+        .sort("grant_date", "idx")
+        .with_columns(
+            rank=pl.int_range(1, pl.len() + 1).over("undertaking_key"),
+            n=pl.len().over("undertaking_key"),
+        )
     )
     heads = ranked.group_by("undertaking_key").agg(ids=pl.col("application_id").head(SHOWN_OTHERS + 1))
-    return ranked.join(heads, on="undertaking_key", how="left").select(
-        "idx",
-        "rank",
-        batch_others=pl.col("ids")
-        .list.set_difference(pl.concat_list("application_id"))
-        .list.sort()
-        .list.head(SHOWN_OTHERS),
-        batch_others_n=(pl.col("n") - 1).cast(pl.Int64),
+    return (
+        ranked.join(heads, on="undertaking_key", how="left")
+        .select(
+            "idx",
+            "rank",
+            batch_others=pl.col("ids")
+            .list.set_difference(pl.concat_list("application_id"))
+            .list.sort()
+            .list.head(SHOWN_OTHERS),
+            batch_others_n=(pl.col("n") - 1).cast(pl.Int64),
+        )
+        .collect(engine=STEPS)
     )
 
 
@@ -207,9 +216,12 @@ def merged_passes(first: Result, passes: list[tuple[pl.Series, Result]]) -> Resu
 
 def marked(result: Result, ranks: pl.DataFrame, independent: bool) -> Result:
     """The decisions with ``batch_others`` and ``batch_independent`` (for the reasons)."""
-    decisions = result.decisions.join(
-        ranks.select("idx", "batch_others", "batch_others_n"), on="idx", how="left"
-    ).with_columns(batch_independent=pl.lit(independent))
+    decisions = (
+        result.decisions.lazy()
+        .join(ranks.lazy().select("idx", "batch_others", "batch_others_n"), on="idx", how="left")
+        .with_columns(batch_independent=pl.lit(independent))
+        .collect(engine=STEPS)
+    )
     return replace(result, decisions=decisions)
 
 

@@ -29,6 +29,8 @@ a plain awards file costs one group-by.
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 SOURCE_ITEM = pl.Utf8
@@ -37,6 +39,7 @@ NEAR = 0.01
 """Amounts within 1 % of the larger one are a near match."""
 
 
+@functools.cache
 def _label_expr() -> pl.Expr:
     row = pl.col("row").cast(pl.Utf8)
     return pl.when(row.is_null()).then(pl.col("file")).otherwise(pl.format("{}:{}", pl.col("file"), row))
@@ -105,6 +108,8 @@ def merge_sources(aw: pl.DataFrame) -> pl.DataFrame:
     currency, eur_cents, reference`` (and ``sources`` when known); adds ``sources`` and ``near``.
     """
     out = _own_sources(aw)
+    if out.get_column("origin").n_unique() < 2:  # one input: no award can be held twice
+        return out
     cand = _candidates(out)
     if cand.is_empty():
         return out

@@ -13,14 +13,14 @@ import polars as pl
 from deminimis.rules import CovidFile
 
 
-def covid_caps(apps: pl.DataFrame, pairs: pl.DataFrame, covid: CovidFile) -> pl.DataFrame:
+def covid_caps(apps: pl.LazyFrame, pairs: pl.LazyFrame, covid: CovidFile) -> pl.LazyFrame:
     """Add ``cap_id``, ``cap_cents`` (null when the scheme is closed) and ``tf_prior_cents``."""
     caps = pl.DataFrame(
         [
             {"cap_id": c.id, "cap_from": c.valid_from, "cap_to": c.valid_to, "cap_cents": c.cap_eur * 100}
             for c in covid.scheme
         ]
-    )
+    ).lazy()
     cap_hit = (
         apps.filter(pl.col("scheme") == "covid_tf_3_1")
         .select("idx", "grant_date")

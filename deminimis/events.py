@@ -233,6 +233,8 @@ def with_transfers(aw: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFram
     from deminimis.money import to_eur_cents_expr
 
     own = _own(aw)
+    if events is None or events.is_empty():  # the usual case: nothing is passed on
+        return own.with_row_index("aw_uid")
     copies = transfers(aw, events).with_columns(
         eur_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("rate_micro")),
         duplicate=pl.lit(False),
@@ -254,6 +256,8 @@ def with_advantage_transfers(adv: pl.DataFrame, events: pl.DataFrame | None) -> 
 
     rows = adv.with_columns(et_orgnr=pl.col("orgnr"))
     own = _own(rows)
+    if events is None or events.is_empty():
+        return own.with_row_index("aw_uid")
     as_awards = rows.with_columns(
         granted_on=period_bounds(pl.col("year"), pl.col("month"))[0], amount_cents=pl.col("advantage_cents")
     )

@@ -266,12 +266,9 @@ def attach_rates(
     ``unknown_currency`` / ``before_first`` (rate columns null), ``stale`` (after the last
     fixing, which is used, or a fixing over ``MAX_RATE_AGE_DAYS`` old), else ``ok``.
     """
-    cur, key, d = "__fx_cur", "__fx_key", pl.col("__fx_date")
-    left = lf.with_columns(
-        pl.col(currency).cast(pl.Utf8).str.strip_chars().str.to_uppercase().alias(cur),
-        pl.col(on).cast(pl.Date).alias("__fx_date"),
-        pl.col(on).cast(pl.Date).fill_null(date(1, 1, 1)).alias(key),
-    )
+    cur, key = "__fx_cur", "__fx_key"
+    keys, status, cols, keep = _rate_exprs(currency, on, prefix)
+    left = lf.with_columns(*keys)
     # The currencies asked for, read first: the rate table is joined only for those.
     wanted = left.select(pl.col(cur).unique()).collect(engine=engine()).get_column(cur).drop_nulls().to_list()
     right, span = _rates_for(rates, wanted)
@@ -285,6 +282,21 @@ def attach_rates(
         .join(span, on=cur, how="left", validate="m:1")
     )
     joined = left.join(looked, on=[cur, key], how="left", validate="m:1", maintain_order="left")
+    return joined.with_columns(status).with_columns(cols).select(*keep)
+
+
+@functools.cache
+def _rate_exprs(
+    currency: str, on: str, prefix: str
+) -> tuple[list[pl.Expr], pl.Expr, list[pl.Expr], list[pl.Expr]]:
+    """The expressions of :func:`attach_rates` for these column names, built once (they depend
+    on nothing else, and a check asks for them a few times)."""
+    cur, key, d = "__fx_cur", "__fx_key", pl.col("__fx_date")
+    keys = [
+        pl.col(currency).cast(pl.Utf8).str.strip_chars().str.to_uppercase().alias(cur),
+        pl.col(on).cast(pl.Date).alias("__fx_date"),
+        pl.col(on).cast(pl.Date).fill_null(date(1, 1, 1)).alias(key),
+    ]
     too_old = (d - pl.col("__fx_rate_date")).dt.total_days() > MAX_RATE_AGE_DAYS
     status = (
         pl.when(d.is_null()).then(pl.lit("missing_date"))
@@ -301,11 +313,7 @@ def attach_rates(
         pl.when(st == "eur").then(v).when(has).then(pl.col(f"__fx_{k}")).alias(prefix + k)
         for k, v in eur.items()
     ]
-    return (
-        joined.with_columns(status.alias(f"{prefix}fx_status"))
-        .with_columns(cols)
-        .select(pl.exclude("^__fx_.*$", f"{prefix}fx_status"), st)
-    )
+    return keys, status.alias(f"{prefix}fx_status"), cols, [pl.exclude("^__fx_.*$", f"{prefix}fx_status"), st]
 
 
 def _ecb(message: str, fallback: str, status: int | None = None) -> SourceError:

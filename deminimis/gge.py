@@ -21,11 +21,14 @@ All money is Int64 cents, proportions exact in Int128 and rounded half-up to the
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 from deminimis.instalments import discount_table
 from deminimis.money import RATE_SCALE, to_eur_cents_expr
 from deminimis.plan import engine
+from deminimis.rule_tables import rule_tables
 from deminimis.rules import Rules
 
 C = pl.col
@@ -90,6 +93,7 @@ def _harbour(apps: pl.LazyFrame, kind: str) -> pl.LazyFrame:
     )
 
 
+@functools.cache
 def _missing() -> pl.Expr:
     """What a safe-harbour test lacks, as a list of the contract's column names."""
     inst = C("instrument")
@@ -102,6 +106,7 @@ def _missing() -> pl.Expr:
     return pl.concat_list([pl.when(w).then(pl.lit(k)) for k, w in need.items()]).list.drop_nulls()
 
 
+@functools.cache
 def _excluded() -> pl.Expr:
     """Art 1(1)(e)-(f): export-linked aid, aid contingent on domestic goods (route manual_review)."""
     return (
@@ -112,6 +117,7 @@ def _excluded() -> pl.Expr:
     )
 
 
+@functools.cache
 def _review() -> pl.Expr:
     """Why the GGE of the new aid cannot be set here (null when it can): route manual_review."""
     inst, harboured = C("instrument"), C("instrument").is_in(HARBOURED)
@@ -146,6 +152,7 @@ def _review() -> pl.Expr:
     )
 
 
+@functools.cache
 def _method() -> pl.Expr:
     """How the GGE was found (null: a plain grant, or not found)."""
     inst = C("instrument")
@@ -167,6 +174,7 @@ def _method() -> pl.Expr:
     )
 
 
+@functools.cache
 def _citation(kind: str) -> pl.Expr:
     """The rule that set the GGE: ``kind`` ``cite`` (title, article), ``art_en`` or ``art_nb``."""
 
@@ -206,30 +214,47 @@ def attach(apps: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     """
     apps = with_defaults(apps)
     instalments = discount_table(apps)  # eager: the present values are computed in Python
-    lf = apps.lazy()
     hit = (
-        lf.select("idx", "regime", "grant_date")
-        .join(rules.gge.frame().lazy(), on="regime")
+        apps.lazy()
+        .select("idx", "regime", "grant_date")
+        .join(rule_tables(rules).gge.lazy(), on="regime")
         .filter(C("grant_date").is_between("gge_from", "gge_to"))
         .drop("regime", "grant_date")
     )
-    lf = lf.join(hit, on="idx", how="left", maintain_order="left").with_columns(
-        nominal_eur_cents=to_eur_cents_expr(C("nominal_cents"), C("app_rate_micro")),
-        insolvent=C("insolvency_declared") | C("status").str.to_lowercase().is_in(INSOLVENT).fill_null(False),
-        gge_missing=_missing(),
+    # Collected before the safe harbours and the sector ceiling are looked up from it: a plan
+    # that joins a frame to a table derived from itself holds that frame twice, once per join.
+    base = (
+        apps.lazy()
+        .join(hit, on="idx", how="left", maintain_order="left")
+        .with_columns(
+            nominal_eur_cents=to_eur_cents_expr(C("nominal_cents"), C("app_rate_micro")),
+            insolvent=C("insolvency_declared") | _insolvent_status(),
+            gge_missing=_missing(),
+        )
+        .collect(engine=engine())
+        .lazy()
     )
-    harbours = pl.concat([_harbour(lf, "loan"), _harbour(lf, "guarantee")])
-    lf = lf.join(harbours, on="idx", how="left", maintain_order="left")
+    harbours = pl.concat([_harbour(base, "loan"), _harbour(base, "guarantee")])
+    lf = base.join(harbours, on="idx", how="left", maintain_order="left")
     lf = lf.join(instalments.lazy(), on="idx", how="left", maintain_order="left")
-    lf = _with_sector_ceiling(lf).with_columns(gge_form_review=_review())
+    lf = lf.join(_sector_ceiling(base), on="idx", how="left", maintain_order="left").with_columns(
+        inj_ceiling_cents=pl.coalesce("inj_ceiling_cents", "gge_ceiling_cents")
+    )
+    lf = lf.with_columns(gge_form_review=_review())
     lf = lf.with_columns(gge_review=pl.coalesce(_excluded(), C("gge_form_review")))
     lf = lf.with_columns(gge_method=_method())
     return _figures(lf).collect(engine=engine())
 
 
-def _with_sector_ceiling(apps: pl.LazyFrame) -> pl.LazyFrame:
-    """``inj_ceiling_cents``: the ceiling a capital injection is held to (the sector's, if any)."""
-    found = (
+@functools.cache
+def _insolvent_status() -> pl.Expr:
+    return C("status").str.to_lowercase().is_in(INSOLVENT).fill_null(False)
+
+
+def _sector_ceiling(apps: pl.LazyFrame) -> pl.LazyFrame:
+    """``idx``, ``inj_ceiling_cents``: the sector's own ceiling a capital injection is held to
+    (null: the general one, ``gge_ceiling_cents``)."""
+    return (
         apps.select("idx", app_sector=C("sector"), s=C("gge_sector_ceilings"))
         .explode("s")
         .drop_nulls("s")
@@ -237,13 +262,19 @@ def _with_sector_ceiling(apps: pl.LazyFrame) -> pl.LazyFrame:
         .filter(C("app_sector") == C("sector"))
         .select("idx", inj_ceiling_cents=C("cents"))
     )
-    return apps.join(found, on="idx", how="left", maintain_order="left").with_columns(
-        inj_ceiling_cents=pl.coalesce("inj_ceiling_cents", "gge_ceiling_cents")
-    )
 
 
 def _figures(apps: pl.LazyFrame) -> pl.LazyFrame:
     """The GGE in EUR per method, the route flags and the largest nominal that still fits."""
+    for stage in _figure_stages():
+        apps = apps.with_columns(**stage)
+    return apps
+
+
+@functools.cache
+def _figure_stages() -> tuple[dict[str, pl.Expr], ...]:
+    """The columns of :func:`_figures`, stage by stage (each uses the ones before). Built once:
+    the expressions depend on nothing of the case, and building them cost a millisecond a check."""
     rate = C("app_rate_micro")
     years = _i128("h_years") * 100
     term = pl.when(C("term_prorated")).then(pl.min_horizontal("term_hundredths", years)).otherwise(years)
@@ -259,7 +290,6 @@ def _figures(apps: pl.LazyFrame) -> pl.LazyFrame:
         .when(method == "instalments_discounted")
         .then(C("instalments_pv_cents"))
     )
-    apps = apps.with_columns(gge_cur_cents=cur_gge)
     gge_eur = (
         pl.when(method.is_in(["loan_safe_harbour", "guarantee_safe_harbour"]))
         .then(harbour_gge)
@@ -268,18 +298,18 @@ def _figures(apps: pl.LazyFrame) -> pl.LazyFrame:
         .otherwise(to_eur_cents_expr(C("gge_cur_cents"), rate))
     )
     block = (method == "capital_injection") & (C("nominal_eur_cents") > C("inj_ceiling_cents"))
-    apps = apps.with_columns(
-        gge_eur_cents=pl.when(method.is_not_null()).then(gge_eur),
-        gge_block=pl.when(block).then(pl.lit("capital_injection_not_transparent")),
-        gge_cite=_citation("cite"),
-        gge_art_en=_citation("art_en"),
-        gge_art_nb=_citation("art_nb"),
-        gge_term_short=method.is_in(["loan_safe_harbour", "guarantee_safe_harbour"])
+    figures = {
+        "gge_eur_cents": pl.when(method.is_not_null()).then(gge_eur),
+        "gge_block": pl.when(block).then(pl.lit("capital_injection_not_transparent")),
+        "gge_cite": _citation("cite"),
+        "gge_art_en": _citation("art_en"),
+        "gge_art_nb": _citation("art_nb"),
+        "gge_term_short": method.is_in(["loan_safe_harbour", "guarantee_safe_harbour"])
         & ~C("term_prorated")
         & (C("term_hundredths") < years),
-    )
-    apps = apps.with_columns(
-        new_cents=pl.when(C("gge_form_review").is_not_null())
+    }
+    new_cents = (
+        pl.when(C("gge_form_review").is_not_null())
         .then(pl.lit(None, pl.Int64))
         .when(method.is_not_null())
         .then(C("gge_eur_cents"))
@@ -289,12 +319,14 @@ def _figures(apps: pl.LazyFrame) -> pl.LazyFrame:
     n_max = pl.min_horizontal(
         (room * _i128("h_cents") * years) // (_i128("gge_ceiling_cents") * _i128(term)), _i128("h_cents")
     )
-    return apps.with_columns(
-        max_nominal_eur_cents=pl.when(method.is_in(["loan_safe_harbour", "guarantee_safe_harbour"])).then(
-            n_max.cast(pl.Int64)
-        ),
-    ).with_columns(
-        max_nominal_cur_cents=(_i128("max_nominal_eur_cents") * _i128(rate) // RATE_SCALE).cast(pl.Int64)
+    harboured = method.is_in(["loan_safe_harbour", "guarantee_safe_harbour"])
+    max_cur = (_i128("max_nominal_eur_cents") * _i128(rate) // RATE_SCALE).cast(pl.Int64)
+    return (
+        {"gge_cur_cents": cur_gge},
+        figures,
+        {"new_cents": new_cents},
+        {"max_nominal_eur_cents": pl.when(harboured).then(n_max.cast(pl.Int64))},
+        {"max_nominal_cur_cents": max_cur},
     )
 
 

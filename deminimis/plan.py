@@ -20,6 +20,9 @@ READERS = "in-memory"
 """The engine of the input readers' few lazy plans, whatever the size: the one their eager steps
 run on (polars' streaming default costs more to start than a small table's query; the readers'
 plans read the 100,000-application benchmark correctly on it)."""
+STEPS = "in-memory"
+"""The engine of the pipeline's short chains (a few joins and columns each, collected once):
+the one polars runs eager steps on, which is what these chains were, at every size."""
 SMALL = 100
 """Up to this many applications a run collects on the in-memory engine."""
 _ENGINE: ContextVar[str] = ContextVar("deminimis_engine", default="auto")

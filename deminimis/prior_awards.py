@@ -49,8 +49,11 @@ def prior_awards(
     the award errors with those before the first ECB rate). The single undertaking of each
     application is joined later, by member (:func:`deminimis.undertaking.perimeters`)."""
     aw = with_origin(awards).with_row_index("aw_idx")
-    aw = fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on").collect(engine=engine())
-    aw = aw.with_columns(eur_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("rate_micro")))
+    aw = (
+        fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on")
+        .with_columns(eur_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("rate_micro")))
+        .collect(engine=engine())
+    )
     aw = merge_sources(aw).with_columns(
         duplicate=pl.struct("orgnr", "granted_on", "amount_cents", "currency", "reference").is_duplicated(),
     )

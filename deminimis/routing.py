@@ -18,9 +18,12 @@ In this order:
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 
+@functools.cache
 def route_expr() -> pl.Expr:
     """The route column, from the pipeline's columns."""
     fits = pl.col("new_cents") <= pl.col("headroom_cents")

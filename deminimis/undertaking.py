@@ -22,6 +22,8 @@ import bisect
 
 import polars as pl
 
+from deminimis.plan import STEPS
+
 LINK_TYPES = ("a", "b", "c", "d", "public_body", "natural_person")
 """``link_type`` values (contract §1 links); empty means a control link of unstated type."""
 LINK_SCHEMA = {
@@ -67,8 +69,12 @@ def undertaking_map(links: pl.DataFrame) -> pl.DataFrame:
 
 def _typed(links: pl.DataFrame) -> pl.DataFrame:
     """``links`` with every optional column present (older callers give orgnr, undertaking_id)."""
+    return _typed_plan(links).collect(engine=STEPS)
+
+
+def _typed_plan(links: pl.DataFrame) -> pl.LazyFrame:
     missing = {c: pl.lit(None, t) for c, t in LINK_SCHEMA.items() if c not in links.columns}
-    return links.with_columns(**missing).select(*LINK_SCHEMA)
+    return links.lazy().with_columns(**missing).select(*LINK_SCHEMA)
 
 
 def _valid_on(day: pl.Expr) -> pl.Expr:
@@ -125,11 +131,11 @@ def perimeters(apps: pl.DataFrame, links: pl.DataFrame) -> tuple[pl.DataFrame, p
 def perimeter_links(apps: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     """``idx`` and every link row of a member of its undertaking, with whether it links on the
     grant date (``counted``) and why: ``linked``, ``public_body`` or ``not_valid_on_grant_date``."""
-    links = _typed(links)
     rows = (
-        apps.select("idx", "grant_date", orgnr=pl.col("members"))
+        apps.lazy()
+        .select("idx", "grant_date", orgnr=pl.col("members"))
         .explode("orgnr")
-        .join(links, on="orgnr")
+        .join(_typed_plan(links), on="orgnr")
         .with_columns(
             why=pl.when(pl.col("link_type") == "public_body")
             .then(pl.lit("public_body"))
@@ -138,7 +144,11 @@ def perimeter_links(apps: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
             .otherwise(pl.lit("linked"))
         )
     )
-    return rows.with_columns(counted=pl.col("why") == "linked").sort("idx", "orgnr", "undertaking_id", "row")
+    return (
+        rows.with_columns(counted=pl.col("why") == "linked")
+        .sort("idx", "orgnr", "undertaking_id", "row")
+        .collect(engine=STEPS)
+    )
 
 
 __all__ = ["LINK_SCHEMA", "LINK_TYPES", "perimeter_links", "perimeters", "undertaking_map"]

@@ -17,21 +17,23 @@ Batches are cumulative by default (contract §2): see :mod:`deminimis.batch_orde
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from deminimis.case import awards_table, links_table
+from deminimis.api import ignored_errors
+from deminimis.case import BatchResult, awards_table, links_table
 from deminimis.ledger import batch_with_ledger
 from deminimis.models import Decision
-from deminimis.sources.inputs import Upload, read_input
+from deminimis.sources.inputs import Upload, read_input, read_report
 from deminimis.sources.table_guards import upload_name
+from deminimis.sources.table_rows import IGNORED_SCHEMA
 
 from .inputs import applications_table, body_tables, case_tables, context, limit_rows, raise_if
 from .schemas import ApplicationIn, BatchIn
@@ -83,24 +85,31 @@ async def _upload(form: Any, field: str) -> Upload | None:
     return Upload(await upload.read(), upload_name(upload.filename, f"{field}.csv"))
 
 
-def _from_upload(settings: ApiSettings, uploads: dict[str, Upload | None]) -> dict[str, pl.DataFrame | None]:
-    """The uploaded tables, read once; 413 past the row limit, 422 for a broken side-file row."""
+def _from_upload(
+    settings: ApiSettings, uploads: dict[str, Upload | None]
+) -> tuple[dict[str, pl.DataFrame | None], pl.DataFrame]:
+    """The uploaded tables, read once, and the applications file's rows not read as applications;
+    413 past the row limit, 422 for a broken side-file row."""
     ctx = context(settings)
     out: dict[str, pl.DataFrame | None] = dict.fromkeys(uploads)
+    ignored = pl.DataFrame(schema=IGNORED_SCHEMA)
     for field, upload in uploads.items():
         if upload is None:
             continue
-        raw = read_input(upload, field)
+        if field == "applications":
+            raw, ignored = read_report(upload, field)
+        else:
+            raw = read_input(upload, field)
         limit_rows(raw.height, settings, field)
         if field == "awards":
             raise_if(_row_errors(awards_table(raw, ctx)[1], field))
         elif field == "links":
             raise_if(_row_errors(links_table(raw)[1], field))
         out[field] = raw
-    return out
+    return out, ignored
 
 
-async def _multipart(request: Request, settings: ApiSettings) -> Sequence[Decision]:
+async def _multipart(request: Request, settings: ApiSettings) -> BatchResult:
     form = await request.form(max_files=3, max_fields=4)
     independent = str(form.get("independent") or "").strip().lower() in ("1", "true", "yes", "on")
     uploads = {f: await _upload(form, f) for f in ("applications", "awards", "links")}
@@ -108,7 +117,7 @@ async def _multipart(request: Request, settings: ApiSettings) -> Sequence[Decisi
         raise RequestValidationError(
             [{"type": "missing", "loc": ("body", "applications"), "msg": "file field required"}]
         )
-    given = await run_in_threadpool(_from_upload, settings, uploads)
+    given, ignored = await run_in_threadpool(_from_upload, settings, uploads)
     apps = given.pop("applications")
     result = await run_in_threadpool(
         batch_with_ledger,
@@ -117,10 +126,11 @@ async def _multipart(request: Request, settings: ApiSettings) -> Sequence[Decisi
         independent=independent,
         **case_tables(settings, **given),
     )
-    return result.decisions
+    result.ignored = ignored_errors(ignored)
+    return result
 
 
-async def _json(request: Request, settings: ApiSettings) -> Sequence[Decision]:
+async def _json(request: Request, settings: ApiSettings) -> BatchResult:
     try:
         raw = json.loads(await request.body())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -143,7 +153,7 @@ async def _json(request: Request, settings: ApiSettings) -> Sequence[Decision]:
         ]
         raise RequestValidationError(errors) from exc
     if not batch.applications:
-        return []
+        return BatchResult([], [])
     given = body_tables(batch, settings)
     ledger = request.app.state.ledger if batch.use_ledger else None
     extra = {"register": True} if batch.use_register else {}
@@ -155,19 +165,36 @@ async def _json(request: Request, settings: ApiSettings) -> Sequence[Decision]:
         unrecognised_basis=batch.unrecognised_basis,
         **{**case_tables(settings, **given), **extra},
     )
-    return result.decisions
+    return result
 
 
 @router.post("/batch", response_model=list[Decision], openapi_extra=_OPENAPI)
-async def batch(request: Request) -> list[Decision]:
-    """Decide many applications (JSON list, or an uploaded applications file)."""
+async def batch(request: Request, response: Response, report: bool = False) -> Any:
+    """Decide many applications (JSON list, or an uploaded applications file).
+
+    The answer is the list of decisions; ``?report=true`` answers ``{"decisions", "ignored",
+    "input_errors"}`` instead: the rows of an uploaded applications file not read as
+    applications (title, blank, totals, a repeated header) and the broken rows of no
+    application. Without it, a header ``Deminimis-Ignored-Rows`` counts the ignored rows."""
     settings: ApiSettings = request.app.state.settings
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "multipart/form-data":
-        return list(await _multipart(request, settings))
-    if kind == "application/json":
-        return list(await _json(request, settings))
-    raise HTTPException(415, "send application/json or multipart/form-data")
+        result = await _multipart(request, settings)
+    elif kind == "application/json":
+        result = await _json(request, settings)
+    else:
+        raise HTTPException(415, "send application/json or multipart/form-data")
+    if report:
+        return JSONResponse(
+            {
+                "decisions": [d.to_json_dict() for d in result.decisions],
+                "ignored": [e.model_dump() for e in result.ignored],
+                "input_errors": [e.model_dump() for e in result.input_errors],
+            }
+        )
+    if result.ignored:
+        response.headers["Deminimis-Ignored-Rows"] = str(len(result.ignored))
+    return list(result.decisions)
 
 
 __all__ = ["router"]

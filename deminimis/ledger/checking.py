@@ -18,11 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from deminimis import gge_input
-from deminimis.api import application_record
+from deminimis.api import application_record, ignored_errors
 from deminimis.case import BatchResult, Context, Tables, decide
 from deminimis.ledger.db import Ledger, utcnow
 from deminimis.ledger.prior import ledger_source, parse_date
-from deminimis.sources.inputs import TableInput, read_input, several
+from deminimis.sources.inputs import TableInput, read_input, read_report, several
 
 APPLICATION_KEYS = (
     "orgnr",
@@ -148,10 +148,12 @@ def batch_with_ledger(
     Live reservations count at their planned grant date here; ``check``/``reserve`` hold them
     from any earlier date.
     """
-    apps = read_input(applications, "applications", sheet=sheet)
-    return decide_with_ledger(
+    apps, ignored = read_report(applications, "applications", sheet=sheet)
+    result = decide_with_ledger(
         ledger, apps, now=now, awards=_awards(awards, awards_file, awards_rows), **check
     )
+    result.ignored = ignored_errors(ignored)
+    return result
 
 
 __all__ = ["batch_with_ledger", "check_with_ledger", "decide_in", "decide_one", "decide_with_ledger"]

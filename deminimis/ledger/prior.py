@@ -22,6 +22,7 @@ once (:mod:`deminimis.counted_once`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,7 +50,14 @@ def parse_date(text: str | dt.date | None) -> dt.date | None:
     """
     if text is None or isinstance(text, dt.date):
         return text
-    frame = pl.DataFrame({"d": [str(text)]}, schema={"d": pl.Utf8})
+    return _parsed(str(text), dt.date.today())
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str, today: dt.date) -> dt.date | None:
+    """One text read by the engine's rules; kept per day (a two-digit year reads as the nearest
+    past date, so the answer can change with ``today``)."""
+    frame = pl.DataFrame({"d": [text]}, schema={"d": pl.Utf8})
     return tables.date_columns(frame, "d", date="_date").get_column("_date").item()
 
 

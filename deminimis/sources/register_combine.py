@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 from deminimis.sources.register import RegisterEvidence
@@ -41,9 +43,13 @@ def _declared_source() -> pl.Expr:
 
 
 def _with_extra(awards: pl.DataFrame) -> pl.DataFrame:
-    return awards.with_columns(
-        pl.lit(None, dtype).alias(name) for name, dtype in EXTRA.items() if name not in awards.columns
-    )
+    return awards.with_columns(_nulls(tuple(name for name in EXTRA if name not in awards.columns)))
+
+
+@functools.cache
+def _nulls(names: tuple[str, ...]) -> list[pl.Expr]:
+    """Null columns of the :data:`EXTRA` types (built once per set of absent names)."""
+    return [pl.lit(None, EXTRA[name]).alias(name) for name in names]
 
 
 def _should_hold(rules: RegisterRules) -> pl.Expr:
@@ -139,10 +145,13 @@ ET_SCHEMA = {
 }
 
 
+_NO_EMPLOYER_TAX = pl.DataFrame(schema=ET_SCHEMA)
+
+
 def _employer_tax(et: pl.DataFrame | None) -> pl.DataFrame:
     """Register rows of the employer-tax de minimis scheme as monthly employer-tax rows."""
     if et is None or et.is_empty():
-        return pl.DataFrame(schema=ET_SCHEMA)
+        return _NO_EMPLOYER_TAX
     return et.select(
         "file",
         "row",

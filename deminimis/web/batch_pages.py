@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from deminimis.api import ignored_errors
 from deminimis.case import server_tables as case_tables
 from deminimis.errors import DeminimisError
 from deminimis.ledger import LedgerError, batch_with_ledger
@@ -30,7 +31,7 @@ from deminimis.render.casefile import case_note
 from deminimis.render.row_errors import column_nb, message_nb
 from deminimis.render.tables import write_xlsx
 from deminimis.sources import extra_columns
-from deminimis.sources.inputs import Upload, read_input
+from deminimis.sources.inputs import Upload, read_input, read_report
 
 from . import batch_notes
 from .forms import Errors
@@ -55,7 +56,10 @@ def _check_files(uploads: dict[str, Upload], settings: Any, t: Texts) -> tuple[E
         if field not in uploads:
             continue
         try:
-            read[field] = read_input(uploads[field], field)
+            if field == "applications":  # the rows not read as applications are listed with the errors
+                read[field], read["_ignored"] = read_report(uploads[field], field)
+            else:
+                read[field] = read_input(uploads[field], field)
         except DeminimisError as exc:
             errors[field] = [t("err_upload", file=uploads[field].name, message=str(exc))]
             continue
@@ -83,6 +87,7 @@ def run_job(job: BatchJob, given: dict[str, Any], state: Any, use_ledger: bool, 
 
     try:
         apps = given.pop("applications")
+        ignored = ignored_errors(given.pop("_ignored")) if "_ignored" in given else []
         result = batch_with_ledger(
             state.ledger if use_ledger else None,
             apps,
@@ -92,10 +97,10 @@ def run_job(job: BatchJob, given: dict[str, Any], state: Any, use_ledger: bool, 
         decisions = result.decisions
         workbook = io.BytesIO()
         headers = "nb" if lang == "nb" else "en"
-        write_xlsx(decisions, workbook, result.input_errors, headers, extra_columns.of(apps))
+        write_xlsx(decisions, workbook, ignored + result.input_errors, headers, extra_columns.of(apps))
         job.workbook = workbook.getvalue()
         job.counts = dict(Counter(d.route for d in decisions))
-        job.errors = [e for d in decisions for e in d.errors] + result.input_errors
+        job.errors = ignored + [e for d in decisions for e in d.errors] + result.input_errors
         job.total = job.done = len(decisions)
         job.status = "done"
     except (DeminimisError, LedgerError, OSError) as exc:
