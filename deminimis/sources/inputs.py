@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -96,18 +95,13 @@ def _record(item: Mapping[str, Any] | BaseModel) -> dict[str, Any]:
     return item.model_dump() if isinstance(item, BaseModel) else dict(item)
 
 
-@functools.lru_cache(maxsize=1024)
-def _header(name: str, kind: str) -> str:
-    return tables.canonical_header(name, kind)
-
-
 def _clean_records(records: Records, kind: str, label: str, first_row: int) -> pl.DataFrame | None:
     """Records as :func:`_frame` gives them, built in one step when that is sure to be the
     same: contract names without a clash, no ``file``/``row``, every required column, and no
     cell with space at either end (nothing to strip); None otherwise (the general way)."""
     rows = [_record(r) for r in records]
     keys = list(dict.fromkeys(k for r in rows for k in r))
-    names = {_header(k, kind) if isinstance(k, str) else None: k for k in keys}
+    names = {tables.canonical_header(k, kind) if isinstance(k, str) else None: k for k in keys}
     if not rows or None in names or len(names) < len(keys) or {"file", "row"} & names.keys():
         return None
     if any(c not in names for c in tables.REQUIRED[kind]):
