@@ -13,7 +13,8 @@ import polars as pl
 from deminimis.aga_zones import EmployerTaxData, zone_frame
 from deminimis.money import amount_problem_expr, cents_expr
 from deminimis.plan import READERS
-from deminimis.sources.table_fields import errors_plan, orgnr_problems, plain_amount
+from deminimis.sources.table_errors import errors_plan
+from deminimis.sources.table_fields import orgnr_problems, plain_amount
 from deminimis.sources.table_plain import SMALL, all_plain
 
 PLAIN_AMOUNT = r"^[0-9]{1,15}(?:\.[0-9]{1,2})?$"

@@ -293,12 +293,7 @@ def award_terms(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
     return f, {"instrument": "p_g_instrument", "nominal_amount": "p_g_nominal_amount"}
 
 
-AWARD_BLANK = {
-    "_g_nominal_amount": pl.lit(None, pl.Int64),
-    "p_g_nominal_amount": pl.lit(None, pl.Utf8),
-    "_g_instrument": pl.lit("grant"),
-    "p_g_instrument": pl.lit(None, pl.Utf8),
-}
+AWARD_BLANK = {k: TERMS_BLANK[k] for c in AWARD_COLUMNS for k in (f"_g_{c}", f"p_g_{c}")}
 """The columns of :func:`award_terms` when ``instrument`` and ``nominal_amount`` are blank."""
 AWARD_TYPED = [C("_g_instrument").alias("instrument"), C("_g_nominal_amount").alias("nominal_cents")]
 

@@ -14,10 +14,9 @@ from deminimis import gge_input
 from deminimis.plan import READERS
 from deminimis.sources.table_basis import BASIS_COLUMNS, basis_readings, with_basis
 from deminimis.sources.table_dates import date_fast, plain_date, with_date
+from deminimis.sources.table_errors import errors_of, errors_plan
 from deminimis.sources.table_fields import (
     amount_fast,
-    errors_of,
-    errors_plan,
     orgnr_fast,
     orgnr_problems,
     plain_amount,

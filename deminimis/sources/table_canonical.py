@@ -15,10 +15,10 @@ import polars as pl
 from deminimis import gge_input
 from deminimis.plan import READERS
 from deminimis.sources.table_dates import date_fast, plain_date, with_date
+from deminimis.sources.table_errors import errors_plan
 from deminimis.sources.table_fields import (
     _readings,
     amount_fast,
-    errors_plan,
     orgnr_fast,
     orgnr_problems,
     plain_amount,

@@ -2,7 +2,8 @@
 errors table they give.
 
 Each rule is a *problem* expression (null when the cell is fine), so a bad cell marks its
-row instead of stopping the file; :func:`errors_of` lists them as (file, row, field, message).
+row instead of stopping the file; :func:`~deminimis.sources.table_errors.errors_of` lists them
+as (file, row, field, message).
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ import re
 import polars as pl
 
 from deminimis.money import amount_columns
-from deminimis.plan import READERS
 from deminimis.sources.table_dates import with_date
+from deminimis.sources.table_errors import ERRORS_SCHEMA, errors_of, errors_plan  # noqa: F401 - the names before
 from deminimis.sources.table_plain import SMALL, per_distinct, plain_or_general
-
-ERRORS_SCHEMA = {"file": pl.Utf8, "row": pl.Int64, "field": pl.Utf8, "message": pl.Utf8}
-
 
 _ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2, 1)
 _GROUP_SUMS = [
@@ -252,36 +250,6 @@ def reading_notes(raw: pl.DataFrame, date_col: str) -> pl.DataFrame:
         frame.with_columns(_cur_note=from_amount),
         {"amount": "_amount_note", "currency": "_cur_note", date_col: "_date_note"},
     )
-
-
-def errors_plan(frame: pl.LazyFrame, problems: dict[str, str], height: int = 0) -> pl.LazyFrame:
-    """:func:`errors_of` as a query: one unpivot for a small table (``height`` rows; a field
-    may be named ``row``), each problem column filtered first for a large one (no frame of
-    rows x fields)."""
-    if height > SMALL:
-        return pl.concat(
-            [
-                frame.filter(pl.col(col).is_not_null()).select(
-                    "file", "row", pl.lit(field).alias("field"), pl.col(col).alias("message")
-                )
-                for field, col in problems.items()
-            ]
-        )
-    at = {"\0file": pl.col("file"), "\0row": pl.col("row")}
-    return (
-        frame.select(**at, **{f: pl.col(c).cast(pl.Utf8) for f, c in problems.items()})
-        .unpivot(list(problems), index=list(at), variable_name="field", value_name="message")
-        .filter(pl.col("message").is_not_null())
-        .rename({"\0file": "file", "\0row": "row"})
-    )
-
-
-def errors_of(frame: pl.DataFrame, problems: dict[str, str]) -> pl.DataFrame:
-    """Unpivot the problem columns into the errors table (file, row, field, message): field
-    by field, each field's rows in order."""
-    if not problems:
-        return pl.DataFrame(schema=ERRORS_SCHEMA)
-    return errors_plan(frame.lazy(), problems, frame.height).collect(engine=READERS)
 
 
 def _nace_expr(expr: pl.Expr) -> pl.Expr:

@@ -6,9 +6,8 @@ import polars as pl
 
 from deminimis.plan import READERS
 from deminimis.sources.table_dates import date_fast, plain_date, with_date
+from deminimis.sources.table_errors import errors_of, errors_plan
 from deminimis.sources.table_fields import (
-    errors_of,
-    errors_plan,
     orgnr_fast,
     orgnr_problems,
     plain_nace,

@@ -31,7 +31,8 @@ This module gathers the public names; the code lives in modules named after what
 :mod:`~deminimis.sources.table_headers` (header names), :mod:`~deminimis.sources.table_csv` and
 :mod:`~deminimis.sources.table_grid` (file -> grid), :mod:`~deminimis.sources.table_rows`
 (grid -> rows, ignored rows), :mod:`~deminimis.sources.table_fields` and
-:mod:`~deminimis.sources.table_dates` (field rules), :mod:`~deminimis.sources.table_basis`,
+:mod:`~deminimis.sources.table_dates` (field rules), :mod:`~deminimis.sources.table_errors`
+(the errors table), :mod:`~deminimis.sources.table_basis`,
 :mod:`~deminimis.sources.table_warnings`, :mod:`~deminimis.sources.table_canonical`
 (applications), :mod:`~deminimis.sources.table_awards` and :mod:`~deminimis.sources.table_links`
 (links, firms).
@@ -56,10 +57,9 @@ from deminimis.sources.table_dates import (
     date_problem,
     with_date,
 )
+from deminimis.sources.table_errors import ERRORS_SCHEMA, errors_of
 from deminimis.sources.table_fields import (
     CURRENCY_WORDS,
-    ERRORS_SCHEMA,
-    errors_of,
     orgnr_problems,
     reading_notes,
     with_amount,
