@@ -41,12 +41,14 @@ query, its cells tested in Python: each polars step costs 30-200 us, whatever th
 
 
 def all_plain(frame: pl.DataFrame, tests: dict[str, Callable[[Any], bool]]) -> bool:
-    """A small ``frame`` whose every value of each column of ``tests`` passes its test."""
+    """A small ``frame`` whose every value of each text column of ``tests`` passes its test
+    (a column of another type is not plain: the general rules cast it)."""
     if frame.height > SMALL:
         return False
-    return all(
-        all(map(test, frame.get_column(c).to_list())) for c, test in tests.items() if c in frame.columns
-    )
+    present = [c for c in tests if c in frame.columns]
+    if any(frame.schema[c] != pl.Utf8 for c in present):
+        return False
+    return all(all(map(tests[c], frame.get_column(c).to_list())) for c in present)
 
 
 def per_distinct(frame: pl.DataFrame, on: str, general: Rules) -> pl.DataFrame:
