@@ -11,7 +11,8 @@ Rounding: :func:`deminimis.money.to_eur_cents_expr`, half-up per award.
 ``data/ecb_eurofxref_hist.csv`` (``date,currency,rate``, rate text as published) under ``#``
 lines naming the download, its date and SHA-256. ``scripts/make_ecb_csv.py`` and
 :func:`update` both write it with :func:`convert_ecb`; an update (:func:`user_rates_path`)
-is then preferred.
+is then preferred. The lookup a decision runs is :func:`deminimis.fx_lookup.attach_rates`
+(re-exported here).
 
 >>> load_rates(SHIPPED_RATES).filter(currency="NOK", rate_date=date(2026, 10, 30))["rate"].item()
 '10.312'
@@ -42,8 +43,8 @@ import polars as pl
 
 from deminimis import fx_cache
 from deminimis.errors import InputError, SourceError
+from deminimis.fx_lookup import MAX_RATE_AGE_DAYS, attach_rates, indexed
 from deminimis.money import RATE_SCALE
-from deminimis.plan import engine
 
 if TYPE_CHECKING:  # httpx only for `fx update`: an offline check does not pay for its import
     import httpx
@@ -51,7 +52,6 @@ if TYPE_CHECKING:  # httpx only for `fx update`: an offline check does not pay f
 ECB_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
 SHIPPED_RATES: Path = Path(__file__).with_name("data") / "ecb_eurofxref_hist.csv"
 SOURCE_NAME = "ECB euro reference rate"
-MAX_RATE_AGE_DAYS = 7  # an older fixing counts as stale (ECB gaps are at most 5 days)
 
 _RATE_RE = r"^([0-9]{1,12})(?:\.([0-9]{1,6}))?$"
 _TRIES, _BACKOFF = 3, 0.5
@@ -192,7 +192,7 @@ def currencies(path: Path | None = None) -> list[str]:
 
 def currencies_of(rates: pl.DataFrame) -> list[str]:
     """EUR and every currency of ``rates`` (from its index: not a scan per check)."""
-    return ["EUR", *sorted(_indexed(rates).span.get_column("__fx_cur").to_list())]
+    return ["EUR", *sorted(indexed(rates).span.get_column("__fx_cur").to_list())]
 
 
 def shipped_last_date() -> date:
@@ -204,116 +204,6 @@ def _span(df: pl.DataFrame) -> tuple[date, date]:
     first, last = df["rate_date"].min(), df["rate_date"].max()
     assert isinstance(first, date) and isinstance(last, date)
     return first, last
-
-
-@dataclass
-class _Index:
-    """A rate table as :func:`attach_rates` joins it: each currency's rows (prefixed, sorted
-    by date) made on first use, and each currency's first and last fixing."""
-
-    rates: pl.DataFrame
-    span: pl.DataFrame
-    parts: dict[str, pl.DataFrame]
-
-    def part(self, code: str) -> pl.DataFrame:
-        if code not in self.parts:
-            rows = self.rates.filter(pl.col("currency") == code)
-            self.parts[code] = _prefixed(rows).sort("__fx_key")
-        return self.parts[code]
-
-
-_INDEXED: dict[int, _Index] = {}
-
-
-def _prefixed(rates: pl.DataFrame) -> pl.DataFrame:
-    keys = (pl.col("currency").alias("__fx_cur"), pl.col("rate_date").alias("__fx_key"))
-    return rates.rename({"source": "rate_source"}).select(pl.all().name.prefix("__fx_"), *keys)
-
-
-def _indexed(rates: pl.DataFrame) -> _Index:
-    """The index of ``rates``, once per table, not on every lookup (sorting and hashing some
-    220,000 rates was most of the cost of a single check; a check needs one or two of forty
-    currencies, so their rows are picked out when first asked for)."""
-    hit = _INDEXED.get(id(rates))
-    if hit is not None and hit.rates is rates:
-        return hit
-    span = (
-        rates.group_by("currency")
-        .agg(__fx_first=pl.col("rate_date").min(), __fx_last=pl.col("rate_date").max())
-        .rename({"currency": "__fx_cur"})
-    )
-    if len(_INDEXED) >= 8:  # a few tables per process (shipped, user, a test's own): bounded
-        _INDEXED.clear()
-    _INDEXED[id(rates)] = index = _Index(rates, span, {})  # holding ``rates`` keeps its id unique
-    return index
-
-
-def _rates_for(rates: pl.DataFrame, currencies: list[str]) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """The indexed rates and spans of just ``currencies``."""
-    index = _indexed(rates)
-    known = set(index.span.get_column("__fx_cur").to_list())
-    chosen = [index.part(c) for c in currencies if c in known]
-    right = pl.concat(chosen) if chosen else _prefixed(rates.clear())
-    return right.lazy(), index.span.lazy()
-
-
-def attach_rates(
-    lf: pl.LazyFrame, rates: pl.DataFrame, *, currency: str, on: str, prefix: str = ""
-) -> pl.LazyFrame:
-    """Add ``{prefix}rate_date, rate, rate_micro, rate_source, fx_status``; keep rows and order.
-
-    ``fx_status``: ``missing_date`` (null date, any currency), ``eur`` (rate 1 on the date),
-    ``unknown_currency`` / ``before_first`` (rate columns null), ``stale`` (after the last
-    fixing, which is used, or a fixing over ``MAX_RATE_AGE_DAYS`` old), else ``ok``.
-    """
-    cur, key = "__fx_cur", "__fx_key"
-    keys, status, cols, keep = _rate_exprs(currency, on, prefix)
-    left = lf.with_columns(*keys)
-    # The currencies asked for, read first: the rate table is joined only for those.
-    wanted = left.select(pl.col(cur).unique()).collect(engine=engine()).get_column(cur).drop_nulls().to_list()
-    right, span = _rates_for(rates, wanted)
-    # The as-of join runs on the distinct (currency, date) pairs (a few thousand in a million
-    # awards), joined back in the rows' order: no sort of the wide frame.
-    looked = (
-        left.select(cur, key)
-        .unique()
-        .sort(key)
-        .join_asof(right, on=key, by=cur, strategy="backward", check_sortedness=False)
-        .join(span, on=cur, how="left", validate="m:1")
-    )
-    joined = left.join(looked, on=[cur, key], how="left", validate="m:1", maintain_order="left")
-    return joined.with_columns(status).with_columns(cols).select(*keep)
-
-
-@functools.cache
-def _rate_exprs(
-    currency: str, on: str, prefix: str
-) -> tuple[list[pl.Expr], pl.Expr, list[pl.Expr], list[pl.Expr]]:
-    """The expressions of :func:`attach_rates` for these column names, built once (they depend
-    on nothing else, and a check asks for them a few times)."""
-    cur, key, d = "__fx_cur", "__fx_key", pl.col("__fx_date")
-    keys = [
-        pl.col(currency).cast(pl.Utf8).str.strip_chars().str.to_uppercase().alias(cur),
-        pl.col(on).cast(pl.Date).alias("__fx_date"),
-        pl.col(on).cast(pl.Date).fill_null(date(1, 1, 1)).alias(key),
-    ]
-    too_old = (d - pl.col("__fx_rate_date")).dt.total_days() > MAX_RATE_AGE_DAYS
-    status = (
-        pl.when(d.is_null()).then(pl.lit("missing_date"))
-        .when(pl.col(cur) == "EUR").then(pl.lit("eur"))
-        .when(pl.col("__fx_last").is_null()).then(pl.lit("unknown_currency"))
-        .when(d < pl.col("__fx_first")).then(pl.lit("before_first"))
-        .when((d > pl.col("__fx_last")) | too_old).then(pl.lit("stale"))
-        .otherwise(pl.lit("ok"))
-    )  # fmt: skip
-    st, has = pl.col(f"{prefix}fx_status"), pl.col(f"{prefix}fx_status").is_in(["ok", "stale"])
-    eur = {"rate_date": d, "rate": pl.lit("1"), "rate_micro": pl.lit(RATE_SCALE, pl.Int64)}
-    eur["rate_source"] = pl.lit("EUR")
-    cols = [
-        pl.when(st == "eur").then(v).when(has).then(pl.col(f"__fx_{k}")).alias(prefix + k)
-        for k, v in eur.items()
-    ]
-    return keys, status.alias(f"{prefix}fx_status"), cols, [pl.exclude("^__fx_.*$", f"{prefix}fx_status"), st]
 
 
 def _ecb(message: str, fallback: str, status: int | None = None) -> SourceError:

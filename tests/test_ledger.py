@@ -2,14 +2,20 @@
 expiry, prior aid from the ledger, history and export.
 
 Every test using the ``ledger`` fixture runs on SQLite, and also on PostgreSQL when
-``DEMINIMIS_TEST_POSTGRES_URL`` names a throwaway database (its ``public`` schema is dropped),
-e.g. ``postgresql+psycopg://postgres:pw@127.0.0.1:5432/postgres`` (README: "Ledger on PostgreSQL").
+``DEMINIMIS_TEST_POSTGRES_URL`` names a server's database, e.g.
+``postgresql+psycopg://postgres:pw@127.0.0.1:5432/postgres`` (README: "Ledger on PostgreSQL").
+Each test run makes its own database there (``deminimis_test_<pid>_<random>``, dropped at the
+end), so two runs against one server do not clobber each other; a user who may not create
+databases gets the named one, whose ``public`` schema is then dropped per test.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import functools
 import os
+import secrets
 from pathlib import Path
 
 import pytest
@@ -51,16 +57,40 @@ BACKENDS = [
 ]
 
 
+@functools.cache
+def _run_database() -> str:
+    """This run's own PostgreSQL database on the server of ``PG_URL`` (or ``PG_URL`` itself when
+    the user may not create one)."""
+    server = sa.make_url(str(PG_URL))
+    name = f"deminimis_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.DBAPIError:
+        admin.dispose()
+        return str(PG_URL)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    atexit.register(drop)
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
 def fresh_ledger_url(tmp_path: Path, backend: str) -> str:
-    """An empty database of ``backend`` (PostgreSQL: the throwaway database, emptied)."""
+    """An empty database of ``backend`` (PostgreSQL: this run's database, emptied)."""
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    engine = sa.create_engine(str(PG_URL))
+    url = _run_database()
+    engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
     engine.dispose()
-    return str(PG_URL)
+    return url
 
 
 @pytest.fixture(params=BACKENDS)
