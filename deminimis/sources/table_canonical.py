@@ -14,6 +14,7 @@ import polars as pl
 
 from deminimis import gge_input
 from deminimis.plan import READERS
+from deminimis.sources.table_awards import canonical_awards  # noqa: F401 - where it was before
 from deminimis.sources.table_dates import date_fast, plain_date, with_date
 from deminimis.sources.table_errors import errors_plan
 from deminimis.sources.table_fields import (
