@@ -31,7 +31,7 @@ from deminimis.errors import InputError
 from deminimis.events import canonical_events
 from deminimis.firms import firm_facts
 from deminimis.models import Decision, RowError
-from deminimis.plan import sized
+from deminimis.plan import READERS, sized
 from deminimis.render.columnar import build
 from deminimis.render.decisions import Decisions
 from deminimis.rules import SCHEMES, Rules, load_rules
@@ -39,6 +39,7 @@ from deminimis.sources import schemas, tables
 from deminimis.sources.extra_columns import Extra
 from deminimis.sources.inputs import TableInput, read_all, read_input, several
 from deminimis.sources.register_evidence import register_evidence
+from deminimis.sources.table_plain import SMALL
 from deminimis.undertaking import LINK_SCHEMA, undertaking_map
 
 AwardSource = Callable[[list[str], "dt.date | None"], pl.DataFrame]
@@ -114,14 +115,38 @@ def events_table(values: Tables) -> tuple[pl.DataFrame | None, pl.DataFrame | No
     return (None, None) if raw is None else canonical_events(raw)
 
 
+def _linked(applicants: pl.Series, links: pl.DataFrame) -> set[str]:
+    """The ``applicants`` and every orgnr sharing a group with them, directly or through a
+    chain of groups (as :func:`deminimis.undertaking.undertaking_map`: every row links)."""
+    own = set(applicants.to_list())
+    if links.height > SMALL:
+        umap = undertaking_map(links)
+        mine = applicants.unique().to_frame("orgnr")
+        keys = mine.join(umap, on="orgnr", how="left").select(pl.coalesce("undertaking_key", "orgnr"))
+        linked = umap.filter(pl.col("undertaking_key").is_in(keys.to_series().implode())).get_column("orgnr")
+        return own | set(linked.to_list())
+    groups: dict[str, set[str]] = {}  # a few links: their components in Python
+    firms: dict[str, set[str]] = {}
+    pairs = zip(
+        links.get_column("orgnr").to_list(), links.get_column("undertaking_id").to_list(), strict=True
+    )
+    for orgnr, group in pairs:
+        if orgnr is not None and group is not None:
+            groups.setdefault(orgnr, set()).add(group)
+            firms.setdefault(group, set()).add(orgnr)
+    found, todo = set(own), list(own)
+    while todo:
+        for group in groups.get(todo.pop(), ()):
+            more = firms[group] - found
+            found |= more
+            todo.extend(more)
+    return found
+
+
 def _members(apps: pl.DataFrame, links: pl.DataFrame, events: pl.DataFrame | None = None) -> list[str]:
     """The applicants, every firm linked to them on any date, and the predecessors whose aid
     events pass to those firms (a superset: the engine decides what counts on the grant date)."""
-    umap = undertaking_map(links)
-    own = apps.filter(~pl.col("has_error")).select("orgnr").unique()
-    keys = own.join(umap, on="orgnr", how="left").select(pl.coalesce("undertaking_key", "orgnr").alias("k"))
-    linked = umap.filter(pl.col("undertaking_key").is_in(keys["k"].implode())).get_column("orgnr")
-    found = {*own.get_column("orgnr").to_list(), *linked.to_list()}
+    found = _linked(apps.filter(~pl.col("has_error")).get_column("orgnr"), links)
     if events is not None and not events.is_empty():
         edges = events.select("predecessor_orgnr", "successor_orgnr").unique().rows()
         while more := {p for p, s in edges if s in found and p not in found}:  # chains of events
@@ -179,8 +204,8 @@ def assemble(
     given = several(awards)
     typed = [awards_table(v, ctx, unrecognised_basis) for v in given]
     typed_names = [_name(t, v) for (t, _), v in zip(typed, given, strict=True)]
-    typed = [
-        (t.with_columns(origin=pl.lit(f"input {i + 1}"), source=pl.lit("awards")), e)
+    typed = [  # lazy: one query with the concatenation below
+        (t.lazy().with_columns(origin=pl.lit(f"input {i + 1}"), source=pl.lit("awards")), e)
         for i, (t, e) in enumerate(typed)
     ]
     ln, ln_err = links_table(links)
@@ -195,22 +220,22 @@ def assemble(
     ev, ev_err = events_table(events)
     members = _members(apps, ln, ev)
     found = [source(members, None) for source in sources]
-    aw = (
-        pl.concat([t for t, _ in typed] + found, how="diagonal_relaxed") if typed or found else pl.DataFrame()
-    )
+    parts = [t for t, _ in typed] + [f.lazy() for f in found]
+    aw = pl.concat(parts, how="diagonal_relaxed").collect(engine=READERS) if parts else pl.DataFrame()
     aw_err = (
         pl.concat([e for _, e in typed], how="diagonal_relaxed")
         if typed
         else pl.DataFrame(schema=schemas.ERRORS)
     )
-    orgnrs = apps.filter(~pl.col("has_error"))["orgnr"].to_list() + ln["orgnr"].to_list()
+    ok = apps.filter(~pl.col("has_error")).select("orgnr", "grant_date")
+    orgnrs = ok.get_column("orgnr").to_list() + ln.get_column("orgnr").to_list()
     facts = firm_facts(fm, orgnrs, online=online, snapshot_dir=Path(snapshot) if snapshot else None)
     # warning no_prior_aid_source: no declaration, ledger or register gave prior aid
     apps = apps.with_columns(prior_source=pl.lit(bool(given) or bool(sources) or bool(register)))
     inputs = Inputs(
         apps, app_err, aw, aw_err, ln, facts, pl.concat(other), et, et_err, employer_tax_missing, ev, ev_err
     )
-    grant_dates = apps.filter(~pl.col("has_error"))["grant_date"].to_list()
+    grant_dates = ok.get_column("grant_date").to_list()
     inputs.register = register_evidence(
         register, orgnrs, online, register_snapshot, ctx.rules.directory, grant_dates
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from deminimis.plan import READERS
 from deminimis.sources.brreg_paths import LOOKUP_SCHEMA, snapshot_exists
 
 FIRM_SCHEMA = LOOKUP_SCHEMA
@@ -23,8 +24,8 @@ def _from_file(firms: pl.DataFrame | None, label: str) -> pl.DataFrame:
     if firms is None:
         return pl.DataFrame(schema=FIRM_SCHEMA)
     cols = [pl.col(c) if c in firms.columns else pl.lit(None, t).alias(c) for c, t in FIRM_SCHEMA.items()]
-    frame = firms.select(cols).with_columns(source=pl.lit(label))
-    return frame.cast(FIRM_SCHEMA)  # type: ignore[arg-type]
+    frame = firms.lazy().select(cols).with_columns(source=pl.lit(label))
+    return frame.cast(FIRM_SCHEMA).collect(engine=READERS)  # type: ignore[arg-type]
 
 
 def firm_facts(
@@ -36,9 +37,9 @@ def firm_facts(
     file_label: str = "firms file",
 ) -> pl.DataFrame | None:
     """Facts per orgnr (:data:`FIRM_SCHEMA`), or None when there are none at all."""
-    own = _from_file(firms, file_label)
     if not (online or snapshot_exists(snapshot_dir)):
-        return own if firms is not None else None
+        return _from_file(firms, file_label) if firms is not None else None
+    own = _from_file(firms, file_label)
     wanted = [o for o in dict.fromkeys(orgnrs) if o and o not in set(own["orgnr"].to_list())]
     if not wanted:
         return own

@@ -52,6 +52,7 @@ APPLICATION_COLUMNS = (
     "domestic_preference",
     "insolvency_proceedings",
 )
+FLAGS = ("via_intermediary", "export_linked", "domestic_preference", "insolvency_proceedings")
 AWARD_COLUMNS = ("instrument", "nominal_amount")
 HEADER_ALIASES = {
     "støtteinstrument": "instrument",
@@ -197,7 +198,7 @@ def with_terms(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
         ("discount_rate_pct", "a percentage", 10_000),
     ):
         f = _hundredths(f, col, what, high)
-    for col in ("via_intermediary", "export_linked", "domestic_preference", "insolvency_proceedings"):
+    for col in FLAGS:
         exprs[f"_g_{col}"], exprs[f"p_g_{col}"] = _flag(col)
     f = f.with_columns(**exprs)
     has_pay = C("_g_payments").list.len().fill_null(0) > 0
@@ -239,9 +240,24 @@ def with_terms(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
             ),
         ),
     )
-    problems = {c: f"p_g_{c}" for c in APPLICATION_COLUMNS}
-    problems["payments"] = "p_g_payments"
-    return f, problems
+    return f, dict(TERM_PROBLEMS)
+
+
+TERM_PROBLEMS = {c: f"p_g_{c}" for c in APPLICATION_COLUMNS}
+"""The problem column of each aid-form column (:func:`with_terms`)."""
+TERMS_BLANK = {
+    "_g_instrument": pl.lit("grant"),
+    **{
+        f"_g_{c}": pl.lit(None, pl.Int64)
+        for c in APPLICATION_COLUMNS
+        if c not in ("instrument", "payments") and c not in FLAGS
+    },
+    "_g_payments": pl.lit(None, pl.List(PAYMENT)),
+    **{f"_g_{c}": pl.lit(False) for c in FLAGS},
+    "_g_signing_date": pl.lit(None, pl.Date),
+    **{p: pl.lit(None, pl.Utf8) for p in TERM_PROBLEMS.values()},
+}
+"""The columns of :func:`with_terms` when every aid-form column is blank (a plain grant)."""
 
 
 def _later() -> pl.Expr:
@@ -277,6 +293,8 @@ def award_terms(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
     return f, {"instrument": "p_g_instrument", "nominal_amount": "p_g_nominal_amount"}
 
 
+AWARD_BLANK = {k: TERMS_BLANK[k] for c in AWARD_COLUMNS for k in (f"_g_{c}", f"p_g_{c}")}
+"""The columns of :func:`award_terms` when ``instrument`` and ``nominal_amount`` are blank."""
 AWARD_TYPED = [C("_g_instrument").alias("instrument"), C("_g_nominal_amount").alias("nominal_cents")]
 
 
@@ -284,10 +302,13 @@ __all__ = [
     "APPLICATION_COLUMNS",
     "AWARD_COLUMNS",
     "as_text",
+    "AWARD_BLANK",
     "AWARD_TYPED",
     "HEADER_ALIASES",
     "INSTRUMENTS",
     "NOMINAL_INSTRUMENTS",
+    "TERMS_BLANK",
+    "TERM_PROBLEMS",
     "TYPED",
     "award_terms",
     "parse_payments",

@@ -95,6 +95,27 @@ def _record(item: Mapping[str, Any] | BaseModel) -> dict[str, Any]:
     return item.model_dump() if isinstance(item, BaseModel) else dict(item)
 
 
+def _clean_records(records: Records, kind: str, label: str, first_row: int) -> pl.DataFrame | None:
+    """Records as :func:`_frame` gives them, built in one step when that is sure to be the
+    same: contract names without a clash, no ``file``/``row``, every required column, and no
+    cell with space at either end (nothing to strip); None otherwise (the general way)."""
+    rows = [_record(r) for r in records]
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    names = {tables.canonical_header(k, kind) if isinstance(k, str) else None: k for k in keys}
+    if not rows or None in names or len(names) < len(keys) or {"file", "row"} & names.keys():
+        return None
+    if any(c not in names for c in tables.REQUIRED[kind]):
+        return None
+    text = {k: [_text(r.get(k)) for r in rows] for k in keys}  # a float is refused in any column
+    data = {c: text[names[c]] if c in names else [None] * len(rows) for c in COLUMNS[kind]}
+    if any(v is not None and v != v.strip() for cells in data.values() for v in cells):
+        return None
+    order = [c for c in COLUMNS[kind] if c in names] + [c for c in tables.OPTIONAL[kind] if c not in names]
+    columns = {c: data[c] for c in order} | {"file": [label] * len(rows)}
+    schema = dict.fromkeys(columns, pl.Utf8) | {"row": pl.Int64}
+    return pl.DataFrame(columns | {"row": list(range(first_row, first_row + len(rows)))}, schema=schema)
+
+
 def _records_frame(records: Records, kind: str) -> pl.DataFrame:
     rows = [_record(r) for r in records]
     names = list(dict.fromkeys(k for r in rows for k in r))
@@ -156,7 +177,8 @@ def read_input(
     if isinstance(value, pl.DataFrame):
         return _frame(value, kind, name, first_row)
     if isinstance(value, Sequence):
-        return _frame(_records_frame(value, kind), kind, name, first_row)
+        clean = _clean_records(value, kind, name, first_row)  # type: ignore[arg-type]
+        return clean if clean is not None else _frame(_records_frame(value, kind), kind, name, first_row)
     raise InputError(f"{name}: cannot read a {type(value).__name__} as the {kind} table")
 
 

@@ -110,26 +110,29 @@ def with_basis(
     """Add ``_basis`` (contract id), ``_basis_problem`` (a row error), ``_basis_warning`` and
     ``_basis_nearest`` (set when the text names no known basis and is counted as de minimis)
     to ``frame``, reading ``col`` with :func:`read_basis` once per distinct value."""
-    values = frame.get_column(col).unique().to_list()
+    table = basis_table(frame.get_column(col).unique().to_list(), aliases, col, unrecognised)
+    return frame.join(table, on=col, how="left", nulls_equal=True)
+
+
+BASIS_COLUMNS = ("_basis", "_basis_problem", "_basis_warning", "_basis_nearest")
+"""The columns :func:`with_basis` adds, in order (all text)."""
+
+
+def basis_readings(
+    values: list[str | None], aliases: dict[str, str], unrecognised: str = "count"
+) -> list[tuple[str | None, ...]]:
+    """The :data:`BASIS_COLUMNS` of each of the distinct ``values`` (:func:`read_basis`)."""
     read = [read_basis(v, aliases, unrecognised) for v in values]
-    nearest = [
-        nearest_basis(v, aliases) if r[2] and "counted as de minimis" in r[2] else None
+    return [
+        (*r, nearest_basis(v, aliases) if r[2] and "counted as de minimis" in r[2] else None)  # type: ignore[arg-type]
         for v, r in zip(values, read, strict=True)
     ]
-    table = pl.DataFrame(
-        {
-            col: values,
-            "_basis": [r[0] for r in read],
-            "_basis_problem": [r[1] for r in read],
-            "_basis_warning": [r[2] for r in read],
-            "_basis_nearest": nearest,
-        },
-        schema={
-            col: pl.Utf8,
-            "_basis": pl.Utf8,
-            "_basis_problem": pl.Utf8,
-            "_basis_warning": pl.Utf8,
-            "_basis_nearest": pl.Utf8,
-        },
-    )
-    return frame.join(table, on=col, how="left", nulls_equal=True)
+
+
+def basis_table(
+    values: list[str | None], aliases: dict[str, str], col: str = "basis", unrecognised: str = "count"
+) -> pl.DataFrame:
+    """The columns of :func:`with_basis` for each of the distinct ``values`` of ``col``."""
+    read = basis_readings(values, aliases, unrecognised)
+    columns = {col: values, **{name: [r[i] for r in read] for i, name in enumerate(BASIS_COLUMNS)}}
+    return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.Utf8))

@@ -1,4 +1,5 @@
-"""Text tables -> typed tables with their errors: applications and prior awards.
+"""Text tables -> typed tables with their errors: applications (prior awards:
+:mod:`deminimis.sources.table_awards`).
 
 Rows with a problem are kept (applications get ``has_error`` and are decided as
 ``route: error``); the errors table names file, row and field of every problem.
@@ -7,22 +8,29 @@ Rows with a problem are kept (applications get ``has_error`` and are decided as
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import polars as pl
 
 from deminimis import gge_input
 from deminimis.plan import READERS
-from deminimis.sources.table_basis import with_basis
-from deminimis.sources.table_dates import with_date
+from deminimis.sources.table_awards import canonical_awards  # noqa: F401 - where it was before
+from deminimis.sources.table_dates import date_fast, plain_date, with_date
+from deminimis.sources.table_errors import errors_plan
 from deminimis.sources.table_fields import (
     _readings,
-    errors_of,
+    amount_fast,
+    orgnr_fast,
     orgnr_problems,
+    plain_amount,
+    plain_currencies,
+    plain_nace,
+    plain_orgnr,
     with_amount,
     with_currency,
     with_nace,
 )
-from deminimis.sources.table_plain import plain_or_general
+from deminimis.sources.table_plain import SMALL, all_plain
 
 YES = ("yes", "ja", "y", "j", "true", "1")
 NO = ("no", "nei", "n", "false", "0", "")
@@ -55,8 +63,9 @@ def canonical_applications(
     return hit
 
 
-def _application_fields(frame: pl.DataFrame, currencies: list[str], schemes: list[str]) -> pl.DataFrame:
-    """The field rules of the applications table (``_*`` values and ``p_*`` problems)."""
+@functools.lru_cache(maxsize=8)
+def _application_rules(schemes: tuple[str, ...]) -> dict[str, pl.Expr]:
+    """The rules of the applications' own columns: id, scheme, fiscal year, difficulty."""
     scheme = pl.col("scheme").fill_null("").str.to_lowercase().replace("", "ad_hoc")
     fys = pl.col("fiscal_year_start").fill_null("").replace("", "01-01")
     fys_ok = (
@@ -64,17 +73,7 @@ def _application_fields(frame: pl.DataFrame, currencies: list[str], schemes: lis
         & ("2001-" + fys).str.to_date("%Y-%m-%d", strict=False).is_not_null()
     )
     diff = pl.col("in_difficulty_2019").fill_null("").str.to_lowercase()
-    frame = with_amount(
-        orgnr_problems(frame),
-        "amount",
-        "p_amount",
-        "_amount_cents",
-        written="_amount_cur",
-        note="_amount_note",
-    )
-    frame = with_date(frame, "grant_date", "p_grant_date", "_grant_date", note="_date_note")
-    frame = with_nace(with_currency(frame, currencies, "_amount_cur"))
-    return frame.with_columns(
+    return dict(
         application_id=pl.coalesce(pl.col("application_id").replace("", None), pl.col("row").cast(pl.Utf8)),
         _scheme=scheme,
         p_scheme=pl.when(~scheme.is_in(schemes)).then(
@@ -91,123 +90,97 @@ def _application_fields(frame: pl.DataFrame, currencies: list[str], schemes: lis
     )
 
 
-def _canonical_applications(
-    raw: pl.DataFrame, currencies: list[str], schemes: list[str]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frame, gge_problems = gge_input.with_terms(_application_fields(raw, currencies, schemes))
-    frame = frame.with_columns(  # not the first row with this id
-        p_dup=pl.when(~pl.col("application_id").is_first_distinct()).then(
-            pl.format("application_id '{}' is used by an earlier row", pl.col("application_id"))
-        )
-    )
-    problems = {
-        "orgnr": "_orgnr_problem",
-        "amount": "p_amount",
-        "currency": "p_currency",
-        "grant_date": "p_grant_date",
-        "scheme": "p_scheme",
-        "nace": "p_nace",
-        "fiscal_year_start": "p_fys",
-        "in_difficulty_2019": "p_diff",
-        "application_id": "p_dup",
-        **gge_problems,
-    }
-    typed = frame.select(
-        "file",
-        "row",
-        "application_id",
-        pl.coalesce("_orgnr", "orgnr").alias("orgnr"),
-        pl.col("_amount_cents").alias("amount_cents"),
-        pl.col("_currency").alias("currency"),
-        pl.col("_grant_date").alias("grant_date"),
-        pl.col("_scheme").alias("scheme"),
-        pl.col("_nace").alias("nace"),
-        pl.col("_fys").alias("fiscal_year_start"),
-        pl.col("_diff").alias("in_difficulty_2019"),
-        *gge_input.TYPED,
-        pl.any_horizontal(pl.col(list(problems.values())).is_not_null()).alias("has_error"),
-        **_readings(pl.col("_currency"), "grant_date"),
-    )
-    return typed, errors_of(frame, problems)
-
-
-def _with_country(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add ``_country`` (ISO alpha-2, NO when blank) and ``p_country``, once per distinct text."""
-    country = pl.col("country").fill_null("").str.strip_chars().str.to_uppercase().replace("", "NO")
-    problem = pl.when(~country.str.contains(r"^[A-Z]{2}$")).then(
-        pl.format("country '{}' is not an ISO 3166 alpha-2 code (e.g. NO, SE, DK)", pl.col("country"))
-    )
-    return plain_or_general(
-        frame,
-        pl.col("country").is_null(),
-        {"_country": pl.lit("NO"), "p_country": pl.lit(None, pl.Utf8)},
-        lambda values: values.with_columns(_country=country, p_country=problem),
-        "country",
-    )
-
-
-def _award_errors(frame: pl.DataFrame, problems: dict[str, str]) -> pl.DataFrame:
-    """The errors of the award rows, each with the row's orgnr when that is valid."""
-    errors = errors_of(frame, problems)
-    orgnrs = (
-        frame.lazy()
-        .filter(pl.col("row").is_in(errors.get_column("row").implode()) & pl.col("_orgnr_problem").is_null())
-        .select("file", "row", pl.col("_orgnr").alias("orgnr"))
-        .collect(engine=READERS)
-    )
-    return errors.join(orgnrs, on=["file", "row"], how="left", maintain_order="left")
-
-
-def canonical_awards(
-    raw: pl.DataFrame, currencies: list[str], aliases: dict[str, str], unrecognised: str = "count"
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Valid award rows, typed; and the errors of the others (with their orgnr when valid).
-
-    ``basis`` is read from free text (:func:`with_basis`): text naming no known basis is
-    counted as de minimis (``basis_text``/``basis_nearest`` kept for the decision's warning),
-    or read as ``other`` with ``unrecognised="exclude"``; a missing basis is an error.
-    """
-    if "country" not in raw.columns:
-        raw = raw.with_columns(country=pl.lit(None, pl.Utf8))
+def _application_fields(frame: pl.DataFrame, currencies: list[str]) -> pl.DataFrame:
+    """The field rules of orgnr, amount, grant date, currency and NACE code."""
     frame = with_amount(
-        with_basis(orgnr_problems(raw), aliases, unrecognised=unrecognised),
+        orgnr_problems(frame),
         "amount",
         "p_amount",
         "_amount_cents",
         written="_amount_cur",
         note="_amount_note",
     )
-    frame = with_date(frame, "granted_on", "p_date", "_granted_on")
-    frame = _with_country(with_currency(frame, currencies, "_amount_cur"))
-    frame, gge_problems = gge_input.award_terms(frame)
-    problems = {
-        "orgnr": "_orgnr_problem",
-        "amount": "p_amount",
-        "currency": "p_currency",
-        "granted_on": "p_date",
-        "basis": "_basis_problem",
-        "country": "p_country",
-        **gge_problems,
+    frame = with_date(frame, "grant_date", "p_grant_date", "_grant_date", note="_date_note")
+    return with_nace(with_currency(frame, currencies, "_amount_cur"))
+
+
+def _plain_applications(raw: pl.DataFrame, currencies: list[str]) -> pl.LazyFrame | None:
+    """A small table of plain cells (nine-digit orgnr, ``1234.50``, ``YYYY-MM-DD``, a currency
+    code or none, a NACE code as SN2007 writes it or none, no aid form: a grant) with those
+    fields by their plain readings; None for any other table (the field rules)."""
+    codes = plain_currencies(tuple(currencies))
+    tests = {
+        "orgnr": plain_orgnr,
+        "amount": plain_amount,
+        "grant_date": plain_date,
+        "currency": lambda v: v in codes or (v is None and "NOK" in currencies),
+        "nace": plain_nace,
+        **dict.fromkeys(gge_input.APPLICATION_COLUMNS, _blank),
     }
-    bad = pl.any_horizontal(pl.col(list(problems.values())).is_not_null())
-    typed = (
-        frame.lazy()
-        .filter(~bad)
-        .select(
-            "file",
-            "row",
-            pl.col("_orgnr").alias("orgnr"),
-            pl.col("_granted_on").alias("granted_on"),
-            pl.col("_amount_cents").alias("amount_cents"),
-            pl.col("_currency").alias("currency"),
-            pl.col("_basis").alias("basis"),
-            "grantor",
-            "reference",
-            pl.when(pl.col("_basis_nearest").is_not_null()).then(pl.col("basis")).alias("basis_text"),
-            pl.col("_basis_nearest").alias("basis_nearest"),
-            pl.col("_country").alias("country"),
-            *gge_input.AWARD_TYPED,
-        )
-        .collect(engine=READERS)
+    if not all_plain(raw, tests):
+        return None
+    return raw.lazy().with_columns(
+        **orgnr_fast(),
+        **amount_fast(
+            "amount", problem="p_amount", cents="_amount_cents", written="_amount_cur", note="_amount_note"
+        ),
+        **date_fast("grant_date", "p_grant_date", "_grant_date", note="_date_note"),
+        _currency=pl.col("currency").fill_null("NOK"),  # none written: NOK (the rules' default)
+        p_currency=pl.lit(None, pl.Utf8),
+        _nace=pl.col("nace"),
+        p_nace=pl.lit(None, pl.Utf8),
+        **gge_input.TERMS_BLANK,
     )
-    return typed, _award_errors(frame, problems)
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or value == ""
+
+
+_PROBLEMS = {
+    "orgnr": "_orgnr_problem",
+    "amount": "p_amount",
+    "currency": "p_currency",
+    "grant_date": "p_grant_date",
+    "scheme": "p_scheme",
+    "nace": "p_nace",
+    "fiscal_year_start": "p_fys",
+    "in_difficulty_2019": "p_diff",
+    "application_id": "p_dup",
+    **gge_input.TERM_PROBLEMS,
+}
+_TYPED_COLUMNS = [
+    "file",
+    "row",
+    "application_id",
+    pl.coalesce("_orgnr", "orgnr").alias("orgnr"),
+    pl.col("_amount_cents").alias("amount_cents"),
+    pl.col("_currency").alias("currency"),
+    pl.col("_grant_date").alias("grant_date"),
+    pl.col("_scheme").alias("scheme"),
+    pl.col("_nace").alias("nace"),
+    pl.col("_fys").alias("fiscal_year_start"),
+    pl.col("_diff").alias("in_difficulty_2019"),
+    *gge_input.TYPED,
+    pl.any_horizontal(pl.col(list(_PROBLEMS.values())).is_not_null()).alias("has_error"),
+    *(e.alias(n) for n, e in _readings(pl.col("_currency"), "grant_date").items()),
+]
+
+
+def _canonical_applications(
+    raw: pl.DataFrame, currencies: list[str], schemes: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    frame = _plain_applications(raw, currencies)
+    if frame is None:
+        frame = gge_input.with_terms(_application_fields(raw, currencies))[0].lazy()
+    frame = frame.with_columns(**_application_rules(tuple(schemes))).with_columns(
+        p_dup=pl.when(~pl.col("application_id").is_first_distinct()).then(  # not the first with this id
+            pl.format("application_id '{}' is used by an earlier row", pl.col("application_id"))
+        )
+    )
+    if raw.height > SMALL:  # a large table is checked once, then typed and listed
+        frame = frame.collect(engine=READERS).lazy()
+    typed, errors = pl.collect_all(
+        [frame.select(_TYPED_COLUMNS), errors_plan(frame, _PROBLEMS, raw.height)], engine=READERS
+    )
+    return typed, errors

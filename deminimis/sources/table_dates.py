@@ -5,11 +5,16 @@ spreadsheet date-time; what each was read as, and why an unusable one is refused
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import polars as pl
 
+from deminimis.sources.table_plain import SMALL, plain_or_general
+
 DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
 """Dates outside these bounds are refused as not real (contract dates are grant dates)."""
+_DATE_PLAIN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_DATE_PLAIN_RE = re.compile(_DATE_PLAIN[1:-1])
 _DATE_ISO = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
 _DATE_NB = r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}$"
 _DATE_SLASH = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
@@ -100,12 +105,40 @@ def date_problem(col: str) -> pl.Expr:
     return _inline_date_rules(col)["problem"]
 
 
+def plain_date(value: str | None) -> bool:
+    """A real ``YYYY-MM-DD`` inside :data:`DATE_RANGE`: :func:`date_fast` reads it."""
+    if value is None or _DATE_PLAIN_RE.fullmatch(value) is None:
+        return False
+    try:
+        return DATE_RANGE[0] <= dt.date.fromisoformat(value) <= DATE_RANGE[1]
+    except ValueError:
+        return False
+
+
+def date_fast(col: str, problem: str, date: str, note: str | None = None) -> dict[str, pl.Expr]:
+    """The columns of :func:`with_date` for a plain date (:func:`plain_date`) or none."""
+    iso = pl.col(col).str.to_date("%Y-%m-%d", strict=False)
+    missing = pl.when(pl.col(col).is_null()).then(pl.lit(f"{col} is missing"))
+    return {problem: missing, date: iso, **({note: pl.lit(None, pl.Utf8)} if note else {})}
+
+
 def with_date(
     frame: pl.DataFrame, col: str, problem: str, date: str, note: str | None = None
 ) -> pl.DataFrame:
     """Add ``problem`` (:func:`date_problem`) and ``date`` (:func:`date_expr`) for ``col``
-    (and ``note``, :func:`date_note`), computed once per distinct text (a national file has a
-    few thousand dates in a million rows)."""
+    (and ``note``, :func:`date_note`), by the rules once per distinct text (a national file
+    has a few thousand dates in a million rows); in a small table a plain ``YYYY-MM-DD`` or
+    none is read by cheap expressions (the rules cost about a millisecond, even on one row)."""
     rules = {"problem": problem, "date": date, **({"note": note} if note else {})}
-    distinct = date_columns(frame.select(pl.col(col)).unique(), col, **rules)
-    return frame.join(distinct, on=col, how="left", nulls_equal=True, maintain_order="left")
+    if frame.height > SMALL:  # a few thousand distinct dates: the rules once per distinct text
+        distinct = date_columns(frame.select(pl.col(col)).unique(), col, **rules)
+        return frame.join(distinct, on=col, how="left", nulls_equal=True, maintain_order="left")
+    fast = date_fast(col, problem, date, note)
+    in_range = fast[date].is_between(pl.lit(DATE_RANGE[0]), pl.lit(DATE_RANGE[1]))
+    return plain_or_general(  # a plain YYYY-MM-DD in range is its own reading, with no note
+        frame,
+        pl.col(col).is_null() | (pl.col(col).str.contains(_DATE_PLAIN) & in_range),
+        fast,
+        lambda values: date_columns(values, col, **rules),
+        col,
+    )

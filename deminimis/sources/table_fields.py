@@ -2,21 +2,21 @@
 errors table they give.
 
 Each rule is a *problem* expression (null when the cell is fine), so a bad cell marks its
-row instead of stopping the file; :func:`errors_of` lists them as (file, row, field, message).
+row instead of stopping the file; :func:`~deminimis.sources.table_errors.errors_of` lists them
+as (file, row, field, message).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 import polars as pl
 
 from deminimis.money import amount_columns
 from deminimis.sources.table_dates import with_date
-from deminimis.sources.table_plain import per_distinct, plain_or_general
-
-ERRORS_SCHEMA = {"file": pl.Utf8, "row": pl.Int64, "field": pl.Utf8, "message": pl.Utf8}
-
+from deminimis.sources.table_errors import ERRORS_SCHEMA, errors_of, errors_plan  # noqa: F401 - the names before
+from deminimis.sources.table_plain import SMALL, per_distinct, plain_or_general
 
 _ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2, 1)
 _GROUP_SUMS = [
@@ -59,6 +59,18 @@ def _orgnr_rules(values: pl.DataFrame, column: str) -> pl.DataFrame:
     return checked
 
 
+def orgnr_fast(column: str = "orgnr") -> dict[str, pl.Expr]:
+    """The columns of :func:`orgnr_problems` for a plain orgnr (:func:`plain_orgnr`)."""
+    return {"_orgnr_problem": pl.lit(None, pl.Utf8), "_orgnr": pl.col(column).cast(pl.Utf8)}
+
+
+def plain_orgnr(value: str | None) -> bool:
+    """Nine ASCII digits with a right MOD11 check digit (the fast rule of :func:`orgnr_problems`)."""
+    if value is None or len(value) != 9 or not (value.isascii() and value.isdigit()):
+        return False
+    return sum(int(d) * w for d, w in zip(value, _ORGNR_WEIGHTS, strict=True)) % 11 == 0
+
+
 def orgnr_problems(frame: pl.DataFrame, column: str = "orgnr") -> pl.DataFrame:
     """Add ``_orgnr_problem`` (null when valid) and ``_orgnr`` (compact) to ``frame``.
 
@@ -68,20 +80,41 @@ def orgnr_problems(frame: pl.DataFrame, column: str = "orgnr") -> pl.DataFrame:
     Spaces (also no-break spaces) inside the number are allowed.
     """
     value = pl.col(column).cast(pl.Utf8)
-    nine = value.str.contains(r"^[0-9]{9}$").fill_null(False)
-    n = frame.select(pl.when(nine).then(value.cast(pl.Int64, strict=False)).otherwise(0)).to_series()
-    groups = (n // 1_000_000, n // 1_000 % 1_000, n % 1_000)
-    total = sum(table.gather(g) for table, g in zip(_GROUP_SUMS, groups, strict=True))
+    fast = orgnr_fast(column)
+    if frame.height <= SMALL:  # in Python: the expressions cost more than a few values
+        ok = [plain_orgnr(v) for v in frame.get_column(column).cast(pl.Utf8).to_list()]
+        if all(ok):
+            return frame.with_columns(**fast)
+        plain = pl.lit(pl.Series(ok, dtype=pl.Boolean))
+    else:
+        nine = value.str.contains(r"^[0-9]{9}$").fill_null(False)
+        n = frame.select(pl.when(nine).then(value.cast(pl.Int64, strict=False)).otherwise(0)).to_series()
+        groups = (n // 1_000_000, n // 1_000 % 1_000, n % 1_000)
+        total = sum(table.gather(g) for table, g in zip(_GROUP_SUMS, groups, strict=True))
+        plain = nine & pl.lit(total % 11 == 0)
     return plain_or_general(
         frame,
-        nine & pl.lit(total % 11 == 0),
-        {"_orgnr_problem": pl.lit(None, pl.Utf8), "_orgnr": value},
+        plain,
+        fast,
         lambda values: _orgnr_rules(values.select(pl.col(column).cast(pl.Utf8)), column),
         column,
     )
 
 
 _PLAIN_AMOUNT = r"^[0-9]{1,15}(?:\.[0-9]{1,2})?$"
+_PLAIN_AMOUNT_RE = re.compile(_PLAIN_AMOUNT[1:-1])
+
+
+def plain_amount(value: str | None) -> bool:
+    """The amount is plain (``1234567.89``): :func:`amount_fast` reads it."""
+    return value is not None and _PLAIN_AMOUNT_RE.fullmatch(value) is not None
+
+
+def amount_fast(col: str, **names: str | None) -> dict[str, pl.Expr]:
+    """The columns of :func:`with_amount` (``names``: its keywords) for a plain amount."""
+    fast = {name: pl.lit(None, pl.Utf8) for rule, name in names.items() if name and rule != "cents"}
+    fast[names["cents"]] = pl.col(col).cast(pl.Decimal(17, 2), strict=False).to_physical().cast(pl.Int64)  # type: ignore[index]
+    return fast
 
 
 def with_amount(
@@ -101,12 +134,10 @@ def with_amount(
     """
     names = {"problem": problem, "written": written, "note": note, "cents": cents}
     names = {rule: name for rule, name in names.items() if name}
-    fast = {name: pl.lit(None, pl.Utf8) for rule, name in names.items() if rule != "cents"}
-    fast[cents] = pl.col(col).cast(pl.Decimal(17, 2), strict=False).to_physical().cast(pl.Int64)
     return plain_or_general(
         frame,
         pl.col(col).str.contains(_PLAIN_AMOUNT),
-        fast,
+        amount_fast(col, **names),
         lambda values: amount_columns(values, col, **names),
         col,
     )
@@ -151,19 +182,33 @@ def _currency_exprs(known: list[str], written: str | None = None) -> tuple[pl.Ex
     return cur, problem
 
 
+@functools.lru_cache(maxsize=16)
+def plain_currencies(known: tuple[str, ...]) -> frozenset[str]:
+    """The codes of ``known`` a currency cell may hold to be taken as it is."""
+    return frozenset(c for c in known if c == c.strip().upper() and c and c not in CURRENCY_WORDS)
+
+
+CURRENCY_FAST = {"_currency": pl.col("currency"), "p_currency": pl.lit(None, pl.Utf8)}
+"""The columns of :func:`with_currency` for a plain code (:func:`plain_currencies`)."""
+
+
 def with_currency(frame: pl.DataFrame, known: list[str], written: str | None = None) -> pl.DataFrame:
     """Add ``_currency`` and ``p_currency`` (:func:`_currency_exprs`): a known code written as
     such with no currency in the amount is taken as it is, the other rows go through the rules."""
-    codes = [c for c in known if c == c.strip().upper() and c and c not in CURRENCY_WORDS]
-    plain = pl.col("currency").is_in(codes)
+    codes = pl.Series(sorted(plain_currencies(tuple(known))), dtype=pl.Utf8)
+    plain = pl.col("currency").is_in(codes.implode())
     if written:
         plain = plain & pl.col(written).is_null()
-    cur, problem = _currency_exprs(known, written)
+
+    def general(rows: pl.DataFrame) -> pl.DataFrame:
+        cur, problem = _currency_exprs(known, written)
+        return rows.with_columns(_currency=cur, p_currency=problem)
+
     return plain_or_general(
         frame,
         plain,
-        {"_currency": pl.col("currency"), "p_currency": pl.lit(None, pl.Utf8)},
-        lambda rows: rows.with_columns(_currency=cur, p_currency=problem),
+        CURRENCY_FAST,
+        general,
         ["currency", *([written] if written else []), "amount"],
     )
 
@@ -207,17 +252,6 @@ def reading_notes(raw: pl.DataFrame, date_col: str) -> pl.DataFrame:
     )
 
 
-def errors_of(frame: pl.DataFrame, problems: dict[str, str]) -> pl.DataFrame:
-    """Unpivot the problem columns into the errors table (file, row, field, message)."""
-    parts = [
-        frame.filter(pl.col(col).is_not_null()).select(
-            "file", "row", pl.lit(field).alias("field"), pl.col(col).alias("message")
-        )
-        for field, col in problems.items()
-    ]
-    return pl.concat(parts) if parts else pl.DataFrame(schema=ERRORS_SCHEMA)
-
-
 def _nace_expr(expr: pl.Expr) -> pl.Expr:
     """``03211`` / ``03.211`` -> ``03.211`` (SN2007 notation)."""
     s = expr.str.replace_all(r"\s", "")
@@ -233,6 +267,14 @@ def _nace_problem(col: str) -> pl.Expr:
     return pl.when(~_nace_expr(pl.col(col)).str.contains(r"^\d{2}(?:\.\d{1,3})?$")).then(
         pl.format("nace '{}' is not a NACE code (SN2007, e.g. 56.101 or 56101)", pl.col(col))
     )
+
+
+_PLAIN_NACE = re.compile(r"[0-9]{2}(?:\.[0-9]{1,3})?")
+
+
+def plain_nace(value: str | None) -> bool:
+    """No code, or a code as SN2007 writes it (``56.101``): :func:`with_nace` keeps it as it is."""
+    return value is None or _PLAIN_NACE.fullmatch(value) is not None
 
 
 def with_nace(frame: pl.DataFrame, col: str = "nace") -> pl.DataFrame:

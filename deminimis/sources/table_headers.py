@@ -7,6 +7,7 @@ Why data in one place: a grantor's export says ``Org.nr.``, ``Beløp (EUR)`` or
 
 from __future__ import annotations
 
+import functools
 import re
 
 from deminimis import gge_input
@@ -177,6 +178,15 @@ _SQUASHED_KIND = {kind: {_squash(k): v for k, v in table.items()} for kind, tabl
 
 def canonical_header(name: object, kind: str) -> str:
     """The contract name of a header in a table of ``kind`` (unchanged, lower-cased, if unknown)."""
+    return _canonical_text(name, kind) if isinstance(name, str) else _canonical(name, kind)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_text(name: str, kind: str) -> str:
+    return _canonical(name, kind)  # every file and request names its columns again
+
+
+def _canonical(name: object, kind: str) -> str:
     key, _ = _header_key(name)
     kind_table = KIND_ALIASES.get(kind, {})
     if key in kind_table:

@@ -11,6 +11,7 @@ give the same answers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 
@@ -34,6 +35,22 @@ def plain_or_general(
     return frame.with_columns(columns)
 
 
+SMALL = 1_000
+"""Up to this many rows a table takes the shortcuts of small tables (a plain table by one
+query, its cells tested in Python: each polars step costs 30-200 us, whatever the size)."""
+
+
+def all_plain(frame: pl.DataFrame, tests: dict[str, Callable[[Any], bool]]) -> bool:
+    """A small ``frame`` whose every value of each text column of ``tests`` passes its test
+    (a column of another type is not plain: the general rules cast it)."""
+    if frame.height > SMALL:
+        return False
+    present = [c for c in tests if c in frame.columns]
+    if any(frame.schema[c] != pl.Utf8 for c in present):
+        return False
+    return all(all(map(tests[c], frame.get_column(c).to_list())) for c in present)
+
+
 def per_distinct(frame: pl.DataFrame, on: str, general: Rules) -> pl.DataFrame:
     """``frame`` with the answer columns of ``general`` run once per distinct value of ``on``."""
     keys = frame.select(on)
@@ -42,4 +59,4 @@ def per_distinct(frame: pl.DataFrame, on: str, general: Rules) -> pl.DataFrame:
     return frame.with_columns(found.drop(on))
 
 
-__all__ = ["Rules", "per_distinct", "plain_or_general"]
+__all__ = ["SMALL", "Rules", "all_plain", "per_distinct", "plain_or_general"]

@@ -6,6 +6,7 @@ the header is named in the *ignored* table (file, row, reason), so nothing is lo
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +27,7 @@ from deminimis.sources.table_headers import (
     canonical_header,
     guess_kind,
 )
+from deminimis.sources.table_plain import all_plain
 
 TOTALS_RE = (
     r"^(?:sum|summer|sum totalt|sum i alt|totalt|total|totals|totalsum|totalt i alt|i alt|"
@@ -115,6 +117,15 @@ def _reason(everything: list[str], keep: list[str]) -> pl.Expr:
     )
 
 
+_PLAIN_ORGNR = re.compile(r"[0-9 ]+")
+_ASCII_SPACE = " \t\n\r\x0b\x0c"  # whitespace to polars' strip_chars too
+
+
+def _plain_orgnr(value: str | None) -> bool:
+    """Only digits and spaces once stripped: the row is used (as in :func:`_ignored_rows`)."""
+    return value is not None and _PLAIN_ORGNR.fullmatch(value.strip(_ASCII_SPACE)) is not None
+
+
 def _ignored_rows(data: pl.DataFrame, everything: list[str], keep: list[str]) -> pl.DataFrame:
     """``row, reason`` of the rows not used. A row whose orgnr is only digits and spaces is
     never ignored: the rules run on the others only (cells stripped there, as the kept ones)."""
@@ -139,32 +150,40 @@ def _table(
     known = {*REQUIRED[kind], *OPTIONAL[kind]}
     keep = [c for c in (*REQUIRED[kind], *OPTIONAL[kind]) if c in names]
     own = extra_columns.names(headers, names, known) if kind == "applications" else {}  # kept for the outputs
-    data = grid.slice(1).rename(dict(zip(grid.columns, names, strict=True)))
-    data = data.with_columns(pl.col([*keep, *own]).str.strip_chars()).with_columns(
-        file=pl.lit(str(path)), row=pl.int_range(header_row + 1, header_row + 1 + pl.len(), dtype=pl.Int64)
+    first = header_row + 1
+    data = (
+        grid.slice(1)
+        .rename(dict(zip(grid.columns, names, strict=True)))
+        .lazy()
+        .with_columns(pl.col([*keep, *own]).str.strip_chars())
+        .with_columns(file=pl.lit(str(path)), row=pl.int_range(first, first + pl.len(), dtype=pl.Int64))
     )
-    if "orgnr" not in data.columns:  # the row rules key on it (events: the predecessor)
-        data = data.with_columns(orgnr=pl.col(REQUIRED[kind][1] if kind == "events" else REQUIRED[kind][0]))
-    skipped = _ignored_rows(data, names, keep)
-    ignored = pl.concat(
-        [
-            pl.DataFrame(
-                {"file": [str(path)] * len(above), "row": above, "reason": [_ABOVE] * len(above)},
-                schema=IGNORED_SCHEMA,
-            ),
-            skipped.select(pl.lit(str(path)).alias("file"), "row", "reason"),
-        ]
-    )
-    if skipped.height:
-        data = data.filter(~pl.col("row").is_in(skipped.get_column("row").implode()))
+    reasons = {"file": [str(path)] * len(above), "row": above, "reason": [_ABOVE] * len(above)}
+    above_rows = pl.DataFrame(reasons, schema=IGNORED_SCHEMA)
     unit = units.get("amount")
     added = [
         pl.lit(unit if c == "currency" and unit else None, pl.Utf8).alias(c)
         for c in OPTIONAL[kind]
         if c not in keep
     ]
-    frame = data.select(*keep, *added, *(pl.col(c).alias(e) for c, e in own.items()), "file", "row")
-    return kind, frame, ignored
+    columns = [*keep, *added, *(pl.col(c).alias(e) for c, e in own.items()), "file", "row"]
+    key = "orgnr" if "orgnr" in names else REQUIRED[kind][1] if kind == "events" else REQUIRED[kind][0]
+    if guards.limits().keep_every_row or _every_row_used(grid, names.index(key)):
+        return kind, data.select(columns).collect(engine=READERS), above_rows  # one query
+    if key != "orgnr":  # the row rules key on it (events: the predecessor)
+        data = data.with_columns(orgnr=pl.col(key))
+    data = data.collect(engine=READERS)
+    skipped = _ignored_rows(data, names, keep)
+    ignored = pl.concat([above_rows, skipped.select(pl.lit(str(path)).alias("file"), "row", "reason")])
+    if skipped.height:
+        data = data.filter(~pl.col("row").is_in(skipped.get_column("row").implode()))
+    return kind, data.select(columns), ignored
+
+
+def _every_row_used(grid: pl.DataFrame, key: int) -> bool:
+    """A small grid whose every row has an orgnr of digits and spaces: no row is ignored, so
+    the row rules need not run (they cost about a millisecond, even on no row)."""
+    return all_plain(grid.slice(1), {grid.columns[key]: _plain_orgnr})
 
 
 def read_table_report(

@@ -31,9 +31,11 @@ This module gathers the public names; the code lives in modules named after what
 :mod:`~deminimis.sources.table_headers` (header names), :mod:`~deminimis.sources.table_csv` and
 :mod:`~deminimis.sources.table_grid` (file -> grid), :mod:`~deminimis.sources.table_rows`
 (grid -> rows, ignored rows), :mod:`~deminimis.sources.table_fields` and
-:mod:`~deminimis.sources.table_dates` (field rules), :mod:`~deminimis.sources.table_basis`,
+:mod:`~deminimis.sources.table_dates` (field rules), :mod:`~deminimis.sources.table_errors`
+(the errors table), :mod:`~deminimis.sources.table_basis`,
 :mod:`~deminimis.sources.table_warnings`, :mod:`~deminimis.sources.table_canonical`
-(applications, awards) and :mod:`~deminimis.sources.table_links` (links, firms).
+(applications), :mod:`~deminimis.sources.table_awards` and :mod:`~deminimis.sources.table_links`
+(links, firms).
 
 >>> canonical_header("Org.nr.", "awards"), canonical_header("Dato for tilsagn om støtte", "awards")
 ('orgnr', 'granted_on')
@@ -43,8 +45,9 @@ This module gathers the public names; the code lives in modules named after what
 
 from __future__ import annotations
 
+from deminimis.sources.table_awards import canonical_awards
 from deminimis.sources.table_basis import UNRECOGNISED_BASIS, nearest_basis, read_basis, with_basis
-from deminimis.sources.table_canonical import NO, YES, canonical_applications, canonical_awards
+from deminimis.sources.table_canonical import NO, YES, canonical_applications
 from deminimis.sources.table_csv import HEADER_SCAN, SEPARATORS
 from deminimis.sources.table_dates import (
     DATE_RANGE,
@@ -54,10 +57,9 @@ from deminimis.sources.table_dates import (
     date_problem,
     with_date,
 )
+from deminimis.sources.table_errors import ERRORS_SCHEMA, errors_of
 from deminimis.sources.table_fields import (
     CURRENCY_WORDS,
-    ERRORS_SCHEMA,
-    errors_of,
     orgnr_problems,
     reading_notes,
     with_amount,
