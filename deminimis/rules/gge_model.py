@@ -103,6 +103,12 @@ def _harbours_text(harbours: list[Harbour], lang: str) -> str:
     return word.join(f"EUR {h.amount_eur:,}".replace(",", sep) + f" over {h.years} {unit}" for h in harbours)
 
 
+def _harbour_rows(rule: HarbourRule | None) -> list[dict[str, int]]:
+    """The safe harbours as rows (not ``model_dump``: its schema is built on first use, 35 ms of a
+    check's start-up, as the models defer building)."""
+    return [{"years": h.years, "amount_eur": h.amount_eur} for h in rule.harbours] if rule else []
+
+
 class GgeFile(_Strict):
     description: str
     unit: Literal["EUR"]
@@ -136,8 +142,8 @@ class GgeFile(_Strict):
                 "term_prorated": e.term_prorated,
                 "collateral_min_pct": e.loan.collateral_min_pct if e.loan else None,
                 "cover_max_pct": e.guarantee.cover_max_pct if e.guarantee else None,
-                "loan_harbours": [h.model_dump() for h in e.loan.harbours] if e.loan else [],
-                "guarantee_harbours": [h.model_dump() for h in e.guarantee.harbours] if e.guarantee else [],
+                "loan_harbours": _harbour_rows(e.loan),
+                "guarantee_harbours": _harbour_rows(e.guarantee),
             }
             for part in PARTS:
                 rule = getattr(e, part)
