@@ -24,7 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from deminimis.render import fmt
-from deminimis.render.rule_cache import per_rules
+from deminimis.rule_cache import per_rules
 from deminimis.sources.register_rules import RegisterRules
 
 C = pl.col

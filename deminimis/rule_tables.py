@@ -11,13 +11,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from deminimis.rule_cache import per_rules
 from deminimis.rules import Rules
 
 
 @dataclass(frozen=True)
 class RuleTables:
-    rules: Rules
-    """Held so the object's id stays unique while the entry is cached."""
     entries: pl.DataFrame
     """One row per (scheme, regime entry): validity, regime and window."""
     limits: pl.DataFrame
@@ -34,14 +33,12 @@ class RuleTables:
     """One row per GGE rules entry (:meth:`deminimis.rules.gge_model.GgeFile.frame`)."""
 
 
-_CACHE: dict[int, RuleTables] = {}
-
-
 def rule_tables(rules: Rules) -> RuleTables:
-    """The tables of ``rules`` (computed on first use, then kept for a few rules objects)."""
-    hit = _CACHE.get(id(rules))
-    if hit is not None and hit.rules is rules:
-        return hit
+    """The tables of ``rules``, computed on first use (:func:`deminimis.rule_cache.per_rules`)."""
+    return per_rules(_tables, rules)
+
+
+def _tables(rules: Rules) -> RuleTables:
     reg = rules.regime_frame()
     entries = reg.filter(pl.col("limit_order") == 0).select(
         "scheme", "entry_id", "valid_from", "valid_to", "in_force", "regime", "window_kind", "window_years"
@@ -56,12 +53,8 @@ def rule_tables(rules: Rules) -> RuleTables:
         .unnest("sector_ceilings")
         .rename({"cents": "sector_ceiling_cents"})
     )
-    if len(_CACHE) >= 8:  # a few rules objects per process (shipped, a test's own): bounded
-        _CACHE.clear()
-    _CACHE[id(rules)] = tables = RuleTables(
-        rules, entries, lim, lim_bases, dm_bases, sector_ceilings, rules.sector_frame(), rules.gge.frame()
-    )
-    return tables
+    sectors, gge = rules.sector_frame(), rules.gge.frame()
+    return RuleTables(entries, lim, lim_bases, dm_bases, sector_ceilings, sectors, gge)
 
 
 __all__ = ["RuleTables", "rule_tables"]

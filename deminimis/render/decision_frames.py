@@ -3,7 +3,7 @@ joined, the counted pairs ``c``, and the rows the findings derive from them.
 
 Why apart from :mod:`deminimis.render.columnar`: ``d`` and ``c`` are collected once (every
 finding filters them), and what depends only on the rules (their small frames, the findings'
-expressions) is built once per rules object (:mod:`deminimis.render.rule_cache`).
+expressions) is built once per rules object (:mod:`deminimis.rule_cache`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from deminimis.render.corporate import event_findings, used
 from deminimis.render.links import link_findings, link_rows
 from deminimis.render.reasons import calendar_steps
 from deminimis.render.reasons import reasons as reason_findings
-from deminimis.render.rule_cache import per_rules
+from deminimis.rule_cache import per_rules
 from deminimis.rules import Rules
 
 C = pl.col

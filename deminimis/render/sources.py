@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from deminimis.render.messages import messages
-from deminimis.render.rule_cache import per_rules
+from deminimis.rule_cache import per_rules
 from deminimis.sources.register_rules import RegisterRules
 
 C = pl.col
