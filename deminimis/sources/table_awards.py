@@ -8,6 +8,9 @@ table by the field rules (:mod:`deminimis.sources.table_fields`), which give the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import polars as pl
 
 from deminimis import gge_input
@@ -88,28 +91,39 @@ def _blank(value: str | None) -> bool:
     return value is None or value == ""
 
 
-def _plain_awards(raw: pl.DataFrame, currencies: list[str]) -> pl.LazyFrame | None:
-    """A small awards table whose every cell is plain (nine-digit orgnr, ``1234.50``,
-    ``YYYY-MM-DD``, a currency code or none, no country and no aid form) with the fields by
-    their plain readings, as a lazy plan; None for any other table (the general rules)."""
+def plain_tests(currencies: list[str], date: str) -> dict[str, Callable[[Any], bool]]:
+    """The plain-cell tests a small table of grants shares: orgnr, amount, ``date``, currency."""
     codes = plain_currencies(tuple(currencies))
-    tests = {
+    return {
         "orgnr": plain_orgnr,
         "amount": plain_amount,
-        "granted_on": plain_date,
+        date: plain_date,
         "currency": lambda v: v in codes or (v is None and "NOK" in currencies),
-        **dict.fromkeys(_AWARD_BLANK, _blank),
     }
-    if not all_plain(raw, tests):
-        return None
-    return raw.lazy().with_columns(
+
+
+def plain_columns(date: str, problem: str, out: str, note: str | None = None) -> dict[str, pl.Expr]:
+    """Their plain readings, in the columns the field rules write."""
+    return {
         **orgnr_fast(),
         **amount_fast(
             "amount", problem="p_amount", cents="_amount_cents", written="_amount_cur", note="_amount_note"
         ),
-        **date_fast("granted_on", "p_date", "_granted_on"),
-        _currency=pl.col("currency").fill_null("NOK"),  # none written: NOK (the rules' default)
-        p_currency=pl.lit(None, pl.Utf8),
+        **date_fast(date, problem, out, note=note),
+        "_currency": pl.col("currency").fill_null("NOK"),  # none written: NOK (the rules' default)
+        "p_currency": pl.lit(None, pl.Utf8),
+    }
+
+
+def _plain_awards(raw: pl.DataFrame, currencies: list[str]) -> pl.LazyFrame | None:
+    """A small awards table whose every cell is plain (nine-digit orgnr, ``1234.50``,
+    ``YYYY-MM-DD``, a currency code or none, no country and no aid form) with the fields by
+    their plain readings, as a lazy plan; None for any other table (the general rules)."""
+    tests = {**plain_tests(currencies, "granted_on"), **dict.fromkeys(_AWARD_BLANK, _blank)}
+    if not all_plain(raw, tests):
+        return None
+    return raw.lazy().with_columns(
+        **plain_columns("granted_on", "p_date", "_granted_on"),
         _country=pl.lit("NO"),
         p_country=pl.lit(None, pl.Utf8),
         **gge_input.AWARD_BLANK,

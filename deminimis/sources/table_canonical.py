@@ -14,18 +14,17 @@ import polars as pl
 
 from deminimis import gge_input
 from deminimis.plan import READERS
-from deminimis.sources.table_awards import canonical_awards  # noqa: F401 - where it was before
-from deminimis.sources.table_dates import date_fast, plain_date, with_date
+from deminimis.sources.table_awards import (
+    canonical_awards,  # noqa: F401 - where it was before
+    plain_columns,
+    plain_tests,
+)
+from deminimis.sources.table_dates import with_date
 from deminimis.sources.table_errors import errors_plan
 from deminimis.sources.table_fields import (
     _readings,
-    amount_fast,
-    orgnr_fast,
     orgnr_problems,
-    plain_amount,
-    plain_currencies,
     plain_nace,
-    plain_orgnr,
     with_amount,
     with_currency,
     with_nace,
@@ -108,25 +107,15 @@ def _plain_applications(raw: pl.DataFrame, currencies: list[str]) -> pl.LazyFram
     """A small table of plain cells (nine-digit orgnr, ``1234.50``, ``YYYY-MM-DD``, a currency
     code or none, a NACE code as SN2007 writes it or none, no aid form: a grant) with those
     fields by their plain readings; None for any other table (the field rules)."""
-    codes = plain_currencies(tuple(currencies))
     tests = {
-        "orgnr": plain_orgnr,
-        "amount": plain_amount,
-        "grant_date": plain_date,
-        "currency": lambda v: v in codes or (v is None and "NOK" in currencies),
+        **plain_tests(currencies, "grant_date"),
         "nace": plain_nace,
         **dict.fromkeys(gge_input.APPLICATION_COLUMNS, _blank),
     }
     if not all_plain(raw, tests):
         return None
     return raw.lazy().with_columns(
-        **orgnr_fast(),
-        **amount_fast(
-            "amount", problem="p_amount", cents="_amount_cents", written="_amount_cur", note="_amount_note"
-        ),
-        **date_fast("grant_date", "p_grant_date", "_grant_date", note="_date_note"),
-        _currency=pl.col("currency").fill_null("NOK"),  # none written: NOK (the rules' default)
-        p_currency=pl.lit(None, pl.Utf8),
+        **plain_columns("grant_date", "p_grant_date", "_grant_date", note="_date_note"),
         _nace=pl.col("nace"),
         p_nace=pl.lit(None, pl.Utf8),
         **gge_input.TERMS_BLANK,
