@@ -76,4 +76,4 @@ def test_the_web_batch_lists_the_ignored_rows_on_the_page_and_in_the_workbook(tm
         book = openpyxl.load_workbook(io.BytesIO(client.get(f"/batch/{key}/decisions.xlsx").content))
     sheet = book.worksheets[1]
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
-    assert cells[cells.index("blank row") - 3 :][:4] == ["søknader.csv", "4", "(row)", "blank row"]
+    assert cells[cells.index("tom rad") - 3 :][:4] == ["søknader.csv", "4", "rad", "tom rad"]

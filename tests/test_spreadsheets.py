@@ -43,6 +43,13 @@ def test_batch_headers_nb_writes_norwegian_sheets_columns_and_route_words(tmp_pa
     money = header.index("beløp") + 1
     cell = sheet.cell(2, money)
     assert cell.number_format == "#,##0.00" and isinstance(cell.value, int | float)
+    errors = list(book["feil"].iter_rows(values_only=True))
+    assert errors[0] == ("fil", "rad", "kolonne", "melding", "søknadsnummer")
+    assert errors[1][2:] == (
+        "organisasjonsnummer",
+        "organisasjonsnummeret «912346804» har feil kontrollsiffer",
+        "A8",
+    )  # the errors sheet in bokmål too: no English sentence in a Norwegian workbook
 
 
 def test_csv_dialect_excel_nb_has_semicolons_and_decimal_commas(tmp_path: Path) -> None:

@@ -265,6 +265,7 @@ def _workbook(
     money: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
     if headers == "nb":
+        sheets["errors"] = errors_in_norwegian(sheets["errors"])
         sheets = {SHEETS_NB[k]: in_norwegian(v) for k, v in sheets.items()}
         money, dates = _nb_typed(MONEY), _nb_typed(DATES)
     with outputs.workbook(out) as workbook:
@@ -317,6 +318,16 @@ def in_norwegian(frame: pl.DataFrame) -> pl.DataFrame:
     if "route" in frame.columns:
         frame = frame.with_columns(pl.col("route").replace(routes))
     return frame.rename({c: names[c] for c in frame.columns if c in names})
+
+
+def errors_in_norwegian(errors: pl.DataFrame) -> pl.DataFrame:
+    """The errors sheet's message and column in bokmål (:mod:`deminimis.render.row_errors`, as the
+    web page shows them), so a Norwegian workbook has no English sentence."""
+    from deminimis.render.row_errors import column_nb_expr, message_nb_expr
+
+    return errors.with_columns(
+        message=message_nb_expr(pl.col("message")), field=column_nb_expr(pl.col("field"))
+    )
 
 
 def _nb_typed(names: set[str]) -> tuple[str, ...]:
