@@ -11,7 +11,7 @@ import polars as pl
 from deminimis import fx
 from deminimis.firms import FIRM_SCHEMA
 from deminimis.money import to_eur_cents_expr
-from deminimis.plan import STEPS
+from deminimis.plan import steps
 from deminimis.prior_awards import fx_errors
 from deminimis.rule_tables import RuleTables
 from deminimis.windows import window_from_expr
@@ -65,7 +65,7 @@ def with_firm_and_sector(
         .group_by("idx", maintain_order=True)
         .agg(pl.col("sector", "treatment").first())
     )
-    out, err = pl.collect_all([lf.join(matches, on="idx", how="left"), firm_err], engine=STEPS)
+    out, err = pl.collect_all([lf.join(matches, on="idx", how="left"), firm_err], **steps())
     return out, err
 
 
@@ -88,7 +88,7 @@ def with_amount_and_regime(
     lf = lf.join(hit, on="idx", how="left").with_columns(
         window_from=window_from_expr("grant_date", "window_kind", "window_years", "fiscal_year_start")
     )
-    out, err = pl.collect_all([lf, fx_err], engine=STEPS)
+    out, err = pl.collect_all([lf, fx_err], **steps())
     return out, err
 
 

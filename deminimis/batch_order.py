@@ -31,7 +31,7 @@ from typing import Any
 import polars as pl
 
 from deminimis.cumulation import Inputs, Result, run
-from deminimis.plan import STEPS
+from deminimis.plan import steps
 from deminimis.prior_awards import with_origin
 from deminimis.rules import Rules
 
@@ -76,7 +76,7 @@ def ranks_in_batch(decisions: pl.DataFrame) -> pl.DataFrame:
             .list.head(SHOWN_OTHERS),
             batch_others_n=(pl.col("n") - 1).cast(pl.Int64),
         )
-        .collect(engine=STEPS)
+        .collect(**steps())
     )
 
 
@@ -231,7 +231,7 @@ def marked(result: Result, ranks: pl.DataFrame, independent: bool) -> Result:
         result.decisions.lazy()
         .join(ranks.lazy().select("idx", "batch_others", "batch_others_n"), on="idx", how="left")
         .with_columns(batch_independent=pl.lit(independent))
-        .collect(engine=STEPS)
+        .collect(**steps())
     )
     return replace(result, decisions=decisions)
 

@@ -25,7 +25,7 @@ from deminimis.headroom import headroom_calendar
 from deminimis.limits import limits_of
 from deminimis.money import from_eur_cents_floor_expr
 from deminimis.pairs import EU_CENTRAL, HOME_STATE, pairs_of, summed
-from deminimis.plan import STEPS
+from deminimis.plan import steps
 from deminimis.prior_awards import prior_awards, with_origin
 from deminimis.routing import route_expr
 from deminimis.row_errors import row_errors
@@ -175,7 +175,7 @@ def _routed(apps: pl.DataFrame, pairs: pl.DataFrame, covid: CovidFile) -> pl.Dat
         max_cur_cents=from_eur_cents_floor_expr(pl.col("max_cents"), pl.col("app_rate_micro")),
         route=route_expr(),
     )
-    return lf.collect(engine=STEPS)
+    return lf.collect(**steps())
 
 
 def _counted(pairs: pl.DataFrame, et_pairs: pl.DataFrame) -> pl.DataFrame:
@@ -232,7 +232,7 @@ def _counted(pairs: pl.DataFrame, et_pairs: pl.DataFrame) -> pl.DataFrame:
             nulls_last=True,
         )
         .drop("aw_idx")
-        .collect(engine=STEPS)
+        .collect(**steps())
     )
 
 

@@ -16,7 +16,7 @@ import polars as pl
 from deminimis import employer_tax, fx
 from deminimis.events import copies_in_force
 from deminimis.money import to_eur_cents_expr
-from deminimis.plan import engine
+from deminimis.plan import options
 
 DE_MINIMIS_PREFIX = "de_minimis"
 
@@ -26,7 +26,7 @@ def other_aid_nok(aw: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
     own = pl.col("country").fill_null("NO") == "NO" if "country" in aw.columns else pl.lit(True)
     dm = aw.filter(pl.col("basis").str.starts_with(DE_MINIMIS_PREFIX) & own).with_columns(_nok=pl.lit("NOK"))
     dm = fx.attach_rates(dm.lazy(), rates, currency="_nok", on="granted_on", prefix="nok_").collect(
-        engine=engine()
+        **options()
     )
     nok = (
         pl.when(pl.col("currency") == "NOK")
@@ -152,7 +152,7 @@ def _window_pairs(
         .otherwise(pl.date(pl.col("year"), 12, 31))
     )
     p = p.with_columns(_nok=pl.lit("NOK"), fx_date=pl.min_horizontal(conv, pl.col("grant_date")))
-    p = fx.attach_rates(p.lazy(), rates, currency="_nok", on="fx_date").collect(engine=engine())
+    p = fx.attach_rates(p.lazy(), rates, currency="_nok", on="fx_date").collect(**options())
     period = (
         pl.when(pl.col("month").is_null())
         .then(pl.col("year").cast(pl.Utf8))

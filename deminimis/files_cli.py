@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from deminimis.cli_errors import errors_to_exit, fail
 from deminimis.errors import InputError, RuleDataError
 from deminimis.models import Decision
-from deminimis.plan import engine
+from deminimis.plan import options
 from deminimis.sources import tables
 
 FINDINGS_SCHEMA = {
@@ -81,7 +81,7 @@ def _fx_errors(typed: pl.DataFrame, rates: pl.DataFrame, date_col: str, bad: pl.
     ok = typed.filter(~bad & pl.col(date_col).is_not_null())
     if ok.is_empty():
         return pl.DataFrame(schema=tables.ERRORS_SCHEMA)
-    joined = fx.attach_rates(ok.lazy(), rates, currency="currency", on=date_col).collect(engine=engine())
+    joined = fx.attach_rates(ok.lazy(), rates, currency="currency", on=date_col).collect(**options())
     return joined.filter(pl.col("fx_status") == "before_first").select(
         "file",
         "row",

@@ -13,7 +13,7 @@ from datetime import date
 import polars as pl
 
 from deminimis.money import RATE_SCALE
-from deminimis.plan import engine
+from deminimis.plan import options
 
 MAX_RATE_AGE_DAYS = 7  # an older fixing counts as stale (ECB gaps are at most 5 days)
 
@@ -82,7 +82,7 @@ def attach_rates(
     keys, status, cols, keep = _rate_exprs(currency, on, prefix)
     left = lf.with_columns(*keys)
     # The currencies asked for, read first: the rate table is joined only for those.
-    wanted = left.select(pl.col(cur).unique()).collect(engine=engine()).get_column(cur).drop_nulls().to_list()
+    wanted = left.select(pl.col(cur).unique()).collect(**options()).get_column(cur).drop_nulls().to_list()
     right, span = _rates_for(rates, wanted)
     # The as-of join runs on the distinct (currency, date) pairs (a few thousand in a million
     # awards), joined back in the rows' order: no sort of the wide frame.

@@ -28,7 +28,7 @@ import polars as pl
 from deminimis.gge_figures import HARBOURED, figures, method_expr
 from deminimis.instalments import discount_table
 from deminimis.money import to_eur_cents_expr
-from deminimis.plan import engine
+from deminimis.plan import options
 from deminimis.rule_tables import rule_tables
 from deminimis.rules import Rules
 
@@ -170,7 +170,7 @@ def attach(apps: pl.DataFrame, rules: Rules) -> pl.DataFrame:
             insolvent=C("insolvency_declared") | _insolvent_status(),
             gge_missing=_missing(),
         )
-        .collect(engine=engine())
+        .collect(**options())
         .lazy()
     )
     harbours = pl.concat([_harbour(base, "loan"), _harbour(base, "guarantee")])
@@ -182,7 +182,7 @@ def attach(apps: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     lf = lf.with_columns(gge_form_review=_review())
     lf = lf.with_columns(gge_review=pl.coalesce(_excluded(), C("gge_form_review")))
     lf = lf.with_columns(gge_method=method_expr())
-    return figures(lf).collect(engine=engine())
+    return figures(lf).collect(**options())
 
 
 @functools.cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from deminimis.pairs import summed
-from deminimis.plan import STEPS
+from deminimis.plan import steps
 from deminimis.rule_tables import RuleTables
 from deminimis.rules import EMPLOYER_TAX
 
@@ -90,7 +90,7 @@ def limits_of(
             .alias("limits"),
         )
     )
-    return lf.join(binding, on="idx", how="left").collect(engine=STEPS)
+    return lf.join(binding, on="idx", how="left").collect(**steps())
 
 
 __all__ = ["limits_of"]

@@ -12,7 +12,7 @@ import functools
 import polars as pl
 
 from deminimis.events import copies_in_force
-from deminimis.plan import STEPS
+from deminimis.plan import steps
 from deminimis.rule_tables import RuleTables
 from deminimis.rules import CovidFile
 
@@ -87,7 +87,7 @@ def pairs_of(
         & pl.col("granted_on").is_between(pl.lit(covid.counts_from), "grant_date"),
     )
     lf = lf.with_columns(counted=pl.col("dm") & pl.col("in_window") & summed, why=_why())
-    return copies_in_force(lf.collect(engine=STEPS), member)
+    return copies_in_force(lf.collect(**steps()), member)
 
 
 __all__ = ["EU_CENTRAL", "HOME_STATE", "pairs_of", "summed"]

@@ -15,6 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
+
+import polars as pl
 
 READERS = "in-memory"
 """The engine of the input readers' few lazy plans, whatever the size: the one their eager steps
@@ -31,6 +34,32 @@ _ENGINE: ContextVar[str] = ContextVar("deminimis_engine", default="auto")
 def engine() -> str:
     """The ``engine=`` of every ``collect`` on a decision path: this run's choice."""
     return _ENGINE.get()
+
+
+_SMALL_FLAGS = pl.QueryOptFlags.none()
+_SMALL_FLAGS.projection_pushdown = True
+_SMALL_FLAGS.predicate_pushdown = True
+_SMALL_FLAGS.comm_subplan_elim = True
+_ALL_FLAGS = pl.QueryOptFlags()
+
+
+def optimizations() -> pl.QueryOptFlags:
+    """The ``optimizations=`` of the engine's collects: in a small run only projection and
+    predicate pushdown and shared-subplan elimination. Why: on the few rows of a check polars
+    spends more time optimising a plan than running it (a check was about 10 % faster with the
+    rest off); a large run keeps them all. The results are the same either way."""
+    return _SMALL_FLAGS if _ENGINE.get() == "in-memory" else _ALL_FLAGS
+
+
+def options() -> dict[str, Any]:
+    """``collect(**options())``: this run's engine and optimizations."""
+    return {"engine": engine(), "optimizations": optimizations()}
+
+
+def steps() -> dict[str, Any]:
+    """``collect(**steps())``: a short chain of the pipeline (:data:`STEPS`), this run's
+    optimizations."""
+    return {"engine": STEPS, "optimizations": optimizations()}
 
 
 @contextmanager

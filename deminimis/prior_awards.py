@@ -12,7 +12,7 @@ import polars as pl
 from deminimis import fx
 from deminimis.counted_once import merge_sources
 from deminimis.money import to_eur_cents_expr
-from deminimis.plan import engine
+from deminimis.plan import options
 from deminimis.sources import schemas
 
 ERROR_COLUMNS = ("file", "row", "field", "message", "orgnr")
@@ -52,7 +52,7 @@ def prior_awards(
     aw = (
         fx.attach_rates(aw.lazy(), rates, currency="currency", on="granted_on")
         .with_columns(eur_cents=to_eur_cents_expr(pl.col("amount_cents"), pl.col("rate_micro")))
-        .collect(engine=engine())
+        .collect(**options())
     )
     aw = merge_sources(aw).with_columns(
         duplicate=pl.struct("orgnr", "granted_on", "amount_cents", "currency", "reference").is_duplicated(),

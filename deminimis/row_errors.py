@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from deminimis.plan import STEPS
+from deminimis.plan import steps
 from deminimis.sources.tables import ERRORS_SCHEMA
 
 
@@ -40,7 +40,7 @@ def row_errors(
             other_errors.lazy().select(*ERRORS_SCHEMA),
         ]
     ).unique(maintain_order=True)  # an event's error is given for both of its orgnr
-    out, inputs = pl.collect_all([errors, input_errors], engine=STEPS)
+    out, inputs = pl.collect_all([errors, input_errors], **steps())
     return out, inputs
 
 

@@ -22,7 +22,7 @@ import bisect
 
 import polars as pl
 
-from deminimis.plan import STEPS
+from deminimis.plan import steps
 
 LINK_TYPES = ("a", "b", "c", "d", "public_body", "natural_person")
 """``link_type`` values (contract §1 links); empty means a control link of unstated type."""
@@ -69,7 +69,7 @@ def undertaking_map(links: pl.DataFrame) -> pl.DataFrame:
 
 def _typed(links: pl.DataFrame) -> pl.DataFrame:
     """``links`` with every optional column present (older callers give orgnr, undertaking_id)."""
-    return _typed_plan(links).collect(engine=STEPS)
+    return _typed_plan(links).collect(**steps())
 
 
 def _typed_plan(links: pl.DataFrame) -> pl.LazyFrame:
@@ -147,7 +147,7 @@ def perimeter_links(apps: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     return (
         rows.with_columns(counted=pl.col("why") == "linked")
         .sort("idx", "orgnr", "undertaking_id", "row")
-        .collect(engine=STEPS)
+        .collect(**steps())
     )
 
 

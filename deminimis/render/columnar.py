@@ -17,7 +17,7 @@ from collections.abc import Callable
 import polars as pl
 
 from deminimis.cumulation import Result
-from deminimis.plan import engine
+from deminimis.plan import options
 from deminimis.registration import registration
 from deminimis.render import decision_frames as frames
 from deminimis.render import findings, fmt
@@ -142,10 +142,10 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
         frames.decisions(result, rules)
         .join(facts, on="idx", how="left", maintain_order="left")
         .with_columns(C("n_shown").fill_null(0))
-        .collect(engine=engine())
+        .collect(**options())
     )
     d = decided.lazy()
-    pairs = frames.counted(result, d, rules).collect(engine=engine())
+    pairs = frames.counted(result, d, rules).collect(**options())
     c = pairs.lazy()
     link_rows = result.links if result.links is not None else frames.NO_LINKS
     links = frames.link_frame(link_rows)
@@ -169,7 +169,7 @@ def render(result: Result, rules: Rules) -> pl.DataFrame:
             full = full.join(part(), on="idx", how="left", maintain_order="left")
         else:  # no rows: the part's column, null (the document shows an empty list)
             full = full.with_columns(_absent(name, part, rows))
-    return full.select("idx", "application_id", "route", doc=document()).collect(engine=engine())
+    return full.select("idx", "application_id", "route", doc=document()).collect(**options())
 
 
 _ABSENT: dict[tuple, pl.Expr] = {}

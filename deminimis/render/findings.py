@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from deminimis.plan import engine
+from deminimis.plan import options
 from deminimis.render import fmt
 from deminimis.render.fmt import Value
 from deminimis.render.messages import messages
@@ -102,7 +102,7 @@ class Plan:
         ]
         present: set[int] = set()
         if probes:
-            row = pl.concat(probes, how="horizontal").collect(engine=engine()).row(0, named=True)
+            row = pl.concat(probes, how="horizontal").collect(**options()).row(0, named=True)
             present = {int(k[1:]) for k, v in row.items() if v}
         return [
             frames[f.frame].filter(f.when).select(*f.make())  # type: ignore[union-attr]
