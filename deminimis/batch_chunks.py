@@ -26,9 +26,9 @@ How (the output is the same, byte for byte, as deciding the batch at once, in in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any, overload
+from typing import Any
 
 import polars as pl
 
@@ -49,7 +49,7 @@ from deminimis.models import Decision
 from deminimis.plan import sized
 from deminimis.prior_awards import with_origin
 from deminimis.render.columnar import build
-from deminimis.render.decisions import Decisions, position
+from deminimis.render.decisions import Decisions, DecisionSequence
 from deminimis.rules import Rules
 from deminimis.undertaking import perimeters
 
@@ -87,7 +87,7 @@ def counting_routes(
     return pl.concat(found) if found else pl.DataFrame(schema={"idx": pl.UInt32, "route": pl.Utf8})
 
 
-class ChunkedDecisions(Sequence[Decision]):
+class ChunkedDecisions(DecisionSequence):
     """The decisions of a batch, decided and rendered ``size`` applications at a time when
     :meth:`parts` (or iteration) asks for them; nothing of a chunk is kept after it is read
     but its route counts. Indexing decides the chunk of that index again (the last is kept)."""
@@ -183,16 +183,7 @@ class ChunkedDecisions(Sequence[Decision]):
         if self.progress is not None:
             self.progress(total, total)
 
-    @overload
-    def __getitem__(self, i: int) -> Decision: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Decision]: ...
-
-    def __getitem__(self, i: int | slice) -> Decision | list[Decision]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        i = position(i, len(self))
+    def at(self, i: int) -> Decision:
         start = i - i % self.size
         return self.part(start)[i - start]
 

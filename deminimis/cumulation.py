@@ -24,7 +24,7 @@ from deminimis.events import copies_in_force, with_advantage_transfers, with_tra
 from deminimis.headroom import headroom_calendar
 from deminimis.limits import limits_of
 from deminimis.money import from_eur_cents_floor_expr
-from deminimis.pairs import EU_CENTRAL, HOME_STATE, pairs_of, summed
+from deminimis.pairs import HOME_STATE, pairs_of, summed
 from deminimis.plan import steps
 from deminimis.prior_awards import prior_awards, with_origin
 from deminimis.routing import route_expr
@@ -274,4 +274,4 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame, memo: dict[str, Any] 
     return Result(apps.sort("idx"), counted, errors, input_errors, inputs.sources, consulted, links=plinks)
 
 
-__all__ = ["ERRORS_SCHEMA", "EU_CENTRAL", "HOME_STATE", "Inputs", "Result", "run"]
+__all__ = ["ERRORS_SCHEMA", "Inputs", "Result", "run"]

@@ -26,7 +26,26 @@ def position(i: int, n: int) -> int:
     return i % n
 
 
-class Decisions(Sequence[Decision]):
+class DecisionSequence(Sequence[Decision]):
+    """Indexing as a list's (negative positions, slices) over :meth:`at`, one decision by its
+    position ``0 … len-1``; for :class:`Decisions` and the chunked batch's sequence."""
+
+    def at(self, i: int) -> Decision:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> Decision: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Decision]: ...
+
+    def __getitem__(self, i: int | slice) -> Decision | list[Decision]:
+        if isinstance(i, slice):
+            return [self.at(j) for j in range(*i.indices(len(self)))]
+        return self.at(position(i, len(self)))
+
+
+class Decisions(DecisionSequence):
     """A read-only list of decisions backed by ``frame`` (``idx, application_id, route, doc``)."""
 
     def __init__(self, frame: pl.DataFrame) -> None:
@@ -43,16 +62,7 @@ class Decisions(Sequence[Decision]):
     def __len__(self) -> int:
         return self.frame.height
 
-    @overload
-    def __getitem__(self, i: int) -> Decision: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Decision]: ...
-
-    def __getitem__(self, i: int | slice) -> Decision | list[Decision]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        i = position(i, len(self))
+    def at(self, i: int) -> Decision:
         if i not in self._parsed:  # the same object on every access, like a list
             self._parsed[i] = Decision.model_validate_json(self._json[i])
         return self._parsed[i]
@@ -85,4 +95,4 @@ class Decisions(Sequence[Decision]):
         return pl.col("doc").struct.json_encode()
 
 
-__all__ = ["Decisions", "position"]
+__all__ = ["DecisionSequence", "Decisions", "position"]
