@@ -9,26 +9,24 @@ entry, a year not covered, or a kommune in two zones at once fail loudly.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from deminimis import rules_cache
 from deminimis.errors import RuleDataError
+from deminimis.rule_model import rule, validate
 from deminimis.rules import RULES_DIR, Citation
 
 ZONES = ("I", "Ia", "II", "III", "IV", "IVa", "V")
 Confidence = Literal["V", "V-sec", "D", "UNVERIFIED"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class RateEntry(_Strict):
+@rule
+class RateEntry:
     id: str
     year_from: int
     year_to: int
@@ -37,7 +35,8 @@ class RateEntry(_Strict):
     citation: Citation
 
 
-class FribelopEntry(_Strict):
+@rule
+class FribelopEntry:
     id: str
     year_from: int
     year_to: int
@@ -47,7 +46,8 @@ class FribelopEntry(_Strict):
     citation: Citation
 
 
-class EmployerSector(_Strict):
+@rule
+class EmployerSector:
     id: str
     fribelop_zones: list[str]
     fribelop_key: str = "general"
@@ -55,7 +55,8 @@ class EmployerSector(_Strict):
     reason_nb: str
 
 
-class MonthlyReading(_Strict):
+@rule
+class MonthlyReading:
     """The convention for a yearly row that meets other aid of its year (a reading: the note)."""
 
     id: str
@@ -65,7 +66,8 @@ class MonthlyReading(_Strict):
     officer_note_en: str
 
 
-class EmployerTaxFile(_Strict):
+@rule
+class EmployerTaxFile:
     description: str
     unit: Literal["NOK"]
     full_rate_percent: str
@@ -78,8 +80,10 @@ class EmployerTaxFile(_Strict):
     monthly_reading: MonthlyReading
 
 
-class EmployerTaxData(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True, defer_build=True)
+@dataclass(frozen=True, kw_only=True)
+class EmployerTaxData:
+    """The validated file and the zone table (built here, never read from a user's dict)."""
+
     file: EmployerTaxFile
     zones: pl.DataFrame
     """year, kommunenummer, kommunenavn, zone, area_key ('' = whole/rest), area (display)."""
@@ -114,16 +118,17 @@ def load(directory: Path | str | None = None) -> EmployerTaxData:
 def _load(folder: Path) -> EmployerTaxData:
     """:func:`load`, once per folder (the default and the shipped folder named are one)."""
     files = [folder / "employer_tax.toml", folder / "aga_zones.csv"]
-    modules = (__name__, "deminimis.rules")
+    modules = (__name__, "deminimis.rules", "deminimis.rule_model")
     return rules_cache.cached("employer_tax", files, modules, lambda: _validated(folder))
 
 
 def _validated(folder: Path) -> EmployerTaxData:
     path = folder / "employer_tax.toml"
     try:
-        file = EmployerTaxFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
         raise RuleDataError(f"{path}: {exc}") from exc
+    file = validate(EmployerTaxFile, data, lambda problems: RuleDataError(f"{path}: {problems}"))
     zones = pl.read_csv(folder / "aga_zones.csv", comment_prefix="#", infer_schema=False)
     years_z = zones.select(
         pl.col("year_from").cast(pl.Int64).min(), pl.col("year_to").cast(pl.Int64).max()

@@ -36,13 +36,15 @@ import functools
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from deminimis import gge_input
 from deminimis.case import BatchResult, Context, Tables, decide
-from deminimis.models import Decision, RowError
 from deminimis.sources import extra_columns
 from deminimis.sources.inputs import TableInput, read_input, read_report
+
+if TYPE_CHECKING:  # imported on first use: a CLI check builds no model (and imports no pydantic)
+    from deminimis.models import Decision, RowError
 
 CHECK_SOURCE = "check options"
 PathLike = str | Path
@@ -179,7 +181,7 @@ def _first_decision(one: Callable[P, BatchResult]) -> Callable[P, Decision]:
         "Decide one grant; the same pipeline as :func:`check_batch`. Broken rows of the side "
         "tables that concern no applicant are in :func:`check_one`'s ``input_errors``."
     )
-    check.__signature__ = inspect.signature(one).replace(return_annotation=Decision)  # type: ignore[attr-defined]
+    check.__signature__ = inspect.signature(one).replace(return_annotation="Decision")  # type: ignore[attr-defined]
     return check
 
 
@@ -242,6 +244,7 @@ def ignored_errors(ignored: Any) -> list[RowError]:
     """The rows of an applications file not read as applications (``file, row, reason`` from
     :func:`deminimis.sources.inputs.read_report`) as row errors: ``field`` ``(row)``, the
     reason in English and bokmål."""
+    from deminimis.models import RowError
     from deminimis.render.row_errors import message_nb
 
     return [

@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -30,7 +30,6 @@ from deminimis.cumulation import Inputs
 from deminimis.errors import InputError
 from deminimis.events import canonical_events
 from deminimis.firms import firm_facts
-from deminimis.models import Decision, RowError
 from deminimis.plan import READERS, sized
 from deminimis.render.columnar import build
 from deminimis.render.decisions import Decisions
@@ -41,6 +40,9 @@ from deminimis.sources.inputs import TableInput, read_all, read_input, several
 from deminimis.sources.register_evidence import register_evidence
 from deminimis.sources.table_plain import SMALL
 from deminimis.undertaking import LINK_SCHEMA, undertaking_map
+
+if TYPE_CHECKING:
+    from deminimis.models import Decision, RowError
 
 AwardSource = Callable[[list[str], "dt.date | None"], pl.DataFrame]
 Tables = TableInput | Sequence[TableInput] | None
@@ -267,8 +269,17 @@ def decide(
     with sized(inputs.applications.height):
         result = run_batch(inputs, ctx.rules, ctx.rates, independent=independent)
         decisions = build(result, ctx.rules, progress)
-    errors = [RowError(**r) for r in result.input_errors.iter_rows(named=True)]
-    return BatchResult(decisions, errors)
+    return BatchResult(decisions, row_errors(result.input_errors))
+
+
+def row_errors(frame: pl.DataFrame) -> list[RowError]:
+    """The rows of an error frame as :class:`~deminimis.models.RowError` (none: no model imported,
+    so a clean single check never imports pydantic)."""
+    if frame.is_empty():
+        return []
+    from deminimis.models import RowError
+
+    return [RowError(**r) for r in frame.iter_rows(named=True)]
 
 
 def _with(server: object, given: object) -> list:

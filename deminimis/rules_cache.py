@@ -2,8 +2,10 @@
 
 Also the parsed message catalogue (``render/messages.toml``).
 
-Why: validating the rules files with pydantic builds every model's validator first, about 30 ms
-of a single ``deminimis check`` that reads the same unchanged files every time. The loaded
+Why: validating the rules files with pydantic imports it and builds every validator first,
+about 100 ms of a single ``deminimis check`` that reads the same unchanged files every time.
+The objects are frozen dataclasses (:mod:`deminimis.rule_model`), so reading them back
+needs no pydantic. The loaded
 object (``Rules``, the employer-tax data, the register rules) is kept in
 ``$DEMINIMIS_CACHE_DIR/rules`` (else ``$XDG_CACHE_HOME/deminimis/rules``, else
 ``~/.cache/deminimis/rules``) under a name made of the files' contents, the modules that define and
@@ -39,9 +41,8 @@ def _name(kind: str, files: Iterable[Path], modules: Iterable[str]) -> str:
     """The files' names and contents (a few small files: well under a millisecond), code and
     versions; not their folder, so one rules directory named two ways shares one copy."""
     import polars as pl
-    import pydantic
 
-    digest = hashlib.sha256("|".join([VERSION, kind, sys.version, pydantic.VERSION, pl.__version__]).encode())
+    digest = hashlib.sha256("|".join([VERSION, kind, sys.version, pl.__version__]).encode())
     for path in [*files, *(sys.modules[m].__file__ for m in modules)]:
         digest.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes())  # type: ignore[arg-type]
     return f"{kind}-{digest.hexdigest()[:24]}.pickle"

@@ -74,6 +74,10 @@ BROKEN = {
     "unknown regime": ('regime = "EU-2023/2831"', 'regime = "EU-2099/1"', "unknown regime"),
     "missing citation": (INJECTION.format("citation"), INJECTION.format("note"), "citation"),
     "overlap": (DATES.format("2024-11-11"), DATES.format("2024-01-01"), "overlaps"),
+    "zero harbour": (HARBOURS, HARBOURS.replace("amount_eur = 750000", "amount_eur = 0"), "greater than 0"),
+    "no harbour": (HARBOURS, "harbours = []", "at least one safe harbour"),
+    "percent over 100": ("collateral_min_pct = 50", "collateral_min_pct = 150", "between 0 and 100"),
+    "zero ceiling": ("ceiling_eur = 200000", "ceiling_eur = 0", "greater than 0"),
 }
 
 

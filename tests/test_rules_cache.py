@@ -3,7 +3,10 @@ when a file changes, never a broken or unvalidated copy, silent when the cache i
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,25 @@ def test_the_employer_tax_and_register_rules_and_the_messages_are_cached_the_sam
     assert reg_again == reg and messages.messages() == texts == messages._parse()
     kinds = {p.name.split("-")[0] for p in rules_cache.cache_dir().glob("*.pickle")}
     assert kinds >= {"employer_tax", "register", "messages"}
+
+
+def test_a_check_read_from_the_cache_imports_no_pydantic(tmp_path: Path) -> None:
+    """The cached rules are plain dataclasses: a CLI check (the second, when the first has
+    filled the cache) never imports pydantic, about a quarter of ``import polars`` (issue 18)."""
+    fx = Path(__file__).parents[1] / "fixtures"
+    script = (
+        "import sys\n"
+        "from deminimis.cli import main\n"
+        "try:\n"
+        f"    main(['check', '--orgnr', '974760673', '--amount', '150000', '--currency', 'EUR',"
+        f" '--grant-date', '2021-05-17', '--awards', r'{fx / 'awards.csv'}', '--links', r'{fx / 'links.csv'}',"
+        f" '--firms', r'{fx / 'firms.csv'}', '--employer-tax', r'{fx / 'employer_tax.csv'}'])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    env = {**os.environ, "DEMINIMIS_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True) for _ in "12"]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr
+    first, second = (r.stdout.strip().splitlines()[-1] for r in runs)
+    assert (first, second) == ("True", "False")

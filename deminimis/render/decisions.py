@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import polars as pl
 
-from deminimis.models import Decision
+if TYPE_CHECKING:  # the model (and pydantic) is imported when the first object is asked for
+    from deminimis.models import Decision
 
 
 def position(i: int, n: int) -> int:
@@ -26,7 +27,7 @@ def position(i: int, n: int) -> int:
     return i % n
 
 
-class DecisionSequence(Sequence[Decision]):
+class DecisionSequence(Sequence["Decision"]):
     """Indexing as a list's (negative positions, slices) over :meth:`at`, one decision by its
     position ``0 … len-1``; for :class:`Decisions` and the chunked batch's sequence."""
 
@@ -64,6 +65,8 @@ class Decisions(DecisionSequence):
 
     def at(self, i: int) -> Decision:
         if i not in self._parsed:  # the same object on every access, like a list
+            from deminimis.models import Decision
+
             self._parsed[i] = Decision.model_validate_json(self._json[i])
         return self._parsed[i]
 

@@ -1,8 +1,9 @@
 """The law as data: load and query the rules files in this folder.
 
 Each ``*.toml`` file here holds dated entries with their citation and confidence tag.
-The loader is strict (pydantic, ``extra="forbid"``): an unknown key, a missing
-citation, an unsorted list, or a gap or overlap in validity raises
+The loader is strict (pydantic over frozen dataclasses, ``extra="forbid"``:
+:mod:`deminimis.rule_model`): an unknown key, a missing citation, an unsorted list, or a gap
+or overlap in validity raises
 :class:`~deminimis.errors.RuleDataError` naming the file, the entry and the problem.
 Lookups are by date only; no Python code names a year.
 
@@ -14,15 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from deminimis import rules_cache
 from deminimis.errors import RuleDataError
+from deminimis.rule_model import check, rule, validate
 from deminimis.rules.gge_model import GgeFile
 
 RULES_DIR = Path(__file__).parent
@@ -34,11 +36,8 @@ EMPLOYER_TAX = "employer_tax"
 Confidence = Literal["V", "V-sec", "D", "UNVERIFIED"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class Citation(_Strict):
+@rule
+class Citation:
     title: str
     article: str
     href: str
@@ -47,39 +46,42 @@ class Citation(_Strict):
     artikkel 3 nr. 2»); the nb texts use it, the ``citation`` key keeps title and article."""
 
 
-class Dated(_Strict):
+@rule
+class Dated:
     id: str
     valid_from: dt.date
     valid_to: dt.date
     confidence: Confidence
     citation: Citation
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Dated:
-        if self.valid_to < self.valid_from:
-            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
-        return self
+    def __post_init__(self) -> None:
+        check(
+            self.valid_to >= self.valid_from,
+            f"valid_to {self.valid_to} is before valid_from {self.valid_from}",
+        )
 
     def covers(self, day: dt.date) -> bool:
         return self.valid_from <= day <= self.valid_to
 
 
-class Limit(_Strict):
+@rule
+class Limit:
     id: str
     counts: list[str]
     ceiling_eur: int
-    sector_ceilings_eur: dict[str, int] = {}
+    sector_ceilings_eur: dict[str, int] = field(default_factory=dict)
     confidence: Confidence
     citation: Citation
 
 
+@rule
 class RegimeEntry(Dated):
     schemes: list[str]
     in_force: bool
     regime: str | None = None
     window: Literal["three_fiscal_years", "rolling_three_years"] | None = None
     window_years: int | None = None
-    limits: list[Limit] = []
+    limits: list[Limit] = field(default_factory=list)
     reason_en: str | None = None
     reason_nb: str | None = None
     note: str | None = None
@@ -89,28 +91,35 @@ class RegimeEntry(Dated):
     officer_note_en: str | None = None
     """An open legal point for the officer (never in a sentence for the applicant)."""
 
-    @model_validator(mode="after")
-    def _complete(self) -> RegimeEntry:
-        if self.in_force and not (self.regime and self.window and self.window_years and self.limits):
-            raise ValueError("an entry in force needs regime, window, window_years and limits")
-        if not self.in_force and not (self.reason_en and self.reason_nb):
-            raise ValueError("an entry not in force needs reason_en and reason_nb")
-        if unknown := set(self.schemes) - set(SCHEMES):
-            raise ValueError(f"unknown scheme(s) {sorted(unknown)}; known: {list(SCHEMES)}")
-        return self
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        complete = self.regime and self.window and self.window_years and self.limits
+        check(
+            not self.in_force or bool(complete),
+            "an entry in force needs regime, window, window_years and limits",
+        )
+        check(
+            self.in_force or bool(self.reason_en and self.reason_nb),
+            "an entry not in force needs reason_en and reason_nb",
+        )
+        unknown = set(self.schemes) - set(SCHEMES)
+        check(not unknown, f"unknown scheme(s) {sorted(unknown)}; known: {list(SCHEMES)}")
 
 
-class RegimeFile(_Strict):
+@rule
+class RegimeFile:
     description: str
     unit: Literal["EUR"]
     entries: list[RegimeEntry]
 
 
+@rule
 class CapEntry(Dated):
     cap_eur: int
 
 
-class CovidFile(_Strict):
+@rule
+class CovidFile:
     description: str
     unit: Literal["EUR"]
     counts: list[str]
@@ -121,7 +130,8 @@ class CovidFile(_Strict):
     scheme: list[CapEntry]
 
 
-class Sector(_Strict):
+@rule
+class Sector:
     id: str
     nace_prefixes: list[str]
     treatment: Literal["manual_review", "sector_ceiling"]
@@ -133,29 +143,29 @@ class Sector(_Strict):
     officer_note_en: str | None = None
 
 
-class SectorFile(_Strict):
+@rule
+class SectorFile:
     description: str
     sectors: list[Sector]
 
 
-class Basis(_Strict):
+@rule
+class Basis:
     id: str
     label_en: str
     label_nb: str
-    aliases: list[str] = []
+    aliases: list[str] = field(default_factory=list)
 
 
-class BasisFile(_Strict):
+@rule
+class BasisFile:
     description: str
     bases: list[Basis]
 
-    @field_validator("bases")
-    @classmethod
-    def _unique(cls, bases: list[Basis]) -> list[Basis]:
-        words = [b.id for b in bases] + [a.lower() for b in bases for a in b.aliases]
-        if dupes := sorted({w for w in words if words.count(w) > 1}):
-            raise ValueError(f"basis ids/aliases used twice: {dupes}")
-        return bases
+    def __post_init__(self) -> None:
+        words = [b.id for b in self.bases] + [a.lower() for b in self.bases for a in b.aliases]
+        dupes = sorted({w for w in words if words.count(w) > 1})
+        check(not dupes, f"basis ids/aliases used twice: {dupes}")
 
 
 def _timeline(entries: list[Dated], label: str) -> None:
@@ -174,7 +184,8 @@ def _timeline(entries: list[Dated], label: str) -> None:
             )
 
 
-class Rules(_Strict):
+@rule
+class Rules:
     """All rule files of one directory, validated together."""
 
     directory: Path
@@ -251,8 +262,8 @@ class Rules(_Strict):
     def sector(self, sector_id: str) -> Sector | None:
         return next((s for s in self.sectors.sectors if s.id == sector_id), None)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Rules:
+    def __post_init__(self) -> None:
+        """The files agree with each other: every basis, sector and regime named is defined."""
         known = set(self.basis_ids()) | {EMPLOYER_TAX}
         sectors = {s.id for s in self.sectors.sectors}
         for e in self.regimes.entries:
@@ -273,7 +284,6 @@ class Rules(_Strict):
                 raise ValueError(f"gge.toml: entry '{g.id}' names unknown regime '{g.regime}'")
             if bad := set(g.sector_ceilings_eur) - sectors:
                 raise ValueError(f"gge.toml: entry '{g.id}' names unknown sector {sorted(bad)}")
-        return self
 
 
 _FILES = {
@@ -285,17 +295,15 @@ _FILES = {
 }
 
 
-def _read(path: Path, model: type[BaseModel]) -> BaseModel:
+def _read(path: Path, model: type) -> object:
     if not path.is_file():
         raise RuleDataError(f"{path}: rules file is missing")
     try:
         with path.open("rb") as fh:
-            return model.model_validate(tomllib.load(fh))
+            data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise RuleDataError(f"{path}: not valid TOML: {exc}") from exc
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
-        raise RuleDataError(f"{path}: {problems}") from exc
+    return validate(model, data, lambda problems: RuleDataError(f"{path}: {problems}"))
 
 
 @lru_cache(maxsize=8)
@@ -304,7 +312,8 @@ def load_rules(directory: Path | str | None = None) -> Rules:
     validated before from the same files is read from :mod:`deminimis.rules_cache`."""
     folder = Path(directory) if directory else RULES_DIR
     files = [folder / name for name, _ in _FILES.values()]
-    return rules_cache.cached("rules", files, (__name__, GgeFile.__module__), lambda: _validated(folder))
+    modules = (__name__, GgeFile.__module__, "deminimis.rule_model")
+    return rules_cache.cached("rules", files, modules, lambda: _validated(folder))
 
 
 def _validated(folder: Path) -> Rules:
@@ -331,8 +340,8 @@ def _validated(folder: Path) -> Rules:
                 )
     try:
         return Rules(directory=folder, **parts)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        raise RuleDataError("; ".join(err["msg"] for err in exc.errors())) from exc
+    except ValueError as exc:
+        raise RuleDataError(str(exc)) from exc
 
 
 __all__ = ["EMPLOYER_TAX", "SCHEMES", "Citation", "CovidFile", "Limit", "RegimeEntry", "Rules", "load_rules"]

@@ -8,19 +8,18 @@ unknown keys, missing citations, unsorted harbours or overlapping entries are re
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import field
 from typing import Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from deminimis.rule_model import check, rule
 
 Confidence = Literal["V", "V-sec", "D", "UNVERIFIED"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class GgeCitation(_Strict):
+@rule
+class GgeCitation:
     title: str
     article: str
     article_nb: str
@@ -28,44 +27,62 @@ class GgeCitation(_Strict):
     href: str
 
 
-class Harbour(_Strict):
-    years: int = Field(gt=0)
-    amount_eur: int = Field(gt=0)
+@rule
+class Harbour:
+    years: int
+    amount_eur: int
+
+    def __post_init__(self) -> None:
+        check(self.years > 0 and self.amount_eur > 0, "years and amount_eur must be greater than 0")
 
 
-class Cited(_Strict):
+@rule
+class Cited:
     confidence: Confidence
     citation: GgeCitation
 
 
+@rule
 class HarbourRule(Cited):
     officer_citation: GgeCitation
-    harbours: list[Harbour] = Field(min_length=1)
+    harbours: list[Harbour]
 
-    @field_validator("harbours")
-    @classmethod
-    def _sorted(cls, harbours: list[Harbour]) -> list[Harbour]:
-        years = [h.years for h in harbours]
-        if years != sorted(set(years)):
-            raise ValueError(f"harbours must be sorted by years, each term once (got {years})")
-        return harbours
+    def __post_init__(self) -> None:
+        years = [h.years for h in self.harbours]
+        check(bool(years), "harbours must name at least one safe harbour")
+        check(years == sorted(set(years)), f"harbours must be sorted by years, each term once (got {years})")
 
 
+def _percent(value: int, name: str) -> None:
+    check(0 <= value <= 100, f"{name} must be between 0 and 100 (got {value})")
+
+
+@rule
 class LoanRule(HarbourRule):
-    collateral_min_pct: int = Field(ge=0, le=100)
+    collateral_min_pct: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _percent(self.collateral_min_pct, "collateral_min_pct")
 
 
+@rule
 class GuaranteeRule(HarbourRule):
-    cover_max_pct: int = Field(ge=0, le=100)
+    cover_max_pct: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _percent(self.cover_max_pct, "cover_max_pct")
 
 
+@rule
 class GgeEntry(Cited):
     id: str
     regime: str
     valid_from: dt.date
     valid_to: dt.date
-    ceiling_eur: int = Field(gt=0)
-    sector_ceilings_eur: dict[str, int] = {}
+    ceiling_eur: int
+    sector_ceilings_eur: dict[str, int] = field(default_factory=dict)
     term_prorated: bool
     loan: LoanRule | None = None
     guarantee: GuaranteeRule | None = None
@@ -77,13 +94,14 @@ class GgeEntry(Cited):
     domestic: Cited | None = None
     intermediary: Cited | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> GgeEntry:
-        if self.valid_to < self.valid_from:
-            raise ValueError(f"entry '{self.id}': valid_to {self.valid_to} is before valid_from")
-        if (self.loan or self.guarantee) and not self.insolvency:
-            raise ValueError(f"entry '{self.id}': loan/guarantee safe harbours need the insolvency rule")
-        return self
+    def __post_init__(self) -> None:
+        check(self.ceiling_eur > 0, f"entry '{self.id}': ceiling_eur must be greater than 0")
+        check(
+            self.valid_to >= self.valid_from,
+            f"entry '{self.id}': valid_to {self.valid_to} is before valid_from",
+        )
+        needs = (self.loan or self.guarantee) and not self.insolvency
+        check(not needs, f"entry '{self.id}': loan/guarantee safe harbours need the insolvency rule")
 
 
 PARTS = ("loan", "guarantee", "capital_injection", "insolvency", "instalments", "fixed_sum", "export",
@@ -104,18 +122,17 @@ def _harbours_text(harbours: list[Harbour], lang: str) -> str:
 
 
 def _harbour_rows(rule: HarbourRule | None) -> list[dict[str, int]]:
-    """The safe harbours as rows (not ``model_dump``: its schema is built on first use, 35 ms of a
-    check's start-up, as the models defer building)."""
+    """The safe harbours as rows."""
     return [{"years": h.years, "amount_eur": h.amount_eur} for h in rule.harbours] if rule else []
 
 
-class GgeFile(_Strict):
+@rule
+class GgeFile:
     description: str
     unit: Literal["EUR"]
     entries: list[GgeEntry]
 
-    @model_validator(mode="after")
-    def _no_overlap(self) -> GgeFile:
+    def __post_init__(self) -> None:
         ids = [e.id for e in self.entries]
         if dupes := sorted({i for i in ids if ids.count(i) > 1}):
             raise ValueError(f"gge.toml: entry ids used twice: {dupes}")
@@ -124,7 +141,6 @@ class GgeFile(_Strict):
             for a, b in zip(mine, mine[1:], strict=False):
                 if b.valid_from <= a.valid_to:
                     raise ValueError(f"gge.toml: '{b.id}' overlaps '{a.id}' for {regime}")
-        return self
 
     def frame(self) -> pl.DataFrame:
         """One row per entry: thresholds in cents / percent and every citation (en and nb)."""

@@ -20,17 +20,20 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import polars as pl
-from pydantic import BaseModel
 
 from deminimis.errors import InputError
 from deminimis.sources import tables
 from deminimis.sources.schemas import COLUMNS, MONEY_COLUMNS
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 @dataclass(frozen=True)
@@ -41,13 +44,19 @@ class Upload:
     name: str
 
 
-Records = Sequence[Union[Mapping[str, Any], BaseModel]]  # noqa: UP007 - a runtime alias
+Records = Sequence[Union[Mapping[str, Any], "BaseModel"]]  # noqa: UP007 - a runtime alias
 TableInput = Union[str, os.PathLike, bytes, Upload, pl.DataFrame, Records]  # noqa: UP007
 """One table in any form this layer reads."""
 
 
 def _is_records(value: object) -> bool:
-    return isinstance(value, list | tuple) and all(isinstance(v, Mapping | BaseModel) for v in value)
+    return isinstance(value, list | tuple) and all(isinstance(v, Mapping) or _is_model(v) for v in value)
+
+
+def _is_model(value: object) -> bool:
+    """A pydantic model? (One can exist only once pydantic is imported: no import here.)"""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)
 
 
 def _is_table(value: object) -> bool:
@@ -92,7 +101,7 @@ def _text(value: object) -> str | None:
 
 
 def _record(item: Mapping[str, Any] | BaseModel) -> dict[str, Any]:
-    return item.model_dump() if isinstance(item, BaseModel) else dict(item)
+    return item.model_dump() if _is_model(item) else dict(item)  # type: ignore[union-attr]
 
 
 def _clean_records(records: Records, kind: str, label: str, first_row: int) -> pl.DataFrame | None:

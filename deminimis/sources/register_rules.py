@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from deminimis import rules_cache
 from deminimis.errors import RuleDataError
+from deminimis.rule_model import check, rule, validate
 from deminimis.rules import RULES_DIR
 
 FILE = "register.toml"
@@ -45,11 +45,8 @@ BASES = (
 )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class Scheme(_Strict):
+@rule
+class Scheme:
     id: str
     name: str
     basis: Literal[BASES]  # type: ignore[valid-type]
@@ -58,27 +55,31 @@ class Scheme(_Strict):
     confidence: Confidence
 
 
-class Pattern(_Strict):
+@rule
+class Pattern:
     contains: list[str]
     basis: Literal[BASES]  # type: ignore[valid-type]
     source: str
     confidence: Confidence
 
 
-class Statuses(_Strict):
+@rule
+class Statuses:
     registered: list[str]
     source: str
     confidence: Confidence
 
 
-class Instruments(_Strict):
+@rule
+class Instruments:
     values: dict[str, str]
     nominal: list[str]
     source: str
     confidence: Confidence
 
 
-class Coverage(_Strict):
+@rule
+class Coverage:
     id: str
     valid_from: dt.date
     valid_to: dt.date
@@ -90,7 +91,8 @@ class Coverage(_Strict):
     confidence: Confidence
 
 
-class SelfDeclaration(_Strict):
+@rule
+class SelfDeclaration:
     required_until: dt.date
     text_nb: str
     text_en: str
@@ -98,7 +100,8 @@ class SelfDeclaration(_Strict):
     confidence: Confidence
 
 
-class Registration(_Strict):
+@rule
+class Registration:
     working_days: int
     calendar: str
     keep_years: int
@@ -110,7 +113,8 @@ class Registration(_Strict):
     confidence: Confidence
 
 
-class RegisterRules(_Strict):
+@rule
+class RegisterRules:
     description: str
     schemes: list[Scheme]
     patterns: list[Pattern]
@@ -120,12 +124,12 @@ class RegisterRules(_Strict):
     self_declaration: SelfDeclaration
     registration: Registration
 
-    @model_validator(mode="after")
-    def _contiguous(self) -> RegisterRules:
+    def __post_init__(self) -> None:
         for a, b in zip(self.coverage, self.coverage[1:], strict=False):
-            if b.valid_from != a.valid_to + dt.timedelta(days=1):
-                raise ValueError(f"coverage '{b.id}' must start the day after '{a.id}' ends")
-        return self
+            check(
+                b.valid_from == a.valid_to + dt.timedelta(days=1),
+                f"coverage '{b.id}' must start the day after '{a.id}' ends",
+            )
 
     @property
     def employer_tax_schemes(self) -> list[str]:
@@ -135,14 +139,16 @@ class RegisterRules(_Strict):
 @lru_cache(maxsize=8)
 def _load(path: Path) -> RegisterRules:
     """The file validated, or a copy validated before from the same file (:mod:`deminimis.rules_cache`)."""
-    return rules_cache.cached("register", [path], (__name__, "deminimis.rules"), lambda: _validated(path))
+    modules = (__name__, "deminimis.rules", "deminimis.rule_model")
+    return rules_cache.cached("register", [path], modules, lambda: _validated(path))
 
 
 def _validated(path: Path) -> RegisterRules:
     try:
-        return RegisterRules.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
         raise RuleDataError(f"{path.name}: {exc}") from exc
+    return validate(RegisterRules, data, lambda problems: RuleDataError(f"{path.name}: {problems}"))
 
 
 def load_register_rules(rules_dir: Path | None = None) -> RegisterRules:
