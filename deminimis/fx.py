@@ -192,7 +192,7 @@ def currencies(path: Path | None = None) -> list[str]:
 
 def currencies_of(rates: pl.DataFrame) -> list[str]:
     """EUR and every currency of ``rates`` (from its index: not a scan per check)."""
-    return ["EUR", *sorted(indexed(rates).span.get_column("__fx_cur").to_list())]
+    return ["EUR", *sorted(indexed(rates).known)]
 
 
 def shipped_last_date() -> date:

@@ -25,11 +25,13 @@ class _Index:
 
     rates: pl.DataFrame
     span: pl.DataFrame
-    parts: dict[str, pl.DataFrame]
+    known: frozenset[str]
+    parts: dict[str | None, pl.DataFrame]
 
-    def part(self, code: str) -> pl.DataFrame:
+    def part(self, code: str | None) -> pl.DataFrame:
+        """``code``'s rows (``None``: none, the table's empty shape, for a run needing no rate)."""
         if code not in self.parts:
-            rows = self.rates.filter(pl.col("currency") == code)
+            rows = self.rates.filter(pl.col("currency") == code) if code else self.rates.clear()
             self.parts[code] = _prefixed(rows).sort("__fx_key")
         return self.parts[code]
 
@@ -56,16 +58,16 @@ def indexed(rates: pl.DataFrame) -> _Index:
     )
     if len(_INDEXED) >= 8:  # a few tables per process (shipped, user, a test's own): bounded
         _INDEXED.clear()
-    _INDEXED[id(rates)] = index = _Index(rates, span, {})  # holding ``rates`` keeps its id unique
+    known = frozenset(span.get_column("__fx_cur").to_list())
+    _INDEXED[id(rates)] = index = _Index(rates, span, known, {})  # holding ``rates`` keeps its id unique
     return index
 
 
 def _rates_for(rates: pl.DataFrame, currencies: list[str]) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """The indexed rates and spans of just ``currencies``."""
     index = indexed(rates)
-    known = set(index.span.get_column("__fx_cur").to_list())
-    chosen = [index.part(c) for c in currencies if c in known]
-    right = pl.concat(chosen) if chosen else _prefixed(rates.clear())
+    chosen = [index.part(c) for c in currencies if c in index.known] or [index.part(None)]
+    right = chosen[0] if len(chosen) == 1 else pl.concat(chosen)
     return right.lazy(), index.span.lazy()
 
 
