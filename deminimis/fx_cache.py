@@ -17,8 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-VERSION = "1"
-"""Bump when the cached frame's columns or meaning change."""
+VERSION = "2"
+"""Bump when the cached frame's columns or meaning change (2: written in Arrow's oldest layout)."""
 
 
 def cache_dir() -> Path:
@@ -44,8 +44,15 @@ def cached(path: Path, stamp: tuple[int, int], parse: Callable[[], pl.DataFrame]
         target = None
     frame = parse()
     if target is not None:
-        write_atomically(target, frame.write_ipc)
+        write_atomically(target, _write(frame))
     return frame
+
+
+def _write(frame: pl.DataFrame) -> Callable[[Path], object]:
+    """Arrow's oldest layout (strings as offsets): polars reads it back in about half the
+    instructions of its own view layout (callgrind: 50 against 94 million for the ECB history,
+    the same frame), and every check reads it."""
+    return lambda path: frame.write_ipc(path, compat_level=pl.CompatLevel.oldest())
 
 
 def write_atomically(target: Path, write: Callable[[Path], object]) -> None:
