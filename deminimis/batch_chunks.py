@@ -41,7 +41,7 @@ from deminimis.batch_order import (
     ranks_in_batch,
     run_batch,
 )
-from deminimis.case import BatchResult
+from deminimis.case import BatchResult, row_errors
 from deminimis.chunk_tables import firms_of, groups, input_errors, restricted
 from deminimis.cumulation import Inputs, Result, run
 from deminimis.errors import InputError
@@ -225,7 +225,7 @@ def decide_chunked(
         raise InputError(f"chunk size {size}: use a whole number of applications, 1 or more (0: all at once)")
     decisions = ChunkedDecisions(inputs, rules, rates, size, independent=independent)
     decisions.progress = progress
-    return BatchResult(decisions, input_errors(inputs, decisions.members, rates))
+    return BatchResult(decisions, row_errors(input_errors(inputs, decisions.members, rates)))
 
 
 __all__ = ["DEFAULT_CHUNK", "ChunkedDecisions", "counting_routes", "decide_chunked"]

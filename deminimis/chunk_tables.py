@@ -14,7 +14,6 @@ import polars as pl
 
 from deminimis import fx
 from deminimis.cumulation import Inputs
-from deminimis.models import RowError
 from deminimis.prior_awards import ERROR_COLUMNS, fx_errors, with_origin
 from deminimis.sources.tables import ERRORS_SCHEMA
 from deminimis.undertaking import undertaking_map
@@ -73,9 +72,10 @@ def restricted(inputs: Inputs, orgnrs: pl.Series, applications: pl.DataFrame) ->
     )
 
 
-def input_errors(inputs: Inputs, members: pl.Series, rates: pl.DataFrame) -> list[RowError]:
+def input_errors(inputs: Inputs, members: pl.Series, rates: pl.DataFrame) -> pl.DataFrame:
     """The broken side-file rows that belong to no application of the batch, in the order
-    :func:`deminimis.cumulation.run` lists them (``members``: every firm of every undertaking)."""
+    :func:`deminimis.cumulation.run` lists them (``members``: every firm of every undertaking),
+    in the errors schema."""
     given = [inputs.award_errors.select(ERROR_COLUMNS)]
     if inputs.register:
         given.append(inputs.register.errors.select(ERROR_COLUMNS))
@@ -90,13 +90,12 @@ def input_errors(inputs: Inputs, members: pl.Series, rates: pl.DataFrame) -> lis
         given.append(inputs.employer_tax_errors.select(ERROR_COLUMNS))
     errors = pl.concat(given)
     used = errors.filter(pl.col("orgnr").is_in(members.implode())).select("file", "row").unique()
-    rows = pl.concat(
+    return pl.concat(
         [
             errors.join(used, on=["file", "row"], how="anti").select(*ERRORS_SCHEMA),
             inputs.other_errors.select(*ERRORS_SCHEMA),
         ]
     ).unique(maintain_order=True)
-    return [RowError(**r) for r in rows.iter_rows(named=True)]
 
 
 __all__ = ["firms_of", "groups", "input_errors", "restricted"]
