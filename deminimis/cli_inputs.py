@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from deminimis.cli_options import amount_option
-from deminimis.gge_input import INSTRUMENTS
+from deminimis.instruments import INSTRUMENTS
 
 
 def side_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -20,23 +20,9 @@ import datetime as dt
 
 import polars as pl
 
+from deminimis.instruments import INSTRUMENT_ALIASES, INSTRUMENTS, NOMINAL_INSTRUMENTS
 from deminimis.money import amount_columns, parse_cents
 
-INSTRUMENTS = ("grant", "interest_subsidy", "loan", "guarantee", "capital_injection", "other")
-INSTRUMENT_ALIASES = {
-    "tilskudd": "grant",
-    "rentestøtte": "interest_subsidy",
-    "rentesubsidie": "interest_subsidy",
-    "lån": "loan",
-    "garanti": "guarantee",
-    "egenkapital": "capital_injection",
-    "kapitalinnskudd": "capital_injection",
-    "annet": "other",
-    "annen": "other",
-}
-"""Norwegian words (Støtteregisteret's ``Støtteinstrument``) for the contract's instruments."""
-NOMINAL_INSTRUMENTS = ("loan", "guarantee", "capital_injection")
-"""Instruments whose ``amount`` is ignored: the nominal amount and the rules give the GGE."""
 APPLICATION_COLUMNS = (
     "instrument",
     "nominal_amount",

@@ -22,7 +22,7 @@ from typing import Any
 import click
 
 from deminimis.cli_options import AMOUNT_HELP, amount_option, date_option
-from deminimis.errors import DeminimisError, InputError, RuleDataError, SourceError
+from deminimis.errors import DeminimisError, SourceError
 
 EXIT_REFUSED = 4
 DB_HELP = (
@@ -62,20 +62,22 @@ def _fail(code: int, message: str) -> None:
 def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from deminimis.ledger import Conflict, LedgerError
-
         try:
             return func(*args, **kwargs)
-        except Conflict as exc:
-            _fail(EXIT_REFUSED, str(exc))
-        except (InputError, RuleDataError, LedgerError) as exc:
-            _fail(2, str(exc))
-        except SourceError as exc:
-            _fail(1, str(exc))
-        except DeminimisError as exc:  # pragma: no cover - every subclass is handled above
-            _fail(2, str(exc))
+        except DeminimisError as exc:
+            _fail(_exit_code(exc), str(exc))
 
     return wrapper
+
+
+def _exit_code(exc: DeminimisError) -> int:
+    """Contract §2's exit code of an error (the ledger's errors imported only now: ``serve``
+    sets polars' thread count before anything imports polars)."""
+    from deminimis.ledger.errors import Conflict
+
+    if isinstance(exc, Conflict):
+        return EXIT_REFUSED
+    return 1 if isinstance(exc, SourceError) else 2
 
 
 def _dump(data: Any) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from deminimis.ledger_cli import DB_HELP, _errors_to_exit
+from deminimis.threads import configure
 
 _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 _DIR = click.Path(path_type=Path, file_okay=False, exists=True)
@@ -62,8 +63,15 @@ def _side_files(func: Any) -> Any:
 @click.option("--max-body", "max_body", type=int, help="Largest request body in bytes (default 5 MB).")
 @click.option("--max-rows", "max_rows", type=int, help="Most batch or prior-aid rows per request (10,000).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Server processes.")
+@click.option(
+    "--polars-threads",
+    "polars_threads",
+    type=click.IntRange(0, 1024),
+    help="Polars threads per worker (default 1, or $POLARS_MAX_THREADS; 0: one per core). A check "
+    "is many tiny queries, answered faster on one thread; raise it for large batch uploads.",
+)
 @_errors_to_exit
-def serve(host: str, port: int, workers: int, **options: Any) -> None:
+def serve(host: str, port: int, workers: int, polars_threads: int | None, **options: Any) -> None:
     """Serve the officer's web page at / and the HTTP JSON API (OpenAPI at /docs).
 
     API key: set $DEMINIMIS_API_KEY; /v1 calls need header X-API-Key, and the page asks for it
@@ -75,6 +83,9 @@ def serve(host: str, port: int, workers: int, **options: Any) -> None:
       open http://127.0.0.1:8000/        # the page (bokmål; ?lang=en for English)
       curl -s localhost:8000/v1/health
     """
+    threads, note = configure(polars_threads)  # first: polars reads it when it is imported
+    if note:
+        click.echo(f"deminimis: {note}", err=True)
     import uvicorn
 
     from deminimis.http.settings import SETTINGS_ENV
@@ -89,7 +100,8 @@ def serve(host: str, port: int, workers: int, **options: Any) -> None:
     key = "on (X-API-Key)" if settings.api_key else "off"
     ledger = f"on ({app.state.ledger.display_url})" if app.state.ledger is not None else "off (no Reserve)"
     where = f"http://{host}:{port}/ (page) and /docs"
-    click.echo(f"deminimis: serving {where} (API key {key}; ledger {ledger}; workers {workers})", err=True)
+    done = f"API key {key}; ledger {ledger}; workers {workers}, polars threads {threads} each"
+    click.echo(f"deminimis: serving {where} ({done})", err=True)
     if workers == 1:
         uvicorn.run(app, host=host, port=port)
         return

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from deminimis import threads
 from deminimis.api import check as api_check
 from deminimis.http.settings import SETTINGS_ENV, ApiSettings
 from deminimis.ledger import LATEST, Ledger, history, migrate
@@ -43,6 +44,8 @@ def _free_port() -> int:
 def _served(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[object, dict]:
     import uvicorn
 
+    monkeypatch.setenv(threads.ENV, "1")  # serve sets it: restored after the test
+    monkeypatch.delenv(threads.ENV)
     seen: dict = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
     result = CliRunner().invoke(serve, list(args))
@@ -155,6 +158,54 @@ def test_workers_get_the_settings_through_the_environment(tmp_path: Path, monkey
 def test_workers_need_a_ledger(monkeypatch) -> None:
     result, seen = _served(monkeypatch, "--no-ledger", "--workers", "2")
     assert result.exit_code == 2 and "--workers needs a ledger" in result.output and not seen
+
+
+_POOL = """
+import sys, uvicorn
+uvicorn.run = lambda app, **kw: print("pool", __import__("polars").thread_pool_size())
+from deminimis.cli import main
+main(sys.argv[1:])
+"""
+
+
+def _pool(tmp_path: Path, *args: str, env: str | None = None) -> tuple[str, str]:
+    environ = {k: v for k, v in os.environ.items() if k != threads.ENV} | ({threads.ENV: env} if env else {})
+    done = subprocess.run(
+        [sys.executable, "-c", _POOL, "serve", "--no-ledger", *args],
+        cwd=tmp_path,
+        env=environ | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip(), done.stderr
+
+
+def test_serve_runs_polars_on_one_thread_unless_told(tmp_path: Path) -> None:
+    out, err = _pool(tmp_path)
+    assert out == "pool 1" and "polars threads 1 each" in err
+    assert _pool(tmp_path, env="2")[0] == "pool 2"  # the environment's count is kept
+    out, err = _pool(tmp_path, "--polars-threads", "3", env="2")  # the option wins
+    assert out == "pool 3" and "polars threads 3 each" in err
+
+
+def test_a_bad_thread_count_in_the_environment_stops_serve(monkeypatch) -> None:
+    result, seen = _served(monkeypatch, "--no-ledger")
+    assert result.exit_code == 0 and "polars threads 1 each" in result.output
+    monkeypatch.setenv(threads.ENV, "many")
+    result = CliRunner().invoke(serve, ["--no-ledger"])
+    assert result.exit_code == 2 and "$POLARS_MAX_THREADS is 'many'" in result.output
+
+
+def test_polars_loaded_first_keeps_its_pool_and_serve_says_so(monkeypatch) -> None:
+    import polars
+
+    monkeypatch.setattr(polars, "thread_pool_size", lambda: 8)
+    result, _ = _served(monkeypatch, "--no-ledger", "--polars-threads", "2")
+    assert result.exit_code == 0
+    assert "this process keeps 8 threads (new worker processes get 2)" in result.output
+    assert threads.configure(8) == ("8", None) and threads.configure(0) == ("per core", None)
 
 
 # ----------------------------------------------------------------------------- idempotency
