@@ -11,6 +11,10 @@ A pending reservation expires ``ttl`` after it was made (default 14 days) and th
 counting. ``grant`` turns it into an award and ``release`` frees it
 (:mod:`deminimis.ledger.lifecycle`). Every attempt, accepted, refused or failed, is appended to the audit
 log with the decision JSON.
+
+Reading a reservation row and expiring the ones past due (shared with grant/release) live in
+:mod:`deminimis.ledger.reservation_rows`, the audit log's JSON form of request values in
+:mod:`deminimis.ledger.request_values`; both are re-exported here.
 """
 
 from __future__ import annotations
@@ -20,20 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import sqlalchemy as sa
-from pydantic import BaseModel
 
 from deminimis.errors import DeminimisError, InputError
 from deminimis.ledger import audit, idempotency
 from deminimis.ledger.checking import decide_one
-from deminimis.ledger.db import MAX_ID, Ledger, utcnow
-from deminimis.ledger.errors import NotFound
+from deminimis.ledger.db import Ledger, utcnow
 from deminimis.ledger.records import ReservationRecord, reservation_record
+from deminimis.ledger.request_values import jsonable as _jsonable
+from deminimis.ledger.reservation_rows import expire_due, get_reservation, get_row, id_in_range
 from deminimis.ledger.schema import reservations
 from deminimis.models import Decision, RowError
 from deminimis.money import parse_cents
-from deminimis.sources.inputs import Upload
 
 DEFAULT_TTL = dt.timedelta(days=14)
 OPTION_KEYS = ("nace", "fiscal_year_start", "in_difficulty_2019", "application_id")
@@ -55,55 +57,8 @@ class ReserveResult:
         return self.reservation is not None
 
 
-def _jsonable(value: Any) -> Any:
-    """A request value as the audit log keeps it (tables as rows, uploads by name)."""
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, pl.DataFrame):
-        return value.to_dicts()
-    if isinstance(value, Upload):
-        return {"upload": value.name, "bytes": len(value.data)}
-    if isinstance(value, bytes):
-        return {"bytes": len(value)}
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def _basis(scheme: str | None) -> str:
     return "de_minimis_sgei" if scheme == "sgei" else "de_minimis"
-
-
-def expire_due(conn: sa.Connection, now: dt.datetime) -> list[int]:
-    """Mark pending reservations past their expiry as ``expired`` (audited); their ids."""
-    due = conn.execute(
-        sa.select(reservations.c.id, reservations.c.orgnr, reservations.c.expires_at).where(
-            reservations.c.status == "pending", reservations.c.expires_at <= now
-        )
-    ).all()
-    for rid, orgnr, expires_at in due:
-        conn.execute(
-            sa.update(reservations)
-            .where(reservations.c.id == rid)
-            .values(status="expired", closed_at=expires_at)
-        )
-        audit.record(
-            conn,
-            at=now,
-            actor="system",
-            action="expire",
-            outcome="accepted",
-            orgnr=orgnr,
-            reservation_id=rid,
-            payload={"expires_at": expires_at.isoformat()},
-        )
-    return [rid for rid, _, _ in due]
 
 
 def reserve(
@@ -309,28 +264,6 @@ def _insert(
     return reservation_record(get_row(conn, rid), now)
 
 
-def id_in_range(conn: sa.Connection, row_id: int) -> bool:
-    """An id the database's ``Integer`` can hold (larger ones are no row, and must not reach SQL)."""
-    return 1 <= row_id <= MAX_ID.get(conn.dialect.name, 2**31 - 1)
-
-
-def get_row(conn: sa.Connection, reservation_id: int) -> sa.Row[Any]:
-    if not id_in_range(conn, reservation_id):
-        raise NotFound(f"reservation {reservation_id} not found (not a valid id)")
-    row = conn.execute(sa.select(reservations).where(reservations.c.id == reservation_id)).first()
-    if row is None:
-        raise NotFound(f"reservation {reservation_id} not found")
-    return row
-
-
-def get_reservation(
-    ledger: Ledger, reservation_id: int, *, now: dt.datetime | None = None
-) -> ReservationRecord:
-    """One reservation (``NotFound`` when there is none with that id)."""
-    with ledger.read() as conn:
-        return reservation_record(get_row(conn, reservation_id), now or utcnow())
-
-
 __all__ = [
     "DEFAULT_TTL",
     "OPTION_KEYS",
@@ -338,5 +271,6 @@ __all__ = [
     "expire_due",
     "get_reservation",
     "get_row",
+    "id_in_range",
     "reserve",
 ]

@@ -3,16 +3,18 @@
 Order follows how an officer reads the explanation: the outcome branch (error, excluded
 sector, no rule data, regime gap) or the de minimis test (regime, undertaking, window, sector
 ceiling, each counted award, employer tax, new aid, ceiling, result), then Covid TF 3.1, GBER
-and the rule data marked UNVERIFIED.
+and the rule data marked UNVERIFIED. The employer-tax reasons live in
+:mod:`deminimis.render.employer_tax_reasons`; Covid TF 3.1, GBER and the officer's notes
+(:func:`notes`, re-exported here) in :mod:`deminimis.render.covid_gber_reasons`.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from deminimis.aga_zones import load as load_employer_tax
+from deminimis.render.covid_gber_reasons import covid_gber_reasons, notes
+from deminimis.render.employer_tax_reasons import employer_tax_reasons
 from deminimis.render.findings import (
-    NOTE,
     REASON,
     Finding,
     amount,
@@ -25,21 +27,18 @@ from deminimis.render.findings import (
     rate,
 )
 from deminimis.render.messages import messages
-from deminimis.render.rule_frames import cite, cite_nb
 from deminimis.render.source_findings import source_reasons
 from deminimis.rules import Rules
 
 C = pl.col
 ZENNARO = " Art 3(7); CJEU C-608/19 Zennaro"
 ART_2_2 = "Regulation 1407/2013 / 2023/2831, Art 2(2)"
-GBER = "Regulation (EU) No 651/2014 (GBER), Art 6 and Art 11"
-EMPLOYER_TAX = "Stortingets vedtak om arbeidsgiveravgift § 4; Skatte-ABC A-14-6.6"
 
 
 def reasons(rules: Rules) -> list[Finding]:
     """The reasons (see the module docstring), on the frames named by
     :func:`deminimis.render.decision_frames.frames`."""
-    msgs, covid = messages(), rules.covid
+    msgs = messages()
     dm = C("dm")
     out = [
         finding("d", ~C("dec"), REASON, 10, "error", n=C("n_errors"), errors=plural("error", "n_errors")),
@@ -173,47 +172,7 @@ def reasons(rules: Rules) -> list[Finding]:
             **award,
         ),
     ]
-    et = dm & (C("source") == "employer_tax")
-    et_values = dict(
-        period=C("period"),
-        zone=pl.when(C("zone").fill_null("") != "").then(C("zone")).otherwise(pl.lit("?")),
-        nok=money("amount_cents"),
-        eur=money("eur_cents"),
-        rate=rate("rate"),
-        rate_date=day("rate_date"),
-    )
-    out += [
-        finding(
-            "c",
-            et & C("counted") & C("assumed").fill_null(False),
-            REASON,
-            40,
-            "employer_tax_assumed",
-            EMPLOYER_TAX,
-            sub_=C("k"),
-            **et_values,
-        ),
-        finding(
-            "c",
-            et & C("counted") & ~C("assumed").fill_null(False),
-            REASON,
-            40,
-            "employer_tax_year",
-            EMPLOYER_TAX,
-            sub_=C("k"),
-            **et_values,
-        ),
-        finding(
-            "d",
-            dm & C("et_not_aid").is_not_null(),
-            REASON,
-            41,
-            "employer_tax_not_aid",
-            EMPLOYER_TAX,
-            periods=C("et_not_aid"),
-        ),
-        _monthly_reading(et & C("counted") & C("spread").fill_null(False), rules),
-    ]
+    out += employer_tax_reasons(dm, rules)
     new = dict(
         amount=money("amount_cents"),
         currency=C("currency"),
@@ -273,53 +232,8 @@ def reasons(rules: Rules) -> list[Finding]:
             **result,
         ),
     ]
-    tf = C("dec") & (C("scheme") == "covid_tf_3_1") & (C("route") != "de_minimis")
-    has_cap = C("cap_id").fill_null("") != ""
-    tf_total = C("tf_prior_cents") + C("new_cents")
-    diff_cite = cite(covid.difficulty_citation)
-    diff_cites = {"nb": cite_nb(covid.difficulty_citation), "en": diff_cite}
-    cap = dict(
-        cap=money("cap_cents"),
-        citation=by_lang("c_cite"),
-        prior=money("tf_prior_cents"),
-        total=money(tf_total),
-        max=money(pl.max_horizontal(C("tf_headroom_cents"), pl.lit(0))),
-    )
     out += [
-        finding(
-            "d",
-            tf & ~has_cap,
-            REASON,
-            60,
-            "covid_tf_closed",
-            "ESA decision 031/21/COL",
-            grant_date=day("grant_date"),
-            first=day(pl.lit(covid.scheme[0].valid_from)),
-            last=day(pl.lit(covid.scheme[-1].valid_to)),
-        ),
-        finding(
-            "d",
-            tf & has_cap & C("in_difficulty_2019"),
-            REASON,
-            60,
-            "covid_tf_difficulty",
-            diff_cite,
-            date=day(pl.lit(covid.difficulty_date)),
-            citation=lambda lang: pl.lit(diff_cites[lang]),
-        ),
-        finding(
-            "d", tf & has_cap & (tf_total <= C("cap_cents")), REASON, 61, "covid_tf_fits", C("c_cite"), **cap
-        ),
-        finding(
-            "d",
-            tf & has_cap & (tf_total > C("cap_cents")),
-            REASON,
-            61,
-            "covid_tf_exceeds",
-            C("c_cite"),
-            **cap,
-        ),
-        finding("d", C("route") == "gber", REASON, 70, "gber", GBER),
+        *covid_gber_reasons(rules),
         finding(
             "calendar",
             C("headroom_cents") > 0,
@@ -336,67 +250,6 @@ def reasons(rules: Rules) -> list[Finding]:
         ),
     ]
     return out + notes()
-
-
-def _monthly_reading(when: pl.Expr, rules: Rules) -> Finding:
-    """Officer's note: a yearly employer-tax row met other aid of its year and was read as twelve
-    equal months (a convention of the rules data, not a rule text)."""
-    reading = load_employer_tax(rules.directory).file.monthly_reading
-    return finding(
-        "c",
-        when,
-        NOTE,
-        12,
-        "employer_tax_monthly_reading",
-        cite(reading.citation),
-        sub_=C("k"),
-        period=C("period"),
-        note=lambda lang: pl.lit(getattr(reading, f"officer_note_{lang}")),
-    )
-
-
-def notes() -> list[Finding]:
-    """The officer's notes: open legal points of the rules data and the next steps."""
-    has_cap = C("cap_id").fill_null("") != ""
-    return [
-        finding(
-            "d", C("dec") & C("e_note_nb").is_not_null(), NOTE, 10, "officer_note", note=by_lang("e_note")
-        ),
-        finding(
-            "d",
-            C("sec_manual") & C("s_note_nb").is_not_null(),
-            NOTE,
-            11,
-            "officer_note",
-            note=by_lang("s_note"),
-        ),
-        finding("d", C("route") == "gber", NOTE, 20, "gber_next", GBER),
-        finding("d", C("route") == "manual_review", NOTE, 21, "manual_next"),
-        finding(
-            "d",
-            C("dec") & C("e_unverified").is_not_null(),
-            NOTE,
-            80,
-            "unverified",
-            what=by_lang("e_unverified"),
-        ),
-        finding(
-            "d",
-            C("dec") & C("l_unverified").is_not_null(),
-            NOTE,
-            81,
-            "unverified",
-            what=by_lang("l_unverified"),
-        ),
-        finding(
-            "d",
-            C("dec") & C("route").is_in(["covid_tf", "gber"]) & has_cap & C("c_unverified").is_not_null(),
-            NOTE,
-            82,
-            "unverified",
-            what=by_lang("c_unverified"),
-        ),
-    ]
 
 
 def calendar_steps(d: pl.LazyFrame) -> pl.LazyFrame:

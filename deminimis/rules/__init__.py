@@ -5,7 +5,9 @@ The loader is strict (pydantic over frozen dataclasses, ``extra="forbid"``:
 :mod:`deminimis.rule_model`): an unknown key, a missing citation, an unsorted list, or a gap
 or overlap in validity raises
 :class:`~deminimis.errors.RuleDataError` naming the file, the entry and the problem.
-Lookups are by date only; no Python code names a year.
+The checks across entries and files (timelines, the Covid caps, the files agreeing) are in
+:mod:`deminimis.rules.checks`, the polars join tables built from the rules in
+:mod:`deminimis.rules.frames`. Lookups are by date only; no Python code names a year.
 
 An alternative rules directory (``--rules DIR``) replaces the shipped one as a whole,
 so a new ceiling is a data change, not a code change.
@@ -14,7 +16,6 @@ so a new ceiling is a data change, not a code change.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +25,9 @@ import polars as pl
 
 from deminimis import rules_cache
 from deminimis.errors import RuleDataError
-from deminimis.rule_model import check, rule, validate
+from deminimis.rule_model import check, rule
+from deminimis.rules import frames
+from deminimis.rules.checks import check_agreement, check_entries, read
 from deminimis.rules.gge_model import GgeFile
 
 RULES_DIR = Path(__file__).parent
@@ -168,22 +171,6 @@ class BasisFile:
         check(not dupes, f"basis ids/aliases used twice: {dupes}")
 
 
-def _timeline(entries: list[Dated], label: str) -> None:
-    """Entries must be sorted, contiguous and non-overlapping."""
-    for before, after in zip(entries, entries[1:], strict=False):
-        if after.valid_from <= before.valid_to:
-            raise RuleDataError(
-                f"{label}: '{after.id}' (from {after.valid_from}) overlaps "
-                f"'{before.id}' (to {before.valid_to})"
-            )
-        if after.valid_from != before.valid_to + dt.timedelta(days=1):
-            raise RuleDataError(
-                f"{label}: gap between '{before.id}' (to {before.valid_to}) and "
-                f"'{after.id}' (from {after.valid_from}); add an entry with "
-                "in_force = false to say why"
-            )
-
-
 @rule
 class Rules:
     """All rule files of one directory, validated together."""
@@ -214,76 +201,17 @@ class Rules:
 
     def regime_frame(self) -> pl.DataFrame:
         """One row per (scheme, entry, limit): the join table of the pipeline."""
-        rows = []
-        for e in self.regimes.entries:
-            for scheme in e.schemes:
-                for order, lim in enumerate(e.limits or [None]):
-                    rows.append(
-                        {
-                            "scheme": scheme,
-                            "entry_id": e.id,
-                            "valid_from": e.valid_from,
-                            "valid_to": e.valid_to,
-                            "in_force": e.in_force,
-                            "regime": e.regime,
-                            "window_kind": e.window,
-                            "window_years": e.window_years,
-                            "limit_order": order,
-                            "limit_id": lim.id if lim else None,
-                            "limit_counts": lim.counts if lim else [],
-                            "ceiling_cents": lim.ceiling_eur * 100 if lim else None,
-                            "sector_ceilings": [
-                                {"sector": k, "cents": v * 100}
-                                for k, v in (lim.sector_ceilings_eur if lim else {}).items()
-                            ],
-                        }
-                    )
-        return pl.DataFrame(
-            rows,
-            schema_overrides={
-                "sector_ceilings": pl.List(pl.Struct({"sector": pl.Utf8, "cents": pl.Int64})),
-                "limit_counts": pl.List(pl.Utf8),
-                "regime": pl.Utf8,
-                "window_kind": pl.Utf8,
-                "window_years": pl.Int64,
-                "limit_id": pl.Utf8,
-                "ceiling_cents": pl.Int64,
-            },
-        )
+        return frames.regime_frame(self)
 
     def sector_frame(self) -> pl.DataFrame:
-        rows = [
-            {"sector": s.id, "prefix": p, "treatment": s.treatment}
-            for s in self.sectors.sectors
-            for p in s.nace_prefixes
-        ]
-        return pl.DataFrame(rows, schema={"sector": pl.Utf8, "prefix": pl.Utf8, "treatment": pl.Utf8})
+        return frames.sector_frame(self)
 
     def sector(self, sector_id: str) -> Sector | None:
         return next((s for s in self.sectors.sectors if s.id == sector_id), None)
 
     def __post_init__(self) -> None:
         """The files agree with each other: every basis, sector and regime named is defined."""
-        known = set(self.basis_ids()) | {EMPLOYER_TAX}
-        sectors = {s.id for s in self.sectors.sectors}
-        for e in self.regimes.entries:
-            for lim in e.limits:
-                if bad := set(lim.counts) - known:
-                    raise ValueError(
-                        f"de_minimis.toml: entry '{e.id}' limit '{lim.id}' counts unknown basis {sorted(bad)}"
-                    )
-                if bad := set(lim.sector_ceilings_eur) - sectors:
-                    raise ValueError(
-                        f"de_minimis.toml: entry '{e.id}' limit '{lim.id}' names unknown sector {sorted(bad)}"
-                    )
-        if bad := set(self.covid.counts) - known:
-            raise ValueError(f"covid_tf.toml: counts unknown basis {sorted(bad)}")
-        regimes = {e.regime for e in self.regimes.entries if e.regime}
-        for g in self.gge.entries:
-            if g.regime not in regimes:
-                raise ValueError(f"gge.toml: entry '{g.id}' names unknown regime '{g.regime}'")
-            if bad := set(g.sector_ceilings_eur) - sectors:
-                raise ValueError(f"gge.toml: entry '{g.id}' names unknown sector {sorted(bad)}")
+        check_agreement(self, known=set(self.basis_ids()) | {EMPLOYER_TAX})
 
 
 _FILES = {
@@ -295,49 +223,21 @@ _FILES = {
 }
 
 
-def _read(path: Path, model: type) -> object:
-    if not path.is_file():
-        raise RuleDataError(f"{path}: rules file is missing")
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleDataError(f"{path}: not valid TOML: {exc}") from exc
-    return validate(model, data, lambda problems: RuleDataError(f"{path}: {problems}"))
-
-
 @lru_cache(maxsize=8)
 def load_rules(directory: Path | str | None = None) -> Rules:
     """Load and validate every rules file of ``directory`` (default: the shipped rules); a copy
     validated before from the same files is read from :mod:`deminimis.rules_cache`."""
     folder = Path(directory) if directory else RULES_DIR
     files = [folder / name for name, _ in _FILES.values()]
-    modules = (__name__, GgeFile.__module__, "deminimis.rule_model")
+    modules = (__name__, GgeFile.__module__, "deminimis.rules.checks", "deminimis.rule_model")
     return rules_cache.cached("rules", files, modules, lambda: _validated(folder))
 
 
 def _validated(folder: Path) -> Rules:
-    parts = {key: _read(folder / name, model) for key, (name, model) in _FILES.items()}
+    parts = {key: read(folder / name, model) for key, (name, model) in _FILES.items()}
     regimes: RegimeFile = parts["regimes"]  # type: ignore[assignment]
     covid: CovidFile = parts["covid"]  # type: ignore[assignment]
-    ids = [e.id for e in regimes.entries]
-    if dupes := sorted({i for i in ids if ids.count(i) > 1}):
-        raise RuleDataError(f"{folder / 'de_minimis.toml'}: entry ids used twice: {dupes}")
-    for scheme in SCHEMES:
-        entries = [e for e in regimes.entries if scheme in e.schemes]
-        if not entries:
-            raise RuleDataError(f"{folder / 'de_minimis.toml'}: no entry for scheme '{scheme}'")
-        _timeline(entries, f"{folder / 'de_minimis.toml'} (scheme {scheme})")
-    _timeline(covid.framework, f"{folder / 'covid_tf.toml'} [framework]")
-    _timeline(covid.scheme, f"{folder / 'covid_tf.toml'} [scheme]")
-    for cap in covid.scheme:
-        for day in (cap.valid_from, cap.valid_to):
-            frame = next((f for f in covid.framework if f.covers(day)), None)
-            if frame is None or cap.cap_eur > frame.cap_eur:
-                raise RuleDataError(
-                    f"{folder / 'covid_tf.toml'}: scheme entry '{cap.id}' on {day} "
-                    "is outside the framework or above its cap"
-                )
+    check_entries(folder, regimes, covid, SCHEMES)
     try:
         return Rules(directory=folder, **parts)  # type: ignore[arg-type]
     except ValueError as exc:

@@ -5,7 +5,8 @@ it build its own): pinned v2 ``Accept`` headers (a future v3 then fails loudly i
 changing shape), a ``User-Agent`` naming the project, a timeout, and an on-disk cache
 (:mod:`deminimis.sources.brreg_cache`). Sources: ``data_sources.md`` §1 and §4.
 
-Outcomes of :meth:`BrregClient.get_enhet` (:class:`Answer` ``.outcome``), kept distinct:
+Outcomes of :meth:`BrregClient.get_enhet` (:class:`Answer` ``.outcome``, kept distinct; the
+answer classes and :func:`classify` are in :mod:`deminimis.sources.brreg_answers`, re-exported):
 
 - ``found`` (200), ``deleted`` (200 with ``slettedato``, a reduced body),
 - ``not_found`` (404: never existed), ``removed`` (410: removed for legal reasons),
@@ -28,19 +29,28 @@ raises :class:`~deminimis.errors.SourceError` at once.
 
 from __future__ import annotations
 
-import json
+import json  # noqa: F401 - no longer used here, but ``brreg_client.json`` stays reachable (tests use it)
 import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from importlib import metadata
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
 from deminimis.errors import SourceError
+from deminimis.sources.brreg_answers import (
+    _BY_STATUS,
+    Answer,
+    BadAnswer,
+    BrregUnavailable,
+    Outcome,
+    Retry,
+    _page,
+    classify,
+    outcome_of,
+)
 from deminimis.sources.brreg_cache import DiskCache, utcnow
 
 BASE_URL = "https://data.brreg.no/enhetsregisteret/api"
@@ -63,7 +73,6 @@ BATCH_DEADLINE = float(os.environ.get("DEMINIMIS_BRREG_DEADLINE", "") or 900.0)
 lookups are then flagged unavailable instead of waiting for hours on 429s."""
 PAGE_SIZE, MAX_DEPTH = 1000, 10_000  # Brreg answers 400 beyond page × size = 10 000
 
-Outcome = Literal["found", "deleted", "not_found", "removed", "bad_request", "malformed"]
 T = TypeVar("T")
 _CACHED = {200, 404, 410}
 _sleep: Callable[[float], None] = time.sleep  # tests replace this
@@ -75,64 +84,6 @@ def new_http_client(timeout: float) -> httpx.Client:
     """The ``httpx.Client`` built when none is injected (redirects are followed by hand:
     same host only, see :meth:`BrregClient._once`)."""
     return httpx.Client(timeout=timeout, follow_redirects=False, transport=_transport)
-
-
-class BadAnswer(SourceError):
-    """An answer that cannot be Brreg's: another host, a redirect loop, too large, false
-    gzip. The row is flagged ``malformed``; nothing is cached."""
-
-
-class BrregUnavailable(SourceError):
-    """Brreg did not answer usefully after every try (timeouts, 5xx, 429, connection errors)."""
-
-    def __init__(self, reason: str, *, method: str = "GET", url: str = "", status: int | None = None):
-        super().__init__(f"Brreg did not answer ({reason})", method=method, url=url, status=status)
-        self.reason = reason
-
-
-class Retry(Exception):
-    """Raised inside :func:`with_retries` attempts: this try failed and may be repeated."""
-
-    def __init__(self, reason: str, status: int | None = None, wait: float | None = None):
-        super().__init__(reason)
-        self.reason, self.status, self.wait = reason, status, wait
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One Brreg answer: an enhet (``data`` a dict) or the underenheter of one (a list)."""
-
-    outcome: Outcome
-    url: str
-    status: int
-    data: Any
-    fetched_at: datetime  # UTC, when Brreg answered (earlier than now for a cache hit)
-    from_cache: bool = False
-    problem: str | None = None  # why the answer is not usable (bad_request, malformed) or partial
-
-    @property
-    def source(self) -> str:
-        return f"brreg {'cache' if self.from_cache else 'online'} {self.fetched_at.date().isoformat()}"
-
-
-_BY_STATUS: dict[int, Outcome] = {404: "not_found", 410: "removed", 400: "bad_request"}
-
-
-def classify(status: int, content: bytes) -> tuple[Outcome, Any]:
-    """Outcome and parsed body of a final (non-retried) answer: 200, 400, 404 or 410."""
-    if status in _BY_STATUS:
-        return _BY_STATUS[status], None
-    try:
-        return outcome_of(json.loads(content))
-    except ValueError:
-        return "malformed", None
-
-
-def outcome_of(body: Any) -> tuple[Outcome, Any]:
-    """``found`` or ``deleted`` for a JSON object, else ``malformed``."""
-    if not isinstance(body, dict):
-        return "malformed", None
-    return ("deleted" if body.get("slettedato") else "found"), body
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -193,20 +144,6 @@ def _read(resp: httpx.Response, ends: float, url: str) -> bytes:
     except httpx.DecodingError as exc:
         raise BadAnswer(f"an answer that does not decode ({exc})", url=url) from exc
     return b"".join(chunks)
-
-
-def _page(data: Any) -> tuple[list[dict[str, Any]] | None, int | None]:
-    """(underenheter, total pages) of one page; None where the shape is not Brreg's."""
-    if not isinstance(data, dict):
-        return None, None
-    embedded, meta = data.get("_embedded", {}), data.get("page") or {}
-    if not isinstance(embedded, dict) or not isinstance(meta, dict):
-        return None, None
-    found = embedded.get("underenheter", [])
-    total = meta.get("totalPages") or 0
-    if not isinstance(found, list) or not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        return None, None
-    return [u for u in found if isinstance(u, dict)], total
 
 
 class BrregClient:
