@@ -13,8 +13,9 @@ from deminimis.cli_options import amount_option
 from deminimis.instruments import INSTRUMENTS
 
 
-def side_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    opts = [
+def _undertaking_file_options() -> list[Callable[[Any], Any]]:
+    """The files on the undertaking: its prior aid, links, firm facts and employer tax."""
+    return [
         click.option(
             "--awards",
             type=click.Path(path_type=Path),
@@ -56,6 +57,12 @@ def side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="A firm in a zone Ia kommune (firms file) with no employer-tax row: warn, or count the "
             "full fribeløp of each year in the window (conservative).",
         ),
+    ]
+
+
+def _prior_aid_source_options() -> list[Callable[[Any], Any]]:
+    """The further sources of prior aid (ledger, corporate events) and how an unknown basis counts."""
+    return [
         click.option(
             "--ledger",
             metavar="URL",
@@ -79,6 +86,12 @@ def side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="A prior award whose basis text names no known legal basis: count it as de minimis "
             "with a warning naming the nearest known basis (the safe reading), or leave it out.",
         ),
+    ]
+
+
+def _brreg_options() -> list[Callable[[Any], Any]]:
+    """The Brønnøysund look-ups: live Brreg, its snapshot, and the aid register."""
+    return [
         click.option(
             "--online",
             is_flag=True,
@@ -107,6 +120,12 @@ def side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(path_type=Path, file_okay=False),
             help="Register snapshot directory (default: the user data dir, see 'deminimis register info').",
         ),
+    ]
+
+
+def _law_data_options() -> list[Callable[[Any], Any]]:
+    """The law data: another rules directory or ECB rate file."""
+    return [
         click.option(
             "--rules",
             "rules_dir",
@@ -119,6 +138,15 @@ def side_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(path_type=Path, dir_okay=False),
             help="Use another ECB rate file (date,currency,rate) instead of the shipped one.",
         ),
+    ]
+
+
+def side_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    opts = [
+        *_undertaking_file_options(),
+        *_prior_aid_source_options(),
+        *_brreg_options(),
+        *_law_data_options(),
     ]
     for opt in reversed(opts):
         func = opt(func)

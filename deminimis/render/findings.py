@@ -43,9 +43,16 @@ FX = "Contract §4 (exchange rate)"
 
 def warnings(rules: Rules) -> list[Finding]:
     """The warnings, in the order the Python renderer gave them."""
-    from deminimis.render.source_findings import near_duplicate
+    out = _covid_and_fx(rules)
+    out += _award_warnings()
+    out += _firm_warnings()
+    out += _readings()
+    out.append(finding("d", C("dec") & ~C("prior_source"), WARNING, 5, "no_prior_aid_source"))
+    return out
 
-    msgs = messages()
+
+def _covid_and_fx(rules: Rules) -> list[Finding]:
+    """Warnings for an undeclared Covid TF difficulty and stale exchange rates."""
     dec = C("dec")
     tf = (
         dec
@@ -54,9 +61,7 @@ def warnings(rules: Rules) -> list[Finding]:
         & (C("cap_id").fill_null("") != "")
     )
     stale = dict(rate=rate("rate"), rate_date=day("rate_date"))
-    missing = msgs["employer_tax_missing"]
-    status = msgs["firm_status"]
-    out = [
+    return [
         finding(
             "d",
             tf & C("in_difficulty_2019").is_null(),
@@ -93,7 +98,14 @@ def warnings(rules: Rules) -> list[Finding]:
             **stale,
         ),
     ]
-    out.append(
+
+
+def _award_warnings() -> list[Finding]:
+    """Warnings for awards: an unrecognised basis, after the grant date, duplicated, near-duplicated."""
+    from deminimis.render.source_findings import near_duplicate
+
+    dec = C("dec")
+    out = [
         finding(
             "c",
             dec & (C("source") == "awards") & C("basis_nearest").is_not_null(),
@@ -108,7 +120,7 @@ def warnings(rules: Rules) -> list[Finding]:
             currency=C("currency"),
             granted_on=day("granted_on"),
         )
-    )
+    ]
     for order, (code, n) in enumerate(
         (
             ("award_after_grant_date", "n_after"),
@@ -129,7 +141,16 @@ def warnings(rules: Rules) -> list[Finding]:
             )
         )
     out.append(near_duplicate())
-    out += [
+    return out
+
+
+def _firm_warnings() -> list[Finding]:
+    """Warnings for missing employer tax, an unchecked sector and the firm's status or facts."""
+    msgs = messages()
+    dec = C("dec")
+    missing = msgs["employer_tax_missing"]
+    status = msgs["firm_status"]
+    return [
         finding(
             "d",
             dec & (C("et_missing").list.len() > 0),
@@ -175,9 +196,6 @@ def warnings(rules: Rules) -> list[Finding]:
             problem=C("firm_problem"),
         ),
     ]
-    out += _readings()
-    out.append(finding("d", dec & ~C("prior_source"), WARNING, 5, "no_prior_aid_source"))
-    return out
 
 
 def _readings() -> list[Finding]:

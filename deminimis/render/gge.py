@@ -13,14 +13,8 @@ import polars as pl
 
 from deminimis.render import fmt
 from deminimis.render import gge_values as v
-from deminimis.render.findings import EVERY, REASON, WARNING, Finding, day, finding, mapped, money
-from deminimis.render.gge_reviews import (
-    REVIEWS,
-    manual_flag,
-    review_finding,
-    unverified_part,
-    unverified_what,
-)
+from deminimis.render.findings import EVERY, REASON, WARNING, Finding, day, finding, money
+from deminimis.render.gge_reviews import manual_flag, review_findings
 from deminimis.render.messages import messages
 
 C = pl.col
@@ -46,13 +40,20 @@ def findings() -> list[Finding]:
     ``gge``, :func:`has_form`) and on the payments of instalments (``gge_steps``)."""
     msgs = messages()
     words, status = msgs["gge_words"], msgs["firm_status"]
-    dm, method = C("dm"), C("gge_method")
-    review = C("gge_manual")
-    nominal = v.money_text("nominal_cents", "nominal_eur_cents")
+    common = _common_values()
     gge_text = v.money_text("gge_cur_cents", "gge_eur_cents")
     what = v.word("instrument", words)
-    common = dict(
-        nominal=nominal,
+    out = _method_reasons(common, what, gge_text)
+    out += _payment_reasons(gge_text)
+    out += _limit_findings(words)
+    out += review_findings(common, what, words, status)
+    return out
+
+
+def _common_values() -> dict[str, object]:
+    """The placeholder values the texts of the safe harbours, capital injections and reviews share."""
+    return dict(
+        nominal=v.money_text("nominal_cents", "nominal_eur_cents"),
         term=v.number("term_hundredths"),
         collateral=v.number("collateral_hundredths"),
         cover=v.number("guarantee_hundredths"),
@@ -64,6 +65,11 @@ def findings() -> list[Finding]:
         formula=v.formula,
         ceiling=money("inj_ceiling_cents"),
     )
+
+
+def _method_reasons(common: dict[str, object], what: object, gge_text: object) -> list[Finding]:
+    """The reasons of a GGE valued at once: the safe harbours, the officer's GGE, capital injections."""
+    dm, method = C("dm"), C("gge_method")
     out = [
         finding(
             "gge",
@@ -78,7 +84,8 @@ def findings() -> list[Finding]:
         for m in SAFE_HARBOUR
     ]
     officer_nominal = v.officer_nominal()
-    out += [
+    return [
+        *out,
         finding(
             "gge",
             dm & (method == "officer_gge"),
@@ -111,6 +118,13 @@ def findings() -> list[Finding]:
             citation=v.art("gge_art"),
             **common,
         ),
+    ]
+
+
+def _payment_reasons(gge_text: object) -> list[Finding]:
+    """The reasons of aid paid in instalments (the sum, then each payment) and of a scheme's fixed sum."""
+    dm, method = C("dm"), C("gge_method")
+    return [
         finding(
             "gge",
             dm & (method == INSTALMENTS),
@@ -150,6 +164,13 @@ def findings() -> list[Finding]:
             currency=C("currency"),
             citation=v.art("gge_art"),
         ),
+    ]
+
+
+def _limit_findings(words: dict[str, str]) -> list[Finding]:
+    """The maximum nominal, an intermediary's grant date and the warning of a term too short."""
+    dm = C("dm")
+    return [
         finding(
             "gge",
             dm & C("max_nominal_cur_cents").is_not_null() & (C("route") != "de_minimis"),
@@ -185,28 +206,6 @@ def findings() -> list[Finding]:
             years=C("h_years"),
         ),
     ]
-    review_values = dict(
-        what=what,
-        missing=v.missing(words),
-        orgnr=C("orgnr"),
-        status=mapped("status", status, default=None),
-        regime=C("regime"),
-        harbours=lambda lang: (
-            pl.when(C("instrument") == "loan")
-            .then(C(f"loan_harbours_{lang}"))
-            .otherwise(C(f"guarantee_harbours_{lang}"))
-        ),
-        officer=lambda lang: (
-            pl.when(C("instrument") == "loan")
-            .then(v.art("art_loan_officer")(lang))  # type: ignore[operator]
-            .otherwise(v.art("art_guarantee_officer")(lang))
-        ),  # type: ignore[operator]
-        **common,
-    )
-    out += [review_finding(review, value, code, review_values, words) for value, code in REVIEWS]
-    unverified = C("dec") & unverified_part().is_not_null()
-    out.append(finding("gge", unverified, REASON, 83, "unverified", what=unverified_what(words)))
-    return out
 
 
 def steps(d: pl.LazyFrame) -> pl.LazyFrame:

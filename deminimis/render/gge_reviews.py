@@ -1,5 +1,6 @@
 """The aid's form sent to manual review: the ``gge_manual`` flag and the findings of each ``gge_review``
-value, and the ``unverified`` part of ``gge.toml`` a decision rests on.
+value, and the ``unverified`` part of ``gge.toml`` a decision rests on; :func:`review_findings`,
+the part of :func:`deminimis.render.gge.findings` they make.
 
 Its own module to keep :mod:`deminimis.render.gge` (which re-exports :func:`manual_flag` and uses the
 rest in :func:`deminimis.render.gge.findings`) under the project's module size.
@@ -115,12 +116,41 @@ def review_finding(review: pl.Expr, value: str, code: str, values: dict, words: 
     return finding("gge", review & (C("gge_review") == value), REASON, 14, code, cite, **vals)
 
 
+def review_findings(
+    common: dict[str, object], what: object, words: dict[str, str], status: dict[str, str]
+) -> list[Finding]:
+    """The findings of the manual reviews (:data:`REVIEWS`), then the one of unverified rule data."""
+    review_values = dict(
+        what=what,
+        missing=v.missing(words),
+        orgnr=C("orgnr"),
+        status=mapped("status", status, default=None),
+        regime=C("regime"),
+        harbours=lambda lang: (
+            pl.when(C("instrument") == "loan")
+            .then(C(f"loan_harbours_{lang}"))
+            .otherwise(C(f"guarantee_harbours_{lang}"))
+        ),
+        officer=lambda lang: (
+            pl.when(C("instrument") == "loan")
+            .then(v.art("art_loan_officer")(lang))  # type: ignore[operator]
+            .otherwise(v.art("art_guarantee_officer")(lang))
+        ),  # type: ignore[operator]
+        **common,
+    )
+    out = [review_finding(C("gge_manual"), value, code, review_values, words) for value, code in REVIEWS]
+    unverified = C("dec") & unverified_part().is_not_null()
+    out.append(finding("gge", unverified, REASON, 83, "unverified", what=unverified_what(words)))
+    return out
+
+
 __all__ = [
     "PARTS",
     "REVIEWS",
     "USED_PART",
     "manual_flag",
     "review_finding",
+    "review_findings",
     "unverified_part",
     "unverified_what",
 ]

@@ -126,19 +126,47 @@ def _max_aid(d: Decision, fx: Any) -> str | None:
     return format_cents(cur)
 
 
-def _context(decision: Decision, lang: str) -> dict[str, Any]:
-    def money(text: str | None) -> str:
-        return "?" if text is None else format_cents_human(_cents(text) or 0, lang)
+def _money(text: str | None, lang: str) -> str:
+    """A contract amount (``"1234.50"``) as the letter writes it; ``?`` when unknown."""
+    return "?" if text is None else format_cents_human(_cents(text) or 0, lang)
 
-    def rate(text: str) -> str:
-        return text.replace(".", ",") if lang == "nb" else text
 
-    def cur(code: str | None) -> str:
-        code = code or "NOK"
-        return "kr" if lang == "nb" and code == "NOK" else code
+def _rate(text: str, lang: str) -> str:
+    """An ECB rate with the language's decimal mark."""
+    return text.replace(".", ",") if lang == "nb" else text
 
-    d = decision
-    fx = next((f for f in d.fx if f.currency == d.currency and f.date == d.grant_date), None)
+
+def _cur(code: str | None, lang: str) -> str:
+    """A currency as the letter names it (``kr`` for NOK in bokmål)."""
+    code = code or "NOK"
+    return "kr" if lang == "nb" and code == "NOK" else code
+
+
+def _grant_part(d: Decision, fx: Any, lang: str) -> dict[str, Any]:
+    """The recipient, the grant's amount (nominal, GGE, EUR) and the exchange rate used."""
+    return {
+        "d": d,
+        "route": d.route,
+        "regime": d.regime,
+        "recipient_name": d.name,
+        "orgnr": _orgnr(d.orgnr),
+        "members": [_orgnr(m) for m in d.undertaking if m != d.orgnr],
+        "currency": d.currency or "NOK",
+        "cur": _cur(d.currency, lang),
+        "amount": _money(d.gge.nominal if d.gge and d.amount is None else d.amount, lang),
+        "gge": _money(d.amount, lang) if d.gge is None else None,
+        "declaration_only": any(w.code == "no_prior_aid_source" for w in d.warnings),
+        "new_aid_eur": _money(d.new_aid_eur, lang),
+        "fx": fx is not None and d.gge is None,
+        "gge_lines": [getattr(r, f"text_{lang}") for r in d.reasons if r.code in GGE_LINES],
+        "rate": _rate(fx.rate, lang) if fx else None,
+        "rate_date": _day(fx.rate_date, lang) if fx else None,
+        "grant_date": _day(d.grant_date, lang),
+    }
+
+
+def _headroom_part(d: Decision, fx: Any, lang: str) -> dict[str, Any]:
+    """The period, the ceiling, the aid counted in it and what remains (in EUR and the currency)."""
     after_cur = None
     if d.headroom_after_eur is not None and _cents(d.headroom_after_eur) > 0:
         after = _cents(d.headroom_after_eur)
@@ -146,7 +174,27 @@ def _context(decision: Decision, lang: str) -> dict[str, Any]:
     total = None
     if d.counted_total_eur is not None and d.new_aid_eur is not None:
         total = format_cents_human(_cents(d.counted_total_eur) + _cents(d.new_aid_eur), lang)
-    counted = [
+    return {
+        "window_kind": d.window.kind if d.window else None,
+        "window_from": _day(d.window.from_, lang) if d.window else None,
+        "window_to": _day(d.window.to, lang) if d.window else None,
+        "ceiling_eur": _money(d.ceiling_eur, lang),
+        "counted_total_eur": _money(d.counted_total_eur, lang),
+        "employer_tax_nok": _money(d.employer_tax_advantage_nok, lang)
+        if d.employer_tax_advantage_nok and _cents(d.employer_tax_advantage_nok)
+        else None,
+        "total_eur": total,
+        "headroom_after_eur": _money(d.headroom_after_eur, lang),
+        "after_cur": format_cents_human(after_cur, lang) if after_cur is not None else None,
+        "max_grant": _money(_max_aid(d, fx), lang),
+        "max_grant_eur": _money(d.max_de_minimis_grant_eur, lang),
+        "max_positive": bool(d.max_de_minimis_grant_eur and _cents(d.max_de_minimis_grant_eur) > 0),
+    }
+
+
+def _counted(d: Decision, lang: str) -> list[dict[str, Any]]:
+    """The earlier aid counted in the period, one row each (a zero employer-tax advantage left out)."""
+    return [
         {
             "source": a.source,
             "date": _day(a.granted_on, lang),
@@ -157,60 +205,48 @@ def _context(decision: Decision, lang: str) -> dict[str, Any]:
             "basis": a.basis,
             "member": _orgnr(a.orgnr) if a.orgnr != d.orgnr else None,
             "currency": a.currency,
-            "cur": cur(a.currency),
-            "amount": money(a.amount),
-            "eur": money(a.eur),
+            "cur": _cur(a.currency, lang),
+            "amount": _money(a.amount, lang),
+            "eur": _money(a.eur, lang),
             "via": _via(a.events, lang),
         }
         for a in d.counted
         if a.counted and not (a.source == "employer_tax" and _cents(a.amount) == 0)
     ]
+
+
+def _calendar(d: Decision, lang: str) -> list[dict[str, str]]:
+    """The dates on which headroom frees up, with the headroom in EUR and the largest grant then."""
+    return [
+        {
+            "date": _day(c.date, lang),
+            "eur": _money(c.headroom_eur, lang),
+            "cur": _money(c.max_grant, lang),
+        }
+        for c in d.headroom_calendar
+        if _cents(c.headroom_eur) > 0
+    ]
+
+
+def _outcome_part(d: Decision, lang: str) -> dict[str, Any]:
+    """The decisive reasons (else the first three), the input errors and the stale-rate warnings."""
     return {
-        "d": d,
-        "route": d.route,
-        "regime": d.regime,
-        "recipient_name": d.name,
-        "orgnr": _orgnr(d.orgnr),
-        "members": [_orgnr(m) for m in d.undertaking if m != d.orgnr],
-        "currency": d.currency or "NOK",
-        "cur": cur(d.currency),
-        "amount": money(d.gge.nominal if d.gge and d.amount is None else d.amount),
-        "gge": money(d.amount) if d.gge is None else None,
-        "declaration_only": any(w.code == "no_prior_aid_source" for w in d.warnings),
-        "new_aid_eur": money(d.new_aid_eur),
-        "fx": fx is not None and d.gge is None,
-        "gge_lines": [getattr(r, f"text_{lang}") for r in d.reasons if r.code in GGE_LINES],
-        "rate": rate(fx.rate) if fx else None,
-        "rate_date": _day(fx.rate_date, lang) if fx else None,
-        "grant_date": _day(d.grant_date, lang),
-        "window_kind": d.window.kind if d.window else None,
-        "window_from": _day(d.window.from_, lang) if d.window else None,
-        "window_to": _day(d.window.to, lang) if d.window else None,
-        "ceiling_eur": money(d.ceiling_eur),
-        "counted_total_eur": money(d.counted_total_eur),
-        "employer_tax_nok": money(d.employer_tax_advantage_nok)
-        if d.employer_tax_advantage_nok and _cents(d.employer_tax_advantage_nok)
-        else None,
-        "total_eur": total,
-        "headroom_after_eur": money(d.headroom_after_eur),
-        "after_cur": format_cents_human(after_cur, lang) if after_cur is not None else None,
-        "max_grant": money(_max_aid(d, fx)),
-        "max_grant_eur": money(d.max_de_minimis_grant_eur),
-        "max_positive": bool(d.max_de_minimis_grant_eur and _cents(d.max_de_minimis_grant_eur) > 0),
-        "counted": counted,
-        "calendar": [
-            {
-                "date": _day(c.date, lang),
-                "eur": money(c.headroom_eur),
-                "cur": money(c.max_grant),
-            }
-            for c in d.headroom_calendar
-            if _cents(c.headroom_eur) > 0
-        ],
         "reasons": [getattr(r, f"text_{lang}") for r in d.reasons if r.code in DECISIVE]
         or [getattr(r, f"text_{lang}") for r in d.reasons[:3]],
         "errors": [f"{e.file}:{e.row} {e.field}: {e.message}" for e in d.errors],
         "stale": [getattr(w, f"text_{lang}") for w in d.warnings if w.code == "fx_rate_stale"],
+    }
+
+
+def _context(decision: Decision, lang: str) -> dict[str, Any]:
+    d = decision
+    fx = next((f for f in d.fx if f.currency == d.currency and f.date == d.grant_date), None)
+    return {
+        **_grant_part(d, fx, lang),
+        **_headroom_part(d, fx, lang),
+        "counted": _counted(d, lang),
+        "calendar": _calendar(d, lang),
+        **_outcome_part(d, lang),
     }
 
 

@@ -26,6 +26,7 @@ from deminimis.render.findings import (
     plural,
     rate,
 )
+from deminimis.render.fmt import Value
 from deminimis.render.messages import messages
 from deminimis.render.source_findings import source_reasons
 from deminimis.rules import Rules
@@ -40,7 +41,17 @@ def reasons(rules: Rules) -> list[Finding]:
     :func:`deminimis.render.decision_frames.frames`."""
     msgs = messages()
     dm = C("dm")
-    out = [
+    out = _outcome_reasons(msgs) + _scope_reasons(dm, msgs)
+    out += _counted_reasons(dm)
+    out += employer_tax_reasons(dm, rules)
+    out += _result_reasons(dm)
+    out += [*covid_gber_reasons(rules), _calendar_reason()]
+    return out + notes()
+
+
+def _outcome_reasons(msgs: dict[str, dict[str, str]]) -> list[Finding]:
+    """The outcome branch: error, excluded sector, no rule data, regime gap."""
+    return [
         finding("d", ~C("dec"), REASON, 10, "error", n=C("n_errors"), errors=plural("error", "n_errors")),
         finding(
             "d",
@@ -71,6 +82,12 @@ def reasons(rules: Rules) -> list[Finding]:
             grant_date=day("grant_date"),
             reason=by_lang("e_reason"),
         ),
+    ]
+
+
+def _scope_reasons(dm: pl.Expr, msgs: dict[str, dict[str, str]]) -> list[Finding]:
+    """The de minimis test's frame: regime, undertaking, window, sector ceiling."""
+    return [
         finding(
             "d",
             dm,
@@ -118,8 +135,11 @@ def reasons(rules: Rules) -> list[Finding]:
             reason=by_lang("s_reason"),
         ),
     ]
-    shown = dm & C("counted") & (C("source") != "employer_tax")
-    award = dict(
+
+
+def _award_values() -> dict[str, Value]:
+    """The placeholders of one counted award's reason text."""
+    return dict(
         amount=money("amount_cents"),
         currency=C("currency"),
         granted_on=day("granted_on"),
@@ -145,7 +165,13 @@ def reasons(rules: Rules) -> list[Finding]:
         source=C("rate_source"),
         money=amount("amount_cents"),
     )
-    out += [
+
+
+def _counted_reasons(dm: pl.Expr) -> list[Finding]:
+    """Each counted award (or none), the sources, and the awards not counted (other state, EU)."""
+    shown = dm & C("counted") & (C("source") != "employer_tax")
+    award = _award_values()
+    return [
         finding("c", shown & (C("currency") != "EUR"), REASON, 30, "counted_award", sub_=C("k"), **award),
         finding("c", shown & (C("currency") == "EUR"), REASON, 30, "counted_award_eur", sub_=C("k"), **award),
         finding("d", dm & (C("n_shown") == 0), REASON, 31, "no_prior"),
@@ -172,7 +198,10 @@ def reasons(rules: Rules) -> list[Finding]:
             **award,
         ),
     ]
-    out += employer_tax_reasons(dm, rules)
+
+
+def _result_reasons(dm: pl.Expr) -> list[Finding]:
+    """The new aid, the ceiling and the result (fits or exceeds)."""
     new = dict(
         amount=money("amount_cents"),
         currency=C("currency"),
@@ -191,7 +220,7 @@ def reasons(rules: Rules) -> list[Finding]:
     )
     fits = C("new_cents") <= C("headroom_cents")
     plain = C("gge_method").is_null()  # otherwise deminimis.render.gge shows the GGE's arithmetic
-    out += [
+    return [
         finding("d", dm & plain & (C("currency") != "EUR"), REASON, 50, "new_aid", **new),
         finding("d", dm & plain & (C("currency") == "EUR"), REASON, 50, "new_aid_eur", **new),
         finding(
@@ -232,24 +261,24 @@ def reasons(rules: Rules) -> list[Finding]:
             **result,
         ),
     ]
-    out += [
-        *covid_gber_reasons(rules),
-        finding(
-            "calendar",
-            C("headroom_cents") > 0,
-            REASON,
-            71,
-            "headroom_calendar",
-            sub_=C("k"),
-            date=day("date"),
-            eur=money("headroom_cents"),
-            max=money("max_cur_cents"),
-            max_amount=amount("max_cur_cents"),
-            currency=C("currency"),
-            freed=money("freed_cents"),
-        ),
-    ]
-    return out + notes()
+
+
+def _calendar_reason() -> Finding:
+    """The headroom calendar: one reason per date of :func:`calendar_steps`."""
+    return finding(
+        "calendar",
+        C("headroom_cents") > 0,
+        REASON,
+        71,
+        "headroom_calendar",
+        sub_=C("k"),
+        date=day("date"),
+        eur=money("headroom_cents"),
+        max=money("max_cur_cents"),
+        max_amount=amount("max_cur_cents"),
+        currency=C("currency"),
+        freed=money("freed_cents"),
+    )
 
 
 def calendar_steps(d: pl.LazyFrame) -> pl.LazyFrame:

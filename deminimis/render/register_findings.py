@@ -9,10 +9,15 @@ decision, the live register not answering for a member of the undertaking.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from deminimis.render.findings import EVERY, WARNING, Finding, day, finding, mapped, money
 from deminimis.render.messages import messages
+
+if TYPE_CHECKING:
+    from deminimis.render.fmt import Value
 
 C = pl.col
 CITE = "Støtteregisteret (Brønnøysundregistrene); Regulation 2023/2831 Art 6-7"
@@ -36,9 +41,19 @@ def unavailable(d: pl.LazyFrame, consulted: pl.DataFrame | None) -> pl.LazyFrame
 
 def warnings() -> list[Finding]:
     """The register warnings, after the general ones (orders 50-59)."""
-    msgs = messages()
     dec = C("dec") & (C("source") == "awards")
-    award = dict(
+    award = _award_values()
+    sub = C("k")
+    return [
+        *_declared_warnings(dec, award, sub),
+        *_counting_warnings(dec, award, sub),
+        *_period_and_member_warnings(sub),
+    ]
+
+
+def _award_values() -> dict[str, Value]:
+    """The values every counted-award warning fills: amount, currency, day, reference, grantor."""
+    return dict(
         amount=money("amount_cents"),
         currency=C("currency"),
         granted_on=day("granted_on"),
@@ -47,8 +62,10 @@ def warnings() -> list[Finding]:
         .then(pl.concat_str(pl.lit(", "), C("grantor")))
         .otherwise(pl.lit("")),
     )
-    sub = C("k")
-    once = C("why").is_in(["in_register", "in_employer_tax_file"])
+
+
+def _declared_warnings(dec: pl.Expr, award: dict[str, Value], sub: pl.Expr) -> list[Finding]:
+    """Orders 50-52: a register award not declared, a declared one not in the register, a status."""
     return [
         finding(
             "c",
@@ -81,6 +98,12 @@ def warnings() -> list[Finding]:
             status=C("reg_status"),
             **award,
         ),
+    ]
+
+
+def _counting_warnings(dec: pl.Expr, award: dict[str, Value], sub: pl.Expr) -> list[Finding]:
+    """Orders 53-55: a possibly nominal amount, an interval's upper bound, an unnamed legal basis."""
+    return [
         finding(
             "c",
             dec & C("reg_nominal").is_not_null() & C("counted"),
@@ -113,6 +136,14 @@ def warnings() -> list[Finding]:
             text=C("reg_unclassified"),
             **award,
         ),
+    ]
+
+
+def _period_and_member_warnings(sub: pl.Expr) -> list[Finding]:
+    """Orders 56-57: an employer-tax period counted once, a member the live register did not answer for."""
+    msgs = messages()
+    once = C("why").is_in(["in_register", "in_employer_tax_file"])
+    return [
         finding(
             "c",
             C("dec") & (C("source") == "employer_tax") & once,
