@@ -3,7 +3,8 @@
 One server (uvicorn on a free local port, in a thread) and one browser for the module. Every
 request to a host other than the local server is aborted and recorded; the tests assert there
 were none, so the page works on a closed network. Screenshots of the result page (nb, en)
-are written to ``docs/screenshots/`` (kept in the repository, shown in the README).
+go to ``docs/screenshots/`` (kept in the repository, shown in the README) when
+``DEMINIMIS_SCREENSHOTS=1``, else to a temporary folder, so a test run leaves the tree clean.
 
 Skips, saying why, when Chromium or Playwright is missing (``.ci/run`` installs Chromium).
 """
@@ -14,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -31,7 +33,11 @@ FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SCREENSHOTS = (
+    Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+    if os.environ.get("DEMINIMIS_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "deminimis-screenshots"
+)
 RUNNING: dict[str, object] = {}
 """The app the module's server runs (to place a hand-made decision in its result store)."""
 
