@@ -4,6 +4,7 @@ never leaks to another host, never waits for hours."""
 from __future__ import annotations
 
 import gzip
+import json
 import time
 from collections.abc import Iterator
 
@@ -54,7 +55,7 @@ def test_a_false_gzip_content_encoding_flags_the_row() -> None:
 
 
 def test_a_real_gzip_answer_is_read() -> None:
-    body = gzip.compress((brreg_client.json.dumps(fixture(f"enhet-{GOOD}-found.json"))).encode())
+    body = gzip.compress((json.dumps(fixture(f"enhet-{GOOD}-found.json"))).encode())
     fake = FakeBrreg(
         {enhet_url(GOOD): [httpx.Response(200, content=body, headers={"Content-Encoding": "gzip"})]}
     )

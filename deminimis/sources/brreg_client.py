@@ -29,7 +29,6 @@ raises :class:`~deminimis.errors.SourceError` at once.
 
 from __future__ import annotations
 
-import json  # noqa: F401 - no longer used here, but ``brreg_client.json`` stays reachable (tests use it)
 import math
 import os
 import time
