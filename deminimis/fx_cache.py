@@ -5,13 +5,20 @@ The checked frame is kept in ``$DEMINIMIS_CACHE_DIR/fx`` (else ``$XDG_CACHE_HOME
 else ``~/.cache/deminimis/fx``), under a name made of the table's path, mtime and size, so a
 changed or replaced table is parsed again. Any problem reading or writing the cache (read-only
 home, a broken file) is silent: the table is then parsed as before.
+
+The caches prune themselves: each read marks its file as used (its mtime), and writing a new
+copy removes the copies of the same kind that no process has read for :data:`KEEP_DAYS` days
+(an old rate table or rules version, a deleted checkout), so the folder does not grow without
+bound. Copies still in use, such as two checkouts with their own rate files, are kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +26,8 @@ import polars as pl
 
 VERSION = "2"
 """Bump when the cached frame's columns or meaning change (2: written in Arrow's oldest layout)."""
+KEEP_DAYS = 30
+"""A cached copy no process has read for this many days is removed when a new one is written."""
 
 
 def cache_dir() -> Path:
@@ -39,12 +48,15 @@ def cached(path: Path, stamp: tuple[int, int], parse: Callable[[], pl.DataFrame]
     try:
         target = cache_dir() / _name(path, stamp)
         if target.is_file():
-            return pl.read_ipc(target)
+            frame = pl.read_ipc(target)
+            mark_used(target)
+            return frame
     except Exception:  # noqa: BLE001 - a broken cache only costs the parse
         target = None
     frame = parse()
     if target is not None:
         write_atomically(target, _write(frame))
+        prune(target, "rates-*.arrow")
     return frame
 
 
@@ -71,4 +83,24 @@ def write_atomically(target: Path, write: Callable[[Path], object]) -> None:
         pass
 
 
-__all__ = ["cache_dir", "cached", "write_atomically"]
+def mark_used(target: Path) -> None:
+    """Set ``target``'s mtime to now: :func:`prune` keeps what was read lately (silent on a
+    read-only cache)."""
+    with contextlib.suppress(OSError):
+        os.utime(target)
+
+
+def prune(target: Path, pattern: str, keep_days: float = KEEP_DAYS) -> None:
+    """Remove the files beside ``target`` matching ``pattern`` (its kind) that were neither
+    written nor read for ``keep_days`` days, and temporary files a killed writer left behind."""
+    cutoff = time.time() - keep_days * 86_400
+    try:
+        stale = [*target.parent.glob(pattern), *target.parent.glob(f".{pattern.split('-')[0]}-*.tmp")]
+        for path in stale:
+            if path != target and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+    except OSError:  # another process pruned it first, or the folder is read-only
+        pass
+
+
+__all__ = ["KEEP_DAYS", "cache_dir", "cached", "mark_used", "prune", "write_atomically"]

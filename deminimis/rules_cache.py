@@ -12,7 +12,8 @@ object (``Rules``, the employer-tax data, the register rules) is kept in
 check it and the library versions: a changed rules file (or a change of that code) is read
 and validated again. Only an object that passed validation is
 written; any problem reading or writing the cache is silent and costs the validation.
-The cache lives in the user's own cache directory, next to the parsed rate table (fx_cache).
+The cache lives in the user's own cache directory, next to the parsed rate table (fx_cache),
+and prunes itself the same way (:func:`deminimis.fx_cache.prune`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from deminimis.fx_cache import cache_dir as _fx_dir
-from deminimis.fx_cache import write_atomically
+from deminimis.fx_cache import mark_used, prune, write_atomically
 
 T = TypeVar("T")
 VERSION = "1"
@@ -57,13 +58,16 @@ def cached(kind: str, files: Iterable[Path], modules: Iterable[str], load: Calla
     try:
         target = cache_dir() / _name(kind, files, modules)
         with target.open("rb") as fh:
-            return pickle.load(fh)  # noqa: S301 - our own cache dir, written below
+            value = pickle.load(fh)  # noqa: S301 - our own cache dir, written below
+        mark_used(target)
+        return value
     except Exception:  # noqa: BLE001 - missing or unusable: load and validate (a missing
         pass  # rules file fails there with its RuleDataError)
     value = load()
     if target is not None:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         write_atomically(target, lambda path: path.write_bytes(data))
+        prune(target, f"{kind}-*.pickle")
     return value
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from deminimis import aga_zones, rules, rules_cache
+from deminimis import aga_zones, fx_cache, rules, rules_cache
 from deminimis.errors import RuleDataError
 from deminimis.render import messages
 from deminimis.rules import load_rules
@@ -107,3 +107,17 @@ def test_a_check_read_from_the_cache_imports_no_pydantic(tmp_path: Path) -> None
     assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr
     first, second = (r.stdout.strip().splitlines()[-1] for r in runs)
     assert (first, second) == ("True", "False")
+
+
+def test_a_new_rules_copy_removes_old_ones_of_its_kind_only(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DEMINIMIS_CACHE_DIR", str(tmp_path / "cache"))
+    folder = rules_cache.cache_dir()
+    folder.mkdir(parents=True)
+    stale_rules, stale_messages = folder / "rules-oldversion.pickle", folder / "messages-oldversion.pickle"
+    for path in (stale_rules, stale_messages):
+        path.write_bytes(b"x")
+        then = path.stat().st_mtime - (fx_cache.KEEP_DAYS + 1) * 86_400
+        os.utime(path, (then, then))
+    assert _fresh().regime_frame().height  # a miss: validated, written, its kind pruned
+    assert not stale_rules.exists() and stale_messages.exists()
+    assert len(list(folder.glob("rules-*.pickle"))) == 1
