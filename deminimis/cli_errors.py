@@ -1,7 +1,7 @@
 """One place that turns deminimis errors into the CLI's exit codes (contract §2).
 
 2: unusable input or rules data, one line naming the file and what is wrong;
-1: an online source failed.
+1: an online source failed; 4: the ledger refused (each error's ``exit_code``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
-from deminimis.errors import DeminimisError, InputError, RuleDataError, SourceError
+from deminimis.errors import DeminimisError
 
 
 def fail(code: int, message: str) -> NoReturn:
@@ -28,12 +28,8 @@ def errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (InputError, RuleDataError) as exc:
-            fail(2, str(exc))
-        except SourceError as exc:
-            fail(1, str(exc))
-        except DeminimisError as exc:  # pragma: no cover - every subclass is handled above
-            fail(2, str(exc))
+        except DeminimisError as exc:
+            fail(exc.exit_code, str(exc))
 
     return wrapper
 

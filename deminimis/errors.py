@@ -2,11 +2,16 @@
 
 ::
 
-    DeminimisError                 anything deminimis raises on purpose
+    DeminimisError                 anything deminimis raises on purpose (CLI exit 2)
      ├── InputError                a user file or option is unusable (CLI exit 2)
      │    └── InvalidOrgNr         orgnr fails the format or MOD11 check
      ├── RuleDataError             a rules file is malformed (names file, rule id, entry)
-     └── SourceError               an online source failed (method, URL, status)
+     ├── SourceError               an online source failed (method, URL, status; CLI exit 1)
+     └── ledger.LedgerError        the ledger cannot do what was asked (``Conflict``: exit 4)
+
+Each class carries its CLI exit code (contract §2) as ``exit_code``, so one handler
+(:func:`deminimis.cli_errors.errors_to_exit`) serves every command without importing the
+modules that define the errors.
 
 Row-level problems in input tables are *not* raised: they become ``errors`` entries
 (file, row, field, message) on the decision, so the other rows are still decided.
@@ -17,6 +22,9 @@ from __future__ import annotations
 
 class DeminimisError(Exception):
     """Base class for every error deminimis raises on purpose."""
+
+    exit_code: int = 2
+    """The command line's exit code for this error (contract §2)."""
 
 
 class InputError(DeminimisError):
@@ -33,6 +41,8 @@ class RuleDataError(DeminimisError):
 
 class SourceError(DeminimisError):
     """An online source (ECB, Norges Bank, Brreg) failed or answered something unusable."""
+
+    exit_code = 1
 
     def __init__(self, message: str, *, method: str = "", url: str = "", status: int | None = None):
         detail = " ".join(p for p in (method, url, f"status {status}" if status else "") if p)

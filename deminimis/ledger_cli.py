@@ -15,14 +15,13 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
+from deminimis.cli_errors import errors_to_exit as _errors_to_exit
 from deminimis.cli_options import AMOUNT_HELP, amount_option, date_option
-from deminimis.errors import DeminimisError, SourceError
 
 EXIT_REFUSED = 4
 DB_HELP = (
@@ -52,32 +51,6 @@ actor_option = click.option(
     "--actor", envvar="DEMINIMIS_ACTOR", default=_user, help="Who acts, for the audit log (default: you)."
 )
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-
-
-def _fail(code: int, message: str) -> None:
-    click.echo(f"deminimis: error: {message}", err=True)
-    sys.exit(code)
-
-
-def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except DeminimisError as exc:
-            _fail(_exit_code(exc), str(exc))
-
-    return wrapper
-
-
-def _exit_code(exc: DeminimisError) -> int:
-    """Contract §2's exit code of an error (the ledger's errors imported only now: ``serve``
-    sets polars' thread count before anything imports polars)."""
-    from deminimis.ledger.errors import Conflict
-
-    if isinstance(exc, Conflict):
-        return EXIT_REFUSED
-    return 1 if isinstance(exc, SourceError) else 2
 
 
 def _dump(data: Any) -> None:

@@ -34,6 +34,8 @@ class Conflict(LedgerError):
     """The reservation's state does not allow the action (granted, released, expired), or a
     re-check at another grant date no longer fits de minimis (``decision`` says why)."""
 
+    exit_code = 4  # refused (``deminimis.ledger_cli.EXIT_REFUSED``)
+
     def __init__(self, message: str, decision: Decision | None = None):
         super().__init__(message)
         self.decision = decision
