@@ -134,7 +134,8 @@ def main() -> None:
     type=click.Choice(["nb", "en"]),
     default="nb",
     show_default=True,
-    help="Language of --format text.",
+    is_eager=True,  # read first: an option's usage error is said in it
+    help="Language of --format text and of the usage errors.",
 )
 @errors_to_exit
 def check(fmt: str, lang: str, **kwargs: Any) -> None:

@@ -16,8 +16,9 @@ import click
 from deminimis.errors import DeminimisError
 
 
-def fail(code: int, message: str) -> NoReturn:
-    click.echo(f"deminimis: error: {message}", err=True)
+def fail(code: int, message: str, lang: str = "en") -> NoReturn:
+    """One line on stderr, ``deminimis: error: …`` (``deminimis: feil: …`` in bokmål), and exit."""
+    click.echo(f"deminimis: {'feil' if lang == 'nb' else 'error'}: {message}", err=True)
     sys.exit(code)
 
 

@@ -5,6 +5,10 @@ reading is warned in the decision; on the command line a single ambiguous amount
 200 000?) or a date that does not exist (31.11.2026) is a typing error to fix before anything
 is decided. The rules themselves are the readers' (:mod:`deminimis.money`,
 :mod:`deminimis.sources.tables`), so a value accepted here reads the same everywhere.
+
+The error is said in the command's ``--lang`` (bokmål by default; the option is eager, so it is
+read before the values it speaks about), the reader's message put in Norwegian by the row-error
+catalogue (:func:`deminimis.render.row_errors.message_nb`), the one the decisions use.
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ def amount_option(ctx: click.Context, param: click.Parameter, value: str | None)
     frame = pl.DataFrame({"a": [value]}, schema={"a": pl.Utf8})
     problem, note = frame.select(amount_problem_expr(pl.col("a")), amount_note_expr(pl.col("a"))).row(0)
     if problem or (note and _AMBIGUOUS.match(value)):
+        if _lang(ctx) == "nb":
+            why = _nb(problem) if problem else "ett punktum foran tre sifre kan bety 200 eller 200 000"
+            example = "" if "skriv for eksempel" in why else "; skriv for eksempel 200000 eller «200 000,50»"
+            fail(2, f"{param.opts[0]} «{value}»: {why}{example}", "nb")
         why = problem or "a single dot before three digits is ambiguous here (200 or 200 000?)"
         fail(2, f"{param.opts[0]} '{value}': {why} (write e.g. 200000, '200 000' or '200 000,50')")
     return value
@@ -55,9 +63,26 @@ def date_option(ctx: click.Context, param: click.Parameter, value: str | None) -
     if value is None or (_ISO_DAY.fullmatch(value) and _real_day(value, DATE_RANGE)):
         return value  # a real YYYY-MM-DD: the date rules accept it (no polars query)
     problem = pl.DataFrame({"d": [value]}).select(date_problem("d")).item()
+    if problem and _lang(ctx) == "nb":
+        fail(
+            2,
+            f"{param.opts[0]} «{value}»: datoen finnes ikke; skriv for eksempel 2026-11-30 eller 30.11.2026",
+            "nb",
+        )
     if problem:
         fail(2, f"{param.opts[0]} '{value}' is not a real date (write e.g. 2026-11-30 or 30.11.2026)")
     return value
+
+
+def _lang(ctx: click.Context) -> str:
+    """The command's ``--lang`` (eager: already read), English for a command without one."""
+    return str(ctx.params.get("lang") or "en")
+
+
+def _nb(problem: str) -> str:
+    from deminimis.render.row_errors import message_nb
+
+    return message_nb(problem)
 
 
 def _real_day(iso: str, bounds: tuple[dt.date, dt.date]) -> bool:

@@ -130,7 +130,7 @@ def import_(file: Path, db: str | None, actor: str, rules_dir: Path | None, rate
 @click.option("--reference", help="Case number, stored with the reservation and its award.")
 @click.option("--ttl-days", "ttl_days", type=click.IntRange(1, 365), default=14, show_default=True)
 @_options(db_option, actor_option, format_option)
-@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True, is_eager=True)
 @_errors_to_exit
 def reserve(db: str | None, fmt: str, lang: str, ttl_days: int, **kwargs: Any) -> None:
     """Check a planned grant against the ledger and hold it if it fits de minimis (else exit 4)."""

@@ -39,3 +39,27 @@ def test_a_date_that_does_not_exist_is_still_a_usage_error(value: str) -> None:
     with pytest.raises(SystemExit) as exc:
         cli_options.date_option(click.Context(click.Command("check")), param, value)
     assert exc.value.code == 2
+
+
+CHECK = ["check", "--orgnr", "974760673", "--grant-date", "2021-05-17"]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--amount", "abc"], "deminimis: feil: --amount «abc»: beløpet «abc» er ikke et tall"),
+        (["--amount", "200.000"], "«200.000»: ett punktum foran tre sifre kan bety 200 eller 200 000"),
+        (["--amount", "5", "--grant-date", "31.11.2026"], "--grant-date «31.11.2026»: datoen finnes ikke"),
+        (["--amount", "abc", "--lang", "en"], "error: --amount 'abc': amount 'abc' is not a number"),
+        (["--amount", "5", "--grant-date", "31.11.2026", "--lang", "en"], "'31.11.2026' is not a real date"),
+    ],
+)
+def test_an_option_typo_is_said_in_the_commands_language(args: list[str], said: str) -> None:
+    """Bokmål by default; ``--lang en`` anywhere on the line (it is read first) gives English."""
+    from click.testing import CliRunner
+
+    from deminimis.cli import main
+
+    result = CliRunner().invoke(main, [*CHECK, *args])
+    assert result.exit_code == 2 and said in result.output
+    assert ("error" in result.output) == ("en" in args)  # no English word in the bokmål line
