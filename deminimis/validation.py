@@ -14,6 +14,7 @@ import polars as pl
 
 from deminimis.errors import InputError
 from deminimis.plan import options
+from deminimis.prior_awards import fx_errors
 from deminimis.sources import tables
 
 FINDINGS_SCHEMA = {
@@ -65,16 +66,7 @@ def _fx_errors(typed: pl.DataFrame, rates: pl.DataFrame, date_col: str, bad: pl.
     if ok.is_empty():
         return pl.DataFrame(schema=tables.ERRORS_SCHEMA)
     joined = fx.attach_rates(ok.lazy(), rates, currency="currency", on=date_col).collect(**options())
-    return joined.filter(pl.col("fx_status") == "before_first").select(
-        "file",
-        "row",
-        pl.lit(date_col).alias("field"),
-        pl.format(
-            "no ECB reference rate for {} on or before {} (the series starts later)",
-            pl.col("currency"),
-            pl.col(date_col).cast(pl.Utf8),
-        ).alias("message"),
-    )
+    return fx_errors(joined, date_col, ["file", "row"])
 
 
 def validate_files(  # noqa: C901  (allow-listed, to split)
