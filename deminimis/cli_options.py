@@ -27,6 +27,10 @@ AMOUNT_HELP = (
 )
 _AMBIGUOUS = re.compile(r"^\D*\d{1,3}\.\d{3}\D*$")
 """One dot, three digits after it, no decimal comma: 200 with three decimals, or 200 000."""
+_AMBIGUOUS_NB = (
+    "ett punktum foran tre sifre kan bety 200 eller 200 000; skriv for eksempel 200000 eller «200 000,50»"
+)
+"""The bokmål of a refused ``200.000`` (the readers have no problem text for it: only a note)."""
 _PLAIN_AMOUNT = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,2})?")
 """Digits with at most two decimals: the readers take it with no problem and no note (their own
 shortcut, ``sources.tables.with_amount``), so it needs no polars query here (about 30 ms of a
@@ -46,9 +50,8 @@ def amount_option(ctx: click.Context, param: click.Parameter, value: str | None)
     problem, note = frame.select(amount_problem_expr(pl.col("a")), amount_note_expr(pl.col("a"))).row(0)
     if problem or (note and _AMBIGUOUS.match(value)):
         if _lang(ctx) == "nb":
-            why = _nb(problem) if problem else "ett punktum foran tre sifre kan bety 200 eller 200 000"
-            example = "" if "skriv for eksempel" in why else "; skriv for eksempel 200000 eller «200 000,50»"
-            fail(2, f"{param.opts[0]} «{value}»: {why}{example}", "nb")
+            why = _nb(problem) if problem else _AMBIGUOUS_NB
+            fail(2, f"{param.opts[0]} «{value}»: {why}", "nb")
         why = problem or "a single dot before three digits is ambiguous here (200 or 200 000?)"
         fail(2, f"{param.opts[0]} '{value}': {why} (write e.g. 200000, '200 000' or '200 000,50')")
     return value
