@@ -56,7 +56,7 @@ def cached(path: Path, stamp: tuple[int, int], parse: Callable[[], pl.DataFrame]
     frame = parse()
     if target is not None:
         write_atomically(target, _write(frame))
-        prune(target, "rates-*.arrow")
+        prune(target, "rates")
     return frame
 
 
@@ -90,12 +90,14 @@ def mark_used(target: Path) -> None:
         os.utime(target)
 
 
-def prune(target: Path, pattern: str, keep_days: float = KEEP_DAYS) -> None:
-    """Remove the files beside ``target`` matching ``pattern`` (its kind) that were neither
-    written nor read for ``keep_days`` days, and temporary files a killed writer left behind."""
+def prune(target: Path, kind: str, keep_days: float = KEEP_DAYS) -> None:
+    """Remove the copies of ``kind`` beside ``target`` (``{kind}-*`` with its suffix) that were
+    neither written nor read for ``keep_days`` days, and the temporary files a killed writer
+    left behind (:func:`write_atomically`'s ``.{kind}-*.tmp``)."""
     cutoff = time.time() - keep_days * 86_400
     try:
-        stale = [*target.parent.glob(pattern), *target.parent.glob(f".{pattern.split('-')[0]}-*.tmp")]
+        folder = target.parent
+        stale = [*folder.glob(f"{kind}-*{target.suffix}"), *folder.glob(f".{kind}-*.tmp")]
         for path in stale:
             if path != target and path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)

@@ -67,7 +67,7 @@ def cached(kind: str, files: Iterable[Path], modules: Iterable[str], load: Calla
     if target is not None:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         write_atomically(target, lambda path: path.write_bytes(data))
-        prune(target, f"{kind}-*.pickle")
+        prune(target, kind)
     return value
 
 
