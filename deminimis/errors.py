@@ -19,6 +19,10 @@ Row-level problems in input tables are *not* raised: they become ``errors`` entr
 
 from __future__ import annotations
 
+EXIT_REFUSED = 4
+"""The CLI's exit code when the ledger refuses (contract §2): a grant that does not fit, a
+reservation in the wrong state."""
+
 
 class DeminimisError(Exception):
     """Base class for every error deminimis raises on purpose."""

@@ -22,8 +22,8 @@ import click
 
 from deminimis.cli_errors import errors_to_exit as _errors_to_exit
 from deminimis.cli_options import AMOUNT_HELP, amount_option, date_option
+from deminimis.errors import EXIT_REFUSED
 
-EXIT_REFUSED = 4
 DB_HELP = (
     "Ledger: a SQLAlchemy URL (sqlite:///file.sqlite, postgresql+psycopg://user@host/db) or a SQLite "
     "file path. Default: $DEMINIMIS_LEDGER_URL, else ./deminimis-ledger.sqlite."

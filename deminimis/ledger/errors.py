@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from deminimis.errors import DeminimisError, InputError
+from deminimis.errors import EXIT_REFUSED, DeminimisError, InputError
 from deminimis.models import Decision, RowError
 
 
@@ -34,7 +34,7 @@ class Conflict(LedgerError):
     """The reservation's state does not allow the action (granted, released, expired), or a
     re-check at another grant date no longer fits de minimis (``decision`` says why)."""
 
-    exit_code = 4  # refused (``deminimis.ledger_cli.EXIT_REFUSED``)
+    exit_code = EXIT_REFUSED
 
     def __init__(self, message: str, decision: Decision | None = None):
         super().__init__(message)
