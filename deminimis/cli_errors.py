@@ -2,6 +2,10 @@
 
 2: unusable input or rules data, one line naming the file and what is wrong;
 1: an online source failed; 4: the ledger refused (each error's ``exit_code``).
+
+A command with ``--lang nb`` says an input error in bokmål when the error has a bokmål text
+(``InputError.nb``: a missing file, missing columns); any other stays English, prefixed
+``error`` rather than ``feil``, so no line mixes the two languages.
 """
 
 from __future__ import annotations
@@ -30,9 +34,16 @@ def errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except DeminimisError as exc:
-            fail(exc.exit_code, str(exc))
+            nb = getattr(exc, "nb", None) if _lang() == "nb" else None
+            fail(exc.exit_code, nb or str(exc), "nb" if nb else "en")  # no bokmål text: English
 
     return wrapper
+
+
+def _lang() -> str:
+    """The running command's ``--lang`` (English for a command without one)."""
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.params.get("lang") or "en") if ctx is not None else "en"
 
 
 __all__ = ["errors_to_exit", "fail"]

@@ -31,3 +31,51 @@ def test_each_error_gives_its_exit_code_and_one_line(error: Exception, code: int
         command()
     assert stopped.value.code == code
     assert capsys.readouterr().err == f"deminimis: error: {error}\n"
+
+
+def _run(*args: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from deminimis.cli import main
+
+    done = CliRunner().invoke(main, list(args))
+    return done.exit_code, done.stderr
+
+
+CHECK = ("check", "--orgnr", "974760673", "--amount", "1000", "--grant-date", "2025-01-01")
+
+
+def test_check_says_a_missing_file_in_bokmal_by_default_and_english_when_asked(tmp_path) -> None:
+    missing = tmp_path / "nope.csv"
+    code, err = _run(*CHECK, "--awards", str(missing))
+    assert (code, err) == (2, f"deminimis: feil: {missing}: fila finnes ikke (tidligere støtte)\n")
+    code, err = _run(*CHECK, "--lang", "en", "--firms", str(missing))
+    assert (code, err) == (2, f"deminimis: error: {missing}: file not found (firms)\n")
+
+
+def test_missing_columns_in_bokmal_name_the_norwegian_columns(tmp_path) -> None:
+    links = tmp_path / "links.csv"
+    links.write_text("orgnr,undertaking_id\n974760673,G1\n", encoding="utf-8")
+    code, err = _run(*CHECK, "--awards", str(links))
+    assert code == 2
+    assert err == (
+        f"deminimis: feil: {links}: mangler kolonnene «tildelingsdato», «beløp», «støttegrunnlag» "
+        "for tidligere støtte (fant: organisasjonsnummer, konsern)\n"
+    )
+    for english in ("granted_on", "amount", "basis", "missing", "found", "awards"):
+        assert english not in err.removeprefix(f"deminimis: feil: {links}")
+
+
+def test_an_error_without_a_bokmal_text_stays_english_under_lang_nb(capsys) -> None:
+    import click
+
+    @click.command()
+    @click.option("--lang", default="nb")
+    @errors_to_exit
+    def command(lang: str) -> None:
+        raise InputError("x.csv: not a readable spreadsheet (BadZipFile)")
+
+    with pytest.raises(SystemExit) as stopped:
+        command.main([], standalone_mode=False)
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == "deminimis: error: x.csv: not a readable spreadsheet (BadZipFile)\n"

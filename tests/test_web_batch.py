@@ -65,6 +65,18 @@ def test_an_unreadable_applications_file_is_named_next_to_its_field(client) -> N
     assert missing.status_code == 422 and "Fill in" in field_errors(missing.text)["applications"]
 
 
+def test_a_links_file_without_its_columns_is_said_in_the_pages_language(client) -> None:
+    files = {
+        "applications": ("applications.csv", (FIXTURES / "applications.csv").read_bytes(), "text/csv"),
+        "links": ("links.csv", b"orgnr,amount\n912346803,1\n", "text/csv"),
+    }
+    nb = field_errors(client.post("/batch", files=files, data={"lang": "nb"}).text)["links"]
+    assert "mangler kolonnen «konsern» for koblinger mellom foretak" in nb
+    assert "missing" not in nb and "undertaking_id" not in nb
+    en = field_errors(client.post("/batch", files=files, data={"lang": "en"}).text)["links"]
+    assert "missing column(s) undertaking_id for links" in en
+
+
 def test_a_broken_prior_aid_file_in_a_batch_names_file_row_and_field(client) -> None:
     files = {
         "applications": ("applications.csv", (FIXTURES / "applications.csv").read_bytes(), "text/csv"),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from deminimis.errors_nb import column_nb
 from deminimis.render.messages import messages
 
 CATALOGUE = Path(__file__).with_name("row_errors.toml")
@@ -40,11 +41,6 @@ def message_nb_expr(message: pl.Expr) -> pl.Expr:
 def message_nb(message: str) -> str:
     """Scalar twin of :func:`message_nb_expr`."""
     return pl.select(message_nb_expr(pl.lit(message, pl.Utf8))).item()
-
-
-def column_nb(field: str) -> str:
-    """The Norwegian name of a column (the field itself when the catalogue has none)."""
-    return messages()["column_name"].get(f"{field}_nb", field)
 
 
 def column_nb_expr(field: pl.Expr) -> pl.Expr:

@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from deminimis.errors import InputError
+from deminimis.errors_nb import file_not_found_nb
 from deminimis.sources import table_guards as guards
 from deminimis.sources.table_csv import HEADER_SCAN, _csv_grid
 from deminimis.sources.table_headers import _header_ok
@@ -96,7 +97,7 @@ def _grid(
             return _excel_grid(_Upload(data, path), kind, sheet)  # type: ignore[arg-type]
         return _csv_grid(path, kind, data)
     if not path.is_file():
-        raise InputError(f"{path}: file not found ({kind or 'table'})")
+        raise InputError(f"{path}: file not found ({kind or 'table'})", nb=file_not_found_nb(path, kind))
     if _is_spreadsheet(path):
         return _excel_grid(path, kind, sheet)
     return _csv_grid(path, kind)

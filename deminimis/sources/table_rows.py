@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from deminimis.errors import InputError
+from deminimis.errors_nb import missing_columns_nb
 from deminimis.plan import READERS
 from deminimis.sources import extra_columns
 from deminimis.sources import table_guards as guards
@@ -84,7 +85,8 @@ def _names(headers: list, kind: str | None, path: Path) -> tuple[str, list[str],
     if missing := [c for c in REQUIRED[kind] if c not in names]:
         found = ", ".join(n for n in names if not n.startswith("__col"))
         raise InputError(
-            f"{path}: missing column(s) {', '.join(missing)} for {kind} (found: {found or 'none'})"
+            f"{path}: missing column(s) {', '.join(missing)} for {kind} (found: {found or 'none'})",
+            nb=missing_columns_nb(path, missing, kind, [n for n in names if not n.startswith("__col")]),
         )
     return kind, names, units
 

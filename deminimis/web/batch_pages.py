@@ -25,6 +25,7 @@ from starlette.datastructures import UploadFile
 from deminimis.api import ignored_errors
 from deminimis.case import server_tables as case_tables
 from deminimis.errors import DeminimisError
+from deminimis.errors_nb import said
 from deminimis.ledger import LedgerError, batch_with_ledger
 from deminimis.models import Decision, RowError
 from deminimis.render.casefile import case_note
@@ -61,7 +62,7 @@ def _check_files(uploads: dict[str, Upload], settings: Any, t: Texts) -> tuple[E
             else:
                 read[field] = read_input(uploads[field], field)
         except DeminimisError as exc:
-            errors[field] = [t("err_upload", file=uploads[field].name, message=str(exc))]
+            errors[field] = [t("err_upload", file=uploads[field].name, message=said(exc, t.lang))]
             continue
         if read[field].height > settings.max_rows:
             count = read[field].height

@@ -21,6 +21,7 @@ from deminimis.case import Context, awards_table
 from deminimis.employer_tax import canonical_rows
 from deminimis.employer_tax import load as load_employer_tax
 from deminimis.errors import InputError
+from deminimis.errors_nb import said
 from deminimis.events import canonical_events
 from deminimis.sources import tables
 from deminimis.sources.inputs import TableInput, Upload, read_input
@@ -90,7 +91,7 @@ def read_prior(value: TableInput, label: str, t: Texts, *, settings: Any, kind: 
     try:
         raw = read_input(value, kind, label=label)
     except InputError as exc:
-        return PriorRows(problems=[t("err_upload", file=label, message=str(exc))])
+        return PriorRows(problems=[t("err_upload", file=label, message=said(exc, t.lang))])
     if raw.height > settings.max_rows:
         return PriorRows(problems=[t("err_too_many", file=label, count=raw.height, limit=settings.max_rows)])
     if kind == "awards":
