@@ -23,6 +23,7 @@ import click
 from deminimis.cli_errors import errors_to_exit
 from deminimis.cli_inputs import aid_form_options, side_options
 from deminimis.cli_options import AMOUNT_HELP, amount_option, date_option
+from deminimis.cli_usage import LangCommand
 from deminimis.errors import InputError
 
 EXAMPLES_CHECK = """
@@ -81,7 +82,7 @@ def main() -> None:
     """
 
 
-@main.command(epilog=EXAMPLES_CHECK)
+@main.command(epilog=EXAMPLES_CHECK, cls=LangCommand)
 @click.option("--orgnr", required=True, help="Applicant's organisation number (9 digits, MOD11).")
 @click.option(
     "--amount",

@@ -16,6 +16,7 @@ import click
 from pydantic import ValidationError
 
 from deminimis.cli_errors import errors_to_exit, fail
+from deminimis.cli_usage import LangCommand
 from deminimis.errors import InputError, RuleDataError
 from deminimis.models import Decision
 from deminimis.sources import tables
@@ -120,7 +121,7 @@ def _letterhead_options(func):  # type: ignore[no-untyped-def]
     return func
 
 
-@click.command()
+@click.command(cls=LangCommand)
 @click.argument("decisions_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--application-id", "application_id", help="Only this decision (default: every one).")
 @click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
@@ -198,7 +199,7 @@ def letter(
     )
 
 
-@click.command()
+@click.command(cls=LangCommand)
 @click.argument("decisions_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--format",

@@ -22,6 +22,7 @@ import click
 
 from deminimis.cli_errors import errors_to_exit as _errors_to_exit
 from deminimis.cli_options import AMOUNT_HELP, amount_option, date_option
+from deminimis.cli_usage import LangCommand
 from deminimis.errors import EXIT_REFUSED
 
 DB_HELP = (
@@ -103,7 +104,7 @@ def import_(file: Path, db: str | None, actor: str, rules_dir: Path | None, rate
     )
 
 
-@ledger.command()
+@ledger.command(cls=LangCommand)
 @click.option("--orgnr", required=True, help="Applicant's organisation number.")
 @click.option(
     "--amount",

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from deminimis.cli_errors import errors_to_exit
+from deminimis.cli_usage import LangCommand
 from deminimis.errors import InputError
 
 EXAMPLES = """
@@ -59,7 +60,7 @@ def _nok(amount: int, lang: str) -> str:
     return f"{amount:,}".replace(",", "\u00a0" if lang == "nb" else ",")
 
 
-@click.command(epilog=EXAMPLES)
+@click.command(epilog=EXAMPLES, cls=LangCommand)
 @click.argument("place", metavar="KOMMUNE")
 @click.option(
     "--year", type=click.IntRange(1900, 2999), help="Calendar year of the wages (default: see --grant-date)."
