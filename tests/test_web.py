@@ -156,6 +156,20 @@ def test_a_broken_declaration_row_names_file_row_and_field(client) -> None:
     assert status == 422 and "mine.csv, rad 3, kolonne «tildelingsdato»" in field_errors(html)["declaration"]
 
 
+def test_a_declaration_without_its_columns_is_said_in_the_pages_language(client) -> None:
+    files = {
+        "declaration": ("mine.csv", b"orgnr;granted_on;basis\n912346803;2019-06-12;de_minimis\n", "text/csv")
+    }
+    status, html = check(client, files=files)
+    said = field_errors(html)["declaration"]
+    assert status == 422 and "mine.csv: mangler kolonnen «beløp» for tidligere støtte" in said
+    assert "missing" not in said and "amount" not in said
+    status, html = check(client, lang="en", files=files)
+    assert (
+        status == 422 and "mine.csv: missing column(s) amount for awards" in field_errors(html)["declaration"]
+    )
+
+
 def test_the_declaration_template_reads_back(client, tmp_path: Path) -> None:
     import openpyxl
 
