@@ -1,5 +1,6 @@
-"""The bokmål of the input errors a command-line user meets most: a file that is not there, a
-table without the columns it needs (:class:`deminimis.errors.InputError` ``nb``).
+"""The bokmål of the input errors a user meets most: a file that is not there or empty, a
+spreadsheet that cannot be read or lacks the sheet asked for, a table without the columns it
+needs or with two columns of one meaning (:class:`deminimis.errors.InputError` ``nb``).
 
 Why here: the readers raise these errors before any decision exists, and a command run with
 ``--lang nb`` (``check`` and ``ledger reserve`` by default) and the web page in bokmål say them
@@ -44,4 +45,31 @@ def missing_columns_nb(path: Path | str, missing: list[str], kind: str, found: l
     return f"{path}: mangler {which} {names} for {table_nb(kind)} (fant: {seen})"
 
 
-__all__ = ["column_nb", "file_not_found_nb", "missing_columns_nb", "said", "table_nb"]
+def empty_file_nb(path: Path | str, kind: str | None) -> str:
+    return f"{path}: fila er tom ({table_nb(kind)})"
+
+
+def no_sheet_nb(path: Path | str, sheet: str) -> str:
+    return f"{path}: har ikke noe ark som heter «{sheet}»"
+
+
+def unreadable_sheet_nb(path: Path | str) -> str:
+    """A damaged or unknown spreadsheet (the reader's technical detail stays in the English text)."""
+    return f"{path}: fila kan ikke leses som regneark"
+
+
+def duplicate_column_nb(path: Path | str, first: object, second: object, name: str) -> str:
+    return f"{path}: kolonnene «{first}» og «{second}» betyr begge {column_nb(name)}; behold én av dem"
+
+
+__all__ = [
+    "column_nb",
+    "duplicate_column_nb",
+    "empty_file_nb",
+    "file_not_found_nb",
+    "missing_columns_nb",
+    "no_sheet_nb",
+    "said",
+    "table_nb",
+    "unreadable_sheet_nb",
+]

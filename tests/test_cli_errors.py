@@ -79,3 +79,32 @@ def test_an_error_without_a_bokmal_text_stays_english_under_lang_nb(capsys) -> N
         command.main([], standalone_mode=False)
     assert stopped.value.code == 2
     assert capsys.readouterr().err == "deminimis: error: x.csv: not a readable spreadsheet (BadZipFile)\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "nb", "en"),
+    [
+        (b"", "fila er tom (tidligere støtte)", "the file is empty (awards)"),
+        (
+            b"orgnr,Org.nr,granted_on,amount,basis\n",
+            "kolonnene «orgnr» og «Org.nr» betyr begge organisasjonsnummer; behold én av dem",
+            "columns 'orgnr' and 'Org.nr' both mean orgnr; keep one of them",
+        ),
+    ],
+)
+def test_an_empty_file_and_a_doubled_column_in_bokmal(tmp_path, content: bytes, nb: str, en: str) -> None:
+    path = tmp_path / "awards.csv"
+    path.write_bytes(content)
+    assert _run(*CHECK, "--awards", str(path)) == (2, f"deminimis: feil: {path}: {nb}\n")
+    assert _run(*CHECK, "--lang", "en", "--awards", str(path)) == (2, f"deminimis: error: {path}: {en}\n")
+
+
+def test_a_damaged_spreadsheet_in_bokmal_leaves_the_technical_detail_to_english(tmp_path) -> None:
+    path = tmp_path / "awards.xlsx"
+    path.write_bytes(b"PK\x03\x04garbage")
+    assert _run(*CHECK, "--awards", str(path)) == (
+        2,
+        f"deminimis: feil: {path}: fila kan ikke leses som regneark\n",
+    )
+    code, err = _run(*CHECK, "--lang", "en", "--awards", str(path))
+    assert code == 2 and err.startswith(f"deminimis: error: {path}: not a readable spreadsheet (")

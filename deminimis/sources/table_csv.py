@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from deminimis.errors import InputError
+from deminimis.errors_nb import empty_file_nb
 from deminimis.sources import table_guards as guards
 from deminimis.sources.table_headers import _header_ok
 
@@ -89,7 +90,7 @@ def _header_line(scan: list[str], path: Path, kind: str | None) -> tuple[int, st
         return found
     first = next((i for i, line in enumerate(scan) if line.strip()), None)
     if first is None:
-        raise InputError(f"{path}: the file is empty ({kind or 'no table'})")
+        raise InputError(f"{path}: the file is empty ({kind or 'no table'})", nb=empty_file_nb(path, kind))
     counts = {sep: scan[first].count(sep) for sep in SEPARATORS}
     return first, max(SEPARATORS, key=lambda s: (counts[s], s == ","))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from deminimis.errors import InputError
-from deminimis.errors_nb import file_not_found_nb
+from deminimis.errors_nb import file_not_found_nb, no_sheet_nb, unreadable_sheet_nb
 from deminimis.sources import table_guards as guards
 from deminimis.sources.table_csv import HEADER_SCAN, _csv_grid
 from deminimis.sources.table_headers import _header_ok
@@ -63,10 +63,12 @@ def _excel_grid(path: Path, kind: str | None, sheet: str | None) -> tuple[pl.Dat
         )
     except ValueError as exc:
         if sheet is not None and "sheet" in str(exc):
-            raise InputError(f"{path}: no sheet named '{sheet}'") from exc
-        raise InputError(f"{path}: not a readable spreadsheet ({exc})") from exc
+            raise InputError(f"{path}: no sheet named '{sheet}'", nb=no_sheet_nb(path, sheet)) from exc
+        raise InputError(f"{path}: not a readable spreadsheet ({exc})", nb=unreadable_sheet_nb(path)) from exc
     except Exception as exc:  # calamine/fastexcel errors have no common polars base class
-        raise InputError(f"{path}: not a readable spreadsheet ({exc.__class__.__name__})") from exc
+        raise InputError(
+            f"{path}: not a readable spreadsheet ({exc.__class__.__name__})", nb=unreadable_sheet_nb(path)
+        ) from exc
     grid = _flag_formulas(grid.select(pl.all().cast(pl.Utf8)), path, sheet)
     rows = grid.head(HEADER_SCAN).rows()
     nonblank = [i for i, r in enumerate(rows) if any(c is not None and str(c).strip() for c in r)]

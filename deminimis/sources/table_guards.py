@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from deminimis.errors import InputError
+from deminimis.errors_nb import duplicate_column_nb, unreadable_sheet_nb
 
 MAX_HEADER_LINE = 10_000
 """A line longer than this (characters) is never taken for the header row."""
@@ -173,7 +174,9 @@ def check_zip(path: Path) -> None:
             members = zf.infolist()
         sheets = [i for i in members if re.search(r"(worksheets/.*|content|sharedStrings)\.xml$", i.filename)]
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable spreadsheet (damaged zip: {exc})") from exc
+        raise InputError(
+            f"{path}: not a readable spreadsheet (damaged zip: {exc})", nb=unreadable_sheet_nb(path)
+        ) from exc
     unpacked = sum(i.file_size for i in sheets)
     packed = max(1, sum(i.compress_size for i in sheets))
     if unpacked > bound.max_sheet_bytes or (
@@ -267,7 +270,10 @@ def upload_name(name: str | None, default: str) -> str:
 
 
 def duplicate_column(path: Path | str, first: object, second: object, name: str) -> InputError:
-    return InputError(f"{path}: columns '{first}' and '{second}' both mean {name}; keep one of them")
+    return InputError(
+        f"{path}: columns '{first}' and '{second}' both mean {name}; keep one of them",
+        nb=duplicate_column_nb(path, first, second, name),
+    )
 
 
 __all__ = [
