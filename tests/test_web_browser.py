@@ -260,6 +260,9 @@ stays in the window; no cell's text runs out of its cell; the page itself never 
 
 
 def _no_clipped_column(page, selector: str, expected: int) -> None:
+    # Measured once the page's stylesheet is in: the result's elements can be in the document
+    # before it (#route is), and a table without its styles is wider than its box.
+    page.wait_for_load_state("load")
     found = page.evaluate(FITS, selector)
     assert found["count"] == expected, found
     assert not found["clipped"], found
