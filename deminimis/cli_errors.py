@@ -4,8 +4,8 @@
 1: an online source failed; 4: the ledger refused (each error's ``exit_code``).
 
 A command with ``--lang nb`` says an input error in bokmål when the error has a bokmål text
-(``InputError.nb``: a missing file, missing columns); any other stays English, prefixed
-``error`` rather than ``feil``, so no line mixes the two languages.
+(``InputError.nb``, :mod:`deminimis.errors_nb`: a missing file, missing columns …); any other
+stays English, prefixed ``error`` rather than ``feil``, so no line mixes the two languages.
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ class DeminimisError(Exception):
 class InputError(DeminimisError):
     """A file or option cannot be used at all (missing file, missing columns, bad value).
 
-    ``nb``: the same message in bokmål, where the raiser has one; a command run with
-    ``--lang nb`` says that one (:func:`deminimis.cli_errors.errors_to_exit`)."""
+    ``nb``: the same message in bokmål, where the raiser has one (:mod:`deminimis.errors_nb`);
+    a command run with ``--lang nb`` and the bokmål web page say that one."""
 
     def __init__(self, message: str, *, nb: str | None = None) -> None:
         super().__init__(message)

@@ -2,11 +2,10 @@
 spreadsheet that cannot be read or lacks the sheet asked for, a table without the columns it
 needs or with two columns of one meaning (:class:`deminimis.errors.InputError` ``nb``).
 
-Why here: the readers raise these errors before any decision exists, and a command run with
-``--lang nb`` (``check`` and ``ledger reserve`` by default) and the web page in bokmål say them
-so (:func:`said`); tables and
-columns are named by ``messages.toml`` (``[table_name]``, ``[column_name]``), never by the
-contract's English field names.
+Why here: the readers raise these errors before any decision exists; a command run with
+``--lang nb`` (``check`` and ``ledger reserve`` by default) and the bokmål web page say them so
+(:func:`said`). Tables and columns are named by ``messages.toml`` (``[table_name]``,
+``[column_name]``), never by the contract's English field names.
 """
 
 from __future__ import annotations

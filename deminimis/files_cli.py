@@ -199,7 +199,7 @@ def letter(
     )
 
 
-@click.command(cls=LangCommand)
+@click.command()
 @click.argument("decisions_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--format",

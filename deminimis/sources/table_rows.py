@@ -83,10 +83,11 @@ def _names(headers: list, kind: str | None, path: Path) -> tuple[str, list[str],
         if unit := _header_key(h)[1]:
             units[name] = unit
     if missing := [c for c in REQUIRED[kind] if c not in names]:
-        found = ", ".join(n for n in names if not n.startswith("__col"))
+        found = [n for n in names if not n.startswith("__col")]
+        listed = ", ".join(found) or "none"
         raise InputError(
-            f"{path}: missing column(s) {', '.join(missing)} for {kind} (found: {found or 'none'})",
-            nb=missing_columns_nb(path, missing, kind, [n for n in names if not n.startswith("__col")]),
+            f"{path}: missing column(s) {', '.join(missing)} for {kind} (found: {listed})",
+            nb=missing_columns_nb(path, missing, kind, found),
         )
     return kind, names, units
 
