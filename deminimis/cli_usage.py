@@ -1,5 +1,5 @@
 """click's own usage errors (an unknown or missing option, a value click's type refuses) in the
-command's ``--lang``: bokmål by default for ``check``, ``ledger reserve``, ``letters`` and
+command's ``--lang``: bokmål by default for ``check``, ``ledger reserve``, ``letter`` and
 ``zone``, as their other errors are.
 
 Why a command class: click raises these while it parses the command line, before any option's

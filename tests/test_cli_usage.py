@@ -1,5 +1,5 @@
 """click's own usage errors in the command's --lang: bokmål by default for check, ledger reserve,
-letters and zone; English with --lang en; English (click's text) where no bokmål text exists."""
+letter and zone; English with --lang en; English (click's text) where no bokmål text exists."""
 
 from __future__ import annotations
 
