@@ -51,6 +51,7 @@ def test_an_unknown_option_in_bokmal_by_default_in_english_when_asked() -> None:
         ),
         (("zone", "Oslo", "--year", "abc"), "«--year» må være et heltall, ikke «abc»"),
         (("zone",), "mangler KOMMUNE"),
+        (("letter", "decisions.jsonl", "--bogus"), "ukjent valg «--bogus» (mente du «--out»?)"),
         (("check", "--orgnr", "974760673", "extra"), "uventet argument: extra"),
     ],
 )
