@@ -34,16 +34,17 @@ def errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except DeminimisError as exc:
-            nb = getattr(exc, "nb", None) if _lang() == "nb" else None
+            nb = getattr(exc, "nb", None) if command_lang() == "nb" else None
             fail(exc.exit_code, nb or str(exc), "nb" if nb else "en")  # no bokmål text: English
 
     return wrapper
 
 
-def _lang() -> str:
-    """The running command's ``--lang`` (English for a command without one)."""
-    ctx = click.get_current_context(silent=True)
+def command_lang(ctx: click.Context | None = None) -> str:
+    """The ``--lang`` of ``ctx`` (default: the running command), English for a command without
+    one; an eager ``--lang`` is already read when the other options' callbacks run."""
+    ctx = ctx or click.get_current_context(silent=True)
     return str(ctx.params.get("lang") or "en") if ctx is not None else "en"
 
 
-__all__ = ["errors_to_exit", "fail"]
+__all__ = ["command_lang", "errors_to_exit", "fail"]

@@ -18,7 +18,7 @@ import re
 
 import click
 
-from deminimis.cli_errors import fail
+from deminimis.cli_errors import command_lang, fail
 
 AMOUNT_HELP = (
     "A single dot before three digits ('200.000') is refused here: it may mean 200 or 200 000 "
@@ -49,7 +49,7 @@ def amount_option(ctx: click.Context, param: click.Parameter, value: str | None)
     frame = pl.DataFrame({"a": [value]}, schema={"a": pl.Utf8})
     problem, note = frame.select(amount_problem_expr(pl.col("a")), amount_note_expr(pl.col("a"))).row(0)
     if problem or (note and _AMBIGUOUS.match(value)):
-        if _lang(ctx) == "nb":
+        if command_lang(ctx) == "nb":
             why = _nb(problem) if problem else _AMBIGUOUS_NB
             fail(2, f"{param.opts[0]} «{value}»: {why}", "nb")
         why = problem or "a single dot before three digits is ambiguous here (200 or 200 000?)"
@@ -66,7 +66,7 @@ def date_option(ctx: click.Context, param: click.Parameter, value: str | None) -
     if value is None or (_ISO_DAY.fullmatch(value) and _real_day(value, DATE_RANGE)):
         return value  # a real YYYY-MM-DD: the date rules accept it (no polars query)
     problem = pl.DataFrame({"d": [value]}).select(date_problem("d")).item()
-    if problem and _lang(ctx) == "nb":
+    if problem and command_lang(ctx) == "nb":
         fail(
             2,
             f"{param.opts[0]} «{value}»: datoen finnes ikke; skriv for eksempel 2026-11-30 eller 30.11.2026",
@@ -75,11 +75,6 @@ def date_option(ctx: click.Context, param: click.Parameter, value: str | None) -
     if problem:
         fail(2, f"{param.opts[0]} '{value}' is not a real date (write e.g. 2026-11-30 or 30.11.2026)")
     return value
-
-
-def _lang(ctx: click.Context) -> str:
-    """The command's ``--lang`` (eager: already read), English for a command without one."""
-    return str(ctx.params.get("lang") or "en")
 
 
 def _nb(problem: str) -> str:
