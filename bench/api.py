@@ -16,7 +16,10 @@ numbers (``bench/generate.py``), plus three awards of the applicant (orgnr 91234
   in-process (``deminimis.ledger.reserve``) to separate start-up from the ledger's work.
 
 Polars runs with the thread count ``deminimis serve`` gives each worker (one, or
-``$POLARS_MAX_THREADS`` when set: ``POLARS_MAX_THREADS=0`` for one per core compares).
+``$POLARS_MAX_THREADS`` when set: ``POLARS_MAX_THREADS=0`` for one per core compares), and the
+checks run pinned to one CPU as ``serve`` pins a worker with one polars thread
+(:mod:`deminimis.cpu_pin`; ``--no-pin`` compares). The ``ledger reserve`` subprocesses run on
+every CPU, as the CLI does.
 
 Targets (issue 13): p99 ≤ 50 ms, and p99 at the largest size ≤ 1.2 × p99 at the smallest.
 The figures are also written to ``bench/out/api.json``.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -40,6 +44,7 @@ DATA = HERE / "data"
 OUT = HERE / "out"
 sys.path[:0] = [str(ROOT), str(HERE)]
 
+from deminimis import cpu_pin  # noqa: E402
 from deminimis.threads import configure  # noqa: E402
 
 THREADS, _ = configure(None)  # before polars is imported: the thread count deminimis serve runs with
@@ -97,6 +102,19 @@ def ledger_of(size: int) -> Path:
     led.close()
     print(f"  built {path.name}: {size:,} awards in {time.perf_counter() - started:.1f} s", flush=True)
     return path
+
+
+def pinned_checks(paths: dict[int, Path], requests: int, budget: float, pin: bool) -> dict[int, dict]:
+    """:func:`time_checks` in this process pinned to one CPU as ``deminimis serve`` pins its
+    worker (when ``pin`` and polars runs one thread), every CPU allowed again after."""
+    cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+    cpu = cpu_pin.pin() if pin and cpu_pin.wanted(None, THREADS) else None
+    print(f"  checks pinned to CPU {cpu}" if cpu is not None else "  checks not pinned", flush=True)
+    try:
+        return time_checks(paths, requests, budget)
+    finally:
+        if cpu is not None:
+            cpu_pin.unpin(cpus)
 
 
 def time_checks(paths: dict[int, Path], requests: int, budget: float) -> dict[int, dict]:
@@ -175,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--budget", type=float, default=300.0, help="seconds of requests per size at most")
     parser.add_argument("--reserves", type=int, default=3)
+    parser.add_argument("--no-pin", action="store_true", help="checks on every CPU (serve --no-pin-cpu)")
     args = parser.parse_args(argv)
     paths = {}
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -184,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         f"/v1/check: {args.requests} requests per ledger, the ledgers in turn; polars threads {THREADS}",
         flush=True,
     )
-    results = time_checks(paths, args.requests, args.budget)
+    results = pinned_checks(paths, args.requests, args.budget, not args.no_pin)
     for size, r in results.items():
         r.update(time_reserves(paths[size], args.reserves))
         print(f"ledger of {size:,} awards")

@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from deminimis import cpu_pin
 from deminimis.ledger_cli import DB_HELP, _errors_to_exit
 from deminimis.threads import configure
 
@@ -70,8 +71,17 @@ def _side_files(func: Any) -> Any:
     help="Polars threads per worker (default 1, or $POLARS_MAX_THREADS; 0: one per core). A check "
     "is many tiny queries, answered faster on one thread; raise it for large batch uploads.",
 )
+@click.option(
+    "--pin-cpu/--no-pin-cpu",
+    "pin_cpu",
+    default=None,
+    help="Keep each worker on one CPU (Linux; default: on with one polars thread per worker). "
+    "A check hands each query to polars' thread; on one CPU that costs no wake-up of another.",
+)
 @_errors_to_exit
-def serve(host: str, port: int, workers: int, polars_threads: int | None, **options: Any) -> None:
+def serve(
+    host: str, port: int, workers: int, polars_threads: int | None, pin_cpu: bool | None, **options: Any
+) -> None:
     """Serve the officer's web page at / and the HTTP JSON API (OpenAPI at /docs).
 
     API key: set $DEMINIMIS_API_KEY; /v1 calls need header X-API-Key, and the page asks for it
@@ -100,7 +110,8 @@ def serve(host: str, port: int, workers: int, polars_threads: int | None, **opti
     key = "on (X-API-Key)" if settings.api_key else "off"
     ledger = f"on ({app.state.ledger.display_url})" if app.state.ledger is not None else "off (no Reserve)"
     where = f"http://{host}:{port}/ (page) and /docs"
-    done = f"API key {key}; ledger {ledger}; workers {workers}, polars threads {threads} each"
+    pinned = _pin(workers, cpu_pin.wanted(pin_cpu, threads))
+    done = f"API key {key}; ledger {ledger}; workers {workers}, polars threads {threads} each{pinned}"
     click.echo(f"deminimis: serving {where} ({done})", err=True)
     if workers == 1:
         uvicorn.run(app, host=host, port=port)
@@ -109,6 +120,19 @@ def serve(host: str, port: int, workers: int, polars_threads: int | None, **opti
     uvicorn.run(
         "deminimis.server:app_from_env", factory=True, host=host, port=port, workers=workers, **_patience()
     )
+
+
+def _pin(workers: int, wanted: bool) -> str:
+    """Pin this process (one worker) or have each worker pin itself (``cpu_pin.ENV``); what
+    the start-up line says of it."""
+    os.environ.pop(cpu_pin.ENV, None)
+    if not wanted:
+        return ""
+    if workers > 1:
+        os.environ[cpu_pin.ENV] = "1"
+        return ", each on one CPU"
+    cpu = cpu_pin.pin()
+    return f", on CPU {cpu}" if cpu is not None else " (not pinned: this system cannot, or has one CPU)"
 
 
 def _patience() -> dict[str, int]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from deminimis import __version__, web
+from deminimis import __version__, cpu_pin, web
 from deminimis.http import errors, service
 from deminimis.http.docs import mount_docs
 from deminimis.http.settings import SETTINGS_ENV, ApiSettings
@@ -107,7 +107,10 @@ def create_app(settings: ApiSettings | None = None, **overrides: Any) -> FastAPI
 
 
 def app_from_env() -> FastAPI:
-    """The app with the settings ``deminimis serve`` left in ``$DEMINIMIS_SERVE_SETTINGS``."""
+    """The app with the settings ``deminimis serve`` left in ``$DEMINIMIS_SERVE_SETTINGS``, in a
+    worker process pinned to its CPU when ``serve`` asked (:mod:`deminimis.cpu_pin`)."""
+    if os.environ.get(cpu_pin.ENV) == "1":
+        cpu_pin.pin(cpu_pin.sibling_position())
     text = os.environ.get(SETTINGS_ENV)
     return create_app(ApiSettings.from_json(text) if text else ApiSettings.from_env())
 
