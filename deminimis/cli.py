@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from deminimis import cpu_pin
 from deminimis.cli_errors import errors_to_exit
 from deminimis.cli_inputs import aid_form_options, side_options
 from deminimis.cli_options import AMOUNT_HELP, amount_option, date_option
@@ -141,6 +142,7 @@ def main() -> None:
 @errors_to_exit
 def check(fmt: str, lang: str, **kwargs: Any) -> None:
     """Decide one grant and explain it (a batch of one)."""
+    cpu_pin.pin_small_run(kwargs.values())  # before polars is imported: see deminimis.cpu_pin
     with _start_up():
         from deminimis.api import check_one
         from deminimis.render.text import render_text

@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from deminimis import cpu_pin
 from deminimis.cli_errors import errors_to_exit as _errors_to_exit
 from deminimis.cli_options import AMOUNT_HELP, amount_option, date_option
 from deminimis.cli_usage import LangCommand
@@ -135,6 +136,7 @@ def import_(file: Path, db: str | None, actor: str, rules_dir: Path | None, rate
 @_errors_to_exit
 def reserve(db: str | None, fmt: str, lang: str, ttl_days: int, **kwargs: Any) -> None:
     """Check a planned grant against the ledger and hold it if it fits de minimis (else exit 4)."""
+    cpu_pin.pin_small_run(kwargs.values())  # before polars is imported: see deminimis.cpu_pin
     from deminimis.ledger import open_ledger
     from deminimis.ledger import reserve as do_reserve
     from deminimis.render.text import render_text

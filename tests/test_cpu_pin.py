@@ -158,3 +158,34 @@ def test_each_worker_pins_itself_at_its_place_among_the_workers(tmp_path, monkey
     monkeypatch.setenv(SETTINGS_ENV, ApiSettings(no_ledger=True).to_json())
     app_from_env()
     assert places == [1]  # without serve's word: not pinned
+
+
+def test_a_one_application_command_pins_itself_while_its_files_are_small(tmp_path, monkeypatch) -> None:
+    chosen: list = []
+    monkeypatch.setattr(cpu_pin, "pin", lambda position=None: chosen.append(position) or 0)
+    monkeypatch.delenv(threads.ENV, raising=False)
+    small = tmp_path / "awards.csv"
+    small.write_text("orgnr,granted_on,amount,currency,basis\n")
+    assert cpu_pin.pin_small_run([small, "912346803", None, tmp_path]) == 0 and chosen == [None]
+    monkeypatch.setattr(cpu_pin, "SMALL_INPUT_BYTES", small.stat().st_size)
+    assert cpu_pin.pin_small_run([small, tmp_path]) is None  # the directory holds the file again: too big
+    assert chosen == [None]
+    monkeypatch.setenv(cpu_pin.ENV, "0")
+    assert cpu_pin.pin_small_run([]) is None
+    monkeypatch.setenv(cpu_pin.ENV, "")
+    monkeypatch.setenv(threads.ENV, "4")
+    assert cpu_pin.pin_small_run([]) is None and chosen == [None]
+
+
+def test_check_and_ledger_reserve_ask_to_be_pinned(tmp_path, monkeypatch) -> None:
+    from deminimis.cli import main
+
+    asked: list = []
+    monkeypatch.setattr(cpu_pin, "pin_small_run", lambda values: asked.append(list(values)))
+    args = ["check", "--orgnr", "912346803", "--amount", "1000", "--grant-date", "2024-12-01"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    db = str(tmp_path / "l.sqlite")
+    assert CliRunner().invoke(main, ["ledger", "init", "--db", db]).exit_code == 0
+    reserve = ["ledger", "reserve", "--db", db, "--orgnr", "912346803", "--amount", "1000"]
+    assert CliRunner().invoke(main, [*reserve, "--grant-date", "2024-12-01"]).exit_code == 0
+    assert len(asked) == 2 and "912346803" in asked[0] and "912346803" in asked[1]
