@@ -24,7 +24,7 @@ imports no polars.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 ENV = "DEMINIMIS_PIN_CPU"
@@ -57,11 +57,7 @@ def pin(position: int | None = None) -> int | None:
     if len(allowed) < 2:
         return None
     cpu = allowed[position % len(allowed)] if position is not None else _current(allowed)
-    for task in _tasks():
-        try:
-            setter(task, {cpu})
-        except OSError:  # a thread that ended meanwhile
-            continue
+    _allow(setter, {cpu})
     return cpu
 
 
@@ -94,12 +90,16 @@ def _bytes(path: Path) -> int:
 def unpin(cpus: set[int]) -> None:
     """Let this process and its threads run on ``cpus`` again (what ``sched_getaffinity`` gave)."""
     setter = getattr(os, "sched_setaffinity", None)
-    if setter is None:
-        return
+    if setter is not None:
+        _allow(setter, cpus)
+
+
+def _allow(setter: Callable[[int, set[int]], None], cpus: set[int]) -> None:
+    """Every thread of this process on ``cpus`` (affinity is per thread on Linux)."""
     for task in _tasks():
         try:
             setter(task, cpus)
-        except OSError:
+        except OSError:  # a thread that ended meanwhile
             continue
 
 
@@ -126,8 +126,7 @@ def _current(allowed: list[int]) -> int:
 
 
 def _tasks() -> list[int]:
-    """The thread ids of this process (affinity is per thread on Linux); 0 (the calling
-    thread) when ``/proc`` cannot be read."""
+    """The thread ids of this process; 0 (the calling thread) when ``/proc`` cannot be read."""
     try:
         return [int(t) for t in os.listdir("/proc/self/task")]
     except (OSError, ValueError):
