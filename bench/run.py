@@ -122,7 +122,7 @@ def child_engine(folder: Path, out: Path, chunk_size: int = 0) -> dict:
 
     case.run_batch = timed("plan", case.run_batch, count=True)  # type: ignore[attr-defined]
     case.build = timed("render", case.build)  # type: ignore[attr-defined]
-    batch_chunks.run_batch = timed("plan", batch_chunks.run_batch)  # type: ignore[attr-defined]
+    batch_chunks.settled_routes = timed("plan", batch_chunks.settled_routes)  # type: ignore[attr-defined]
     batch_chunks.run = timed("plan", batch_chunks.run, count=True)  # type: ignore[attr-defined]
     batch_chunks.build = timed("render", batch_chunks.build)  # type: ignore[attr-defined]
     paths = _paths(folder)

@@ -11,9 +11,9 @@ How (the output is the same, byte for byte, as deciding the batch at once, in in
 1. the inputs are read and validated once (:func:`deminimis.case.assemble`);
 2. the rank of each application in its undertaking for the whole batch (as
    :func:`deminimis.batch_order.run_batch` ranks them), and the final route of every
-   application that shares its undertaking with another one: decided by ``run_batch`` over
-   chunks of whole groups of firms (:mod:`deminimis.chunk_tables`), without rendering
-   (:func:`counting_routes`);
+   application that shares its undertaking with another one: settled as ``run_batch`` settles
+   it, from the routes of each pass only (:func:`deminimis.batch_order.settled_routes`), over
+   chunks of whole groups of firms (:mod:`deminimis.chunk_tables`) (:func:`counting_routes`);
 3. each run of ``chunk_size`` applications in input order is decided with the tables cut to
    the firms of its groups (:func:`deminimis.chunk_tables.restricted`): an application alone
    in its undertaking as ``run_batch``'s first pass decides it, one sharing it as the last pass
@@ -33,13 +33,12 @@ from typing import Any
 import polars as pl
 
 from deminimis.batch_order import (
-    COUNTS_FOR_LATER,
     as_awards,
     mapped_back,
     marked,
     merged_passes,
     ranks_in_batch,
-    run_batch,
+    settled_routes,
 )
 from deminimis.case import BatchResult, row_errors
 from deminimis.chunk_tables import firms_of, groups, input_errors, restricted
@@ -62,8 +61,9 @@ def counting_routes(
     inputs: Inputs, rules: Rules, rates: pl.DataFrame, apps: pl.DataFrame, grouped: pl.DataFrame, size: int
 ) -> pl.DataFrame:
     """``idx, route`` of the applications in ``apps`` (``idx``: input order) whose route counts
-    for the later ones of their undertaking, decided by ``run_batch`` over chunks of whole
-    groups of about ``size`` applications (a group larger than that is one chunk)."""
+    for the later ones of their undertaking, settled as ``run_batch`` settles them
+    (:func:`~deminimis.batch_order.settled_routes`) over chunks of whole groups of about
+    ``size`` applications (a group larger than that is one chunk)."""
     keyed = apps.join(grouped, on="orgnr", how="left", maintain_order="left").with_columns(
         group=pl.coalesce("group", "orgnr")
     )
@@ -75,15 +75,11 @@ def counting_routes(
         part = part.sort("idx")
         case = restricted(inputs, firms_of(part["orgnr"], grouped), part.drop("idx", "group", "chunk"))
         with sized(part.height):
-            decided = run_batch(case, rules, rates).decisions.select("idx", "route")
+            decided = settled_routes(case, rules, rates)
         ids = part.select(
             pl.col("idx").alias("global"), local=pl.int_range(pl.len()).cast(decided["idx"].dtype)
         )
-        found.append(
-            decided.filter(pl.col("route").is_in(COUNTS_FOR_LATER))
-            .join(ids, left_on="idx", right_on="local")
-            .select(idx="global", route="route")
-        )
+        found.append(decided.join(ids, left_on="idx", right_on="local").select(idx="global", route="route"))
     return pl.concat(found) if found else pl.DataFrame(schema={"idx": pl.UInt32, "route": pl.Utf8})
 
 

@@ -25,12 +25,13 @@ the reasons say which other applications of the undertaking the batch held.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import polars as pl
 
-from deminimis.cumulation import Inputs, Result, run
+from deminimis.cumulation import Inputs, Result, routes, run
 from deminimis.plan import steps
 from deminimis.prior_awards import with_origin
 from deminimis.rules import Rules
@@ -118,34 +119,74 @@ def run_batch(inputs: Inputs, rules: Rules, rates: pl.DataFrame, *, independent:
     grouped = ranks.filter(pl.col("batch_others_n") > 0).get_column("idx").sort()
     if independent or grouped.is_empty():
         return marked(first, ranks, independent)
+
+    def decide(case: Inputs, todo: pl.Series) -> tuple[Result, pl.DataFrame]:
+        part = mapped_back(run(case, rules, rates, memo), todo)
+        return part, part.decisions
+
+    passes, _ = _passes(inputs, first.decisions, ranks, grouped, decide)
+    return marked(merged_passes(first, passes), ranks, independent)
+
+
+def settled_routes(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> pl.DataFrame:
+    """``idx, route`` of the applications whose route counts for later ones of their undertaking,
+    as :func:`run_batch` settles them, from the routes of each pass only (``cumulation.routes``):
+    no pass's counted rows, headroom or links are built, and none is merged. What a batch decided
+    in chunks needs first (:func:`deminimis.batch_chunks.counting_routes`)."""
+    memo: dict[str, Any] = {}
+    first = routes(inputs, rules, rates, memo)
+    ranks = ranks_in_batch(first)
+    grouped = ranks.filter(pl.col("batch_others_n") > 0).get_column("idx").sort()
+    alone = first.filter(~pl.col("idx").is_in(grouped.implode()) & pl.col("route").is_in(COUNTS_FOR_LATER))
+    if grouped.is_empty():
+        return alone.select("idx", "route")
+
+    def decide(case: Inputs, todo: pl.Series) -> tuple[None, pl.DataFrame]:
+        decided = routes(case, rules, rates, memo)
+        return None, decided.with_columns(idx=todo.gather(decided.get_column("idx")))
+
+    _, guess = _passes(inputs, first, ranks, grouped, decide)
+    return pl.concat([alone.select("idx", "route"), guess]).sort("idx")
+
+
+def _passes(
+    inputs: Inputs,
+    first: pl.DataFrame,
+    ranks: pl.DataFrame,
+    grouped: pl.Series,
+    decide: Callable[[Inputs, pl.Series], tuple[Any, pl.DataFrame]],
+) -> tuple[list[tuple[pl.Series, Any]], pl.DataFrame]:
+    """The passes after the first (``first``: its decisions) until the guess holds: each pass's
+    applications and what ``decide`` kept of it, and the last guess (``idx, route`` of the
+    grouped applications that count for later ones)."""
     apps = (
         inputs.applications.with_row_index("idx")
         .join(ranks.select("idx", batch_rank=pl.col("rank")), on="idx", how="left", maintain_order="left")
         .filter(pl.col("idx").is_in(grouped.implode()))
     )
     given = with_origin(inputs.awards)
-    guess = _counting(first.decisions, grouped)
+    guess = _counting(first, grouped)
     todo, passes = grouped, []
     for _ in range(grouped.len() + 1):  # each pass settles at least one application per undertaking
         mine = pl.col("idx").is_in(todo.implode())
         own = given.filter(pl.col("orgnr").is_in(_relevant(first, todo, inputs).implode()))
         awards = pl.concat([own, as_awards(apps, guess)], how="diagonal_relaxed")
         case = replace(inputs, applications=apps.filter(mine).drop("idx"), awards=awards)
-        part = mapped_back(run(case, rules, rates, memo), todo)
-        found = _counting(part.decisions, todo)
-        passes.append((todo, part))
+        kept, decided = decide(case, todo)
+        found = _counting(decided, todo)
+        passes.append((todo, kept))
         changed = _changed(guess.filter(mine), found)
+        guess = pl.concat([guess.filter(~mine), found])
         if changed.is_empty():
             break
-        guess = pl.concat([guess.filter(~mine), found])
-        todo = _affected(first.decisions, grouped, changed)
-    return marked(merged_passes(first, passes), ranks, independent)
+        todo = _affected(first, grouped, changed)
+    return passes, guess
 
 
-def _relevant(first: Result, todo: pl.Series, inputs: Inputs) -> pl.Series:
+def _relevant(first: pl.DataFrame, todo: pl.Series, inputs: Inputs) -> pl.Series:
     """The orgnr whose awards a pass over ``todo`` can count: the members of their undertakings
     and every party to an event (an event passes a predecessor's awards on)."""
-    members = first.decisions.filter(pl.col("idx").is_in(todo.implode())).get_column("members").explode()
+    members = first.filter(pl.col("idx").is_in(todo.implode())).get_column("members").explode()
     parties = [members]
     if inputs.events is not None:
         parties += [
@@ -244,4 +285,5 @@ __all__ = [
     "merged_passes",
     "ranks_in_batch",
     "run_batch",
+    "settled_routes",
 ]

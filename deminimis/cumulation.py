@@ -236,11 +236,18 @@ def _counted(pairs: pl.DataFrame, et_pairs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame, memo: dict[str, Any] | None = None) -> Result:
-    """Decide every application; see the module docstring for the steps.
+@dataclass
+class _Routed:
+    """A run up to the routes: what :func:`run` goes on from."""
 
-    ``memo``: kept between the passes of one cumulative batch (:mod:`deminimis.batch_order`); it
-    holds the employer-tax advantages, which the batch's own applications do not change."""
+    apps: pl.DataFrame
+    pairs: pl.DataFrame
+    et_pairs: pl.DataFrame
+    errors: pl.DataFrame
+    input_errors: pl.DataFrame
+
+
+def _routed_run(inputs: Inputs, rules: Rules, rates: pl.DataFrame, memo: dict[str, Any] | None) -> _Routed:
     tables = rule_tables(rules)
     apps, member = perimeters(inputs.applications.with_row_index("idx"), inputs.links)
     apps, firm_err = with_firm_and_sector(apps, inputs.firms, tables)
@@ -261,8 +268,30 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame, memo: dict[str, Any] 
     apps = limits_of(apps, pairs, et_pairs, et_missing, tables, inputs.employer_tax_missing)
     apps = gge.attach(apps, rules)  # the new aid's gross grant equivalent
     apps = _routed(apps, pairs, rules.covid)
-    apps = apps.join(headroom_calendar(apps, pairs, et_pairs, tables.limit_bases), on="idx", how="left")
-    counted = _counted(pairs, et_pairs)
+    return _Routed(apps, pairs, et_pairs, errors, input_errors)
+
+
+def routes(
+    inputs: Inputs, rules: Rules, rates: pl.DataFrame, memo: dict[str, Any] | None = None
+) -> pl.DataFrame:
+    """The applications as :func:`run` decides them, up to their routes (``idx`` order), without
+    the headroom calendar, the counted rows and the links: what the passes of a cumulative batch
+    need to settle which applications count for later ones (a third of a run's time at XL is the
+    part left out, see bench/README.md, session 10)."""
+    return _routed_run(inputs, rules, rates, memo).apps.sort("idx")
+
+
+def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame, memo: dict[str, Any] | None = None) -> Result:
+    """Decide every application; see the module docstring for the steps.
+
+    ``memo``: kept between the passes of one cumulative batch (:mod:`deminimis.batch_order`); it
+    holds the employer-tax advantages, which the batch's own applications do not change."""
+    done = _routed_run(inputs, rules, rates, memo)
+    tables = rule_tables(rules)
+    apps = done.apps.join(
+        headroom_calendar(done.apps, done.pairs, done.et_pairs, tables.limit_bases), on="idx", how="left"
+    )
+    counted = _counted(done.pairs, done.et_pairs)
     plinks = perimeter_links(apps, inputs.links)
     natural = (
         plinks.filter(pl.col("counted") & (pl.col("link_type") == "natural_person"))
@@ -271,7 +300,9 @@ def run(inputs: Inputs, rules: Rules, rates: pl.DataFrame, memo: dict[str, Any] 
     )
     apps = apps.join(natural, on="idx", how="left")
     consulted = inputs.register.consulted if inputs.register is not None else None
-    return Result(apps.sort("idx"), counted, errors, input_errors, inputs.sources, consulted, links=plinks)
+    return Result(
+        apps.sort("idx"), counted, done.errors, done.input_errors, inputs.sources, consulted, links=plinks
+    )
 
 
-__all__ = ["ERRORS_SCHEMA", "Inputs", "Result", "run"]
+__all__ = ["ERRORS_SCHEMA", "Inputs", "Result", "routes", "run"]
