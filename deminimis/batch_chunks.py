@@ -41,7 +41,7 @@ from deminimis.batch_order import (
     settled_routes,
 )
 from deminimis.case import BatchResult, row_errors
-from deminimis.chunk_tables import firms_of, groups, input_errors, restricted
+from deminimis.chunk_tables import FirmRows, firm_index, firms_of, groups, input_errors, restricted
 from deminimis.cumulation import Inputs, Result, run
 from deminimis.errors import InputError
 from deminimis.models import Decision
@@ -58,7 +58,13 @@ Progress = Callable[[int, int], None]
 
 
 def counting_routes(
-    inputs: Inputs, rules: Rules, rates: pl.DataFrame, apps: pl.DataFrame, grouped: pl.DataFrame, size: int
+    inputs: Inputs,
+    rules: Rules,
+    rates: pl.DataFrame,
+    apps: pl.DataFrame,
+    grouped: pl.DataFrame,
+    size: int,
+    index: dict[str, FirmRows] | None = None,
 ) -> pl.DataFrame:
     """``idx, route`` of the applications in ``apps`` (``idx``: input order) whose route counts
     for the later ones of their undertaking, settled as ``run_batch`` settles them
@@ -73,7 +79,7 @@ def counting_routes(
     found = []
     for (_,), part in keyed.group_by("chunk", maintain_order=True):
         part = part.sort("idx")
-        case = restricted(inputs, firms_of(part["orgnr"], grouped), part.drop("idx", "group", "chunk"))
+        case = restricted(inputs, firms_of(part["orgnr"], grouped), part.drop("idx", "group", "chunk"), index)
         with sized(part.height):
             decided = settled_routes(case, rules, rates)
         ids = part.select(
@@ -103,9 +109,16 @@ class ChunkedDecisions(DecisionSequence):
         self._counts: pl.DataFrame | None = None
         self._routes: dict[int, dict[str, int]] = {}
         self._last: tuple[int, Decisions] | None = None
+        self._firm_rows: dict[str, FirmRows] | None = None
 
     def __len__(self) -> int:
         return self.inputs.applications.height
+
+    def _index(self) -> dict[str, FirmRows]:
+        """The side tables' rows by orgnr (:func:`~deminimis.chunk_tables.firm_index`), built once."""
+        if self._firm_rows is None:
+            self._firm_rows = firm_index(self.inputs)
+        return self._firm_rows
 
     def _cumulative(self) -> bool:
         return not self.independent and bool((self.ranks["batch_others_n"] > 0).any())
@@ -116,7 +129,7 @@ class ChunkedDecisions(DecisionSequence):
             ids = self.ranks.filter(pl.col("batch_others_n") > 0).get_column("idx")
             shared = self._apps.filter(pl.col("idx").is_in(ids.implode()))
             self._counts = counting_routes(
-                self.inputs, self.rules, self.rates, shared, self.grouped, self.size
+                self.inputs, self.rules, self.rates, shared, self.grouped, self.size, self._index()
             )
         return self._counts
 
@@ -126,7 +139,7 @@ class ChunkedDecisions(DecisionSequence):
             return self._last[1]
         own = self._apps.slice(start, self.size).with_row_index("_local")
         firms = firms_of(own["orgnr"], self.grouped)
-        case = restricted(self.inputs, firms, own.drop("idx", "_local"))
+        case = restricted(self.inputs, firms, own.drop("idx", "_local"), self._index())
         with sized(own.height):
             result = self._decided(case, own, firms)
             ranks = self.ranks.filter(pl.col("idx").is_between(start, start + self.size - 1)).with_columns(

@@ -47,28 +47,74 @@ def firms_of(orgnrs: pl.Series, grouped: pl.DataFrame) -> pl.Series:
     return pl.concat([own, members]).unique()
 
 
-def restricted(inputs: Inputs, orgnrs: pl.Series, applications: pl.DataFrame) -> Inputs:
+class FirmRows:
+    """The rows of one table by orgnr, sorted once: a chunk's rows are then found by binary
+    search (``search_sorted``) instead of a scan of the whole table, which per chunk made the
+    cutting grow with the square of the batch (0.17 s a chunk at XL, 12 s in all)."""
+
+    def __init__(self, orgnr: pl.Series) -> None:
+        keyed = pl.DataFrame({"orgnr": orgnr}).with_row_index("i").drop_nulls("orgnr").sort("orgnr")
+        self.keys, self.rows = keyed.get_column("orgnr"), keyed.get_column("i")
+
+    def of(self, firms: pl.Series) -> pl.Series:
+        """The row numbers of ``firms``' rows, in table order (as a filter would keep them)."""
+        wanted = firms.drop_nulls().unique().sort().cast(self.keys.dtype)
+        spans = pl.DataFrame(
+            {"lo": self.keys.search_sorted(wanted, "left"), "hi": self.keys.search_sorted(wanted, "right")}
+        )
+        at = spans.select(pl.int_ranges("lo", "hi")).to_series().explode().drop_nulls()
+        return self.rows.gather(at).sort()
+
+
+_BY_ORGNR = (
+    "awards",
+    "award_errors",
+    "links",
+    "firms",
+    "employer_tax",
+    "employer_tax_errors",
+    "event_errors",
+)
+"""The side tables cut by their ``orgnr`` column (the events by both of theirs)."""
+
+
+def firm_index(inputs: Inputs) -> dict[str, FirmRows]:
+    """:class:`FirmRows` of every side table with an ``orgnr`` column, for :func:`restricted`."""
+    frames = {name: getattr(inputs, name) for name in _BY_ORGNR}
+    return {name: FirmRows(f.get_column("orgnr")) for name, f in frames.items() if _has_orgnr(f)}
+
+
+def _has_orgnr(frame: pl.DataFrame | None) -> bool:
+    return frame is not None and "orgnr" in frame.columns
+
+
+def restricted(
+    inputs: Inputs, orgnrs: pl.Series, applications: pl.DataFrame, index: dict[str, FirmRows] | None = None
+) -> Inputs:
     """``inputs`` for ``applications`` whose groups hold exactly ``orgnrs``: every side table
-    and its row errors cut to those firms; the errors of no firm are left to :func:`input_errors`."""
+    and its row errors cut to those firms (by ``index``, :func:`firm_index`, where given); the
+    errors of no firm are left to :func:`input_errors`."""
     firms = orgnrs.implode()
 
-    def cut(frame: pl.DataFrame | None, *cols: str) -> pl.DataFrame | None:
-        if frame is None:
-            return None
-        return frame.filter(pl.any_horizontal(pl.col(c).is_in(firms) for c in cols))
+    def cut(name: str) -> pl.DataFrame | None:
+        frame = getattr(inputs, name)
+        if not _has_orgnr(frame):
+            return frame
+        if index is not None and name in index:
+            return frame[index[name].of(orgnrs)]
+        return frame.filter(pl.col("orgnr").is_in(firms))
 
+    events = inputs.events
+    if events is not None:
+        events = events.filter(
+            pl.col("predecessor_orgnr").is_in(firms) | pl.col("successor_orgnr").is_in(firms)
+        )
     return replace(
         inputs,
         applications=applications,
-        awards=cut(inputs.awards, "orgnr") if "orgnr" in inputs.awards.columns else inputs.awards,
-        award_errors=cut(inputs.award_errors, "orgnr"),  # type: ignore[arg-type]
-        links=cut(inputs.links, "orgnr"),  # type: ignore[arg-type]
-        firms=cut(inputs.firms, "orgnr"),
         other_errors=inputs.other_errors.clear(),
-        employer_tax=cut(inputs.employer_tax, "orgnr"),
-        employer_tax_errors=cut(inputs.employer_tax_errors, "orgnr"),
-        events=cut(inputs.events, "predecessor_orgnr", "successor_orgnr"),
-        event_errors=cut(inputs.event_errors, "orgnr"),
+        events=events,
+        **{name: cut(name) for name in _BY_ORGNR},
     )
 
 
@@ -98,4 +144,4 @@ def input_errors(inputs: Inputs, members: pl.Series, rates: pl.DataFrame) -> pl.
     ).unique(maintain_order=True)
 
 
-__all__ = ["firms_of", "groups", "input_errors", "restricted"]
+__all__ = ["FirmRows", "firm_index", "firms_of", "groups", "input_errors", "restricted"]

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from deminimis.api import check_batch
 from deminimis.batch_chunks import ChunkedDecisions
-from deminimis.chunk_tables import groups
+from deminimis.chunk_tables import FirmRows, groups
 from deminimis.cli import main
 from deminimis.render.decisions import Decisions
 from deminimis.render.tables import read_decision_texts, write
@@ -142,3 +142,29 @@ def test_a_negative_chunk_size_is_a_clear_input_error() -> None:
     with pytest.raises(InputError, match="chunk size -5"):
         check_batch(FIXTURES / "applications.csv", awards=FIXTURES / "awards.csv", chunk_size=-5)
     assert len(check_batch(FIXTURES / "applications.csv", chunk_size=0).decisions) == 8
+
+
+def test_firm_rows_find_the_rows_a_filter_keeps_in_table_order() -> None:
+    orgnr = pl.Series(["b", "a", None, "c", "a", "d", "b", None, "a"])
+    rows = FirmRows(orgnr)
+    numbered = pl.DataFrame({"orgnr": orgnr}).with_row_index("i")
+    for firms in (["a"], ["d", "b"], ["a", "a", "zz"], [], [None, "c"]):
+        wanted = pl.Series(firms, dtype=pl.Utf8)
+        kept = numbered.filter(pl.col("orgnr").is_in(wanted.implode())).get_column("i")
+        assert rows.of(wanted).to_list() == kept.to_list(), firms
+    assert rows.of(pl.Series(["a"])).to_list() == [1, 4, 8]
+
+
+def test_a_chunk_cut_by_the_index_is_the_chunk_cut_by_a_filter(generated: dict[str, Path]) -> None:
+    from deminimis.chunk_tables import firm_index, firms_of, restricted
+
+    inputs = check_batch(generated["applications"], chunk_size=50, **_files(generated)).decisions.inputs
+    index = firm_index(inputs)
+    grouped = groups(inputs.links, inputs.events)
+    apps = inputs.applications.slice(100, 60)
+    firms = firms_of(apps["orgnr"], grouped)
+    by_index, by_filter = restricted(inputs, firms, apps, index), restricted(inputs, firms, apps)
+    for name in ("awards", "award_errors", "links", "firms", "employer_tax", "employer_tax_errors", "events"):
+        cut, scanned = getattr(by_index, name), getattr(by_filter, name)
+        assert (cut is None and scanned is None) or cut.equals(scanned), name
+    assert by_index.awards.height > 0 and by_index.awards.height < inputs.awards.height
