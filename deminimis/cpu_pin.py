@@ -27,6 +27,8 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from deminimis.threads import ENV as THREADS_ENV
+
 ENV = "DEMINIMIS_PIN_CPU"
 """``1``: set by ``deminimis serve --workers N`` for its worker processes, each pins itself;
 ``0``: set by a user, no command pins itself."""
@@ -36,12 +38,14 @@ SMALL_INPUT_BYTES = 32 * 1024 * 1024
 
 def wanted(requested: bool | None, threads: str) -> bool:
     """``--pin-cpu`` / ``--no-pin-cpu``; unsaid: pin when each worker runs one polars thread
-    (with more, the worker's own threads want the CPUs).
+    (with more, the worker's own threads want the CPUs) and ``$DEMINIMIS_PIN_CPU`` is not 0.
 
     >>> wanted(None, "1"), wanted(None, "per core"), wanted(False, "1"), wanted(True, "4")
     (True, False, False, True)
     """
-    return threads == "1" if requested is None else requested
+    if requested is None:
+        return threads == "1" and os.environ.get(ENV) != "0"
+    return requested
 
 
 def pin(position: int | None = None) -> int | None:
@@ -67,7 +71,7 @@ def pin_small_run(values: Iterable[object]) -> int | None:
     :data:`SMALL_INPUT_BYTES`, unless ``$DEMINIMIS_PIN_CPU`` is 0 or polars is told to run more
     than one thread (``$POLARS_MAX_THREADS``). Call it before polars is imported: the pool then
     has the one thread the process may use."""
-    if os.environ.get(ENV) == "0" or os.environ.get("POLARS_MAX_THREADS", "1").strip() not in ("", "1"):
+    if os.environ.get(ENV) == "0" or os.environ.get(THREADS_ENV, "1").strip() not in ("", "1"):
         return None
     total = 0
     for value in values:

@@ -130,6 +130,11 @@ def test_serve_pins_its_one_worker_by_default_and_not_when_told(monkeypatch) -> 
     assert seen["pinned"] == [None] and "polars threads 1 each, on CPU 1)" in result.output
     result, seen = _serve(monkeypatch, "--no-pin-cpu")
     assert result.exit_code == 0 and seen["pinned"] == [] and "CPU" not in result.output
+    monkeypatch.setenv(cpu_pin.ENV, "0")  # the environment's word, when the option says nothing
+    result, seen = _serve(monkeypatch)
+    assert result.exit_code == 0 and seen["pinned"] == [] and "CPU" not in result.output
+    result, seen = _serve(monkeypatch, "--pin-cpu")
+    assert result.exit_code == 0 and seen["pinned"] == [None]
 
 
 def test_serve_with_more_polars_threads_pins_only_when_asked(monkeypatch) -> None:
