@@ -35,6 +35,7 @@ from deminimis.cumulation import Inputs, Result, routes, run
 from deminimis.plan import steps
 from deminimis.prior_awards import with_origin
 from deminimis.rules import Rules
+from deminimis.undertaking import perimeters
 
 COUNTS_FOR_LATER = ("de_minimis", "covid_tf")
 SHOWN_OTHERS = 10
@@ -134,19 +135,18 @@ def settled_routes(inputs: Inputs, rules: Rules, rates: pl.DataFrame) -> pl.Data
     no pass's counted rows, headroom or links are built, and none is merged. What a batch decided
     in chunks needs first (:func:`deminimis.batch_chunks.counting_routes`)."""
     memo: dict[str, Any] = {}
-    first = routes(inputs, rules, rates, memo)
-    ranks = ranks_in_batch(first)
+    found, _ = perimeters(inputs.applications.with_row_index("idx"), inputs.links)
+    ranks = ranks_in_batch(found)
     grouped = ranks.filter(pl.col("batch_others_n") > 0).get_column("idx").sort()
-    alone = first.filter(~pl.col("idx").is_in(grouped.implode()) & pl.col("route").is_in(COUNTS_FOR_LATER))
     if grouped.is_empty():
-        return alone.select("idx", "route")
+        return pl.DataFrame(schema={"idx": pl.UInt32, "route": pl.Utf8})
 
     def decide(case: Inputs, todo: pl.Series) -> tuple[None, pl.DataFrame]:
         decided = routes(case, rules, rates, memo)
         return None, decided.with_columns(idx=todo.gather(decided.get_column("idx")))
 
-    _, guess = _passes(inputs, first, ranks, grouped, decide)
-    return pl.concat([alone.select("idx", "route"), guess]).sort("idx")
+    _, guess = _passes(inputs, found, ranks, grouped, decide, first_decided=False)
+    return guess.sort("idx")
 
 
 def _passes(
@@ -155,19 +155,29 @@ def _passes(
     ranks: pl.DataFrame,
     grouped: pl.Series,
     decide: Callable[[Inputs, pl.Series], tuple[Any, pl.DataFrame]],
+    *,
+    first_decided: bool = True,
 ) -> tuple[list[tuple[pl.Series, Any]], pl.DataFrame]:
     """The passes after the first (``first``: its decisions) until the guess holds: each pass's
     applications and what ``decide`` kept of it, and the last guess (``idx, route`` of the
-    grouped applications that count for later ones)."""
+    grouped applications that count for later ones). ``first_decided=False``: ``first`` holds
+    the perimeters only (``idx, orgnr, members``), and the first pass here decides only the
+    applications that can reach another one; the route of one that reaches none matters to
+    no other application, and the guess leaves it out."""
     apps = (
         inputs.applications.with_row_index("idx")
         .join(ranks.select("idx", batch_rank=pl.col("rank")), on="idx", how="left", maintain_order="left")
         .filter(pl.col("idx").is_in(grouped.implode()))
     )
     given = with_origin(inputs.awards)
-    guess = _counting(first, grouped)
     reach = _Reach(first, apps, given, inputs)
-    todo, passes = reach.of(guess.get_column("idx")), []  # the first pass counted none of them
+    if first_decided:
+        guess = _counting(first, grouped)
+        todo = reach.of(guess.get_column("idx"))  # the first pass counted none of them
+    else:
+        guess = pl.DataFrame(schema={"idx": grouped.dtype, "route": pl.Utf8})
+        todo = reach.reaching()
+    passes: list[tuple[pl.Series, Any]] = []
     if todo.is_empty():
         return passes, guess
     for _ in range(grouped.len() + 1):  # each pass settles at least one application per undertaking
@@ -239,18 +249,31 @@ class _Reach:
         if inputs.register is not None:  # a register row may match the application, not a file row
             twin = twin | pl.col("orgnr").is_in(inputs.register.rows.get_column("orgnr").implode())
         self.apps = apps.select("idx", "orgnr", y_rank="batch_rank", twin=twin)
-        self.always = pl.Series("idx", [], pl.UInt32)
+        self.parties = pl.Series("orgnr", [], pl.Utf8)
         events = inputs.events
         if events is not None and not events.is_empty():
             parties = pl.concat([events.get_column(c) for c in ("predecessor_orgnr", "successor_orgnr")])
-            self.always = held.filter(pl.col("orgnr").is_in(parties.drop_nulls().implode())).get_column("idx")
+            self.parties = parties.drop_nulls().unique()
+        self.always = held.filter(pl.col("orgnr").is_in(self.parties.implode())).get_column("idx")
 
     def of(self, changed: pl.Series) -> pl.Series:
         """``idx`` (sorted) of the grouped applications that ``changed`` (``idx``) can reach."""
         ys = self.apps.filter(pl.col("idx").is_in(changed.implode())).drop("idx")
-        paired = pl.col("y_rank").is_null() | (pl.col("y_rank") < pl.col("x_rank")) | pl.col("twin")
-        hit = self.held.join(ys, on="orgnr").filter(paired).get_column("idx")
+        hit = self.held.join(ys, on="orgnr").filter(_PAIRED).get_column("idx")
         return pl.concat([hit, self.always.cast(hit.dtype)]).unique().sort()
+
+    def reaching(self) -> pl.Series:
+        """``idx`` (sorted) of the grouped applications that can reach at least one (a party
+        to an event among them: its awards may be passed on)."""
+        ys = self.apps.rename({"idx": "y"})
+        hit = self.held.join(ys, on="orgnr").filter(_PAIRED).get_column("y")
+        party = self.apps.filter(pl.col("orgnr").is_in(self.parties.implode())).get_column("idx")
+        return pl.concat([hit, party.cast(hit.dtype)]).unique().sort()
+
+
+_PAIRED = pl.col("y_rank").is_null() | (pl.col("y_rank") < pl.col("x_rank")) | pl.col("twin")
+"""An application ``y`` of the batch reaches ``x`` (whose undertaking holds y's orgnr): ranked
+before it (or unranked), or looking like a declared or register row."""
 
 
 def mapped_back(part: Result, grouped: pl.Series) -> Result:

@@ -27,6 +27,10 @@ def generated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     )
 
 
+def _sides(paths: dict[str, Path]) -> dict[str, Path]:
+    return {k: paths[k] for k in SIDE if k in paths}
+
+
 def _decided(paths: dict[str, Path], out: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[bytes, list[int]]:
     """The JSONL of the batch decided at once, and the applications of each ``run`` call."""
     sizes: list[int] = []
@@ -37,7 +41,7 @@ def _decided(paths: dict[str, Path], out: Path, monkeypatch: pytest.MonkeyPatch)
         return real(inputs, *args, **kwargs)
 
     monkeypatch.setattr(batch_order, "run", counted)
-    result = check_batch(paths["applications"], **{k: paths[k] for k in SIDE if k in paths})
+    result = check_batch(paths["applications"], **_sides(paths))
     write(result.decisions, out, input_errors=result.input_errors, extra=result.extra)
     return out.read_bytes(), sizes
 
@@ -99,3 +103,18 @@ def test_an_application_that_looks_like_a_declared_award_reaches_every_member() 
 def test_an_undertaking_holding_a_party_to_an_event_is_always_reached() -> None:
     events = pl.DataFrame({"predecessor_orgnr": ["B"], "successor_orgnr": ["C"]})
     assert _of(_reach(events=events), 2) == [0, 1, 2]
+
+
+def test_settled_routes_are_the_final_routes_of_every_application_that_reaches_another(
+    generated: dict[str, Path],
+) -> None:
+    d = check_batch(generated["applications"], chunk_size=50, **_sides(generated)).decisions
+    settled = batch_order.settled_routes(d.inputs, d.rules, d.rates)
+    final = batch_order.run_batch(d.inputs, d.rules, d.rates).decisions.select("idx", "route")
+    shared = d.ranks.filter(pl.col("batch_others_n") > 0).get_column("idx")
+    counting = final.filter(
+        pl.col("idx").is_in(shared.implode()) & pl.col("route").is_in(batch_order.COUNTS_FOR_LATER)
+    )
+    assert settled.join(final, on="idx").filter(pl.col("route") != pl.col("route_right")).is_empty()
+    assert 0 < settled.height < counting.height  # the last of each undertaking is left out
+    assert settled.join(counting, on=["idx", "route"], how="anti").is_empty()
