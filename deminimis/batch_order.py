@@ -13,9 +13,10 @@ every application's route agrees with it; where it does not, the first disagreei
 of each undertaking was decided from a right prefix, so each pass fixes at least one more
 application per undertaking and the next guess is the routes just found. A batch without two
 applications of one undertaking takes one pass, a typical cumulative one two or three. A later
-pass decides again only the applications whose prior aid the last guess changed (those of an
-undertaking holding a changed application's orgnr), against the awards of their undertakings'
-members and of the parties to events; the others are settled.
+pass decides again only the applications whose prior aid the last guess changed: those a
+changed application reaches (:class:`_Reach`: ranked after it in an undertaking holding its
+orgnr, and on the safe side a few more), against the awards of their undertakings' members and
+of the parties to events; the others are settled.
 
 The employer-tax advantage is not reduced by the batch's own applications (the fribeløp
 reduction uses the other aid of the files and the ledger): the advantage then counts in full,
