@@ -225,7 +225,7 @@ class _Reach:
     a changed application as a prior award, so that only they are decided again.
 
     An application of the batch is paired only with the applications ranked after it whose
-    undertaking holds its orgnr (:func:`deminimis.pairs.pairs_of`). Two more cases are counted
+    undertaking holds its orgnr (:func:`deminimis.pairs.pairs_of`). Three more cases are counted
     as reached, to stay on the safe side: every application whose undertaking holds a party to
     a corporate event (its awards may be passed on to another holder), and every application
     whose undertaking holds the orgnr of a changed one that looks like a row of the awards
